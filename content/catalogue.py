@@ -1,0 +1,252 @@
+"""The exercise catalogue, program and safety text, loaded from TOML and validated at start-up.
+
+A physiotherapist edits the data files, not this module; a mistake there must stop the bot with a
+message naming the file, the field and the reason, never start it with half a program.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DATA_DIR = Path(__file__).parent / "data"
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
+Text = Annotated[str, Field(min_length=1, max_length=600)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ContentError(Exception):
+    """A data file in content/ is missing, malformed or inconsistent."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError("expected a pair [min, max]")
+            return {"low": value[0], "high": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError("min is larger than max")
+        return self
+
+    def __str__(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+
+
+class Dose(_Strict):
+    sets: Range
+    reps: Range | None = None
+    unit: Text
+    per_side: Literal["", "leg", "foot"]
+    times_per_week: Range
+    load: str = ""
+
+    def describe(self) -> str:
+        """One line such as '2–3 sets × 10 reps per leg, 3×/week'."""
+        side = f" per {self.per_side}" if self.per_side else ""
+        if self.reps is None:
+            amount = f"{self.sets} {self.unit}{side}"
+        elif self.sets.high == 1:
+            amount = f"{self.reps} {self.unit}{side}"
+        else:
+            amount = f"{self.sets} sets × {self.reps} {self.unit}{side}"
+        load = f", {self.load}" if self.load else ""
+        return f"{amount}{load}, {self.times_per_week}×/week"
+
+
+class Level(_Strict):
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    how: Text
+
+
+class Exercise(_Strict):
+    slug: Slug
+    name: Annotated[str, Field(min_length=2, max_length=60)]
+    aliases: list[Annotated[str, Field(min_length=2, max_length=60)]] = []
+    area: Slug
+    minutes: int = Field(ge=1, le=20)
+    purpose: Text
+    steps: list[Text] = Field(min_length=1, max_length=10)
+    cues: list[Text] = Field(min_length=1, max_length=6)
+    avoid: list[Text] = Field(min_length=1, max_length=6)
+    start_level: int = Field(ge=1)
+    dose: Dose
+    levels: list[Level] = Field(min_length=2, max_length=6)
+
+    @model_validator(mode="after")
+    def _start_level_exists(self) -> Exercise:
+        if self.start_level > len(self.levels):
+            raise ValueError(f"start_level {self.start_level} but only {len(self.levels)} levels")
+        return self
+
+    def level(self, number: int) -> Level:
+        """The level by 1-based number, clamped so a stored level outlives an edited file."""
+        return self.levels[min(max(number, 1), len(self.levels)) - 1]
+
+
+class Unlock(_Strict):
+    exercise: Slug
+    after: list[Slug] = Field(min_length=1)
+
+
+class PainThresholds(_Strict):
+    safe_max: int = Field(ge=0, le=10)
+    acceptable_max: int = Field(ge=0, le=10)
+    red_flag_prompt_above: int = Field(ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PainThresholds:
+        if not self.safe_max < self.acceptable_max <= self.red_flag_prompt_above:
+            raise ValueError("need safe_max < acceptable_max <= red_flag_prompt_above")
+        return self
+
+
+class Program(_Strict):
+    area_order: list[Slug] = Field(min_length=1)
+    starter: list[Slug] = Field(min_length=3, max_length=4)
+    session_minutes_max: int = Field(ge=5, le=60)
+    default_training_days: list[Weekday]
+    default_reminder_time: time
+    min_training_days: int = Field(ge=1, le=7)
+    max_training_days: int = Field(ge=1, le=7)
+    unlock: list[Unlock] = []
+    pain: PainThresholds
+
+    @model_validator(mode="after")
+    def _days_consistent(self) -> Program:
+        count = len(set(self.default_training_days))
+        if not self.min_training_days <= count <= self.max_training_days:
+            raise ValueError("default_training_days is outside min/max_training_days")
+        return self
+
+    @property
+    def default_weekdays(self) -> tuple[int, ...]:
+        """Default training days as Python weekdays (0 = Monday)."""
+        return tuple(sorted(WEEKDAY_NAMES.index(day) for day in self.default_training_days))
+
+
+class Safety(_Strict):
+    disclaimer: Text
+    red_flag_question: Text
+    red_flags: list[Text] = Field(min_length=1)
+    red_flag_advice: Text
+    emergency: Text
+
+
+class Catalogue:
+    """Exercises in session order, plus the program and safety text they belong to."""
+
+    def __init__(self, exercises: list[Exercise], program: Program, safety: Safety) -> None:
+        area_rank = {area: rank for rank, area in enumerate(program.area_order)}
+        # sorted() is stable: within an area the file's order is kept.
+        self.exercises: tuple[Exercise, ...] = tuple(
+            sorted(exercises, key=lambda exercise: area_rank[exercise.area])
+        )
+        self.program = program
+        self.safety = safety
+        self._by_slug = {exercise.slug: exercise for exercise in self.exercises}
+
+    def get(self, slug: str) -> Exercise | None:
+        return self._by_slug.get(slug)
+
+    def in_session_order(self, slugs: set[str]) -> list[Exercise]:
+        return [exercise for exercise in self.exercises if exercise.slug in slugs]
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ContentError(f"{path}: cannot read: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(f"{path}: not valid TOML: {error}") from error
+
+
+def _parse(model: type[ModelT], data: object, path: Path) -> ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+        ).lstrip(".")
+        raise ContentError(f"{path}: {field or '(top level)'}: {first['msg']}") from error
+
+
+def _check_references(exercises: list[Exercise], program: Program, path: Path) -> None:
+    slugs = [exercise.slug for exercise in exercises]
+    known = set(slugs)
+
+    def fail(field: str, reason: str) -> None:
+        raise ContentError(f"{path}: {field}: {reason}")
+
+    duplicates = {slug for slug in slugs if slugs.count(slug) > 1}
+    if duplicates:
+        fail("exercise.slug", f"used twice: {', '.join(sorted(duplicates))}")
+    for exercise in exercises:
+        if exercise.area not in program.area_order:
+            fail(f"exercise {exercise.slug}.area", f"'{exercise.area}' is not in area_order")
+    for index, slug in enumerate(program.starter):
+        if slug not in known:
+            fail(f"starter[{index}]", f"unknown exercise '{slug}'")
+    locked = known - set(program.starter)
+    unlocks = {rule.exercise: rule.after for rule in program.unlock}
+    for index, rule in enumerate(program.unlock):
+        if rule.exercise not in locked:
+            fail(f"unlock[{index}].exercise", f"'{rule.exercise}' is not a locked exercise")
+        for slug in rule.after:
+            if slug not in known:
+                fail(f"unlock[{index}].after", f"unknown exercise '{slug}'")
+    missing = locked - set(unlocks)
+    if missing:
+        fail("unlock", f"no rule opens {', '.join(sorted(missing))}")
+    opened = set(program.starter)
+    while True:  # every locked exercise must become reachable, so the rules have no cycle
+        newly = {slug for slug, after in unlocks.items() if slug not in opened and set(after) <= opened}
+        if not newly:
+            break
+        opened |= newly
+    if opened != known:
+        fail("unlock", f"circular rules never open {', '.join(sorted(known - opened))}")
+    total = sum(exercise.minutes for exercise in exercises)
+    if total > program.session_minutes_max:
+        fail("session_minutes_max", f"the full session takes {total} minutes")
+
+
+class _ExerciseFile(_Strict):
+    exercise: list[Exercise] = Field(min_length=1)
+
+
+@cache
+def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
+    """Load and cross-check the three data files; raises ContentError on the first problem."""
+    exercises_path = data_dir / "exercises.toml"
+    program_path = data_dir / "program.toml"
+    safety_path = data_dir / "safety.toml"
+    exercises = _parse(_ExerciseFile, _read_toml(exercises_path), exercises_path).exercise
+    program = _parse(Program, _read_toml(program_path), program_path)
+    safety = _parse(Safety, _read_toml(safety_path), safety_path)
+    _check_references(exercises, program, program_path)
+    return Catalogue(exercises, program, safety)
