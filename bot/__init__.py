@@ -1,0 +1,1 @@
+"""Application assembly: settings, CLI, database, the Bot API emulator and the sandbox."""

@@ -1,0 +1,154 @@
+"""Database tables: users and their schedule, session logs, pain check-ins, exercise levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as well."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(64), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Python weekdays (0 = Monday), comma separated, e.g. "0,2,4" for Mon/Wed/Fri.
+    training_days: Mapped[str] = mapped_column(String(13))
+    reminder_time: Mapped[time] = mapped_column(Time)
+    # Where /start has got to: disclaimer, red_flags, timezone, days, time, done, stopped.
+    onboarding_step: Mapped[str] = mapped_column(String(16), default="disclaimer")
+    # The question the next free-text reply answers, e.g. "pain:2026-11-26" or "timezone".
+    awaiting: Mapped[str | None] = mapped_column(String(40), default=None)
+    disclaimer_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    red_flag_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False once Telegram says the user blocked the bot or the chat is gone.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return tuple(int(day) for day in self.training_days.split(",") if day)
+
+    @property
+    def onboarded(self) -> bool:
+        return self.onboarding_step == "done"
+
+
+class SessionLog(Base):
+    """One training session per user and local date: done or skipped."""
+
+    __tablename__ = "session_logs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        CheckConstraint("status IN ('done', 'skipped')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    exercises: Mapped[list[SessionExercise]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class SessionExercise(Base):
+    """Which exercises, at which level, a session contained when it was logged."""
+
+    __tablename__ = "session_exercises"
+    __table_args__ = (UniqueConstraint("session_id", "exercise"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session_logs.id", ondelete="CASCADE"))
+    exercise: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    done: Mapped[bool] = mapped_column(Boolean)
+
+    session: Mapped[SessionLog] = relationship(back_populates="exercises")
+
+
+class PainCheckin(Base):
+    """A 0–10 pain score, either during a session or the next morning."""
+
+    __tablename__ = "pain_checkins"
+    __table_args__ = (
+        UniqueConstraint("session_id", "kind"),
+        CheckConstraint("score BETWEEN 0 AND 10", name="score"),
+        CheckConstraint("kind IN ('during', 'next_morning')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_logs.id", ondelete="CASCADE"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExerciseLevel(Base):
+    """The level a user is at for each exercise; a row exists once the exercise is unlocked."""
+
+    __tablename__ = "exercise_levels"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    exercise: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
