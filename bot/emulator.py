@@ -1,0 +1,508 @@
+"""A local Telegram Bot API server for the sandbox and the tests.
+
+It speaks the part of the Bot API this bot uses over real HTTP, keeps every chat's messages,
+lets a caller play the user (type a message, press a button, share a location) and can answer
+with the faults Telegram produces: 429 with retry_after, 5xx, 403 blocked, slow answers. It
+enforces Telegram's own limits (text length, callback_data bytes, unknown chats) so a bot that
+breaks them fails here first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_BYTES = 64
+_JSON_FIELDS = frozenset(
+    {"reply_markup", "allowed_updates", "commands", "entities", "caption_entities",
+     "link_preview_options", "reply_parameters", "scope"}
+)
+_NO_FAULTS = frozenset({"getMe", "getUpdates", "deleteWebhook", "setMyCommands"})
+_CONTROL = "/_emulator"
+
+Buttons = list[list[tuple[str, str]]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with an error (or just slowly, with status 200)."""
+
+    status: int
+    method: str | None = None
+    chat_id: int | None = None
+    every: int = 1
+    times: int | None = None
+    retry_after: int = 1
+    delay: float = 0.0
+    description: str = ""
+    seen: int = 0
+
+    def applies(self, method: str, chat_id: int | None) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if self.method is None and method in _NO_FAULTS:
+            return False
+        if self.chat_id is not None and self.chat_id != chat_id:
+            return False
+        if self.times == 0:
+            return False
+        self.seen += 1
+        if self.seen % self.every:
+            return False
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+
+@dataclass
+class Event:
+    """Something the bot did in a chat: a new message, an edit, or an answered button."""
+
+    method: str
+    chat_id: int | None
+    message_id: int | None
+    text: str
+    buttons: Buttons
+    at: float
+    document: bytes | None = None
+    filename: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def button_data(self, label: str) -> str:
+        """callback_data of the button whose text contains label (case-insensitive)."""
+        for row in self.buttons:
+            for text, data in row:
+                if label.lower() in text.lower():
+                    return data
+        raise LookupError(f"no button {label!r} in {self.buttons}")
+
+
+class BotApiEmulator:
+    def __init__(self, token: str, bot_name: str = "Knee Coach") -> None:
+        self.token = token
+        self.bot_user = {
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": "kneecoach_sandbox_bot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.events: list[Event] = []
+        self.requests: list[tuple[float, str, int | None]] = []
+        self.faults: list[Fault] = []
+        self.accept_unknown_chats = False
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._message_ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._updates: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.listeners: list[Callable[[Event], None]] = []
+
+    # -- server ---------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/bot{token}/{method}", self._handle_api)
+        app.router.add_post(_CONTROL + "/message", self._control_message)
+        app.router.add_post(_CONTROL + "/press", self._control_press)
+        app.router.add_get(_CONTROL + "/events", self._control_events)
+        app.router.add_post(_CONTROL + "/faults", self._control_faults)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        """The value for KNEECOACH_BOT_API_URL (PTB's base_url form)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- the user's side ------------------------------------------------------------------
+
+    def _user(self, user_id: int, first_name: str) -> dict[str, Any]:
+        chat = self._chats.setdefault(
+            user_id, {"id": user_id, "type": "private", "first_name": first_name}
+        )
+        return {"id": user_id, "is_bot": False, "first_name": chat["first_name"],
+                "language_code": "en"}
+
+    def _push_update(self, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **payload})
+        self._notify()
+        return update_id
+
+    def send_message(self, user_id: int, text: str, first_name: str = "Alex") -> int:
+        """The user types text; returns the update_id."""
+        message = self._user_message(user_id, first_name)
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._push_update({"message": message})
+
+    def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
+        message = self._user_message(user_id, "Alex")
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        return self._push_update({"message": message})
+
+    def send_sticker(self, user_id: int) -> int:
+        message = self._user_message(user_id, "Alex")
+        message["sticker"] = {"file_id": "sticker", "file_unique_id": "s", "width": 512,
+                              "height": 512, "is_animated": False, "is_video": False,
+                              "type": "regular"}
+        return self._push_update({"message": message})
+
+    def press(self, user_id: int, message_id: int, data: str) -> str:
+        """The user taps an inline button (any data: a forged client can send anything)."""
+        message = self._messages.get((user_id, message_id))
+        if message is None:
+            message = {"message_id": message_id, "date": int(time.time()),
+                       "chat": self._chats.get(user_id, {"id": user_id, "type": "private"}),
+                       "text": "(old message)"}
+        query_id = str(next(self._callback_ids))
+        self._push_update({"callback_query": {
+            "id": query_id, "from": self._user(user_id, "Alex"),
+            "chat_instance": f"ci{user_id}", "data": data, "message": message,
+        }})
+        return query_id
+
+    def _user_message(self, user_id: int, first_name: str) -> dict[str, Any]:
+        sender = self._user(user_id, first_name)
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": self._chats[user_id], "from": sender}
+
+    # -- observation ----------------------------------------------------------------------
+
+    def chat_events(self, chat_id: int, since: int = 0) -> list[Event]:
+        return [event for event in self.events[since:] if event.chat_id == chat_id]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until predicate() holds; it is re-checked after every change."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await self._changed.wait()
+
+    def _notify(self) -> None:
+        # Wake every waiter on the current event, then start a fresh one for the next change.
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _record(self, event: Event) -> None:
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
+        self._notify()
+
+    # -- the Bot API ----------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        try:
+            params = await _read_params(request)
+        except ApiError as error:
+            return _error(error.status, error.description)
+        chat_id = _int_or_none(params.get("chat_id"))
+        self.requests.append((time.monotonic(), method, chat_id))
+        for fault in self.faults:
+            if fault.applies(method, chat_id):
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                if fault.status != 200:
+                    return _error(fault.status, fault.description or _DEFAULT_TEXT[fault.status],
+                                  fault.retry_after if fault.status == 429 else None)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        try:
+            result = await handler(params) if asyncio.iscoroutinefunction(handler) \
+                else handler(params)
+        except ApiError as error:
+            return _error(error.status, error.description, error.retry_after)
+        return web.json_response({"ok": True, "result": result})
+
+    def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user
+
+    def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self._record(Event("setMyCommands", None, None, "", [], time.monotonic(), params=params))
+        return True
+
+    def _api_sendChatAction(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = _int_or_none(params.get("offset")) or 0
+        limit = _int_or_none(params.get("limit")) or 100
+        timeout = float(params.get("timeout") or 0)
+        self._updates = [update for update in self._updates if update["update_id"] >= offset]
+        if not self._updates and timeout > 0:
+            try:
+                await self.wait_for(lambda: bool(self._updates), timeout=timeout)
+            except TimeoutError:
+                pass
+        return self._updates[: min(max(limit, 1), 100)]
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        text = _text(params.get("text"), MAX_TEXT, "message text")
+        message = self._new_message(chat, {"text": text}, params)
+        self._record(self._event("sendMessage", message, text, params))
+        return message
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file("sendPhoto", "photo", params)
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file("sendDocument", "document", params)
+
+    def _send_file(self, method: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        upload = params.get(kind)
+        if not isinstance(upload, _Upload):
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        caption = params.get("caption") or ""
+        if len(caption) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        meta = {"file_id": f"file{len(self.events)}", "file_unique_id": f"u{len(self.events)}",
+                "file_size": len(upload.content)}
+        if kind == "photo":
+            payload: dict[str, Any] = {"photo": [{**meta, "width": 800, "height": 600}]}
+        else:
+            payload = {"document": {**meta, "file_name": upload.filename}}
+        message = self._new_message(chat, {**payload, "caption": caption}, params)
+        event = self._event(method, message, caption, params)
+        event.document, event.filename = upload.content, upload.filename
+        self._record(event)
+        return message
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._stored(params)
+        text = _text(params.get("text"), MAX_TEXT, "message text")
+        markup = _markup(params)
+        if message.get("text") == text and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = text
+        _set_markup(message, markup)
+        self._record(self._event("editMessageText", message, text, params))
+        return message
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._stored(params)
+        markup = _markup(params)
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        _set_markup(message, markup)
+        self._record(self._event("editMessageReplyMarkup", message, message.get("text", ""),
+                                 params))
+        return message
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if not params.get("callback_query_id"):
+            raise ApiError(400, "Bad Request: query id is empty")
+        text = params.get("text") or ""
+        if len(text) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._record(Event("answerCallbackQuery", None, None, text, [], time.monotonic(),
+                           params=params))
+        return True
+
+    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        self._stored(params)
+        del self._messages[(int(params["chat_id"]), int(params["message_id"]))]
+        return True
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _int_or_none(params.get("chat_id"))
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if not self.accept_unknown_chats:
+                raise ApiError(400, "Bad Request: chat not found")
+            chat = self._chats.setdefault(chat_id, {"id": chat_id, "type": "private",
+                                                    "first_name": "User"})
+        return chat
+
+    def _stored(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (_int_or_none(params.get("chat_id")), _int_or_none(params.get("message_id")))
+        message = self._messages.get(key)  # type: ignore[arg-type]
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _new_message(
+        self, chat: dict[str, Any], body: dict[str, Any], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": chat, "from": self.bot_user, **body}
+        _set_markup(message, _markup(params))
+        self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    @staticmethod
+    def _event(
+        method: str, message: dict[str, Any], text: str, params: dict[str, Any]
+    ) -> Event:
+        return Event(method, message["chat"]["id"], message["message_id"], text,
+                     _buttons(message.get("reply_markup")), time.monotonic(), params=params)
+
+    # -- control API (for callers in another process) -------------------------------------
+
+    async def _control_message(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        update_id = self.send_message(int(body["user_id"]), str(body["text"]))
+        return web.json_response({"update_id": update_id})
+
+    async def _control_press(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        query_id = self.press(int(body["user_id"]), int(body["message_id"]), str(body["data"]))
+        return web.json_response({"callback_query_id": query_id})
+
+    async def _control_events(self, request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        return web.json_response([
+            {"method": e.method, "chat_id": e.chat_id, "message_id": e.message_id,
+             "text": e.text, "buttons": e.buttons} for e in self.events[since:]
+        ])
+
+    async def _control_faults(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.faults = [Fault(**item) for item in body]
+        return web.json_response({"faults": len(self.faults)})
+
+
+@dataclass(frozen=True)
+class _Upload:
+    filename: str
+    content: bytes
+
+
+_DEFAULT_TEXT = {
+    200: "",
+    400: "Bad Request",
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+        body["description"] = f"Too Many Requests: retry after {retry_after}"
+    return web.json_response(body, status=status)
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except json.JSONDecodeError as error:
+            raise ApiError(400, "Bad Request: can't parse JSON") from error
+        return body if isinstance(body, dict) else {}
+    params: dict[str, Any] = {}
+    form = await request.post()
+    for name, value in form.items():
+        if hasattr(value, "file"):
+            params[name] = _Upload(value.filename or name, value.file.read())
+        elif name in _JSON_FIELDS:
+            try:
+                params[name] = json.loads(str(value))
+            except json.JSONDecodeError as error:
+                raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from error
+        else:
+            params[name] = str(value)
+    for name, value in request.query.items():
+        params.setdefault(name, value)
+    return params
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: object, limit: int, what: str) -> str:
+    text = str(value or "")
+    if not text.strip():
+        raise ApiError(400, f"Bad Request: {what} is empty")
+    if len(text) > limit:
+        raise ApiError(400, f"Bad Request: {what} is too long")
+    return text
+
+
+def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+    markup = params.get("reply_markup")
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_BYTES:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if not str(button.get("text", "")).strip():
+                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+    return markup
+
+
+def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
+    if markup and "inline_keyboard" in markup:
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+
+
+def _buttons(markup: dict[str, Any] | None) -> Buttons:
+    if not markup:
+        return []
+    return [[(button.get("text", ""), button.get("callback_data", "")) for button in row]
+            for row in markup.get("inline_keyboard", [])]
