@@ -10,6 +10,7 @@ breaks them fails here first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -26,8 +27,16 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 _JSON_FIELDS = frozenset(
-    {"reply_markup", "allowed_updates", "commands", "entities", "caption_entities",
-     "link_preview_options", "reply_parameters", "scope"}
+    {
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "scope",
+    }
 )
 _NO_FAULTS = frozenset({"getMe", "getUpdates", "deleteWebhook", "setMyCommands"})
 _CONTROL = "/_emulator"
@@ -157,8 +166,12 @@ class BotApiEmulator:
         chat = self._chats.setdefault(
             user_id, {"id": user_id, "type": "private", "first_name": first_name}
         )
-        return {"id": user_id, "is_bot": False, "first_name": chat["first_name"],
-                "language_code": "en"}
+        return {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": chat["first_name"],
+            "language_code": "en",
+        }
 
     def _push_update(self, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
@@ -182,29 +195,49 @@ class BotApiEmulator:
 
     def send_sticker(self, user_id: int) -> int:
         message = self._user_message(user_id, "Alex")
-        message["sticker"] = {"file_id": "sticker", "file_unique_id": "s", "width": 512,
-                              "height": 512, "is_animated": False, "is_video": False,
-                              "type": "regular"}
+        message["sticker"] = {
+            "file_id": "sticker",
+            "file_unique_id": "s",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return self._push_update({"message": message})
 
     def press(self, user_id: int, message_id: int, data: str) -> str:
         """The user taps an inline button (any data: a forged client can send anything)."""
         message = self._messages.get((user_id, message_id))
         if message is None:
-            message = {"message_id": message_id, "date": int(time.time()),
-                       "chat": self._chats.get(user_id, {"id": user_id, "type": "private"}),
-                       "text": "(old message)"}
+            message = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chats.get(user_id, {"id": user_id, "type": "private"}),
+                "text": "(old message)",
+            }
         query_id = str(next(self._callback_ids))
-        self._push_update({"callback_query": {
-            "id": query_id, "from": self._user(user_id, "Alex"),
-            "chat_instance": f"ci{user_id}", "data": data, "message": message,
-        }})
+        self._push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(user_id, "Alex"),
+                    "chat_instance": f"ci{user_id}",
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
         return query_id
 
     def _user_message(self, user_id: int, first_name: str) -> dict[str, Any]:
         sender = self._user(user_id, first_name)
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": self._chats[user_id], "from": sender}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chats[user_id],
+            "from": sender,
+        }
 
     # -- observation ----------------------------------------------------------------------
 
@@ -245,14 +278,18 @@ class BotApiEmulator:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
                 if fault.status != 200:
-                    return _error(fault.status, fault.description or _DEFAULT_TEXT[fault.status],
-                                  fault.retry_after if fault.status == 429 else None)
+                    return _error(
+                        fault.status,
+                        fault.description or _DEFAULT_TEXT[fault.status],
+                        fault.retry_after if fault.status == 429 else None,
+                    )
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
         try:
-            result = await handler(params) if asyncio.iscoroutinefunction(handler) \
-                else handler(params)
+            result = (
+                await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+            )
         except ApiError as error:
             return _error(error.status, error.description, error.retry_after)
         return web.json_response({"ok": True, "result": result})
@@ -276,10 +313,8 @@ class BotApiEmulator:
         timeout = float(params.get("timeout") or 0)
         self._updates = [update for update in self._updates if update["update_id"] >= offset]
         if not self._updates and timeout > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self.wait_for(lambda: bool(self._updates), timeout=timeout)
-            except TimeoutError:
-                pass
         return self._updates[: min(max(limit, 1), 100)]
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +338,11 @@ class BotApiEmulator:
         caption = params.get("caption") or ""
         if len(caption) > MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
-        meta = {"file_id": f"file{len(self.events)}", "file_unique_id": f"u{len(self.events)}",
-                "file_size": len(upload.content)}
+        meta = {
+            "file_id": f"file{len(self.events)}",
+            "file_unique_id": f"u{len(self.events)}",
+            "file_size": len(upload.content),
+        }
         if kind == "photo":
             payload: dict[str, Any] = {"photo": [{**meta, "width": 800, "height": 600}]}
         else:
@@ -332,8 +370,9 @@ class BotApiEmulator:
         if message.get("reply_markup") == markup:
             raise ApiError(400, "Bad Request: message is not modified")
         _set_markup(message, markup)
-        self._record(self._event("editMessageReplyMarkup", message, message.get("text", ""),
-                                 params))
+        self._record(
+            self._event("editMessageReplyMarkup", message, message.get("text", ""), params)
+        )
         return message
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -342,8 +381,9 @@ class BotApiEmulator:
         text = params.get("text") or ""
         if len(text) > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self._record(Event("answerCallbackQuery", None, None, text, [], time.monotonic(),
-                           params=params))
+        self._record(
+            Event("answerCallbackQuery", None, None, text, [], time.monotonic(), params=params)
+        )
         return True
 
     def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
@@ -361,8 +401,9 @@ class BotApiEmulator:
         if chat is None:
             if not self.accept_unknown_chats:
                 raise ApiError(400, "Bad Request: chat not found")
-            chat = self._chats.setdefault(chat_id, {"id": chat_id, "type": "private",
-                                                    "first_name": "User"})
+            chat = self._chats.setdefault(
+                chat_id, {"id": chat_id, "type": "private", "first_name": "User"}
+            )
         return chat
 
     def _stored(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -375,18 +416,28 @@ class BotApiEmulator:
     def _new_message(
         self, chat: dict[str, Any], body: dict[str, Any], params: dict[str, Any]
     ) -> dict[str, Any]:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": chat, "from": self.bot_user, **body}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.bot_user,
+            **body,
+        }
         _set_markup(message, _markup(params))
         self._messages[(chat["id"], message["message_id"])] = message
         return message
 
     @staticmethod
-    def _event(
-        method: str, message: dict[str, Any], text: str, params: dict[str, Any]
-    ) -> Event:
-        return Event(method, message["chat"]["id"], message["message_id"], text,
-                     _buttons(message.get("reply_markup")), time.monotonic(), params=params)
+    def _event(method: str, message: dict[str, Any], text: str, params: dict[str, Any]) -> Event:
+        return Event(
+            method,
+            message["chat"]["id"],
+            message["message_id"],
+            text,
+            _buttons(message.get("reply_markup")),
+            time.monotonic(),
+            params=params,
+        )
 
     # -- control API (for callers in another process) -------------------------------------
 
@@ -402,10 +453,18 @@ class BotApiEmulator:
 
     async def _control_events(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
-        return web.json_response([
-            {"method": e.method, "chat_id": e.chat_id, "message_id": e.message_id,
-             "text": e.text, "buttons": e.buttons} for e in self.events[since:]
-        ])
+        return web.json_response(
+            [
+                {
+                    "method": e.method,
+                    "chat_id": e.chat_id,
+                    "message_id": e.message_id,
+                    "text": e.text,
+                    "buttons": e.buttons,
+                }
+                for e in self.events[since:]
+            ]
+        )
 
     async def _control_faults(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -490,7 +549,9 @@ def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
             if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_BYTES:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
             if not str(button.get("text", "")).strip():
-                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                raise ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
     return markup
 
 
@@ -504,5 +565,7 @@ def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
 def _buttons(markup: dict[str, Any] | None) -> Buttons:
     if not markup:
         return []
-    return [[(button.get("text", ""), button.get("callback_data", "")) for button in row]
-            for row in markup.get("inline_keyboard", [])]
+    return [
+        [(button.get("text", ""), button.get("callback_data", "")) for button in row]
+        for row in markup.get("inline_keyboard", [])
+    ]

@@ -76,8 +76,8 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        lines = [
-            f"{ENV_PREFIX}{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg'].removeprefix('Value error, ')}"
-            for item in error.errors()
-        ]
+        lines = []
+        for item in error.errors():
+            variable = ENV_PREFIX + ".".join(str(part) for part in item["loc"]).upper()
+            lines.append(f"{variable}: {item['msg'].removeprefix('Value error, ')}")
         raise SettingsError("; ".join(lines)) from None

@@ -224,7 +224,9 @@ def _check_references(exercises: list[Exercise], program: Program, path: Path) -
         fail("unlock", f"no rule opens {', '.join(sorted(missing))}")
     opened = set(program.starter)
     while True:  # every locked exercise must become reachable, so the rules have no cycle
-        newly = {slug for slug, after in unlocks.items() if slug not in opened and set(after) <= opened}
+        newly = {
+            slug for slug, after in unlocks.items() if slug not in opened and set(after) <= opened
+        }
         if not newly:
             break
         opened |= newly

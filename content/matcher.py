@@ -56,4 +56,6 @@ class ExerciseMatcher:
         if top_score >= CONFIDENT_RATIO and top_score - runner_up > 0.05:
             return Match(top)
         close = tuple(exercise for score, exercise in ranked if score >= SUGGESTION_RATIO)
-        return Match(None, close[:MAX_SUGGESTIONS] or tuple(e for _, e in ranked[:MAX_SUGGESTIONS]))
+        return Match(
+            None, close[:MAX_SUGGESTIONS] or tuple(e for _, e in ranked[:MAX_SUGGESTIONS])
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from enum import Enum
 
 MAX_PAIN = 10
@@ -50,8 +51,13 @@ def parse_reply(text: str) -> Reply:
     cleaned = re.sub(r"\s+", " ", text.strip().lower()).strip(" .!")
     if len(cleaned) > 40:
         return Reply(Intent.UNKNOWN)
-    for pattern, intent in ((_DONE, Intent.DONE), (_SKIP, Intent.SKIP), (_LATER, Intent.LATER),
-                            (_YES, Intent.YES), (_NO, Intent.NO)):
+    for pattern, intent in (
+        (_DONE, Intent.DONE),
+        (_SKIP, Intent.SKIP),
+        (_LATER, Intent.LATER),
+        (_YES, Intent.YES),
+        (_NO, Intent.NO),
+    ):
         if pattern.match(cleaned):
             return Reply(intent)
     pain = _PAIN.match(cleaned)
@@ -62,3 +68,21 @@ def parse_reply(text: str) -> Reply:
     if not value.is_integer() or not 0 <= value <= MAX_PAIN:
         return Reply(Intent.PAIN_OUT_OF_RANGE, explicit=explicit)
     return Reply(Intent.PAIN, score=int(value), explicit=explicit)
+
+
+_TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$")
+
+
+def parse_time(text: str) -> time | None:
+    """'7:30', '07:30', '18.00', '6pm', '6:15 am', '19' → a time; nonsense → None."""
+    match = _TIME.match(text.strip().lower().replace(" ", ""))
+    if match is None:
+        return None
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

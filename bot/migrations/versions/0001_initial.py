@@ -41,8 +41,10 @@ def upgrade() -> None:
         sa.Column("level", sa.SmallInteger(), nullable=False),
         sa.Column("changed_at", UTC_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"],
-            name=op.f("fk_exercise_levels_user_id_users"), ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_exercise_levels_user_id_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", "exercise", name=op.f("pk_exercise_levels")),
     )
@@ -55,8 +57,10 @@ def upgrade() -> None:
         sa.Column("logged_at", UTC_DATETIME, nullable=False),
         sa.CheckConstraint("status IN ('done', 'skipped')", name=op.f("ck_session_logs_status")),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"],
-            name=op.f("fk_session_logs_user_id_users"), ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_session_logs_user_id_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_logs")),
         sa.UniqueConstraint(
@@ -76,12 +80,16 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("score BETWEEN 0 AND 10", name=op.f("ck_pain_checkins_score")),
         sa.ForeignKeyConstraint(
-            ["session_id"], ["session_logs.id"],
-            name=op.f("fk_pain_checkins_session_id_session_logs"), ondelete="CASCADE",
+            ["session_id"],
+            ["session_logs.id"],
+            name=op.f("fk_pain_checkins_session_id_session_logs"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"],
-            name=op.f("fk_pain_checkins_user_id_users"), ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_pain_checkins_user_id_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pain_checkins")),
         sa.UniqueConstraint("session_id", "kind", name=op.f("uq_pain_checkins_session_id_kind")),
@@ -95,8 +103,10 @@ def upgrade() -> None:
         sa.Column("level", sa.SmallInteger(), nullable=False),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["session_id"], ["session_logs.id"],
-            name=op.f("fk_session_exercises_session_id_session_logs"), ondelete="CASCADE",
+            ["session_id"],
+            ["session_logs.id"],
+            name=op.f("fk_session_exercises_session_id_session_logs"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_exercises")),
         sa.UniqueConstraint(

@@ -1,0 +1,136 @@
+"""Composition root: builds the database, the catalogue and the PTB Application around them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import ContextTypes as PTBContextTypes
+
+from bot.clock import Clock
+from bot.db import create_engine, session_factory, upgrade
+from bot.services import Services
+from bot.settings import DEFAULT_BOT_API_URL
+from content.catalogue import load_catalogue
+from content.matcher import ExerciseMatcher
+from handlers import register
+from handlers.common import KneeContext
+from handlers.menu import COMMANDS
+
+log = logging.getLogger(__name__)
+
+KneeApplication = Application[Any, KneeContext, Any, Any, Any, Any]
+SORRY = "Sorry, something went wrong on my side. Please try that again in a moment."
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Different chats are served concurrently; one chat's updates run strictly in order,
+    so a double tap on "done" can never race itself."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._users[chat.id] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[chat.id] -= 1
+            if not self._users[chat.id]:
+                del self._users[chat.id]
+                del self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are made on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: locks go with their last waiter."""
+
+
+async def create_services(database_url: str, clock: Clock) -> Services:
+    """Load and validate content, open the database and bring its schema up to date."""
+    catalogue = load_catalogue()
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    return Services(
+        clock=clock,
+        engine=engine,
+        sessions=session_factory(engine),
+        catalogue=catalogue,
+        matcher=ExerciseMatcher(catalogue),
+    )
+
+
+def build_application(token: str, bot_api_url: str, services: Services) -> KneeApplication:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(bot_api_url)
+        .context_types(PTBContextTypes(context=KneeContext))
+        .concurrent_updates(PerChatUpdateProcessor(64))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_announce_commands)
+    )
+    if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
+        builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
+    application: KneeApplication = builder.build()
+    application.bot_data["services"] = services
+    register(application)
+    application.add_error_handler(_report_error)
+    return application
+
+
+async def _announce_commands(application: KneeApplication) -> None:
+    await application.bot.set_my_commands(
+        [BotCommand(name, description) for name, description in COMMANDS]
+    )
+
+
+async def _report_error(update: object, context: KneeContext) -> None:
+    """Log with context and tell the user; the process keeps serving everyone else."""
+    if not isinstance(update, Update):
+        log.error("error outside an update: %s", context.error, exc_info=context.error)
+        return
+    user = update.effective_user
+    log.error(
+        "update %s from user %s failed: %s",
+        update.update_id,
+        user.id if user else None,
+        context.error,
+        exc_info=context.error,
+    )
+    if isinstance(context.error, Forbidden) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, SORRY)
+    except TelegramError as error:
+        log.warning("could not tell user %s about the error: %s", user.id if user else None, error)
+
+
+async def serve(application: KneeApplication, poll_timeout: int, stop: asyncio.Event) -> None:
+    """Long-poll until stop is set, then shut down cleanly."""
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()

@@ -1,0 +1,77 @@
+"""The `kneecoach` command: run the bot, open the sandbox chat, or upgrade the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.app import build_application, create_services, serve
+from bot.clock import SystemClock
+from bot.db import create_engine, upgrade
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+from content.catalogue import ContentError
+
+log = logging.getLogger("kneecoach")
+SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")
+    sandbox = commands.add_parser("sandbox", help="chat with the bot locally, no token needed")
+    sandbox.add_argument(
+        "--database-url",
+        default=SANDBOX_DATABASE,
+        help=f"where the sandbox keeps its data (default {SANDBOX_DATABASE})",
+    )
+    database = commands.add_parser("db", help="database maintenance")
+    database.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        secrets = [settings.token.get_secret_value()] if settings.token else []
+        configure_logging(settings.log_level, secrets)
+        if args.command == "sandbox":
+            logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
+            from bot.sandbox import run_sandbox
+
+            asyncio.run(run_sandbox(args.database_url))
+        elif args.command == "db":
+            asyncio.run(_upgrade(settings.database_url))
+            print("database is up to date")
+        else:
+            asyncio.run(_run(settings))
+    except (SettingsError, ContentError) as error:
+        print(f"kneecoach: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def _upgrade(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _run(settings: Settings) -> None:
+    token = settings.require_token()
+    services = await create_services(settings.database_url, SystemClock())
+    application = build_application(token, settings.bot_api_url, services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("Knee Coach is running (database %s)", services.engine.url.render_as_string())
+    try:
+        await serve(application, settings.poll_timeout, stop)
+    finally:
+        await services.engine.dispose()

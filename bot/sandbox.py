@@ -1,0 +1,131 @@
+"""`kneecoach sandbox`: chat with the real bot in the terminal, no Telegram token needed.
+
+The emulator plays Telegram on 127.0.0.1, the bot long-polls it over HTTP exactly as it would
+poll Telegram, and this module plays the user: what you type is sent as your message, and the
+bot's buttons are shown numbered so you can press them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from bot.app import build_application, create_services, serve
+from bot.clock import ShiftedClock
+from bot.emulator import BotApiEmulator, Event
+
+SANDBOX_TOKEN = "123456789:sandbox-token-not-a-secret"
+SANDBOX_USER = 1001
+REPLY_WAIT = 3.0
+QUIET = 0.15
+BANNER = """Knee Coach sandbox: the real bot, talking to a local stand-in for Telegram.
+Type messages as you would in Telegram (/start, /today, done, pain 3).
+  #N        press button N of the last message with buttons
+  :wait 1d  move the clock forward (units: m, h, d)
+  :quit     leave (or Ctrl-D); your chat is kept in the database for next time
+"""
+_WAIT = re.compile(r"^:wait\s+(\d{1,4})\s*([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class Terminal:
+    """Prints the bot's side of the chat and remembers the buttons on screen."""
+
+    def __init__(self, output: TextIO) -> None:
+        self.output = output
+        self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by number
+
+    def show(self, event: Event) -> None:
+        if event.method == "answerCallbackQuery":
+            if event.text:
+                self._print(f"   ({event.text})")
+            return
+        if event.chat_id != SANDBOX_USER:
+            return
+        prefix = "bot (edited)" if event.method.startswith("edit") else "bot"
+        text = event.text
+        if event.filename:
+            text = f"[file {event.filename}, {len(event.document or b'')} bytes] {text}"
+        self._print(f"{prefix}> {text}")
+        if event.buttons:
+            self.buttons = []
+            for row in event.buttons:
+                labels = []
+                for label, data in row:
+                    self.buttons.append((event.message_id or 0, data))
+                    labels.append(f"[{len(self.buttons)}] {label}")
+                self._print("     " + "  ".join(labels))
+
+    def _print(self, line: str) -> None:
+        self.output.write(line + "\n")
+        self.output.flush()
+
+
+async def run_sandbox(
+    database_url: str, source: TextIO = sys.stdin, output: TextIO = sys.stdout
+) -> None:
+    emulator = BotApiEmulator(SANDBOX_TOKEN)
+    await emulator.start()
+    clock = ShiftedClock()
+    services = await create_services(database_url, clock)
+    application = build_application(SANDBOX_TOKEN, emulator.base_url, services)
+    terminal = Terminal(output)
+    emulator.listeners.append(terminal.show)
+    stop = asyncio.Event()
+    bot = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    output.write(BANNER + "\n")
+    try:
+        while True:
+            output.write("you> ")
+            output.flush()
+            line = await asyncio.to_thread(source.readline)
+            if not line or line.strip() == ":quit":
+                break
+            if bot.done():
+                raise RuntimeError("the bot stopped") from bot.exception()
+            await _handle(line.rstrip("\n"), emulator, clock, terminal)
+    finally:
+        stop.set()
+        await bot
+        await emulator.stop()
+        await services.engine.dispose()
+    output.write("\nBye! Your progress is saved.\n")
+
+
+async def _handle(
+    line: str, emulator: BotApiEmulator, clock: ShiftedClock, terminal: Terminal
+) -> None:
+    if line.startswith("#") and line[1:].strip().isdigit():
+        number = int(line[1:])
+        if not 1 <= number <= len(terminal.buttons):
+            terminal.output.write("(no such button on screen)\n")
+            return
+        message_id, data = terminal.buttons[number - 1]
+        before = len(emulator.events)
+        emulator.press(SANDBOX_USER, message_id, data)
+    elif wait := _WAIT.match(line.strip()):
+        clock.advance(timedelta(**{_UNITS[wait[2]]: int(wait[1])}))
+        terminal.output.write(
+            f"(clock moved on; sandbox time is now {clock.now():%a %d %b %H:%M} UTC)\n"
+        )
+        return
+    else:
+        before = len(emulator.events)
+        emulator.send_message(SANDBOX_USER, line)
+    await _settle(emulator, before)
+
+
+async def _settle(emulator: BotApiEmulator, before: int) -> None:
+    """Wait for the bot's answer, then a moment more for any follow-up message."""
+    try:
+        await emulator.wait_for(lambda: len(emulator.events) > before, timeout=REPLY_WAIT)
+        while True:
+            seen = len(emulator.events)
+            await asyncio.sleep(QUIET)
+            if len(emulator.events) == seen:
+                return
+    except TimeoutError:
+        return

@@ -1,0 +1,57 @@
+"""Program rules that do not need the database: today's plan and what a pain score means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from content.catalogue import Catalogue, Exercise, Level, Program
+
+
+class PainBand(Enum):
+    SAFE = "safe"
+    ACCEPTABLE = "acceptable"
+    TOO_MUCH = "too_much"
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    exercise: Exercise
+    level_number: int
+
+    @property
+    def level(self) -> Level:
+        return self.exercise.level(self.level_number)
+
+
+def starting_levels(catalogue: Catalogue) -> dict[str, int]:
+    """A new user's unlocked exercises and the level each starts at."""
+    return {
+        slug: exercise.start_level
+        for slug in catalogue.program.starter
+        if (exercise := catalogue.get(slug)) is not None
+    }
+
+
+def session_plan(catalogue: Catalogue, levels: dict[str, int]) -> list[PlannedExercise]:
+    """The unlocked exercises in the program's order, each at the user's level."""
+    return [
+        PlannedExercise(exercise, levels[exercise.slug])
+        for exercise in catalogue.in_session_order(set(levels))
+    ]
+
+
+def session_minutes(plan: list[PlannedExercise]) -> int:
+    return sum(item.exercise.minutes for item in plan)
+
+
+def pain_band(program: Program, score: int) -> PainBand:
+    if score <= program.pain.safe_max:
+        return PainBand.SAFE
+    if score <= program.pain.acceptable_max:
+        return PainBand.ACCEPTABLE
+    return PainBand.TOO_MUCH
+
+
+def needs_red_flag_check(program: Program, score: int) -> bool:
+    return score > program.pain.red_flag_prompt_above

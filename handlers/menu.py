@@ -1,0 +1,44 @@
+"""/help, unknown commands, and messages that are not text."""
+
+from __future__ import annotations
+
+from handlers.common import Turn, turn_handler
+
+# One list serves /help and the command menu Telegram shows (setMyCommands).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("today", "today's session, with done and skip buttons"),
+    ("exercises", "all seven exercises"),
+    ("exercise", "how to do one exercise, e.g. /exercise hip bump"),
+    ("start", "set up, or change your days, time and time zone"),
+    ("help", "this list"),
+)
+
+HINT = 'You can type "done" after a session, a pain score like "pain 3", or use /today and /help.'
+
+
+def help_text() -> str:
+    lines = [f"/{name}: {description}" for name, description in COMMANDS]
+    return (
+        "Here's what I can do:\n\n"
+        + "\n".join(lines)
+        + '\n\nAfter a session you can also just type "done", and answer pain questions '
+        "with a number from 0 to 10."
+    )
+
+
+@turn_handler
+async def show_help(turn: Turn) -> None:
+    turn.say(help_text())
+
+
+@turn_handler
+async def unknown_command(turn: Turn) -> None:
+    message = turn.update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0][:32] if message else "/"
+    turn.say(f"I don't know the command {command}.\n\n{help_text()}")
+
+
+@turn_handler
+async def not_text(turn: Turn) -> None:
+    """Stickers, photos, voice notes: say what works instead of staying silent."""
+    turn.say(f"I can only read text and buttons. {HINT}")

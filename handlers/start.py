@@ -1,0 +1,247 @@
+"""/start: welcome, disclaimer, red-flag screen, then time zone, training days and reminder time.
+
+Every step is stored on the user's row, so a restart or a second replica continues where the
+person left off, and running /start again never loses their history.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot import store
+from content.program import starting_levels
+from handlers.common import Keyboard, Turn, on_button, turn_handler
+from handlers.parsing import parse_time
+from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
+from scheduler.timezones import is_valid_zone, resolve_timezone
+
+TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
+ASK_TIMEZONE = (
+    "Which time zone are you in? Type your city (for example Berlin or New York) "
+    "or a UTC offset such as +1 or UTC-5."
+)
+
+
+def require_setup(turn: Turn) -> bool:
+    """True when the user may train; otherwise explains what is missing."""
+    if turn.user.onboarded:
+        return True
+    if turn.user.onboarding_step == "stopped":
+        turn.say(
+            "Your program is on hold until a clinician has checked your knee. "
+            "Once you have been cleared, send /start again."
+        )
+    else:
+        turn.say("Let's get you set up first: it takes a minute. Send /start.")
+    return False
+
+
+@turn_handler
+async def start(turn: Turn) -> None:
+    """Welcome; a returning user keeps everything and may change settings."""
+    user = turn.user
+    name = user.first_name or "there"
+    if user.onboarded:
+        turn.say(
+            f"Welcome back, {name}! Your program and history are all still here.\n"
+            f"{_schedule_summary(turn)}",
+            [[("📋 Today's session", "today"), ("⚙️ Change schedule", "setup")]],
+        )
+        return
+    user.onboarding_step = "disclaimer"
+    user.awaiting = None
+    safety = turn.services.catalogue.safety
+    turn.say(
+        f"Hi {name}, I'm Knee Coach. I'll guide you through short home exercises for your "
+        "knee, remind you on your training days and adjust the program to how your knee "
+        f"feels.\n\n{safety.disclaimer}",
+        [[("✅ I understand", "disclaimer")]],
+    )
+
+
+@on_button("disclaimer")
+async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
+    user = turn.user
+    if user.onboarding_step not in ("disclaimer", "stopped"):
+        turn.toast = "Already noted."
+        return
+    user.disclaimer_accepted_at = turn.now
+    user.onboarding_step = "red_flags"
+    safety = turn.services.catalogue.safety
+    flags = "\n".join(f"• {flag}" for flag in safety.red_flags)
+    turn.edit("Thanks for reading that. ✅")
+    turn.say(
+        f"{safety.red_flag_question}\n\n{flags}",
+        [[("Yes, one applies", "redflag:yes"), ("No, none apply", "redflag:no")]],
+    )
+
+
+@on_button("redflag", "(yes|no)")
+async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
+    user = turn.user
+    if user.onboarding_step != "red_flags":
+        turn.toast = "Already answered. Send /start to begin again."
+        return
+    safety = turn.services.catalogue.safety
+    if args[0] == "yes":
+        user.onboarding_step = "stopped"
+        user.red_flag_reported_at = turn.now
+        turn.edit("You said one of these applies to you.")
+        turn.say(f"{safety.red_flag_advice}\n\n🚨 {safety.emergency}")
+        return
+    user.onboarding_step = "timezone"
+    turn.edit("Good: none of the warning signs apply.")
+    _ask_timezone(turn)
+
+
+@on_button("setup")
+async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
+    if not turn.user.onboarded:
+        turn.toast = "Send /start to set up first."
+        return
+    _ask_timezone(turn)
+
+
+def _ask_timezone(turn: Turn) -> None:
+    turn.user.awaiting = "timezone"
+    turn.say(ASK_TIMEZONE, [[("Keep UTC", "tz:UTC")]])
+
+
+async def timezone_text(turn: Turn, text: str) -> None:
+    """The user typed a place or an offset in answer to the time-zone question."""
+    choices = resolve_timezone(text, turn.now)
+    if not choices:
+        turn.say(
+            "I couldn't find that place. Try the nearest big city (for example Paris) "
+            "or a UTC offset such as +2."
+        )
+        return
+    if len(choices) == 1:
+        _set_timezone(turn, choices[0])
+        return
+    turn.say(
+        "Which of these is yours?", [[(zone.replace("_", " "), f"tz:{zone}")] for zone in choices]
+    )
+
+
+@on_button("tz", r"([A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})")
+async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
+    if not _past_screen(turn):
+        return
+    if not is_valid_zone(args[0]):
+        turn.toast = "I don't know that time zone."
+        return
+    turn.edit(f"Time zone: {args[0].replace('_', ' ')}")
+    _set_timezone(turn, args[0])
+
+
+def _set_timezone(turn: Turn, zone: str) -> None:
+    turn.user.timezone = zone
+    turn.user.awaiting = None
+    clock = turn.local_now.strftime("%H:%M")
+    turn.say(f"Got it: {zone.replace('_', ' ')} (it's {clock} there now).")
+    mask = days_to_mask(turn.user.weekdays)
+    turn.say(_days_prompt(turn, mask), _days_keyboard(mask))
+
+
+def _days_prompt(turn: Turn, mask: int) -> str:
+    program = turn.services.catalogue.program
+    return (
+        "Which days will you train? Three days a week works best. "
+        f"Pick {program.min_training_days} to {program.max_training_days} days, then tap Save.\n"
+        f"Chosen: {describe_days(mask_to_days(mask))}"
+    )
+
+
+def _days_keyboard(mask: int) -> Keyboard:
+    buttons = [
+        (f"{'✅ ' if mask & (1 << day) else ''}{label}", f"days:{mask ^ (1 << day)}")
+        for day, label in enumerate(WEEKDAY_LABELS)
+    ]
+    return [buttons[:4], buttons[4:], [("💾 Save days", f"savedays:{mask}")]]
+
+
+@on_button("days", r"(\d{1,3})")
+async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
+    mask = int(args[0])
+    if not _past_screen(turn) or mask > 127:
+        turn.toast = turn.toast or "That button has expired."
+        return
+    turn.edit(_days_prompt(turn, mask), _days_keyboard(mask))
+
+
+@on_button("savedays", r"(\d{1,3})")
+async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
+    if not _past_screen(turn):
+        return
+    days = mask_to_days(int(args[0]) & 127)
+    program = turn.services.catalogue.program
+    if not program.min_training_days <= len(days) <= program.max_training_days:
+        turn.toast = (
+            f"Please pick {program.min_training_days} to {program.max_training_days} days."
+        )
+        return
+    turn.user.training_days = ",".join(str(day) for day in days)
+    turn.user.awaiting = "reminder_time"
+    turn.edit(f"Training days: {describe_days(days)}")
+    turn.say(
+        "What time should I remind you on those days? Tap a time or type one, like 7:30.",
+        [
+            [(choice, f"time:{choice}") for choice in TIME_CHOICES[:4]],
+            [(choice, f"time:{choice}") for choice in TIME_CHOICES[4:]],
+        ],
+    )
+
+
+@on_button("time", r"(\d{2}:\d{2})")
+async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
+    if not _past_screen(turn):
+        return
+    chosen = parse_time(args[0])
+    if chosen is None:
+        turn.toast = "That time doesn't exist."
+        return
+    turn.edit(f"Reminder time: {args[0]}")
+    await _finish(turn, chosen)
+
+
+async def time_text(turn: Turn, text: str) -> None:
+    chosen = parse_time(text)
+    if chosen is None:
+        turn.say("I didn't understand that time. Please send it like 7:30, 18:00 or 6pm.")
+        return
+    await _finish(turn, chosen)
+
+
+async def _finish(turn: Turn, reminder_time: time) -> None:
+    user = turn.user
+    user.reminder_time = reminder_time
+    user.awaiting = None
+    first_time = not user.onboarded
+    user.onboarding_step = "done"
+    catalogue = turn.services.catalogue
+    await store.ensure_levels(turn.session, user.id, starting_levels(catalogue), turn.now)
+    if first_time:
+        turn.say(
+            f"You're all set! {_schedule_summary(turn)}\n\n"
+            "Your first session is ready: tap below or send /today.",
+            [[("📋 Today's session", "today")]],
+        )
+    else:
+        turn.say(f"Saved. {_schedule_summary(turn)}")
+
+
+def _schedule_summary(turn: Turn) -> str:
+    user = turn.user
+    return (
+        f"Training days: {describe_days(user.weekdays)} at "
+        f"{user.reminder_time.strftime('%H:%M')} ({user.timezone.replace('_', ' ')})."
+    )
+
+
+def _past_screen(turn: Turn) -> bool:
+    """Schedule buttons only count once the disclaimer and red-flag screen are done."""
+    if turn.user.onboarding_step in ("timezone", "done"):
+        return True
+    turn.toast = "Please finish the first steps: send /start."
+    return False

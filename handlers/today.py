@@ -1,0 +1,125 @@
+"""/today: the user's session for today, and logging it as done or skipped."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import store
+from content.program import PlannedExercise, session_minutes, session_plan, starting_levels
+from handlers.checkins import ask_pain
+from handlers.common import Keyboard, Turn, on_button, parse_day, turn_handler
+from handlers.start import require_setup
+from scheduler.calendar import is_training_day, next_training_day
+
+DAY_FORMAT = "%A %d %B"
+DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
+
+
+async def todays_plan(turn: Turn) -> list[PlannedExercise]:
+    catalogue = turn.services.catalogue
+    levels = await store.levels_of(turn.session, turn.user.id)
+    if not levels:  # a user from before levels existed, or one whose rows were cleared
+        levels = await store.ensure_levels(
+            turn.session, turn.user.id, starting_levels(catalogue), turn.now
+        )
+    return session_plan(catalogue, levels)
+
+
+@turn_handler
+async def today(turn: Turn) -> None:
+    """Show today's session with done / skip / how-to buttons."""
+    if require_setup(turn):
+        await show_today(turn)
+
+
+@on_button("today")
+async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    if require_setup(turn):
+        await show_today(turn)
+
+
+async def show_today(turn: Turn) -> None:
+    plan = await todays_plan(turn)
+    day = turn.today
+    logged = await store.session_on(turn.session, turn.user.id, day)
+    lines = [_headline(turn, day)]
+    if logged is not None and logged.status == "done":
+        lines.append("✅ Today's session is done. Well done! Here it is for reference:")
+    elif logged is not None:
+        lines.append("You skipped today. Changed your mind? You can still do it.")
+    lines.append("")
+    lines += [
+        f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
+        for number, item in enumerate(plan, start=1)
+    ]
+    lines.append(f"\nAbout {session_minutes(plan)} minutes. Tap 📖 for how to do each one.")
+    keyboard: Keyboard = []
+    if logged is None or logged.status != "done":
+        keyboard.append([("✅ Session done", f"done:{day}"), ("⏭ Skip today", f"skip:{day}")])
+    how_to = [(f"📖 {item.exercise.name}", f"how:{item.exercise.slug}") for item in plan]
+    keyboard += [how_to[index : index + 2] for index in range(0, len(how_to), 2)]
+    turn.say("\n".join(lines), keyboard)
+
+
+def _headline(turn: Turn, day: date) -> str:
+    weekdays = turn.user.weekdays
+    label = day.strftime(DAY_FORMAT)
+    if is_training_day(weekdays, day):
+        return f"📋 {label}: training day."
+    upcoming = next_training_day(weekdays, day)
+    later = upcoming.strftime(DAY_FORMAT) if upcoming else "not set (see /start)"
+    return (
+        f"📋 {label}: a rest day. Your next training day is {later}. "
+        "You can still train today if you feel like it."
+    )
+
+
+def _session_day(turn: Turn, text: str) -> date | None:
+    """The day a button refers to, if it is today or yesterday (a late tap still counts)."""
+    day = parse_day(text)
+    if day is None or not turn.today - timedelta(days=1) <= day <= turn.today:
+        turn.toast = "That session has passed. Send /today for today's."
+        return None
+    return day
+
+
+@on_button("done", DATE_ARG)
+async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
+    if require_setup(turn) and (day := _session_day(turn, args[0])):
+        await mark_done(turn, day)
+
+
+@on_button("skip", DATE_ARG)
+async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
+    if require_setup(turn) and (day := _session_day(turn, args[0])):
+        await mark_skipped(turn, day)
+
+
+async def mark_done(turn: Turn, day: date) -> None:
+    plan = await todays_plan(turn)
+    _log, changed = await store.log_session(
+        turn.session, turn.user.id, day, "done", plan, turn.now
+    )
+    if not changed:
+        turn.toast = "Already logged ✅"
+        turn.say("That session is already logged as done. ✅")
+        return
+    turn.toast = "Logged ✅"
+    turn.say(f"✅ Logged: {len(plan)} exercises done. Great work!")
+    ask_pain(turn, day)
+
+
+async def mark_skipped(turn: Turn, day: date) -> None:
+    plan = await todays_plan(turn)
+    log, changed = await store.log_session(
+        turn.session, turn.user.id, day, "skipped", plan, turn.now
+    )
+    if not changed:
+        turn.toast = "Already logged"
+        done = log.status == "done"
+        turn.say("You already did that session. ✅" if done else "Already noted as skipped.")
+        return
+    upcoming = next_training_day(turn.user.weekdays, day)
+    when = upcoming.strftime(DAY_FORMAT) if upcoming else "whenever you're ready"
+    turn.toast = "Skipped"
+    turn.say(f"⏭ No problem, today is skipped. Rest well; next up: {when}.")

@@ -1,0 +1,1 @@
+"""Reminders and the calendar maths behind them (training days, time zones)."""

@@ -1,0 +1,37 @@
+"""Training-day maths in the user's own time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def local_now(now: datetime, timezone: str) -> datetime:
+    return now.astimezone(ZoneInfo(timezone))
+
+
+def is_training_day(weekdays: tuple[int, ...], day: date) -> bool:
+    return day.weekday() in weekdays
+
+
+def next_training_day(weekdays: tuple[int, ...], after: date) -> date | None:
+    """The first training day strictly after `after`, or None with no training days."""
+    for offset in range(1, 8):
+        candidate = after + timedelta(days=offset)
+        if candidate.weekday() in weekdays:
+            return candidate
+    return None
+
+
+def describe_days(weekdays: tuple[int, ...]) -> str:
+    return ", ".join(WEEKDAY_LABELS[day] for day in sorted(weekdays)) or "no days"
+
+
+def days_to_mask(weekdays: tuple[int, ...]) -> int:
+    return sum(1 << day for day in set(weekdays))
+
+
+def mask_to_days(mask: int) -> tuple[int, ...]:
+    return tuple(day for day in range(7) if mask & (1 << day))
