@@ -83,7 +83,6 @@ def build_application(token: str, bot_api_url: str, services: Services) -> KneeA
         .context_types(PTBContextTypes(context=KneeContext))
         .concurrent_updates(PerChatUpdateProcessor(64))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_announce_commands)
     )
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
         builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
@@ -126,6 +125,7 @@ async def _report_error(update: object, context: KneeContext) -> None:
 async def serve(application: KneeApplication, poll_timeout: int, stop: asyncio.Event) -> None:
     """Long-poll until stop is set, then shut down cleanly."""
     async with application:
+        await _announce_commands(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(

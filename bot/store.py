@@ -84,12 +84,15 @@ async def log_session(
         log = SessionLog(user_id=user_id, local_date=day, status=status, logged_at=now)
         session.add(log)
     log.status, log.logged_at = status, now
-    log.exercises = [
-        SessionExercise(
-            exercise=item.exercise.slug, level=item.level_number, done=status == "done"
-        )
-        for item in plan
-    ]
+    earlier = {row.exercise: row for row in log.exercises}
+    for item in plan:
+        row = earlier.pop(item.exercise.slug, None)
+        if row is None:
+            row = SessionExercise(exercise=item.exercise.slug)
+            log.exercises.append(row)
+        row.level, row.done = item.level_number, status == "done"
+    for row in earlier.values():
+        log.exercises.remove(row)
     await session.flush()
     return log, True
 

@@ -154,9 +154,9 @@ _routes: dict[str, _Route] = {}
 
 
 def on_button(action: str, args: str = "") -> Callable[[CallbackHandler], CallbackHandler]:
-    """Register a handler for callback data 'action' or 'action:<args>'; args is a regex whose
-    groups are passed on. Anything that does not match exactly is refused politely."""
-    pattern = re.compile(rf"{re.escape(action)}(?::{args})?" if args else re.escape(action))
+    """Register a handler for callback data 'action', or 'action:<args>' when args (a regex
+    whose groups are passed on) is given. Anything not matching exactly is refused politely."""
+    pattern = re.compile(rf"{re.escape(action)}:{args}" if args else re.escape(action))
 
     def register(handler: CallbackHandler) -> CallbackHandler:
         _routes[action] = _Route(pattern, handler)

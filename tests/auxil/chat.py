@@ -1,0 +1,110 @@
+"""Drives the running bot through the emulator the way a person in Telegram would."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.emulator import BotApiEmulator, Event
+
+QUIET = 0.06
+
+
+@dataclass
+class Replies:
+    """What the bot did in answer to one action."""
+
+    events: list[Event]
+    toast: str | None
+
+    @property
+    def messages(self) -> list[Event]:
+        return [event for event in self.events if event.method in ("sendMessage", "sendDocument")]
+
+    @property
+    def text(self) -> str:
+        """All new and edited message texts, joined; what the user reads."""
+        return "\n".join(event.text for event in self.events if event.method != "setMyCommands")
+
+    @property
+    def last(self) -> Event:
+        return self.messages[-1]
+
+    def with_buttons(self) -> Event:
+        return [event for event in self.events if event.buttons][-1]
+
+
+class Chat:
+    def __init__(self, emulator: BotApiEmulator, user_id: int, first_name: str = "Alex") -> None:
+        self.emulator = emulator
+        self.user_id = user_id
+        self.first_name = first_name
+        self.last_buttons: Event | None = None
+
+    async def send(self, text: str) -> Replies:
+        before = len(self.emulator.events)
+        self.emulator.send_message(self.user_id, text, self.first_name)
+        return await self._collect(before, query_id=None)
+
+    async def send_sticker(self) -> Replies:
+        before = len(self.emulator.events)
+        self.emulator.send_sticker(self.user_id)
+        return await self._collect(before, query_id=None)
+
+    async def press(self, label: str, source: Event | None = None) -> Replies:
+        """Tap the button whose text contains label, on source or the last keyboard seen."""
+        message = source or self.last_buttons
+        assert message is not None, "no keyboard on screen"
+        return await self.press_data(message.button_data(label), message.message_id or 0)
+
+    async def press_data(self, data: str, message_id: int = 1) -> Replies:
+        before = len(self.emulator.events)
+        query_id = self.emulator.press(self.user_id, message_id, data)
+        return await self._collect(before, query_id=query_id)
+
+    async def _collect(self, before: int, query_id: str | None) -> Replies:
+        def answered() -> bool:
+            new = self.emulator.events[before:]
+            if query_id is not None:
+                return any(
+                    event.method == "answerCallbackQuery"
+                    and event.params.get("callback_query_id") == query_id
+                    for event in new
+                )
+            return any(event.chat_id == self.user_id for event in new)
+
+        await self.emulator.wait_for(answered, timeout=10)
+        while True:  # a moment more for follow-up messages
+            seen = len(self.emulator.events)
+            await asyncio.sleep(QUIET)
+            if len(self.emulator.events) == seen:
+                break
+        events = [
+            event
+            for event in self.emulator.events[before:]
+            if event.chat_id in (self.user_id, None)
+        ]
+        toast = next(
+            (
+                event.text
+                for event in events
+                if event.method == "answerCallbackQuery"
+                and event.params.get("callback_query_id") == query_id
+            ),
+            None,
+        )
+        shown = [event for event in events if event.chat_id == self.user_id]
+        with_buttons = [event for event in shown if event.buttons]
+        if with_buttons:
+            self.last_buttons = with_buttons[-1]
+        return Replies(shown, toast)
+
+    async def onboard(self, place: str = "Berlin", time: str = "18:00") -> None:
+        """Run /start to the end with the default training days."""
+        await self.send("/start")
+        await self.press("I understand")
+        await self.press("No, none apply")
+        await self.send(place)
+        await self.press("Save days")
+        done = await self.press(time)
+        assert "all set" in done.text.lower()

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import build_application, create_services, serve
+from bot.clock import ManualClock
+from bot.emulator import BotApiEmulator
+from bot.services import Services
+from tests.auxil.chat import Chat
+from tests.auxil.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    empty_tables,
+    postgres_or_skip,
+)
+
+TOKEN = "987654321:test-token-abcdefghijklmnop"
+# A Wednesday (a default training day) at 09:00 UTC, 10:00 in Berlin.
+WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    postgres_or_skip()
+    url = asyncio.run(create_postgres_database())
+    yield url
+    asyncio.run(drop_postgres_database(url))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'kneecoach.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(WEDNESDAY_MORNING)
+
+
+@pytest.fixture
+async def services(database_url: str, clock: ManualClock) -> AsyncIterator[Services]:
+    built = await create_services(database_url, clock)
+    if database_url.startswith("postgresql"):
+        await empty_tables(built.engine)
+    yield built
+    await built.engine.dispose()
+
+
+@dataclass
+class Harness:
+    emulator: BotApiEmulator
+    services: Services
+    clock: ManualClock
+
+    def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
+        return Chat(self.emulator, user_id, first_name)
+
+
+@pytest.fixture
+async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harness]:
+    """The real bot, long-polling the emulator over HTTP on 127.0.0.1."""
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    application = build_application(TOKEN, emulator.base_url, services)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    yield Harness(emulator, services, clock)
+    stop.set()
+    await task
+    await emulator.stop()
+
+
+@pytest.fixture
+async def chat(harness: Harness) -> Chat:
+    return harness.chat()
+
+
+@pytest.fixture
+async def ready_chat(chat: Chat) -> Chat:
+    await chat.onboard()
+    return chat
