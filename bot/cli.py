@@ -75,3 +75,7 @@ async def _run(settings: Settings) -> None:
         await serve(application, settings.poll_timeout, stop)
     finally:
         await services.engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -195,19 +195,22 @@ def _parse(model: type[ModelT], data: object, path: Path) -> ModelT:
         raise ContentError(f"{path}: {field or '(top level)'}: {first['msg']}") from error
 
 
-def _check_references(exercises: list[Exercise], program: Program, path: Path) -> None:
+def _check_references(
+    exercises: list[Exercise], program: Program, exercises_path: Path, program_path: Path
+) -> None:
     slugs = [exercise.slug for exercise in exercises]
     known = set(slugs)
 
-    def fail(field: str, reason: str) -> None:
+    def fail(field: str, reason: str, path: Path = program_path) -> None:
         raise ContentError(f"{path}: {field}: {reason}")
 
     duplicates = {slug for slug in slugs if slugs.count(slug) > 1}
     if duplicates:
-        fail("exercise.slug", f"used twice: {', '.join(sorted(duplicates))}")
+        fail("exercise.slug", f"used twice: {', '.join(sorted(duplicates))}", exercises_path)
     for exercise in exercises:
         if exercise.area not in program.area_order:
-            fail(f"exercise {exercise.slug}.area", f"'{exercise.area}' is not in area_order")
+            reason = f"'{exercise.area}' is not in area_order of {program_path.name}"
+            fail(f"exercise {exercise.slug}.area", reason, exercises_path)
     for index, slug in enumerate(program.starter):
         if slug not in known:
             fail(f"starter[{index}]", f"unknown exercise '{slug}'")
@@ -250,5 +253,5 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
     exercises = _parse(_ExerciseFile, _read_toml(exercises_path), exercises_path).exercise
     program = _parse(Program, _read_toml(program_path), program_path)
     safety = _parse(Safety, _read_toml(safety_path), safety_path)
-    _check_references(exercises, program, program_path)
+    _check_references(exercises, program, exercises_path, program_path)
     return Catalogue(exercises, program, safety)

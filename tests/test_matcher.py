@@ -1,0 +1,56 @@
+import pytest
+
+from content.catalogue import load_catalogue
+from content.matcher import ExerciseMatcher, normalize
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ExerciseMatcher:
+    return ExerciseMatcher(load_catalogue())
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("hip_bump", "hip_bump"),
+        ("Hip bump", "hip_bump"),
+        ("hipbump", "hip_bump"),
+        ("hip bumb", "hip_bump"),
+        ("  HIP-BUMP ", "hip_bump"),
+        ("rdl", "single_leg_rdl"),
+        ("Single leg RDL", "single_leg_rdl"),
+        ("balanse", "balance"),
+        ("sumo squatt", "sumo_squat"),
+        ("reverse lunges", "reverse_lunge"),
+        ("lunge", "reverse_lunge"),
+        ("box squat", "squat_to_surface"),
+        ("hip circels", "hip_circles"),
+    ],
+)
+def test_finds_the_exercise(matcher, query, slug):
+    match = matcher.find(query)
+    assert match.exercise is not None and match.exercise.slug == slug
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("squat", {"squat_to_surface", "sumo_squat"}),
+        ("hip", {"hip_bump", "hip_circles"}),
+    ],
+)
+def test_ambiguous_names_offer_the_candidates(matcher, query, expected):
+    match = matcher.find(query)
+    assert match.exercise is None
+    assert {exercise.slug for exercise in match.suggestions} == expected
+
+
+@pytest.mark.parametrize("query", ["xyzzy", "", "🙂", "x" * 5000, "deadlift squat lunge"])
+def test_unknown_names_get_at_most_three_suggestions(matcher, query):
+    match = matcher.find(query)
+    assert match.exercise is None
+    assert 1 <= len(match.suggestions) <= 3
+
+
+def test_normalize():
+    assert normalize("Single-Leg RDL!") == "singlelegrdl"
