@@ -19,16 +19,26 @@ async def test_migrated_schema_matches_models(services):
         )
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert differences == []
-    assert {"users", "session_logs", "session_exercises", "pain_checkins",
-            "exercise_levels"} <= tables
+    assert {
+        "users",
+        "session_logs",
+        "session_exercises",
+        "pain_checkins",
+        "exercise_levels",
+    } <= tables
 
 
 def test_db_upgrade_command(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     for _ in range(2):  # a second run is a no-op
-        result = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"],
-                                env={"KNEECOACH_DATABASE_URL": url, "PATH": "/usr/bin"},
-                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            env={"KNEECOACH_DATABASE_URL": url, "PATH": "/usr/bin"},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
     assert (tmp_path / "cli.db").stat().st_size > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -43,40 +44,73 @@ async def test_send_message_to_known_and_unknown_chat(emulator):
     assert status == 400 and body["description"] == "Bad Request: chat not found"
 
 
-@pytest.mark.parametrize(("params", "description"), [
-    ({"text": ""}, "message text is empty"),
-    ({"text": "x" * 4097}, "message text is too long"),
-    ({"text": "ok", "reply_markup": json.dumps({"inline_keyboard": [[{
-        "text": "b", "callback_data": "é" * 33}]]})}, "BUTTON_DATA_INVALID"),
-    ({"text": "ok", "reply_markup": "{not json"}, "can't parse reply_markup"),
-])
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"text": ""}, "message text is empty"),
+        ({"text": "x" * 4097}, "message text is too long"),
+        (
+            {
+                "text": "ok",
+                "reply_markup": json.dumps(
+                    {"inline_keyboard": [[{"text": "b", "callback_data": "é" * 33}]]}
+                ),
+            },
+            "BUTTON_DATA_INVALID",
+        ),
+        ({"text": "ok", "reply_markup": "{not json"}, "can't parse reply_markup"),
+    ],
+)
 async def test_telegram_limits_are_enforced(emulator, params, description):
     emulator.send_message(42, "hi")
     status, body = await call(emulator, "sendMessage", chat_id=42, **params)
     assert status == 400 and description in body["description"]
 
 
-async def test_get_updates_long_polls_and_confirms_offsets(emulator):
+async def test_get_updates_confirms_offsets(emulator):
     first = emulator.send_message(42, "/today")
     status, body = await call(emulator, "getUpdates", offset=0, timeout=0)
     [update] = body["result"]
-    assert update["update_id"] == first
+    assert status == 200 and update["update_id"] == first
     assert update["message"]["entities"][0]["type"] == "bot_command"
     _, body = await call(emulator, "getUpdates", offset=first + 1, timeout=0)
     assert body["result"] == []
 
 
-async def test_faults_429_every_nth_and_403_for_one_chat(emulator):
+async def test_get_updates_long_poll_returns_when_a_message_arrives(emulator):
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.2, emulator.send_message, 42, "hello")
+    started = loop.time()
+    _, body = await call(emulator, "getUpdates", offset=0, timeout=20)
+    assert body["result"][0]["message"]["text"] == "hello"
+    assert loop.time() - started < 10
+
+
+async def test_429_on_every_second_request(emulator):
+    emulator.send_message(1, "hi")
+    emulator.faults = [Fault(status=429, every=2, retry_after=3)]
+    answers = [await call(emulator, "sendMessage", chat_id=1, text="x") for _ in range(4)]
+    assert [status for status, _ in answers] == [200, 429, 200, 429]
+    assert answers[1][1]["parameters"]["retry_after"] == 3
+
+
+async def test_403_for_one_chat_only(emulator):
     for chat in (1, 2):
         emulator.send_message(chat, "hi")
-    emulator.faults = [Fault(status=429, every=2, retry_after=3), Fault(status=403, chat_id=2)]
-    statuses = [(await call(emulator, "sendMessage", chat_id=1, text="x"))[0] for _ in range(4)]
-    assert statuses == [200, 429, 200, 429]
-    _, body = await call(emulator, "sendMessage", chat_id=1, text="x")
-    status, body = await call(emulator, "sendMessage", chat_id=1, text="x")
-    assert status == 429 and body["parameters"]["retry_after"] == 3
+    emulator.faults = [Fault(status=403, chat_id=2)]
     status, body = await call(emulator, "sendMessage", chat_id=2, text="x")
-    assert status in (403, 429)
+    assert status == 403 and "blocked" in body["description"]
+    status, _ = await call(emulator, "sendMessage", chat_id=1, text="x")
+    assert status == 200
+
+
+async def test_slow_answer(emulator):
+    emulator.send_message(1, "hi")
+    emulator.faults = [Fault(status=200, delay=0.3, times=1)]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, _ = await call(emulator, "sendMessage", chat_id=1, text="x")
+    assert status == 200 and loop.time() - started >= 0.3
 
 
 async def test_5xx_for_a_limited_number_of_times(emulator):
@@ -90,30 +124,36 @@ async def test_edit_not_modified(emulator):
     emulator.send_message(1, "hi")
     _, body = await call(emulator, "sendMessage", chat_id=1, text="same")
     message_id = body["result"]["message_id"]
-    status, body = await call(emulator, "editMessageText", chat_id=1, message_id=message_id,
-                              text="same")
+    status, body = await call(
+        emulator, "editMessageText", chat_id=1, message_id=message_id, text="same"
+    )
     assert status == 400 and "not modified" in body["description"]
 
 
 async def test_document_upload_is_recorded(emulator):
     emulator.send_message(1, "hi")
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{emulator.base_url}{TOKEN}/sendDocument",
-                                     data={"chat_id": "1", "caption": "your data"},
-                                     files={"document": ("data.csv", b"a,b\n1,2\n")})
+        response = await client.post(
+            f"{emulator.base_url}{TOKEN}/sendDocument",
+            data={"chat_id": "1", "caption": "your data"},
+            files={"document": ("data.csv", b"a,b\n1,2\n")},
+        )
     assert response.status_code == 200
     event = emulator.chat_events(1)[-1]
-    assert (event.filename, event.document, event.text) == ("data.csv", b"a,b\n1,2\n",
-                                                            "your data")
+    assert (event.filename, event.document, event.text) == ("data.csv", b"a,b\n1,2\n", "your data")
 
 
 async def test_control_api_injects_and_lists(emulator):
     async with httpx.AsyncClient() as client:
-        injected = await client.post(f"http://127.0.0.1:{emulator.port}/_emulator/message",
-                                     json={"user_id": 9, "text": "done"})
+        injected = await client.post(
+            f"http://127.0.0.1:{emulator.port}/_emulator/message",
+            json={"user_id": 9, "text": "done"},
+        )
         assert injected.status_code == 200
-        await client.post(f"http://127.0.0.1:{emulator.port}/_emulator/faults",
-                          json=[{"status": 500, "times": 1}])
+        await client.post(
+            f"http://127.0.0.1:{emulator.port}/_emulator/faults",
+            json=[{"status": 500, "times": 1}],
+        )
     assert emulator.faults[0].status == 500
     _, body = await call(emulator, "getUpdates", offset=0, timeout=0)
     assert body["result"][0]["message"]["text"] == "done"

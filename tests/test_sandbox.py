@@ -7,10 +7,27 @@ import shutil
 import subprocess
 import sys
 
-SCRIPT = "\n".join([
-    "/start", "#1", "#2", "Berlin", "#8", "#5",  # disclaimer, screen, zone, days, 18:00
-    "/today", "done", "pain 3", "/exercise hip_bump", "hello", ":wait 1d", "/today", ":quit",
-]) + "\n"
+SCRIPT = (
+    "\n".join(
+        [
+            "/start",
+            "#1",
+            "#2",
+            "Berlin",
+            "#8",
+            "#5",  # disclaimer, screen, zone, days, 18:00
+            "/today",
+            "done",
+            "pain 3",
+            "/exercise hip_bump",
+            "hello",
+            ":wait 1d",
+            "/today",
+            ":quit",
+        ]
+    )
+    + "\n"
+)
 
 
 def _kneecoach() -> list[str]:
@@ -21,7 +38,11 @@ def _kneecoach() -> list[str]:
 def test_sandbox_chat_from_the_terminal(tmp_path):
     result = subprocess.run(
         [*_kneecoach(), "sandbox", "--database-url", f"sqlite+aiosqlite:///{tmp_path / 's.db'}"],
-        input=SCRIPT, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        input=SCRIPT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={"PATH": os.environ["PATH"]},
     )
     out = result.stdout
