@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        return 0
     return 0
 
 

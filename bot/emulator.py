@@ -258,7 +258,10 @@ class BotApiEmulator:
     def _record(self, event: Event) -> None:
         self.events.append(event)
         for listener in self.listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception:  # an observer's failure must not turn into a Bot API error
+                log.exception("emulator listener failed")
         self._notify()
 
     # -- the Bot API ----------------------------------------------------------------------
