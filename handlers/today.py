@@ -95,11 +95,15 @@ async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
         await mark_skipped(turn, day)
 
 
-async def mark_done(turn: Turn, day: date) -> None:
+async def _log(turn: Turn, day: date, status: str) -> tuple[list[PlannedExercise], str, bool]:
+    """Log the day's session; returns the plan, the stored status and whether it changed."""
     plan = await todays_plan(turn)
-    _log, changed = await store.log_session(
-        turn.session, turn.user.id, day, "done", plan, turn.now
-    )
+    log, changed = await store.log_session(turn.session, turn.user.id, day, status, plan, turn.now)
+    return plan, log.status, changed
+
+
+async def mark_done(turn: Turn, day: date) -> None:
+    plan, _status, changed = await _log(turn, day, "done")
     if not changed:
         turn.toast = "Already logged ✅"
         turn.say("That session is already logged as done. ✅")
@@ -110,13 +114,10 @@ async def mark_done(turn: Turn, day: date) -> None:
 
 
 async def mark_skipped(turn: Turn, day: date) -> None:
-    plan = await todays_plan(turn)
-    log, changed = await store.log_session(
-        turn.session, turn.user.id, day, "skipped", plan, turn.now
-    )
+    _plan, status, changed = await _log(turn, day, "skipped")
     if not changed:
         turn.toast = "Already logged"
-        done = log.status == "done"
+        done = status == "done"
         turn.say("You already did that session. ✅" if done else "Already noted as skipped.")
         return
     upcoming = next_training_day(turn.user.weekdays, day)
