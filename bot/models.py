@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -76,6 +77,8 @@ class User(Base):
     # False once Telegram says the user blocked the bot or the chat is gone.
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The next daily slot at which the planner looks at this user; NULL = plan from now on.
+    next_slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
     @property
     def weekdays(self) -> tuple[int, ...]:
@@ -152,3 +155,41 @@ class ExerciseLevel(Base):
     exercise: Mapped[str] = mapped_column(String(32), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Push(Base):
+    """One scheduled message. The unique key makes planning it twice harmless, and its status
+    moves pending → claimed → sending → sent (or skipped / failed / expired / in_doubt)."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date", "kind"),
+        Index("ix_pushes_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class WeeklyReview(Base):
+    """Sessions done against planned for one week, and the barrier the user named, if any."""
+
+    __tablename__ = "weekly_reviews"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    sessions_done: Mapped[int] = mapped_column(SmallInteger)
+    sessions_planned: Mapped[int] = mapped_column(SmallInteger)
+    barrier: Mapped[str | None] = mapped_column(String(16), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

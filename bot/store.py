@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User
-from content.catalogue import Program
-from content.program import PlannedExercise
+from content.catalogue import Catalogue, Program
+from content.program import PlannedExercise, session_plan, starting_levels
 
 
 async def get_or_create_user(
@@ -120,3 +120,13 @@ async def record_pain(
         return False
     checkin.score, checkin.recorded_at = score, now
     return True
+
+
+async def current_plan(
+    session: AsyncSession, catalogue: Catalogue, user_id: int, now: datetime
+) -> list[PlannedExercise]:
+    """The user's session at their levels; a user without levels gets the starter set."""
+    levels = await levels_of(session, user_id)
+    if not levels:
+        levels = await ensure_levels(session, user_id, starting_levels(catalogue), now)
+    return session_plan(catalogue, levels)

@@ -122,6 +122,17 @@ class PainThresholds(_Strict):
         return self
 
 
+class ReminderRules(_Strict):
+    snooze_minutes: int = Field(ge=5, le=600)
+    weekly_checkin_after_hours: int = Field(ge=0, le=12)
+
+
+class Barrier(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z]{2,16}$")]
+    label: Annotated[str, Field(min_length=2, max_length=30)]
+    tip: Text
+
+
 class Program(_Strict):
     area_order: list[Slug] = Field(min_length=1)
     starter: list[Slug] = Field(min_length=3, max_length=4)
@@ -132,6 +143,7 @@ class Program(_Strict):
     max_training_days: int = Field(ge=1, le=7)
     unlock: list[Unlock] = []
     pain: PainThresholds
+    reminders: ReminderRules
 
     @model_validator(mode="after")
     def _days_consistent(self) -> Program:
@@ -157,7 +169,9 @@ class Safety(_Strict):
 class Catalogue:
     """Exercises in session order, plus the program and safety text they belong to."""
 
-    def __init__(self, exercises: list[Exercise], program: Program, safety: Safety) -> None:
+    def __init__(
+        self, exercises: list[Exercise], program: Program, safety: Safety, barriers: list[Barrier]
+    ) -> None:
         area_rank = {area: rank for rank, area in enumerate(program.area_order)}
         # sorted() is stable: within an area the file's order is kept.
         self.exercises: tuple[Exercise, ...] = tuple(
@@ -165,6 +179,7 @@ class Catalogue:
         )
         self.program = program
         self.safety = safety
+        self.barriers = {barrier.key: barrier for barrier in barriers}
         self._by_slug = {exercise.slug: exercise for exercise in self.exercises}
 
     def get(self, slug: str) -> Exercise | None:
@@ -244,14 +259,20 @@ class _ExerciseFile(_Strict):
     exercise: list[Exercise] = Field(min_length=1)
 
 
+class _BarrierFile(_Strict):
+    barrier: list[Barrier] = Field(min_length=1, max_length=8)
+
+
 @cache
 def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
-    """Load and cross-check the three data files; raises ContentError on the first problem."""
+    """Load and cross-check the data files; raises ContentError on the first problem."""
     exercises_path = data_dir / "exercises.toml"
     program_path = data_dir / "program.toml"
     safety_path = data_dir / "safety.toml"
     exercises = _parse(_ExerciseFile, _read_toml(exercises_path), exercises_path).exercise
     program = _parse(Program, _read_toml(program_path), program_path)
     safety = _parse(Safety, _read_toml(safety_path), safety_path)
+    barriers_path = data_dir / "barriers.toml"
+    barriers = _parse(_BarrierFile, _read_toml(barriers_path), barriers_path).barrier
     _check_references(exercises, program, exercises_path, program_path)
-    return Catalogue(exercises, program, safety)
+    return Catalogue(exercises, program, safety, barriers)

@@ -6,15 +6,11 @@ from datetime import date
 
 from bot import store
 from content.program import PainBand, needs_red_flag_check, pain_band
-from handlers.common import Keyboard, Turn, on_button, parse_day
+from handlers.common import Turn, on_button, parse_day
+from handlers.views import pain_keyboard
 
 PAIN_DURING = "during"
 AWAITING_PAIN = "pain:"
-
-
-def pain_keyboard(day: date) -> Keyboard:
-    buttons = [(str(score), f"pain:{day}:{score}") for score in range(11)]
-    return [buttons[:6], buttons[6:]]
 
 
 def ask_pain(turn: Turn, day: date) -> None:
@@ -22,7 +18,7 @@ def ask_pain(turn: Turn, day: date) -> None:
     turn.say(
         "How much did your knee hurt during the session? "
         "0 means no pain, 10 the worst you can imagine.",
-        pain_keyboard(day),
+        pain_keyboard("pain", day),
     )
 
 

@@ -5,24 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot import store
-from content.program import PlannedExercise, session_minutes, session_plan, starting_levels
+from content.program import PlannedExercise
 from handlers.checkins import ask_pain
-from handlers.common import Keyboard, Turn, on_button, parse_day, turn_handler
+from handlers.common import Turn, on_button, parse_day, turn_handler
 from handlers.start import require_setup
+from handlers.views import DAY_FORMAT, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 
-DAY_FORMAT = "%A %d %B"
 DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
-    catalogue = turn.services.catalogue
-    levels = await store.levels_of(turn.session, turn.user.id)
-    if not levels:  # a user from before levels existed, or one whose rows were cleared
-        levels = await store.ensure_levels(
-            turn.session, turn.user.id, starting_levels(catalogue), turn.now
-        )
-    return session_plan(catalogue, levels)
+    return await store.current_plan(turn.session, turn.services.catalogue, turn.user.id, turn.now)
 
 
 @turn_handler
@@ -48,16 +42,8 @@ async def show_today(turn: Turn) -> None:
     elif logged is not None:
         lines.append("You skipped today. Changed your mind? You can still do it.")
     lines.append("")
-    lines += [
-        f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
-        for number, item in enumerate(plan, start=1)
-    ]
-    lines.append(f"\nAbout {session_minutes(plan)} minutes. Tap 📖 for how to do each one.")
-    keyboard: Keyboard = []
-    if logged is None or logged.status != "done":
-        keyboard.append([("✅ Session done", f"done:{day}"), ("⏭ Skip today", f"skip:{day}")])
-    how_to = [(f"📖 {item.exercise.name}", f"how:{item.exercise.slug}") for item in plan]
-    keyboard += [how_to[index : index + 2] for index in range(0, len(how_to), 2)]
+    lines += session_lines(plan)
+    keyboard = session_keyboard(day, plan, loggable=logged is None or logged.status != "done")
     turn.say("\n".join(lines), keyboard)
 
 

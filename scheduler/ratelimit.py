@@ -1,0 +1,156 @@
+"""Telegram's sending limits for one process: N messages a second overall, and a short burst
+then about one message a second per chat.
+
+PTB's AIORateLimiter has no per-private-chat limit and pauses every request of the bot on one
+429; this limiter paces both, and a 429 waits only the request (and chat) that got it. Replies
+and reminders share one budget because they share one bot. The reminder engine reserves its
+slot *before* it marks a push as being sent, so a crash can never leave a push marked "sending"
+while it still waits in a queue here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Sender-side windows are 5% longer than a second so network jitter never lets Telegram see more.
+WINDOW = 1.05
+PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this request
+_PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
+
+
+class SlidingWindow:
+    """At most `limit` starts in any `window` seconds, granted first come, first served."""
+
+    def __init__(self, limit: int, window: float = WINDOW) -> None:
+        self.limit = limit
+        self.window = window
+        self._starts: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._starts and now - self._starts[0] >= self.window:
+                    self._starts.popleft()
+                if len(self._starts) < self.limit:
+                    self._starts.append(now)
+                    return
+                await asyncio.sleep(self._starts[0] + self.window - now)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class ChatBuckets:
+    """Per chat: a burst of `burst` messages, refilled at `per_second`."""
+
+    def __init__(self, burst: int, per_second: float) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self._buckets: dict[int, _Bucket] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def acquire(self, chat_id: int) -> None:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            bucket = self._buckets.setdefault(chat_id, _Bucket(self.burst, time.monotonic()))
+            while True:
+                now = time.monotonic()
+                bucket.tokens = min(
+                    self.burst, bucket.tokens + (now - bucket.updated) * self.per_second
+                )
+                bucket.updated = now
+                if bucket.tokens >= 1:
+                    bucket.tokens -= 1
+                    break
+                await asyncio.sleep((1 - bucket.tokens) / self.per_second)
+        if len(self._buckets) > 10_000:
+            self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        """Drop chats whose bucket has refilled: they behave exactly like new ones."""
+        now = time.monotonic()
+        full_after = self.burst / self.per_second
+        for chat_id in [
+            chat
+            for chat, bucket in self._buckets.items()
+            if now - bucket.updated >= full_after and not self._locks[chat].locked()
+        ]:
+            del self._buckets[chat_id]
+            del self._locks[chat_id]
+
+
+class TelegramRateLimiter(BaseRateLimiter[str]):
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        chat_burst: int = 3,
+        chat_per_second: float = 1.0,
+        max_retries: int = 5,
+    ) -> None:
+        self.overall = SlidingWindow(overall_per_second)
+        self.chats = ChatBuckets(chat_burst, chat_per_second)
+        self.max_retries = max_retries
+        self.retries_after_429 = 0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def reserve(self, chat_id: int | None) -> None:
+        """Wait for a sending slot: the chat's first, then the bot's overall one."""
+        if chat_id is not None:
+            await self.chats.acquire(chat_id)
+        await self.overall.acquire()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        paced = endpoint.startswith(_PACED_PREFIXES)
+        chat_id = _chat_id(data.get("chat_id"))
+        prepaid = rate_limit_args == PREPAID
+        for attempt in range(self.max_retries + 1):
+            if paced and not prepaid:
+                await self.reserve(chat_id)
+            prepaid = False  # a retry after 429 needs a fresh slot
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == self.max_retries:
+                    raise
+                self.retries_after_429 += 1
+                wait = error.retry_after
+                seconds = wait if isinstance(wait, int) else wait.total_seconds()
+                log.info("429 for %s in chat %s: retrying in %.1f s", endpoint, chat_id, seconds)
+                await asyncio.sleep(seconds + 0.05)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _chat_id(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
