@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -37,8 +37,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: Counter[int] = Counter()
+        # Called with each update once it is fully handled (the sandbox and tests wait on it).
+        self.listeners: list[Callable[[object], None]] = []
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._in_chat_order(update, coroutine)
+        finally:
+            for listener in self.listeners:
+                listener(update)
+
+    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
@@ -59,6 +68,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to free: locks go with their last waiter."""
+
+
+class HandledUpdates:
+    """Update ids the bot has finished handling, so a test waits exactly as long as needed."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def __call__(self, update: object) -> None:
+        if isinstance(update, Update):
+            self.ids.add(update.update_id)
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def wait(self, update_id: int, timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout):
+            while update_id not in self.ids:
+                await self._changed.wait()
 
 
 async def create_services(database_url: str, clock: Clock) -> Services:
@@ -82,6 +110,9 @@ def build_application(token: str, bot_api_url: str, services: Services) -> KneeA
         .base_url(bot_api_url)
         .context_types(PTBContextTypes(context=KneeContext))
         .concurrent_updates(PerChatUpdateProcessor(64))
+        # A second connection lets the shutdown call that confirms the last updates go out
+        # while the cancelled long poll still holds the first; otherwise they come again.
+        .get_updates_connection_pool_size(2)
         .rate_limiter(AIORateLimiter(max_retries=3))
     )
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:

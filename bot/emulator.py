@@ -126,6 +126,8 @@ class BotApiEmulator:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
+        self._polls_released = False
         self._callback_ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
@@ -149,6 +151,11 @@ class BotApiEmulator:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self.base_url
+
+    def release_polls(self) -> None:
+        """Answer pending and future long polls at once, so a bot can shut down quickly."""
+        self._polls_released = True
+        self._notify()
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -174,7 +181,7 @@ class BotApiEmulator:
         }
 
     def _push_update(self, payload: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
+        update_id = self.last_update_id = next(self._update_ids)
         self._updates.append({"update_id": update_id, **payload})
         self._notify()
         return update_id
@@ -317,7 +324,9 @@ class BotApiEmulator:
         self._updates = [update for update in self._updates if update["update_id"] >= offset]
         if not self._updates and timeout > 0:
             with contextlib.suppress(TimeoutError):
-                await self.wait_for(lambda: bool(self._updates), timeout=timeout)
+                await self.wait_for(
+                    lambda: bool(self._updates) or self._polls_released, timeout=timeout
+                )
         return self._updates[: min(max(limit, 1), 100)]
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -13,14 +13,13 @@ import sys
 from datetime import timedelta
 from typing import TextIO
 
-from bot.app import build_application, create_services, serve
+from bot.app import HandledUpdates, build_application, create_services, serve
 from bot.clock import ShiftedClock
 from bot.emulator import BotApiEmulator, Event
 
 SANDBOX_TOKEN = "123456789:sandbox-token-not-a-secret"
 SANDBOX_USER = 1001
-REPLY_WAIT = 3.0
-QUIET = 0.15
+REPLY_WAIT = 10.0
 BANNER = """Knee Coach sandbox: the real bot, talking to a local stand-in for Telegram.
 Type messages as you would in Telegram (/start, /today, done, pain 3).
   #N        press button N of the last message with buttons
@@ -74,6 +73,8 @@ async def run_sandbox(
     application = build_application(SANDBOX_TOKEN, emulator.base_url, services)
     terminal = Terminal(output)
     emulator.listeners.append(terminal.show)
+    handled = HandledUpdates()
+    application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
     bot = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
     output.write(BANNER + "\n")
@@ -86,8 +87,9 @@ async def run_sandbox(
                 break
             if bot.done():
                 raise RuntimeError("the bot stopped") from bot.exception()
-            await _handle(line.rstrip("\n"), emulator, clock, terminal)
+            await _handle(line.rstrip("\n"), emulator, clock, terminal, handled)
     finally:
+        emulator.release_polls()
         stop.set()
         await bot
         await emulator.stop()
@@ -96,7 +98,11 @@ async def run_sandbox(
 
 
 async def _handle(
-    line: str, emulator: BotApiEmulator, clock: ShiftedClock, terminal: Terminal
+    line: str,
+    emulator: BotApiEmulator,
+    clock: ShiftedClock,
+    terminal: Terminal,
+    handled: HandledUpdates,
 ) -> None:
     if line.startswith("#") and line[1:].strip().isdigit():
         number = int(line[1:])
@@ -104,7 +110,6 @@ async def _handle(
             terminal.output.write("(no such button on screen)\n")
             return
         message_id, data = terminal.buttons[number - 1]
-        before = len(emulator.events)
         emulator.press(SANDBOX_USER, message_id, data)
     elif wait := _WAIT.match(line.strip()):
         clock.advance(timedelta(**{_UNITS[wait[2]]: int(wait[1])}))
@@ -113,19 +118,8 @@ async def _handle(
         )
         return
     else:
-        before = len(emulator.events)
         emulator.send_message(SANDBOX_USER, line)
-    await _settle(emulator, before)
-
-
-async def _settle(emulator: BotApiEmulator, before: int) -> None:
-    """Wait for the bot's answer, then a moment more for any follow-up message."""
-    try:
-        await emulator.wait_for(lambda: len(emulator.events) > before, timeout=REPLY_WAIT)
-        while True:
-            seen = len(emulator.events)
-            await asyncio.sleep(QUIET)
-            if len(emulator.events) == seen:
-                return
+    try:  # print the whole answer before the next prompt
+        await handled.wait(emulator.last_update_id, timeout=REPLY_WAIT)
     except TimeoutError:
-        return
+        terminal.output.write("(the bot is taking a while; its answer will appear here)\n")

@@ -1,7 +1,12 @@
-"""Pain check-ins: one 0–10 score per session, asked right after it is logged."""
+"""Pain check-ins: once right after a session ("during") and once the next morning.
+
+Both are asked with 0–10 buttons, and a typed number answers whichever was asked last; the
+question asked is kept on the user's row ("pain:<day>" or "morning:<day>").
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from bot import store
@@ -9,40 +14,62 @@ from content.program import PainBand, needs_red_flag_check, pain_band
 from handlers.common import Turn, on_button, parse_day
 from handlers.views import pain_keyboard
 
-PAIN_DURING = "during"
-AWAITING_PAIN = "pain:"
+SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
+
+
+@dataclass(frozen=True)
+class CheckinKind:
+    action: str  # button prefix and the "awaiting" prefix
+    stored_as: str  # PainCheckin.kind
+    echo: str  # how the answer is repeated back
+
+
+DURING = CheckinKind("pain", "during", "Pain during the session")
+MORNING = CheckinKind("morning", "next_morning", "Knee this morning")
+_KINDS = {kind.action: kind for kind in (DURING, MORNING)}
+
+MORNING_QUESTION = (
+    "Good morning! How does your knee feel today, compared with how it usually feels? "
+    "Score it from 0 (no pain) to 10 (the worst you can imagine)."
+)
 
 
 def ask_pain(turn: Turn, day: date) -> None:
-    turn.user.awaiting = f"{AWAITING_PAIN}{day}"
+    turn.user.awaiting = f"{DURING.action}:{day}"
     turn.say(
         "How much did your knee hurt during the session? "
         "0 means no pain, 10 the worst you can imagine.",
-        pain_keyboard("pain", day),
+        pain_keyboard(DURING.action, day),
     )
 
 
-def awaited_pain_day(turn: Turn) -> date | None:
-    """The session day the last question asked about, if it asked for pain."""
-    awaiting = turn.user.awaiting or ""
-    return (
-        parse_day(awaiting.removeprefix(AWAITING_PAIN))
-        if awaiting.startswith(AWAITING_PAIN)
-        else None
-    )
+def awaited_checkin(awaiting: str | None) -> tuple[CheckinKind, date] | None:
+    """Which pain question the last message asked, and about which session day."""
+    action, _, day_text = (awaiting or "").partition(":")
+    kind, day = _KINDS.get(action), parse_day(day_text)
+    return (kind, day) if kind is not None and day is not None else None
 
 
-@on_button("pain", r"(\d{4}-\d{2}-\d{2}):(\d{1,2})")
-async def pain_button(turn: Turn, args: tuple[str, ...]) -> None:
+@on_button(DURING.action, SCORE_ARGS)
+async def during_button(turn: Turn, args: tuple[str, ...]) -> None:
+    await _button(turn, DURING, args)
+
+
+@on_button(MORNING.action, SCORE_ARGS)
+async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
+    await _button(turn, MORNING, args)
+
+
+async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
     day, score = parse_day(args[0]), int(args[1])
     if day is None or score > 10:
         turn.toast = "That button has expired."
         return
-    if await record_during_pain(turn, day, score):
-        turn.edit(f"Pain during the session: {score}/10")
+    if await record_checkin(turn, kind, day, score):
+        turn.edit(f"{kind.echo}: {score}/10")
 
 
-async def record_during_pain(turn: Turn, day: date, score: int) -> bool:
+async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
     """Store the score against that day's done session and answer with what it means."""
     session_log = await store.session_on(turn.session, turn.user.id, day)
     if session_log is None or session_log.status != "done":
@@ -53,18 +80,18 @@ async def record_during_pain(turn: Turn, day: date, score: int) -> bool:
         )
         return False
     replaced = await store.record_pain(
-        turn.session, turn.user.id, session_log, PAIN_DURING, score, turn.now
+        turn.session, turn.user.id, session_log, kind.stored_as, score, turn.now
     )
-    if turn.user.awaiting == f"{AWAITING_PAIN}{day}":
+    if turn.user.awaiting == f"{kind.action}:{day}":
         turn.user.awaiting = None
     turn.toast = f"Pain {score}/10 noted"
-    turn.say(("Updated: " if replaced else "Noted: ") + f"{score}/10. " + _advice(turn, score))
+    advice = _during_advice(turn, score) if kind is DURING else _morning_advice(turn, score)
+    turn.say(("Updated: " if replaced else "Noted: ") + f"{score}/10. " + advice)
     return True
 
 
-def _advice(turn: Turn, score: int) -> str:
-    catalogue = turn.services.catalogue
-    band = pain_band(catalogue.program, score)
+def _during_advice(turn: Turn, score: int) -> str:
+    band = pain_band(turn.services.catalogue.program, score)
     if band is PainBand.SAFE:
         text = "That's in the safe zone. Keep it up!"
     elif band is PainBand.ACCEPTABLE:
@@ -74,11 +101,27 @@ def _advice(turn: Turn, score: int) -> str:
             "That's more than we want. Ease off next time: fewer reps or the easier "
             "version in 📖, and stop anything that feels sharp."
         )
-    if needs_red_flag_check(catalogue.program, score):
-        flags = "\n".join(f"• {flag}" for flag in catalogue.safety.red_flags)
-        text += (
-            f"\n\nWith pain this strong, please check these warning signs:\n{flags}\n"
-            "If any of them applies, stop the exercises and see a doctor or "
-            f"physiotherapist.\n🚨 {catalogue.safety.emergency}"
-        )
-    return text
+    return text + _red_flag_note(turn, score)
+
+
+def _morning_advice(turn: Turn, score: int) -> str:
+    band = pain_band(turn.services.catalogue.program, score)
+    if band is PainBand.SAFE:
+        text = "Your knee took the last session well."
+    elif band is PainBand.ACCEPTABLE:
+        text = "If that's about your usual, carry on as planned."
+    else:
+        text = "If that's clearly worse than usual, take the next session a level easier."
+    return text + _red_flag_note(turn, score)
+
+
+def _red_flag_note(turn: Turn, score: int) -> str:
+    catalogue = turn.services.catalogue
+    if not needs_red_flag_check(catalogue.program, score):
+        return ""
+    flags = "\n".join(f"• {flag}" for flag in catalogue.safety.red_flags)
+    return (
+        f"\n\nWith pain this strong, please check these warning signs:\n{flags}\n"
+        "If any of them applies, stop the exercises and see a doctor or "
+        f"physiotherapist.\n🚨 {catalogue.safety.emergency}"
+    )

@@ -44,10 +44,10 @@ async def free_text(turn: Turn) -> None:
 
 
 async def _pain(turn: Turn, score: int, explicit: bool) -> None:
-    day = checkins.awaited_pain_day(turn)
-    if day is None and explicit:
-        day = turn.today  # "pain 3" with no question pending: today's session, if any
-    if day is None:
+    asked = checkins.awaited_checkin(turn.user.awaiting)
+    if asked is None and explicit:
+        asked = (checkins.DURING, turn.today)  # "pain 3" with no question pending: today's
+    if asked is None:
         turn.say(f'If {score} is a pain score, type it as "pain {score}" after a session. ' + HINT)
         return
-    await checkins.record_during_pain(turn, day, score)
+    await checkins.record_checkin(turn, asked[0], asked[1], score)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_application, create_services, serve
+from bot.app import HandledUpdates, build_application, create_services, serve
 from bot.clock import ManualClock
 from bot.emulator import BotApiEmulator
 from bot.services import Services
@@ -59,8 +59,10 @@ class Harness:
     services: Services
     clock: ManualClock
 
+    handled: HandledUpdates
+
     def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
-        return Chat(self.emulator, user_id, first_name)
+        return Chat(self.emulator, self.handled, user_id, first_name)
 
 
 @pytest.fixture
@@ -69,9 +71,12 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
     application = build_application(TOKEN, emulator.base_url, services)
+    handled = HandledUpdates()
+    application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
-    yield Harness(emulator, services, clock)
+    yield Harness(emulator, services, clock, handled)
+    emulator.release_polls()
     stop.set()
     await task
     await emulator.stop()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
+from bot.app import HandledUpdates
 from bot.emulator import BotApiEmulator, Event
-
-QUIET = 0.06
 
 
 @dataclass
@@ -24,7 +22,7 @@ class Replies:
     @property
     def text(self) -> str:
         """All new and edited message texts, joined; what the user reads."""
-        return "\n".join(event.text for event in self.events if event.method != "setMyCommands")
+        return "\n".join(event.text for event in self.events)
 
     @property
     def last(self) -> Event:
@@ -35,21 +33,27 @@ class Replies:
 
 
 class Chat:
-    def __init__(self, emulator: BotApiEmulator, user_id: int, first_name: str = "Alex") -> None:
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        handled: HandledUpdates,
+        user_id: int,
+        first_name: str = "Alex",
+    ) -> None:
         self.emulator = emulator
+        self.handled = handled
         self.user_id = user_id
         self.first_name = first_name
         self.last_buttons: Event | None = None
 
     async def send(self, text: str) -> Replies:
         before = len(self.emulator.events)
-        self.emulator.send_message(self.user_id, text, self.first_name)
-        return await self._collect(before, query_id=None)
+        update_id = self.emulator.send_message(self.user_id, text, self.first_name)
+        return await self._collect(before, update_id)
 
     async def send_sticker(self) -> Replies:
         before = len(self.emulator.events)
-        self.emulator.send_sticker(self.user_id)
-        return await self._collect(before, query_id=None)
+        return await self._collect(before, self.emulator.send_sticker(self.user_id))
 
     async def press(self, label: str, source: Event | None = None) -> Replies:
         """Tap the button whose text contains label, on source or the last keyboard seen."""
@@ -60,30 +64,12 @@ class Chat:
     async def press_data(self, data: str, message_id: int = 1) -> Replies:
         before = len(self.emulator.events)
         query_id = self.emulator.press(self.user_id, message_id, data)
-        return await self._collect(before, query_id=query_id)
+        update_id = self.emulator.last_update_id
+        return await self._collect(before, update_id, query_id)
 
-    async def _collect(self, before: int, query_id: str | None) -> Replies:
-        def answered() -> bool:
-            new = self.emulator.events[before:]
-            if query_id is not None:
-                return any(
-                    event.method == "answerCallbackQuery"
-                    and event.params.get("callback_query_id") == query_id
-                    for event in new
-                )
-            return any(event.chat_id == self.user_id for event in new)
-
-        await self.emulator.wait_for(answered, timeout=10)
-        while True:  # a moment more for follow-up messages
-            seen = len(self.emulator.events)
-            await asyncio.sleep(QUIET)
-            if len(self.emulator.events) == seen:
-                break
-        events = [
-            event
-            for event in self.emulator.events[before:]
-            if event.chat_id in (self.user_id, None)
-        ]
+    async def _collect(self, before: int, update_id: int, query_id: str | None = None) -> Replies:
+        await self.handled.wait(update_id)
+        events = self.emulator.events[before:]
         toast = next(
             (
                 event.text
@@ -104,7 +90,8 @@ class Chat:
         await self.send("/start")
         await self.press("I understand")
         await self.press("No, none apply")
-        await self.send(place)
+        zone = await self.send(place)
+        assert "Got it" in zone.text, zone.events
         await self.press("Save days")
         done = await self.press(time)
         assert "all set" in done.text.lower()
