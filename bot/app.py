@@ -6,11 +6,12 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.ext import ContextTypes as PTBContextTypes
 
 from bot.clock import Clock
@@ -22,6 +23,8 @@ from content.matcher import ExerciseMatcher
 from handlers import register
 from handlers.common import KneeContext
 from handlers.menu import COMMANDS
+from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.ratelimit import TelegramRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,26 @@ async def create_services(database_url: str, clock: Clock) -> Services:
     )
 
 
-def build_application(token: str, bot_api_url: str, services: Services) -> KneeApplication:
+@dataclass(frozen=True)
+class SendingLimits:
+    """Telegram's limits as this process applies them (raise overall for paid broadcasts)."""
+
+    overall_per_second: int = 30
+    chat_burst: int = 3
+    chat_per_second: float = 1.0
+
+
+def build_application(
+    token: str,
+    bot_api_url: str,
+    services: Services,
+    engine_config: EngineConfig | None = None,
+    limits: SendingLimits | None = None,
+) -> KneeApplication:
+    limits = limits or SendingLimits()
+    limiter = TelegramRateLimiter(
+        limits.overall_per_second, limits.chat_burst, limits.chat_per_second
+    )
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -113,7 +135,7 @@ def build_application(token: str, bot_api_url: str, services: Services) -> KneeA
         # A second connection lets the shutdown call that confirms the last updates go out
         # while the cancelled long poll still holds the first; otherwise they come again.
         .get_updates_connection_pool_size(2)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(limiter)
     )
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
         builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
@@ -121,7 +143,31 @@ def build_application(token: str, bot_api_url: str, services: Services) -> KneeA
     application.bot_data["services"] = services
     register(application)
     application.add_error_handler(_report_error)
+    engine = ReminderEngine(services, application.bot, limiter, engine_config)
+    application.bot_data["engine"] = engine
+    _schedule_ticks(application, engine)
     return application
+
+
+def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> None:
+    """One repeating job drives every reminder; a late start still runs (generous misfire
+    grace, coalesced), because the database, not APScheduler, knows what is due."""
+
+    async def tick(_context: KneeContext) -> None:
+        try:
+            await engine.tick()
+        except Exception:  # a failed tick must not stop the next one
+            log.exception("reminder tick failed")
+
+    assert application.job_queue is not None
+    interval = engine.config.tick_seconds
+    application.job_queue.run_repeating(
+        tick,
+        interval=interval,
+        first=min(interval, 1.0),
+        name="reminders",
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
+    )
 
 
 async def _announce_commands(application: KneeApplication) -> None:

@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import HandledUpdates, build_application, create_services, serve
+from bot.app import (
+    HandledUpdates,
+    SendingLimits,
+    build_application,
+    create_services,
+    serve,
+)
 from bot.clock import ManualClock
 from bot.emulator import BotApiEmulator
 from bot.services import Services
+from scheduler.engine import EngineConfig, ReminderEngine
 from tests.auxil.chat import Chat
 from tests.auxil.databases import (
     create_postgres_database,
@@ -22,6 +29,8 @@ from tests.auxil.databases import (
 TOKEN = "987654321:test-token-abcdefghijklmnop"
 # A Wednesday (a default training day) at 09:00 UTC, 10:00 in Berlin.
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+# Tests run ticks themselves (engine.tick()) rather than waiting for the job.
+ENGINE_CONFIG = EngineConfig(tick_seconds=3600, backoff_seconds=0.05)
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +67,8 @@ class Harness:
     emulator: BotApiEmulator
     services: Services
     clock: ManualClock
-
     handled: HandledUpdates
+    engine: ReminderEngine
 
     def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
         return Chat(self.emulator, self.handled, user_id, first_name)
@@ -70,12 +79,14 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     """The real bot, long-polling the emulator over HTTP on 127.0.0.1."""
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
-    application = build_application(TOKEN, emulator.base_url, services)
+    application = build_application(
+        TOKEN, emulator.base_url, services, ENGINE_CONFIG, SendingLimits(chat_burst=1000)
+    )
     handled = HandledUpdates()
     application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
-    yield Harness(emulator, services, clock, handled)
+    yield Harness(emulator, services, clock, handled, application.bot_data["engine"])
     emulator.release_polls()
     stop.set()
     await task

@@ -1,0 +1,60 @@
+"""Which pushes a user gets at one of their daily slots: pure rules, no database, no Telegram.
+
+Every push of a day is keyed (user, local date, kind), so planning the same slot twice, on
+one replica or two, yields the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.slots import last_training_day_of_week
+
+REMINDER = "reminder"
+SNOOZED = "snoozed"
+MORNING = "morning"
+NUDGE = "nudge"
+WEEKLY = "weekly"
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    """What the planner needs to know about a user on the slot's local date."""
+
+    day: date
+    weekdays: tuple[int, ...]
+    yesterday: str | None  # session status the day before: done, skipped or None
+    yesterday_morning_logged: bool  # the morning check for yesterday's session is answered
+    today: str | None  # today's session status so far
+
+    @property
+    def yesterday_missed(self) -> bool:
+        """A training day with nothing logged at all; a skip was a choice, not a miss."""
+        previous = self.day - timedelta(days=1)
+        return previous.weekday() in self.weekdays and self.yesterday is None
+
+    @property
+    def training_day(self) -> bool:
+        return self.day.weekday() in self.weekdays
+
+
+@dataclass(frozen=True)
+class PlannedPush:
+    kind: str
+    due_at: datetime
+
+
+def pushes_for_slot(facts: DayFacts, slot: datetime, weekly_after: timedelta) -> list[PlannedPush]:
+    """The pushes of one daily slot. A missed day is nudged once, on the following day: as its
+    own message on a rest day, folded into the reminder on a training day."""
+    planned = []
+    if facts.yesterday == "done" and not facts.yesterday_morning_logged:
+        planned.append(PlannedPush(MORNING, slot))
+    if facts.training_day and facts.today is None:
+        planned.append(PlannedPush(REMINDER, slot))
+    if facts.yesterday_missed and not facts.training_day:
+        planned.append(PlannedPush(NUDGE, slot))
+    if facts.training_day and last_training_day_of_week(facts.weekdays, facts.day):
+        planned.append(PlannedPush(WEEKLY, slot + weekly_after))
+    return planned
