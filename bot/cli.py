@@ -7,13 +7,15 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import timedelta
 
-from bot.app import build_application, create_services, serve
+from bot.app import SendingLimits, build_application, create_services, serve
 from bot.clock import SystemClock
 from bot.db import create_engine, upgrade
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from content.catalogue import ContentError
+from scheduler.engine import EngineConfig
 
 log = logging.getLogger("kneecoach")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
@@ -67,7 +69,13 @@ async def _upgrade(database_url: str) -> None:
 async def _run(settings: Settings) -> None:
     token = settings.require_token()
     services = await create_services(settings.database_url, SystemClock())
-    application = build_application(token, settings.bot_api_url, services)
+    engine_config = EngineConfig(
+        tick_seconds=settings.tick_seconds,
+        grace=timedelta(hours=settings.reminder_grace_hours),
+        lease=timedelta(seconds=settings.claim_lease_seconds),
+    )
+    limits = SendingLimits(settings.messages_per_second, settings.chat_burst)
+    application = build_application(token, settings.bot_api_url, services, engine_config, limits)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -54,12 +54,14 @@ class ApiError(Exception):
 
 @dataclass
 class Fault:
-    """Answer matching requests with an error (or just slowly, with status 200)."""
+    """Answer matching requests with an error (or just slowly, with status 200): every
+    `every`-th match once `after` matches have passed, at most `times` times."""
 
     status: int
     method: str | None = None
     chat_id: int | None = None
     every: int = 1
+    after: int = 0
     times: int | None = None
     retry_after: int = 1
     delay: float = 0.0
@@ -76,7 +78,7 @@ class Fault:
         if self.times == 0:
             return False
         self.seen += 1
-        if self.seen % self.every:
+        if self.seen <= self.after or (self.seen - self.after) % self.every:
             return False
         if self.times is not None:
             self.times -= 1

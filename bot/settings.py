@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Long-polling timeout in seconds for getUpdates.
     poll_timeout: int = Field(default=10, ge=0, le=50)
+    # Reminders: how often the engine wakes, how late a missed slot may still be sent, and how
+    # long a claim by a crashed worker blocks its pushes.
+    tick_seconds: float = Field(default=60, gt=0, le=3600)
+    reminder_grace_hours: float = Field(default=3, ge=0, le=48)
+    claim_lease_seconds: float = Field(default=600, gt=0, le=86400)
+    # Telegram's limits: 30 messages/s overall (up to 1000 with paid broadcasts), and a short
+    # burst then one message a second per chat.
+    messages_per_second: int = Field(default=30, ge=1, le=1000)
+    chat_burst: int = Field(default=3, ge=1, le=100)
 
     @field_validator("token")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import exercises, menu, replies, start, today
+from handlers import exercises, menu, replies, schedule, start, today
 from handlers.common import dispatch_button
 
 
@@ -18,6 +18,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "exercises": exercises.list_exercises,
         "exercise": exercises.exercise,
         "help": menu.show_help,
+        "schedule": schedule.change_schedule,
+        "pause": schedule.pause,
+        "resume": schedule.resume,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_messages))

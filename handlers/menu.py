@@ -9,7 +9,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", "today's session, with done and skip buttons"),
     ("exercises", "all seven exercises"),
     ("exercise", "how to do one exercise, e.g. /exercise hip bump"),
-    ("start", "set up, or change your days, time and time zone"),
+    ("schedule", "change your training days, reminder time or time zone"),
+    ("pause", "no reminders for a while (holiday, flare-up)"),
+    ("resume", "reminders back on"),
+    ("start", "set up, or see your settings"),
     ("help", "this list"),
 )
 

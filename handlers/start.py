@@ -91,7 +91,7 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
         return
     user.onboarding_step = "timezone"
     turn.edit("Good: none of the warning signs apply.")
-    _ask_timezone(turn)
+    ask_timezone(turn)
 
 
 @on_button("setup")
@@ -99,10 +99,10 @@ async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
     if not turn.user.onboarded:
         turn.toast = "Send /start to set up first."
         return
-    _ask_timezone(turn)
+    ask_timezone(turn)
 
 
-def _ask_timezone(turn: Turn) -> None:
+def ask_timezone(turn: Turn) -> None:
     turn.user.awaiting = "timezone"
     turn.say(ASK_TIMEZONE, [[("Keep UTC", "tz:UTC")]])
 
@@ -217,6 +217,7 @@ async def _finish(turn: Turn, reminder_time: time) -> None:
     user = turn.user
     user.reminder_time = reminder_time
     user.awaiting = None
+    user.next_slot_at = None  # the reminder engine plans from the new schedule
     first_time = not user.onboarded
     user.onboarding_step = "done"
     catalogue = turn.services.catalogue

@@ -274,9 +274,7 @@ class ReminderEngine:
                             User.id.in_({row.user_id for row in rows})
                         )
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return [
             _Claimed(

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -23,8 +25,9 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
-# Sender-side windows are 5% longer than a second so network jitter never lets Telegram see more.
-WINDOW = 1.05
+# Sender-side windows are 10% longer than a second, so that jitter between our send and
+# Telegram's receipt (network, a busy event loop) never lets Telegram count more in a second.
+WINDOW = 1.1
 PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this request
 _PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 
@@ -103,7 +106,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         chat_per_second: float = 1.0,
         max_retries: int = 5,
     ) -> None:
-        self.overall = SlidingWindow(overall_per_second)
+        # Pacing spaces out reservations; the departure window is the strict one, checked
+        # right before a request leaves, so delays between the two can never bunch requests.
+        self.pacing = SlidingWindow(overall_per_second)
+        self.departures = SlidingWindow(overall_per_second)
         self.chats = ChatBuckets(chat_burst, chat_per_second)
         self.max_retries = max_retries
         self.retries_after_429 = 0
@@ -115,10 +121,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         """Nothing to close."""
 
     async def reserve(self, chat_id: int | None) -> None:
-        """Wait for a sending slot: the chat's first, then the bot's overall one."""
+        """Wait for a sending slot: the chat's first, then the bot's overall pace."""
         if chat_id is not None:
             await self.chats.acquire(chat_id)
-        await self.overall.acquire()
+        await self.pacing.acquire()
 
     async def process_request(
         self,
@@ -135,6 +141,8 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         for attempt in range(self.max_retries + 1):
             if paced and not prepaid:
                 await self.reserve(chat_id)
+            if paced:
+                await self.departures.acquire()
             prepaid = False  # a retry after 429 needs a fresh slot
             try:
                 return await callback(*args, **kwargs)
@@ -142,8 +150,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
                 if attempt == self.max_retries:
                     raise
                 self.retries_after_429 += 1
-                wait = error.retry_after
-                seconds = wait if isinstance(wait, int) else wait.total_seconds()
+                with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
+                    warnings.simplefilter("ignore")
+                    wait = error.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 log.info("429 for %s in chat %s: retrying in %.1f s", endpoint, chat_id, seconds)
                 await asyncio.sleep(seconds + 0.05)
         raise AssertionError("unreachable")  # the loop returns or raises

@@ -221,10 +221,19 @@ async def test_typing_an_exercise_name_shows_it(ready_chat):
 
 async def test_help_lists_every_command(chat, harness):
     replies = await chat.send("/help")
-    for command in ("/today", "/exercises", "/exercise", "/start", "/help"):
+    for command in (
+        "/today",
+        "/exercises",
+        "/exercise",
+        "/schedule",
+        "/pause",
+        "/resume",
+        "/start",
+        "/help",
+    ):
         assert command in replies.text
     menus = [event for event in harness.emulator.events if event.method == "setMyCommands"]
-    assert menus and len(menus[0].params["commands"]) == 5
+    assert menus and len(menus[0].params["commands"]) == 8
 
 
 async def test_two_users_do_not_see_each_others_data(harness):

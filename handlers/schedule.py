@@ -1,0 +1,89 @@
+"""/schedule, /pause, /resume, and the reminder's snooze and weekly barrier buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.models import WeeklyReview
+from handlers.common import Turn, on_button, parse_day, turn_handler
+from handlers.start import ask_timezone, require_setup
+from scheduler.engine import insert_pushes
+from scheduler.planner import SNOOZED
+from scheduler.slots import local_day
+
+
+@turn_handler
+async def change_schedule(turn: Turn) -> None:
+    """Days, time and time zone, asked again; history is untouched."""
+    if require_setup(turn):
+        ask_timezone(turn)
+
+
+@turn_handler
+async def pause(turn: Turn) -> None:
+    if not require_setup(turn):
+        return
+    if turn.user.paused:
+        turn.say("Reminders are already paused. Send /resume when you're ready.")
+        return
+    turn.user.paused = True
+    turn.say(
+        "⏸ Reminders paused: no messages from me until you send /resume. "
+        "Your progress is kept. /today still works whenever you want to train."
+    )
+
+
+@turn_handler
+async def resume(turn: Turn) -> None:
+    if not require_setup(turn):
+        return
+    if not turn.user.paused:
+        turn.say("Reminders are on. /schedule changes the days or the time.")
+        return
+    turn.user.paused = False
+    turn.user.next_slot_at = None  # plan from now on; nothing from the pause is caught up
+    turn.say("▶️ Welcome back! Reminders are on again from your next training day.")
+
+
+@on_button("snooze", r"(\d{4}-\d{2}-\d{2})")
+async def snooze(turn: Turn, args: tuple[str, ...]) -> None:
+    day = parse_day(args[0])
+    if day is None or day != turn.today:
+        turn.toast = "That reminder has passed."
+        return
+    minutes = turn.services.catalogue.program.reminders.snooze_minutes
+    due = turn.now + timedelta(minutes=minutes)
+    if local_day(due, turn.user.timezone) != day:
+        turn.toast = "Too late to snooze today."
+        return
+    added = await insert_pushes(
+        turn.session,
+        [
+            {
+                "user_id": turn.user.id,
+                "kind": SNOOZED,
+                "local_date": day,
+                "due_at": due,
+                "status": "pending",
+                "attempts": 0,
+            }
+        ],
+    )
+    clock = due.astimezone(turn.local_now.tzinfo).strftime("%H:%M")
+    if not added:
+        turn.toast = "Already snoozed once today."
+        return
+    turn.toast = f"⏰ I'll remind you at {clock}"
+    turn.say(f"⏰ Okay, I'll remind you again at {clock}.")
+
+
+@on_button("barrier", r"(\d{4}-\d{2}-\d{2}):([a-z]{2,16})")
+async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
+    week, found = parse_day(args[0]), turn.services.catalogue.barriers.get(args[1])
+    review = await turn.session.get(WeeklyReview, (turn.user.id, week)) if week else None
+    if found is None or review is None:
+        turn.toast = "That check-in has expired."
+        return
+    review.barrier, review.answered_at = found.key, turn.now
+    turn.edit(f"What got in the way: {found.label}")
+    turn.say(f"Thanks for telling me. {found.tip}")
