@@ -285,6 +285,7 @@ class BotApiEmulator:
             return _error(error.status, error.description)
         chat_id = _int_or_none(params.get("chat_id"))
         self.requests.append((time.monotonic(), method, chat_id))
+        self._notify()
         for fault in self.faults:
             if fault.applies(method, chat_id):
                 if fault.delay:

@@ -363,10 +363,34 @@ class ReminderEngine:
 
         async def one(push: _Claimed) -> tuple[_Claimed, str]:
             async with gate:
-                return push, await self._send(push, report)
+                outcome = await self._send(push, report)
+                if outcome == "sent":  # recorded at once, so a crash leaves only the in-flight
+                    await self._mark_sent(push)
+                return push, outcome
 
         outcomes = await asyncio.gather(*(one(push) for push in batch if push.outgoing))
         await self._record(outcomes, report)
+
+    async def _mark_sent(self, push: _Claimed) -> None:
+        async with self.services.sessions() as session, session.begin():
+            await session.execute(
+                update(Push)
+                .where(Push.id == push.push_id)
+                .values(status="sent", sent_at=self.services.clock.now())
+            )
+            if push.outgoing and push.outgoing.awaiting:  # a typed number answers this push
+                await session.execute(
+                    update(User)
+                    .where(
+                        User.id == push.user_id,
+                        or_(
+                            User.awaiting.is_(None),
+                            User.awaiting.like("pain:%"),
+                            User.awaiting.like("morning:%"),
+                        ),
+                    )
+                    .values(awaiting=push.outgoing.awaiting)
+                )
 
     async def _send(self, push: _Claimed, report: TickReport) -> str:
         """Deliver one push; returns its outcome: sent, unreachable, retry or failed."""
@@ -430,33 +454,14 @@ class ReminderEngine:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _record(self, outcomes: list[tuple[_Claimed, str]], report: TickReport) -> None:
+        """Book the outcomes that are not "sent" (those are recorded as they happen)."""
         now = self.services.clock.now()
         by_outcome: dict[str, list[_Claimed]] = {}
         for push, outcome in outcomes:
             by_outcome.setdefault(outcome, []).append(push)
+        gone = [push.user_id for push in by_outcome.get("unreachable", [])]
+        failed = [push.push_id for push in by_outcome.get("failed", [])]
         async with self.services.sessions() as session, session.begin():
-            sent = by_outcome.get("sent", [])
-            if sent:
-                await session.execute(
-                    update(Push)
-                    .where(Push.id.in_([p.push_id for p in sent]))
-                    .values(status="sent", sent_at=now)
-                )
-            for push in sent:
-                if push.outgoing and push.outgoing.awaiting:
-                    await session.execute(
-                        update(User)
-                        .where(
-                            User.id == push.user_id,
-                            or_(
-                                User.awaiting.is_(None),
-                                User.awaiting.like("pain:%"),
-                                User.awaiting.like("morning:%"),
-                            ),
-                        )
-                        .values(awaiting=push.outgoing.awaiting)
-                    )
-            gone = [push.user_id for push in by_outcome.get("unreachable", [])]
             if gone:
                 await session.execute(
                     update(User)
@@ -468,7 +473,6 @@ class ReminderEngine:
                     .where(Push.user_id.in_(gone), Push.status.not_in(FINAL))
                     .values(status="cancelled")
                 )
-            failed = [push.push_id for push in by_outcome.get("failed", [])]
             for push in by_outcome.get("retry", []):
                 if push.attempts + 1 >= self.config.max_attempts:
                     failed.append(push.push_id)
@@ -486,6 +490,6 @@ class ReminderEngine:
                 await session.execute(
                     update(Push).where(Push.id.in_(failed)).values(status="failed")
                 )
-        report.counts["sent"] += len(sent)
+        report.counts["sent"] += len(by_outcome.get("sent", []))
         report.counts["unreachable"] += len(gone)
         report.counts["failed"] += len(failed) + len(gone)
