@@ -21,8 +21,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def create_engine(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        # A write lock held by another connection is waited for, not failed on.
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        # SQLite has one writer at a time: several connections only add lock waits with
+        # sleeps in between, so the whole process shares one connection, in turn.
+        engine = create_async_engine(
+            database_url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)

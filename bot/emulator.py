@@ -147,6 +147,7 @@ class BotApiEmulator:
         app.router.add_post(_CONTROL + "/press", self._control_press)
         app.router.add_get(_CONTROL + "/events", self._control_events)
         app.router.add_post(_CONTROL + "/faults", self._control_faults)
+        app.router.add_get(_CONTROL + "/stats", self._control_stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -481,6 +482,12 @@ class BotApiEmulator:
             ]
         )
 
+    async def _control_stats(self, _request: web.Request) -> web.Response:
+        sent = [event.chat_id for event in self.events if event.method == "sendMessage"]
+        return web.json_response(
+            {"sendMessage": len(sent), "chats": len(set(sent)), "requests": len(self.requests)}
+        )
+
     async def _control_faults(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.faults = [Fault(**item) for item in body]
@@ -584,3 +591,28 @@ def _buttons(markup: dict[str, Any] | None) -> Buttons:
         [(button.get("text", ""), button.get("callback_data", "")) for button in row]
         for row in markup.get("inline_keyboard", [])
     ]
+
+
+async def _serve_forever(token: str, port: int, accept_unknown_chats: bool) -> None:
+    emulator = BotApiEmulator(token)
+    emulator.accept_unknown_chats = accept_unknown_chats
+    await emulator.start(port=port)
+    print(emulator.base_url, flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    """`python -m bot.emulator`: a standalone emulator, e.g. for benchmarks in another process."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--token", default="123456789:emulator-token")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--accept-unknown-chats", action="store_true")
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever(args.token, args.port, args.accept_unknown_chats))
+
+
+if __name__ == "__main__":
+    main()

@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot import store
-from bot.models import PainCheckin, Push, SessionLog, User, WeeklyReview
+from bot.models import ExerciseLevel, PainCheckin, Push, SessionLog, User, WeeklyReview
 from bot.services import Services
+from content.program import session_plan, starting_levels
 from scheduler import messages
 from scheduler.planner import MORNING, NUDGE, REMINDER, SNOOZED, WEEKLY, DayFacts, pushes_for_slot
 from scheduler.ratelimit import PREPAID, TelegramRateLimiter
@@ -46,7 +46,8 @@ class EngineConfig:
     grace: timedelta = timedelta(hours=3)
     lease: timedelta = timedelta(minutes=10)
     batch_size: int = 200
-    concurrency: int = 32
+    group_size: int = 25
+    groups_in_flight: int = 4
     send_retries: int = 3
     max_attempts: int = 5
     backoff_seconds: float = 0.5
@@ -297,6 +298,11 @@ class ReminderEngine:
                 )
             }
             facts = await self._day_facts(session, list(users.values()), now)
+            levels: dict[int, dict[str, int]] = {}
+            for row in await session.scalars(
+                select(ExerciseLevel).where(ExerciseLevel.user_id.in_(users))
+            ):
+                levels.setdefault(row.user_id, {})[row.exercise] = row.level
             for push in batch:
                 user = users[push.user_id]
                 status, _ = facts.get((user.id, push.local_date), (None, False))
@@ -306,7 +312,9 @@ class ReminderEngine:
                     continue
                 yesterday = push.local_date - timedelta(days=1)
                 if push.kind in (REMINDER, SNOOZED) and status is None:
-                    plan = await store.current_plan(session, catalogue, user.id, now)
+                    plan = session_plan(
+                        catalogue, levels.get(user.id) or starting_levels(catalogue)
+                    )
                     missed = (
                         yesterday.weekday() in user.weekdays and (user.id, yesterday) not in facts
                     )
@@ -359,41 +367,27 @@ class ReminderEngine:
     # -- sending --------------------------------------------------------------------------
 
     async def _send_all(self, batch: list[_Claimed], report: TickReport) -> None:
-        gate = asyncio.Semaphore(self.config.concurrency)
+        """Send in small groups: a group reserves its rate-limit slots, is marked "sending" in
+        one statement, leaves at once, and is booked in one statement when all have answered.
+        Several groups are in flight, so one slow answer holds up only its own group."""
+        ready = [push for push in batch if push.outgoing]
+        size = self.config.group_size
+        gate = asyncio.Semaphore(self.config.groups_in_flight)
 
-        async def one(push: _Claimed) -> tuple[_Claimed, str]:
+        async def run(group: list[_Claimed]) -> None:
             async with gate:
-                outcome = await self._send(push, report)
-                if outcome == "sent":  # recorded at once, so a crash leaves only the in-flight
-                    await self._mark_sent(push)
-                return push, outcome
-
-        outcomes = await asyncio.gather(*(one(push) for push in batch if push.outgoing))
-        await self._record(outcomes, report)
-
-    async def _mark_sent(self, push: _Claimed) -> None:
-        async with self.services.sessions() as session, session.begin():
-            await session.execute(
-                update(Push)
-                .where(Push.id == push.push_id)
-                .values(status="sent", sent_at=self.services.clock.now())
-            )
-            if push.outgoing and push.outgoing.awaiting:  # a typed number answers this push
-                await session.execute(
-                    update(User)
-                    .where(
-                        User.id == push.user_id,
-                        or_(
-                            User.awaiting.is_(None),
-                            User.awaiting.like("pain:%"),
-                            User.awaiting.like("morning:%"),
-                        ),
-                    )
-                    .values(awaiting=push.outgoing.awaiting)
+                await asyncio.gather(*(self.limiter.reserve(push.chat_id) for push in group))
+                held = await self._move(group, "claimed", "sending", count_attempt=True)
+                outcomes = await asyncio.gather(
+                    *(self._deliver(push, report) for push in group if push.push_id in held)
                 )
+                await self._record(list(outcomes), report)
 
-    async def _send(self, push: _Claimed, report: TickReport) -> str:
-        """Deliver one push; returns its outcome: sent, unreachable, retry or failed."""
+        await asyncio.gather(*(run(ready[i : i + size]) for i in range(0, len(ready), size)))
+
+    async def _deliver(self, push: _Claimed, report: TickReport) -> tuple[_Claimed, str]:
+        """Send one push already marked "sending"; transient errors are retried with back-off.
+        Returns the outcome: sent, unreachable, failed, retry (next tick) or lost_claim."""
         assert push.outgoing is not None
         markup = (
             InlineKeyboardMarkup(
@@ -406,23 +400,25 @@ class ReminderEngine:
             else None
         )
         for attempt in range(self.config.send_retries + 1):
-            await self.limiter.reserve(push.chat_id)
-            if not await self._mark(push.push_id, "claimed", "sending", attempts=1):
-                return "lost_claim"
+            if attempt:  # back in the queue state while waiting, so a crash loses nothing
+                await asyncio.sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
+                await self.limiter.reserve(push.chat_id)
+                if not await self._move([push], "claimed", "sending", count_attempt=True):
+                    return push, "lost_claim"
             try:
                 await self.bot.send_message(
                     push.chat_id, push.outgoing.text, reply_markup=markup, rate_limit_args=PREPAID
                 )
-                return "sent"
+                return push, "sent"
             except Forbidden as error:
-                return self._unreachable(push, error)
+                return push, self._unreachable(push, error)
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
-                    return self._unreachable(push, error)
+                    return push, self._unreachable(push, error)
                 log.error("push %s to user %s refused: %s", push.push_id, push.user_id, error)
-                return "failed"
+                return push, "failed"
             except (RetryAfter, NetworkError) as error:  # 5xx, time-outs, 429 after retries
-                await self._mark(push.push_id, "sending", "claimed")
+                await self._move([push], "sending", "claimed")
                 if attempt == self.config.send_retries:
                     log.warning(
                         "push %s to user %s: giving up this tick: %s",
@@ -430,38 +426,65 @@ class ReminderEngine:
                         push.user_id,
                         error,
                     )
-                    return "retry"
+                    return push, "retry"
                 report.counts["retried"] += 1
-                await asyncio.sleep(self.config.backoff_seconds * 2**attempt)
-        return "retry"
+        return push, "retry"
 
     def _unreachable(self, push: _Claimed, error: Exception) -> str:
         log.info("user %s cannot be reached (%s): stopping their pushes", push.user_id, error)
         return "unreachable"
 
-    async def _mark(self, push_id: int, old: str, new: str, attempts: int = 0) -> bool:
-        """Move one push between states, only if this worker still holds it."""
-        async with self.services.sessions() as session, session.begin():
-            result = await session.execute(
-                update(Push)
-                .where(Push.id == push_id, Push.status == old, Push.claimed_by == self.worker)
+    async def _move(
+        self, pushes: list[_Claimed], old: str, new: str, count_attempt: bool = False
+    ) -> set[int]:
+        """Move pushes this worker still holds from one state to another; returns their ids."""
+        async with self.services.engine.begin() as connection:
+            result = await connection.execute(
+                update(Push.__table__)
+                .where(
+                    Push.id.in_([push.push_id for push in pushes]),
+                    Push.status == old,
+                    Push.claimed_by == self.worker,
+                )
                 .values(
                     status=new,
                     claimed_at=self.services.clock.now(),
-                    attempts=Push.attempts + attempts,
+                    attempts=Push.attempts + int(count_attempt),
                 )
+                .returning(Push.id)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return set(result.scalars())
 
     async def _record(self, outcomes: list[tuple[_Claimed, str]], report: TickReport) -> None:
-        """Book the outcomes that are not "sent" (those are recorded as they happen)."""
+        """Book a group's outcomes in one transaction."""
         now = self.services.clock.now()
         by_outcome: dict[str, list[_Claimed]] = {}
         for push, outcome in outcomes:
             by_outcome.setdefault(outcome, []).append(push)
         gone = [push.user_id for push in by_outcome.get("unreachable", [])]
         failed = [push.push_id for push in by_outcome.get("failed", [])]
+        sent = by_outcome.get("sent", [])
         async with self.services.sessions() as session, session.begin():
+            if sent:
+                await session.execute(
+                    update(Push)
+                    .where(Push.id.in_([push.push_id for push in sent]))
+                    .values(status="sent", sent_at=now)
+                )
+            questions = [push for push in sent if push.outgoing and push.outgoing.awaiting]
+            for push in questions:  # a typed number answers the question this push asked
+                await session.execute(
+                    update(User)
+                    .where(
+                        User.id == push.user_id,
+                        or_(
+                            User.awaiting.is_(None),
+                            User.awaiting.like("pain:%"),
+                            User.awaiting.like("morning:%"),
+                        ),
+                    )
+                    .values(awaiting=push.outgoing.awaiting if push.outgoing else None)
+                )
             if gone:
                 await session.execute(
                     update(User)
@@ -490,6 +513,6 @@ class ReminderEngine:
                 await session.execute(
                     update(Push).where(Push.id.in_(failed)).values(status="failed")
                 )
-        report.counts["sent"] += len(by_outcome.get("sent", []))
+        report.counts["sent"] += len(sent)
         report.counts["unreachable"] += len(gone)
         report.counts["failed"] += len(failed) + len(gone)

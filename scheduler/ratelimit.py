@@ -33,11 +33,13 @@ _PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 
 
 class SlidingWindow:
-    """At most `limit` starts in any `window` seconds, granted first come, first served."""
+    """At most `limit` starts in any `window` seconds, granted first come, first served.
+    With `even`, starts are also spaced window/limit apart, so no burst can bunch up later."""
 
-    def __init__(self, limit: int, window: float = WINDOW) -> None:
+    def __init__(self, limit: int, window: float = WINDOW, even: bool = False) -> None:
         self.limit = limit
         self.window = window
+        self.gap = window / limit if even else 0.0
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
@@ -47,6 +49,9 @@ class SlidingWindow:
                 now = time.monotonic()
                 while self._starts and now - self._starts[0] >= self.window:
                     self._starts.popleft()
+                if self._starts and now - self._starts[-1] < self.gap:
+                    await asyncio.sleep(self._starts[-1] + self.gap - now)
+                    continue
                 if len(self._starts) < self.limit:
                     self._starts.append(now)
                     return
@@ -109,7 +114,7 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         # Pacing spaces out reservations; the departure window is the strict one, checked
         # right before a request leaves, so delays between the two can never bunch requests.
         self.pacing = SlidingWindow(overall_per_second)
-        self.departures = SlidingWindow(overall_per_second)
+        self.departures = SlidingWindow(overall_per_second, even=True)
         self.chats = ChatBuckets(chat_burst, chat_per_second)
         self.max_retries = max_retries
         self.retries_after_429 = 0
