@@ -1,9 +1,12 @@
 """Reminder fan-out benchmark: N users due in the same minute, Telegram's 30/s limit lifted.
 
 Measures pushes per second, database statements per push and the engine process's peak RSS,
-on SQLite and PostgreSQL. The emulator runs in its own process so its memory is not counted.
+on SQLite and PostgreSQL, with two transports: the Bot API emulator over HTTP (in its own
+process, so its memory is not counted) and "none", a bot whose send returns at once, which
+isolates the engine's own cost (planning, claiming, booking) from PTB's HTTP client.
 
     .venv/bin/python bench/reminders.py [--users 100000] [--backends sqlite postgresql]
+                                        [--transports none emulator]
 """
 
 from __future__ import annotations
@@ -63,6 +66,16 @@ async def prepare(database_url: str, users: int) -> None:
     await engine.dispose()
 
 
+class NoTransport:
+    """Stands in for the bot: every send succeeds at once."""
+
+    async def send_message(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 async def worker(database_url: str, api_url: str) -> dict[str, float]:
     """The measured process: one engine tick that plans and sends everything due."""
     from sqlalchemy import event
@@ -83,14 +96,17 @@ async def worker(database_url: str, api_url: str) -> dict[str, float]:
 
     event.listen(services.engine.sync_engine, "before_cursor_execute", count)
     limiter = TelegramRateLimiter(overall_per_second=1_000_000, chat_burst=3)
-    bot = ExtBot(
-        TOKEN,
-        base_url=api_url,
-        rate_limiter=limiter,
-        request=HTTPXRequest(connection_pool_size=64),
-    )
-    await bot.initialize()
-    engine = ReminderEngine(services, bot, limiter, EngineConfig(batch_size=500))
+    bot: ExtBot[None] | NoTransport = NoTransport()
+    if api_url != "none":
+        bot = ExtBot(
+            TOKEN,
+            base_url=api_url,
+            rate_limiter=limiter,
+            request=HTTPXRequest(connection_pool_size=64),
+        )
+        await bot.initialize()
+    config = EngineConfig(batch_size=500)
+    engine = ReminderEngine(services, bot, limiter, config)  # type: ignore[arg-type]
     started = time.perf_counter()
     report = await engine.tick()
     seconds = time.perf_counter() - started
@@ -145,10 +161,10 @@ def drop_database(name: str) -> None:
     asyncio.run(drop())
 
 
-def run(backend: str, users: int) -> dict[str, float]:
+def run(backend: str, transport: str, users: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         url, pg_name = database_for(backend, Path(folder))
-        emulator, api_url = start_emulator()
+        emulator, api_url = start_emulator() if transport == "emulator" else (None, "none")
         try:
             asyncio.run(prepare(url, users))
             result = subprocess.run(
@@ -160,8 +176,9 @@ def run(backend: str, users: int) -> dict[str, float]:
             )
             return json.loads(result.stdout.strip().splitlines()[-1])
         finally:
-            emulator.terminate()
-            emulator.wait()
+            if emulator is not None:
+                emulator.terminate()
+                emulator.wait()
             if pg_name:
                 drop_database(pg_name)
 
@@ -170,21 +187,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--transports", nargs="+", default=["none", "emulator"])
     parser.add_argument("--worker", nargs=2, metavar=("DATABASE_URL", "API_URL"))
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(asyncio.run(worker(*args.worker))))
         return
-    print("| backend | users | pushes sent | seconds | pushes/s | statements/push | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| backend | transport | users | pushes sent | seconds | pushes/s | statements/push "
+        "| peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for backend in args.backends:
-        row = run(backend, args.users)
-        print(
-            f"| {backend} | {args.users:,} | {row['sent']:,.0f} | {row['seconds']:.1f} | "
-            f"{row['per_second']:,.0f} | {row['statements_per_push']:.2f} | "
-            f"{row['peak_rss_mb']:.0f} |",
-            flush=True,
-        )
+        for transport in args.transports:
+            row = run(backend, transport, args.users)
+            print(
+                f"| {backend} | {transport} | {args.users:,} | {row['sent']:,.0f} | "
+                f"{row['seconds']:.1f} | {row['per_second']:,.0f} | "
+                f"{row['statements_per_push']:.2f} | {row['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

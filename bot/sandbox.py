@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.app import HandledUpdates, build_application, create_services, serve
 from bot.clock import ShiftedClock
 from bot.emulator import BotApiEmulator, Event
+from scheduler.engine import EngineConfig
 
 SANDBOX_TOKEN = "123456789:sandbox-token-not-a-secret"
 SANDBOX_USER = 1001
@@ -70,7 +71,10 @@ async def run_sandbox(
     await emulator.start()
     clock = ShiftedClock()
     services = await create_services(database_url, clock)
-    application = build_application(SANDBOX_TOKEN, emulator.base_url, services)
+    # Reminders are checked every two seconds and right after ":wait"; a jump of up to two
+    # days still delivers what fell due on the way.
+    config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))
+    application = build_application(SANDBOX_TOKEN, emulator.base_url, services, config)
     terminal = Terminal(output)
     emulator.listeners.append(terminal.show)
     handled = HandledUpdates()
@@ -88,6 +92,8 @@ async def run_sandbox(
             if bot.done():
                 raise RuntimeError("the bot stopped") from bot.exception()
             await _handle(line.rstrip("\n"), emulator, clock, terminal, handled)
+            if line.startswith(":wait"):
+                await application.bot_data["engine"].tick()
     finally:
         emulator.release_polls()
         stop.set()
