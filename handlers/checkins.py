@@ -22,10 +22,32 @@ class CheckinKind:
     action: str  # button prefix and the "awaiting" prefix
     stored_as: str  # PainCheckin.kind
     echo: str  # how the answer is repeated back
+    advice: dict[PainBand, str]  # what a score in each band means
 
 
-DURING = CheckinKind("pain", "during", "Pain during the session")
-MORNING = CheckinKind("morning", "next_morning", "Knee this morning")
+DURING = CheckinKind(
+    "pain",
+    "during",
+    "Pain during the session",
+    {
+        PainBand.SAFE: "That's in the safe zone. Keep it up!",
+        PainBand.ACCEPTABLE: "That's acceptable while exercising, as long as it has settled by "
+        "tomorrow morning.",
+        PainBand.TOO_MUCH: "That's more than we want. Ease off next time: fewer reps or the "
+        "easier version in 📖, and stop anything that feels sharp.",
+    },
+)
+MORNING = CheckinKind(
+    "morning",
+    "next_morning",
+    "Knee this morning",
+    {
+        PainBand.SAFE: "Your knee took the last session well.",
+        PainBand.ACCEPTABLE: "If that's about your usual, carry on as planned.",
+        PainBand.TOO_MUCH: "If that's clearly worse than usual, take the next session a level "
+        "easier.",
+    },
+)
 _KINDS = {kind.action: kind for kind in (DURING, MORNING)}
 
 MORNING_QUESTION = (
@@ -85,34 +107,15 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
     if turn.user.awaiting == f"{kind.action}:{day}":
         turn.user.awaiting = None
     turn.toast = f"Pain {score}/10 noted"
-    advice = _during_advice(turn, score) if kind is DURING else _morning_advice(turn, score)
-    turn.say(("Updated: " if replaced else "Noted: ") + f"{score}/10. " + advice)
+    turn.say(
+        ("Updated: " if replaced else "Noted: ") + f"{score}/10. " + _advice(turn, kind, score)
+    )
     return True
 
 
-def _during_advice(turn: Turn, score: int) -> str:
+def _advice(turn: Turn, kind: CheckinKind, score: int) -> str:
     band = pain_band(turn.services.catalogue.program, score)
-    if band is PainBand.SAFE:
-        text = "That's in the safe zone. Keep it up!"
-    elif band is PainBand.ACCEPTABLE:
-        text = "That's acceptable while exercising, as long as it has settled by tomorrow morning."
-    else:
-        text = (
-            "That's more than we want. Ease off next time: fewer reps or the easier "
-            "version in 📖, and stop anything that feels sharp."
-        )
-    return text + _red_flag_note(turn, score)
-
-
-def _morning_advice(turn: Turn, score: int) -> str:
-    band = pain_band(turn.services.catalogue.program, score)
-    if band is PainBand.SAFE:
-        text = "Your knee took the last session well."
-    elif band is PainBand.ACCEPTABLE:
-        text = "If that's about your usual, carry on as planned."
-    else:
-        text = "If that's clearly worse than usual, take the next session a level easier."
-    return text + _red_flag_note(turn, score)
+    return kind.advice[band] + _red_flag_note(turn, score)
 
 
 def _red_flag_note(turn: Turn, score: int) -> str:
