@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import checkins, exercises, start, today
+from handlers import checkins, exercises, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.menu import HINT
 from handlers.parsing import Intent, parse_reply
@@ -25,14 +25,15 @@ async def free_text(turn: Turn) -> None:
         await start.time_text(turn, text)
         return
     reply = parse_reply(text)
-    if reply.intent in (Intent.DONE, Intent.SKIP, Intent.PAIN) and not start.require_setup(turn):
+    needs_setup = (Intent.DONE, Intent.SKIP, Intent.PAIN, Intent.LATER)
+    if reply.intent in needs_setup and not start.require_setup(turn):
         return
     if reply.intent is Intent.DONE:
         await today.mark_done(turn, turn.today)
     elif reply.intent is Intent.SKIP:
         await today.mark_skipped(turn, turn.today)
     elif reply.intent is Intent.LATER:
-        turn.say("No problem. Your session will be here when you're ready: just send /today.")
+        await schedule.snooze_today(turn)
     elif reply.intent is Intent.PAIN_OUT_OF_RANGE:
         turn.say(OUT_OF_RANGE)
     elif reply.intent is Intent.PAIN and reply.score is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import store
 from bot.models import WeeklyReview
 from handlers.common import Turn, on_button, parse_day, turn_handler
 from handlers.start import ask_timezone, require_setup
@@ -46,15 +47,24 @@ async def resume(turn: Turn) -> None:
 
 
 @on_button("snooze", r"(\d{4}-\d{2}-\d{2})")
-async def snooze(turn: Turn, args: tuple[str, ...]) -> None:
-    day = parse_day(args[0])
-    if day is None or day != turn.today:
+async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
+    if parse_day(args[0]) != turn.today:
         turn.toast = "That reminder has passed."
+        return
+    await snooze_today(turn)
+
+
+async def snooze_today(turn: Turn) -> None:
+    """One more reminder an hour from now, once a day, and only while the day lasts."""
+    if await store.session_on(turn.session, turn.user.id, turn.today) is not None:
+        turn.say("Today's session is already logged, so there's nothing to remind you of.")
         return
     minutes = turn.services.catalogue.program.reminders.snooze_minutes
     due = turn.now + timedelta(minutes=minutes)
-    if local_day(due, turn.user.timezone) != day:
+    clock = due.astimezone(turn.local_now.tzinfo).strftime("%H:%M")
+    if local_day(due, turn.user.timezone) != turn.today:
         turn.toast = "Too late to snooze today."
+        turn.say("It's too late in the day for another reminder. /today is here if you want it.")
         return
     added = await insert_pushes(
         turn.session,
@@ -62,16 +72,16 @@ async def snooze(turn: Turn, args: tuple[str, ...]) -> None:
             {
                 "user_id": turn.user.id,
                 "kind": SNOOZED,
-                "local_date": day,
+                "local_date": turn.today,
                 "due_at": due,
                 "status": "pending",
                 "attempts": 0,
             }
         ],
     )
-    clock = due.astimezone(turn.local_now.tzinfo).strftime("%H:%M")
     if not added:
         turn.toast = "Already snoozed once today."
+        turn.say("You've already snoozed today's reminder once. /today is here when you're ready.")
         return
     turn.toast = f"⏰ I'll remind you at {clock}"
     turn.say(f"⏰ Okay, I'll remind you again at {clock}.")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User
+from bot.models import ExerciseLevel, PainCheckin, Push, SessionExercise, SessionLog, User
 
 
 async def rows(services, model, *where):
@@ -156,9 +156,14 @@ async def test_skip_then_done_same_day(harness, ready_chat):
     assert all(row.done for row in await rows(harness.services, SessionExercise))
 
 
-async def test_later_gets_a_friendly_answer(ready_chat):
+async def test_later_snoozes_once(harness, ready_chat):
     replies = await ready_chat.send("later")
-    assert "/today" in replies.text
+    assert "I'll remind you again at 11:00" in replies.text  # 10:00 in Berlin + 1 h
+    again = await ready_chat.send("later")
+    assert "already snoozed" in again.text
+    async with harness.services.sessions() as session:
+        [push] = (await session.scalars(select(Push))).all()
+    assert (push.kind, push.status) == ("snoozed", "pending")
 
 
 async def test_local_date_follows_users_time_zone(harness, chat):

@@ -117,7 +117,9 @@ async def test_500_users_with_429_on_every_fifth_request(services, clock):
     assert max_in_any_second(received_at(emulator)) <= 62
 
 
-async def test_two_engines_share_the_work_without_doubles(services, clock):
+async def test_two_engines_share_the_work_without_doubles(services, clock, database_url):
+    """Two engines, each with its own connection pool, as two replicas would have."""
+    from bot.app import create_services
     from bot.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(TOKEN)
@@ -127,17 +129,19 @@ async def test_two_engines_share_the_work_without_doubles(services, clock):
     await add_users(services, users)
     await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
     config = EngineConfig(batch_size=20, backoff_seconds=0.05)
+    replica = await create_services(database_url, clock)
     first, bot_one = await make_engine(
         services, emulator, TOKEN, per_second=500, config=config, worker="one"
     )
     second, bot_two = await make_engine(
-        services, emulator, TOKEN, per_second=500, config=config, worker="two"
+        replica, emulator, TOKEN, per_second=500, config=config, worker="two"
     )
     try:
         reports = await asyncio.gather(first.tick(), second.tick())
     finally:
         await bot_one.shutdown()
         await bot_two.shutdown()
+        await replica.engine.dispose()
         await emulator.stop()
     assert delivered(emulator) == {user: 1 for user in users}
     assert sum(report.counts["sent"] for report in reports) == 300
