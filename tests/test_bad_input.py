@@ -61,6 +61,13 @@ async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_ch
         "x" * 64,
         "done:2026-11-25\n",
         "how:hip_bump$",
+        "snooze:2026-11-24",
+        "snooze:2099-01-01",
+        "barrier:2026-11-23:time",
+        "barrier:2026-11-23:bribery",
+        "barrier:not-a-day:time",
+        "morning:2026-11-24:3",
+        "morning:2026-11-25:11",
     ]
     for data in forged:
         replies = await ready_chat.press_data(data)
