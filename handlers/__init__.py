@@ -27,4 +27,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(dispatch_button))
     application.add_handler(MessageHandler(new_messages & filters.COMMAND, menu.unknown_command))
     application.add_handler(MessageHandler(new_messages & filters.TEXT, replies.free_text))
+    application.add_handler(MessageHandler(new_messages & filters.LOCATION, start.location))
     application.add_handler(MessageHandler(new_messages, menu.not_text))

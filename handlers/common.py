@@ -11,7 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
@@ -36,6 +44,7 @@ class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 class _Outgoing:
     text: str
     keyboard: Keyboard | None
+    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: bool = False
     document: tuple[str, bytes] | None = None
 
@@ -67,6 +76,16 @@ class Turn:
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         self._outbox.append(_Outgoing(text, keyboard))
 
+    def ask_location(self, text: str) -> None:
+        """A message with a button under the text field that shares the user's location."""
+        button = KeyboardButton("📍 Share my location", request_location=True)
+        markup = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        self._outbox.append(_Outgoing(text, None, markup))
+
+    def say_and_clear_keyboard(self, text: str) -> None:
+        """A message that also takes away the location button, once it is not needed."""
+        self._outbox.append(_Outgoing(text, None, ReplyKeyboardRemove()))
+
     def edit(self, text: str, keyboard: Keyboard | None = None) -> None:
         """Replace the message whose button was pressed (a new message if there is none)."""
         self._outbox.append(_Outgoing(text, keyboard, edit=True))
@@ -81,7 +100,7 @@ class Turn:
         bot = self.context.bot
         # The pressed message is updated first, so the chat reads in order.
         for item in sorted(self._outbox, key=lambda item: not item.edit):
-            markup = _markup(item.keyboard)
+            markup = _markup(item.keyboard) or item.reply_markup
             if item.document is not None:
                 await bot.send_document(
                     self.user.chat_id,

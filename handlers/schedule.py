@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot import store
 from bot.models import WeeklyReview
 from handlers.common import Turn, on_button, parse_day, turn_handler
-from handlers.start import ask_timezone, require_setup
+from handlers.start import ask_timezone, first_slot, require_setup
 from scheduler.engine import insert_pushes
 from scheduler.planner import SNOOZED
 from scheduler.slots import local_day
@@ -42,7 +42,7 @@ async def resume(turn: Turn) -> None:
         turn.say("Reminders are on. /schedule changes the days or the time.")
         return
     turn.user.paused = False
-    turn.user.next_slot_at = None  # plan from now on; nothing from the pause is caught up
+    turn.user.next_slot_at = first_slot(turn)  # nothing from the pause is caught up
     turn.say("▶️ Welcome back! Reminders are on again from your next training day.")
 
 

@@ -6,19 +6,21 @@ person left off, and running /start again never loses their history.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 from bot import store
 from content.program import starting_levels
 from handlers.common import Keyboard, Turn, on_button, turn_handler
 from handlers.parsing import parse_time
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
-from scheduler.timezones import is_valid_zone, resolve_timezone
+from scheduler.slots import next_daily_slot
+from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
 ASK_TIMEZONE = (
-    "Which time zone are you in? Type your city (for example Berlin or New York) "
-    "or a UTC offset such as +1 or UTC-5."
+    "Which time zone are you in? Tap 📍 below to share your location (it is used only for "
+    "the time zone and not stored), or type your city (for example Berlin or New York) or a "
+    "UTC offset such as +1 or UTC-5."
 )
 
 
@@ -104,7 +106,28 @@ async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
 
 def ask_timezone(turn: Turn) -> None:
     turn.user.awaiting = "timezone"
-    turn.say(ASK_TIMEZONE, [[("Keep UTC", "tz:UTC")]])
+    turn.ask_location(ASK_TIMEZONE)
+
+
+@turn_handler
+async def location(turn: Turn) -> None:
+    """A shared location pin answers the time-zone question; its coordinates are not kept."""
+    message = turn.update.effective_message
+    pin = message.location if message else None
+    if turn.user.awaiting != "timezone" or pin is None:
+        turn.say(
+            "Thanks, but I only use a location to set your time zone. "
+            "Send /schedule if you want to change it."
+        )
+        return
+    zone = timezone_at(pin.latitude, pin.longitude)
+    if zone is None:
+        turn.say(
+            "I couldn't tell the time zone from that spot. Please type your nearest city "
+            "or a UTC offset such as +2."
+        )
+        return
+    _set_timezone(turn, zone)
 
 
 async def timezone_text(turn: Turn, text: str) -> None:
@@ -139,7 +162,7 @@ def _set_timezone(turn: Turn, zone: str) -> None:
     turn.user.timezone = zone
     turn.user.awaiting = None
     clock = turn.local_now.strftime("%H:%M")
-    turn.say(f"Got it: {zone.replace('_', ' ')} (it's {clock} there now).")
+    turn.say_and_clear_keyboard(f"Got it: {zone.replace('_', ' ')} (it's {clock} there now).")
     mask = days_to_mask(turn.user.weekdays)
     turn.say(_days_prompt(turn, mask), _days_keyboard(mask))
 
@@ -217,7 +240,7 @@ async def _finish(turn: Turn, reminder_time: time) -> None:
     user = turn.user
     user.reminder_time = reminder_time
     user.awaiting = None
-    user.next_slot_at = None  # the reminder engine plans from the new schedule
+    user.next_slot_at = first_slot(turn)
     first_time = not user.onboarded
     user.onboarding_step = "done"
     catalogue = turn.services.catalogue
@@ -230,6 +253,11 @@ async def _finish(turn: Turn, reminder_time: time) -> None:
         )
     else:
         turn.say(f"Saved. {_schedule_summary(turn)}")
+
+
+def first_slot(turn: Turn) -> datetime:
+    """The first reminder slot from now on, for a new, changed or resumed schedule."""
+    return next_daily_slot(turn.now, turn.user.reminder_time, turn.user.timezone)[1]
 
 
 def _schedule_summary(turn: Turn) -> str:

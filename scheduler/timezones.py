@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from timezonefinder import TimezoneFinder
+
 from content.matcher import normalize
 
 CITIES_FILE = Path(__file__).parent.parent / "content" / "data" / "cities.toml"
@@ -88,3 +90,16 @@ def _zones_with_offset(match: re.Match[str], now: datetime) -> list[str]:
     preferred = [zone for zone in _preferred() if zone in matching]
     ranked = preferred + [zone for zone in matching if zone not in preferred]
     return ranked[:MAX_CHOICES]
+
+
+@cache
+def _finder() -> TimezoneFinder:
+    return TimezoneFinder()
+
+
+def timezone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA zone of a map pin, offline; None at sea or for nonsense coordinates."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    zone = _finder().timezone_at(lat=latitude, lng=longitude)
+    return zone if zone is not None and is_valid_zone(zone) else None

@@ -10,7 +10,7 @@ from scheduler.calendar import (
     mask_to_days,
     next_training_day,
 )
-from scheduler.timezones import is_valid_zone, resolve_timezone
+from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
 
 WINTER = datetime(2026, 11, 25, 12, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 1, 12, tzinfo=UTC)
@@ -69,3 +69,18 @@ def test_offsets_give_real_zones_with_that_offset_now():
 def test_only_real_zone_names_are_valid():
     assert is_valid_zone("Europe/Berlin") and is_valid_zone("UTC")
     assert not is_valid_zone("Etc/GMT-5") and not is_valid_zone("Mars/Base")
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "expected"),
+    [
+        (52.52, 13.40, "Europe/Berlin"),
+        (40.71, -74.0, "America/New_York"),
+        (-33.87, 151.21, "Australia/Sydney"),
+        (0.0, -30.0, None),
+        (91.0, 0.0, None),
+        (0.0, 181.0, None),
+    ],
+)
+def test_time_zone_of_a_map_pin(latitude, longitude, expected):
+    assert timezone_at(latitude, longitude) == expected

@@ -251,3 +251,28 @@ async def test_two_users_do_not_see_each_others_data(harness):
     assert "already" not in sam_today.text.lower()
     logs = await rows(harness.services, SessionLog)
     assert [log.user_id for log in logs] == [6001]
+
+
+async def test_time_zone_from_a_location_pin(harness, chat):
+    await chat.send("/start")
+    await chat.press("I understand")
+    asked = await chat.press("No, none apply")
+    location_button = asked.events[-1].params["reply_markup"]["keyboard"][0][0]
+    assert location_button["request_location"] is True
+    at_sea = await chat.send_location(0.0, -30.0)
+    assert "couldn't tell the time zone" in at_sea.text
+    found = await chat.send_location(48.137, 11.575)  # Munich
+    assert "Got it: Europe/Berlin" in found.text
+    cleared = next(event for event in found.events if "Got it" in event.text)
+    assert cleared.params["reply_markup"] == {"remove_keyboard": True}
+    async with harness.services.sessions() as session:
+        user = await session.get(User, chat.user_id)
+    assert user.timezone == "Europe/Berlin"
+
+
+async def test_location_out_of_context_is_not_used(harness, ready_chat):
+    replies = await ready_chat.send_location(35.68, 139.69)
+    assert "only use a location to set your time zone" in replies.text
+    async with harness.services.sessions() as session:
+        user = await session.get(User, ready_chat.user_id)
+    assert user.timezone == "Europe/Berlin"

@@ -21,7 +21,7 @@ SCRIPT = (
             "pain 3",
             "/exercise hip_bump",
             "hello",
-            ":wait 1d",
+            ":wait 2d",
             "/today",
             ":quit",
         ]

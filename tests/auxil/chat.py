@@ -51,6 +51,12 @@ class Chat:
         update_id = self.emulator.send_message(self.user_id, text, self.first_name)
         return await self._collect(before, update_id)
 
+    async def send_location(self, latitude: float, longitude: float) -> Replies:
+        before = len(self.emulator.events)
+        return await self._collect(
+            before, self.emulator.send_location(self.user_id, latitude, longitude)
+        )
+
     async def send_sticker(self) -> Replies:
         before = len(self.emulator.events)
         return await self._collect(before, self.emulator.send_sticker(self.user_id))
