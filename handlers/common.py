@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -46,7 +45,6 @@ class _Outgoing:
     keyboard: Keyboard | None
     reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: bool = False
-    document: tuple[str, bytes] | None = None
 
 
 @dataclass
@@ -90,9 +88,6 @@ class Turn:
         """Replace the message whose button was pressed (a new message if there is none)."""
         self._outbox.append(_Outgoing(text, keyboard, edit=True))
 
-    def send_document(self, filename: str, content: bytes, caption: str) -> None:
-        self._outbox.append(_Outgoing(caption, None, document=(filename, content)))
-
     async def flush(self) -> None:
         query = self.update.callback_query
         if query is not None:
@@ -101,13 +96,7 @@ class Turn:
         # The pressed message is updated first, so the chat reads in order.
         for item in sorted(self._outbox, key=lambda item: not item.edit):
             markup = _markup(item.keyboard) or item.reply_markup
-            if item.document is not None:
-                await bot.send_document(
-                    self.user.chat_id,
-                    InputFile(item.document[1], filename=item.document[0]),
-                    caption=item.text,
-                )
-            elif item.edit and query is not None and query.message is not None:
+            if item.edit and query is not None and query.message is not None:
                 try:
                     await query.edit_message_text(item.text, reply_markup=markup)
                 except BadRequest as error:

@@ -72,6 +72,16 @@ class TickReport:
         return ", ".join(f"{key} {self.counts[key]}" for key in keys)
 
 
+def _facts_on(
+    user: User, day: date, facts: dict[tuple[int, date], tuple[str | None, bool]]
+) -> DayFacts:
+    """DayFacts for one user and local date, from the (user, day) → (status, morning) map."""
+    yesterday, morning_logged = facts.get((user.id, day - timedelta(days=1)), (None, False))
+    return DayFacts(
+        day, user.weekdays, yesterday, morning_logged, facts.get((user.id, day), (None, False))[0]
+    )
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -180,11 +190,7 @@ class ReminderEngine:
         while slot <= now:
             day = local_day(slot, user.timezone)
             if now - slot <= self.config.grace:
-                yesterday, morning_logged = facts.get(
-                    (user.id, day - timedelta(days=1)), (None, False)
-                )
-                today = facts.get((user.id, day), (None, False))[0]
-                day_facts = DayFacts(day, user.weekdays, yesterday, morning_logged, today)
+                day_facts = _facts_on(user, day, facts)
                 rows += [
                     {
                         "user_id": user.id,
@@ -305,28 +311,29 @@ class ReminderEngine:
                 levels.setdefault(row.user_id, {})[row.exercise] = row.level
             for push in batch:
                 user = users[push.user_id]
-                status, _ = facts.get((user.id, push.local_date), (None, False))
                 push.outgoing = None
                 if user.paused or not user.reachable or not user.onboarded:
                     skipped.append(push.push_id)
                     continue
+                day = _facts_on(user, push.local_date, facts)
                 yesterday = push.local_date - timedelta(days=1)
-                if push.kind in (REMINDER, SNOOZED) and status is None:
+                if push.kind in (REMINDER, SNOOZED) and day.today is None:
                     plan = session_plan(
                         catalogue, levels.get(user.id) or starting_levels(catalogue)
-                    )
-                    missed = (
-                        yesterday.weekday() in user.weekdays and (user.id, yesterday) not in facts
                     )
                     push.outgoing = messages.reminder(
                         push.local_date,
                         plan,
-                        missed_yesterday=missed,
+                        missed_yesterday=day.yesterday_missed,
                         snoozed=push.kind == SNOOZED,
                     )
-                elif push.kind == MORNING and facts.get((user.id, yesterday)) == ("done", False):
+                elif (
+                    push.kind == MORNING
+                    and day.yesterday == "done"
+                    and not day.yesterday_morning_logged
+                ):
                     push.outgoing = messages.morning(yesterday)
-                elif push.kind == NUDGE and (user.id, yesterday) not in facts:
+                elif push.kind == NUDGE and day.yesterday is None:
                     push.outgoing = messages.nudge(yesterday)
                 elif push.kind == WEEKLY:
                     push.outgoing = await self._weekly(session, user, push.local_date)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from scheduler.calendar import is_training_day
 from scheduler.slots import last_training_day_of_week
 
 REMINDER = "reminder"
@@ -32,11 +33,11 @@ class DayFacts:
     def yesterday_missed(self) -> bool:
         """A training day with nothing logged at all; a skip was a choice, not a miss."""
         previous = self.day - timedelta(days=1)
-        return previous.weekday() in self.weekdays and self.yesterday is None
+        return is_training_day(self.weekdays, previous) and self.yesterday is None
 
     @property
     def training_day(self) -> bool:
-        return self.day.weekday() in self.weekdays
+        return is_training_day(self.weekdays, self.day)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.calendar import local_now
+
 MAX_GAP_MINUTES = 180
 
 
@@ -26,7 +28,7 @@ def slot_instant(day: date, at: time, timezone: str) -> datetime:
 
 
 def local_day(instant: datetime, timezone: str) -> date:
-    return instant.astimezone(ZoneInfo(timezone)).date()
+    return local_now(instant, timezone).date()
 
 
 def next_daily_slot(after: datetime, at: time, timezone: str) -> tuple[date, datetime]:
