@@ -7,6 +7,7 @@ message naming the file, the field and the reason, never start it with half a pr
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from datetime import time
 from functools import cache
 from pathlib import Path
@@ -127,6 +128,20 @@ class ReminderRules(_Strict):
     weekly_checkin_after_hours: int = Field(ge=0, le=12)
 
 
+class ProgressionRules(_Strict):
+    pain_free_sessions: int = Field(ge=1, le=10)
+    morning_worse_by: int = Field(ge=0, le=10)
+    usual_morning_window: int = Field(ge=1, le=30)
+    days_between_steps: int = Field(ge=0, le=60)
+    regressions_before_clinician: int = Field(ge=1, le=10)
+
+
+class ProgressReport(_Strict):
+    streak_sessions: int = Field(ge=1, le=7)
+    weeks_shown: int = Field(ge=1, le=12)
+    history_sessions: int = Field(ge=1, le=30)
+
+
 class Barrier(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z]{2,16}$")]
     label: Annotated[str, Field(min_length=2, max_length=30)]
@@ -144,6 +159,8 @@ class Program(_Strict):
     unlock: list[Unlock] = []
     pain: PainThresholds
     reminders: ReminderRules
+    progression: ProgressionRules
+    progress: ProgressReport
 
     @model_validator(mode="after")
     def _days_consistent(self) -> Program:
@@ -185,8 +202,12 @@ class Catalogue:
     def get(self, slug: str) -> Exercise | None:
         return self._by_slug.get(slug)
 
-    def in_session_order(self, slugs: set[str]) -> list[Exercise]:
-        return [exercise for exercise in self.exercises if exercise.slug in slugs]
+    def in_session_order(self, slugs: Iterable[str]) -> list[Exercise]:
+        wanted = set(slugs)
+        return [exercise for exercise in self.exercises if exercise.slug in wanted]
+
+    def session_slugs(self, slugs: Iterable[str]) -> list[str]:
+        return [exercise.slug for exercise in self.in_session_order(slugs)]
 
 
 def _read_toml(path: Path) -> dict[str, object]:

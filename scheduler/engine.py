@@ -30,10 +30,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot.models import ExerciseLevel, PainCheckin, Push, SessionLog, User, WeeklyReview
 from bot.services import Services
 from content.program import session_plan, starting_levels
+from content.progress import WEEK, tally_week, week_start
 from scheduler import messages
 from scheduler.planner import MORNING, NUDGE, REMINDER, SNOOZED, WEEKLY, DayFacts, pushes_for_slot
 from scheduler.ratelimit import PREPAID, TelegramRateLimiter
-from scheduler.slots import local_day, next_daily_slot, week_start
+from scheduler.slots import local_day, next_daily_slot
 
 log = logging.getLogger(__name__)
 
@@ -347,19 +348,17 @@ class ReminderEngine:
 
     async def _weekly(self, session: AsyncSession, user: User, day: date) -> messages.Outgoing:
         start = week_start(day)
-        done = len(
-            (
-                await session.scalars(
-                    select(SessionLog.id).where(
-                        SessionLog.user_id == user.id,
-                        SessionLog.status == "done",
-                        SessionLog.local_date >= start,
-                        SessionLog.local_date < start + timedelta(days=7),
-                    )
-                )
-            ).all()
+        done_days = await session.scalars(
+            select(SessionLog.local_date).where(
+                SessionLog.user_id == user.id,
+                SessionLog.status == "done",
+                SessionLog.local_date >= start,
+                SessionLog.local_date < start + WEEK,
+            )
         )
-        planned = len(user.weekdays)
+        joined = local_day(user.created_at, user.timezone)
+        tally = tally_week(done_days, user.weekdays, joined, start)
+        done, planned = tally.done, tally.planned
         review = await session.get(WeeklyReview, (user.id, start))
         if review is None:
             session.add(

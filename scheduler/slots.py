@@ -41,10 +41,5 @@ def next_daily_slot(after: datetime, at: time, timezone: str) -> tuple[date, dat
         day += timedelta(days=1)
 
 
-def week_start(day: date) -> date:
-    """Monday of the week that contains day."""
-    return day - timedelta(days=day.weekday())
-
-
 def last_training_day_of_week(weekdays: tuple[int, ...], day: date) -> bool:
     return bool(weekdays) and day.weekday() == max(weekdays)

@@ -337,12 +337,12 @@ async def test_weekly_check_in_asks_about_barriers(harness, ready_chat):
     report = await tick_at(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # +3 h
     assert report.counts["sent"] == 1
     weekly = [event for event in harness.emulator.events if "Your week" in event.text][-1]
-    assert "1 of 3 planned sessions" in weekly.text
+    assert "1 of 2 planned sessions" in weekly.text  # joined on Wednesday: Monday not planned
     answer = await ready_chat.press("No time", weekly)
     assert "A short session still counts" in answer.text
     async with harness.services.sessions() as session:
         review = await session.scalar(select(WeeklyReview))
-    assert (review.sessions_done, review.sessions_planned, review.barrier) == (1, 3, "time")
+    assert (review.sessions_done, review.sessions_planned, review.barrier) == (1, 2, "time")
 
 
 async def test_schedule_change_moves_the_next_reminder(harness, ready_chat):

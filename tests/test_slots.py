@@ -6,12 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from scheduler.slots import (
-    last_training_day_of_week,
-    next_daily_slot,
-    slot_instant,
-    week_start,
-)
+from content.progress import week_start
+from scheduler.slots import last_training_day_of_week, next_daily_slot, slot_instant
 
 
 @pytest.mark.parametrize(
