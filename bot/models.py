@@ -67,11 +67,12 @@ class User(Base):
     # Python weekdays (0 = Monday), comma separated, e.g. "0,2,4" for Mon/Wed/Fri.
     training_days: Mapped[str] = mapped_column(String(13))
     reminder_time: Mapped[time] = mapped_column(Time)
-    # Where /start has got to: disclaimer, red_flags, timezone, days, time, done, stopped.
+    # Where /start has got to: disclaimer, red_flags, timezone, done.
     onboarding_step: Mapped[str] = mapped_column(String(16), default="disclaimer")
     # The question the next free-text reply answers, e.g. "pain:2026-11-26" or "timezone".
     awaiting: Mapped[str | None] = mapped_column(String(40), default=None)
     disclaimer_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set while a red flag is reported and not yet cleared by a clinician: no program, no pushes.
     red_flag_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # False once Telegram says the user blocked the bot or the chat is gone.
@@ -87,6 +88,14 @@ class User(Base):
     @property
     def onboarded(self) -> bool:
         return self.onboarding_step == "done"
+
+    @property
+    def on_hold(self) -> bool:
+        return self.red_flag_reported_at is not None
+
+    @property
+    def receives_pushes(self) -> bool:
+        return self.onboarded and not self.on_hold and not self.paused and self.reachable
 
 
 class SessionLog(Base):
@@ -154,6 +163,20 @@ class ExerciseLevel(Base):
     )
     exercise: Mapped[str] = mapped_column(String(32), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LevelChange(Base):
+    """Every step of an exercise up or down, and every opening (from_level NULL), with why."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exercise: Mapped[str] = mapped_column(String(32))
+    from_level: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    to_level: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User
+from bot.models import (
+    Base,
+    ExerciseLevel,
+    LevelChange,
+    PainCheckin,
+    Push,
+    SessionExercise,
+    SessionLog,
+    User,
+    WeeklyReview,
+)
 from content.catalogue import Catalogue, Program
 from content.program import PlannedExercise, session_plan, starting_levels
+from content.progression import Progression, Review, SessionRecord, Step
+from scheduler.slots import local_day
+
+# Enough done sessions to judge the latest ones against a few earlier mornings.
+PROGRESSION_LOOKBACK = 30
 
 
 async def get_or_create_user(
@@ -130,3 +146,140 @@ async def current_plan(
     if not levels:
         levels = await ensure_levels(session, user_id, starting_levels(catalogue), now)
     return session_plan(catalogue, levels)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session with its two pain scores, as /history, /progress and the chart read it."""
+
+    day: date
+    status: str
+    during: int | None
+    morning: int | None
+
+
+async def sessions_with_pain(
+    session: AsyncSession, user_id: int, *, done_only: bool = False, limit: int | None = None
+) -> list[SessionSummary]:
+    """The user's sessions, newest first, each with its during and next-morning score."""
+    query = select(SessionLog.id, SessionLog.local_date, SessionLog.status).where(
+        SessionLog.user_id == user_id
+    )
+    if done_only:
+        query = query.where(SessionLog.status == "done")
+    rows = (await session.execute(query.order_by(SessionLog.local_date.desc()).limit(limit))).all()
+    scores: dict[tuple[int, str], int] = {}
+    if rows:
+        checkins = await session.execute(
+            select(PainCheckin.session_id, PainCheckin.kind, PainCheckin.score).where(
+                PainCheckin.user_id == user_id,
+                PainCheckin.session_id.in_([row.id for row in rows]),
+            )
+        )
+        scores = {(row.session_id, row.kind): row.score for row in checkins}
+    return [
+        SessionSummary(
+            row.local_date,
+            row.status,
+            scores.get((row.id, "during")),
+            scores.get((row.id, "next_morning")),
+        )
+        for row in rows
+    ]
+
+
+async def review_progress(
+    session: AsyncSession, catalogue: Catalogue, user: User, now: datetime
+) -> Review:
+    """Apply the progression rules to the user's latest sessions and store what moved."""
+    level_rows = {
+        row.exercise: row
+        for row in await session.scalars(
+            select(ExerciseLevel).where(ExerciseLevel.user_id == user.id)
+        )
+    }
+    logs = list(
+        await session.scalars(
+            select(SessionLog)
+            .where(SessionLog.user_id == user.id, SessionLog.status == "done")
+            .order_by(SessionLog.local_date.desc())
+            .limit(PROGRESSION_LOOKBACK)
+        )
+    )
+    pain = {
+        summary.day: summary
+        for summary in await sessions_with_pain(
+            session, user.id, done_only=True, limit=PROGRESSION_LOOKBACK
+        )
+    }
+    history = [
+        SessionRecord(
+            log.local_date,
+            {row.exercise: row.level for row in log.exercises if row.done},
+            pain[log.local_date].during,
+            pain[log.local_date].morning,
+        )
+        for log in reversed(logs)
+    ]
+    last_step: dict[str, date] = {}
+    last_unlock: date | None = None
+    for change in await session.scalars(
+        select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.id)
+    ):
+        day = local_day(change.changed_at, user.timezone)
+        if change.from_level is None:
+            last_unlock = day
+        else:
+            last_step[change.exercise] = day
+    today = local_day(now, user.timezone)
+    levels = {slug: row.level for slug, row in level_rows.items()}
+    review = Progression(catalogue).review(levels, history, last_step, last_unlock, today)
+    for move in review.moves:
+        if move.step is Step.UNLOCK:
+            session.add(
+                ExerciseLevel(
+                    user_id=user.id, exercise=move.exercise, level=move.new_level, changed_at=now
+                )
+            )
+        else:
+            row = level_rows[move.exercise]
+            row.level, row.changed_at = move.new_level, now
+        session.add(
+            LevelChange(
+                user_id=user.id,
+                exercise=move.exercise,
+                from_level=None if move.step is Step.UNLOCK else move.level,
+                to_level=move.new_level,
+                reason=move.why.value,
+                changed_at=now,
+            )
+        )
+    return review
+
+
+# Every table that holds a user's rows, children first (the order deletion needs).
+USER_TABLES: tuple[type[Base], ...] = (
+    Push,
+    WeeklyReview,
+    LevelChange,
+    ExerciseLevel,
+    PainCheckin,
+    SessionExercise,
+    SessionLog,
+    User,
+)
+
+
+async def delete_user(session: AsyncSession, user: User) -> None:
+    """Erase every row of the user in every table, explicitly rather than by cascade, so the
+    result does not depend on the database enforcing foreign keys."""
+    session_ids = select(SessionLog.id).where(SessionLog.user_id == user.id)
+    for table in USER_TABLES:
+        if table is SessionExercise:
+            condition = SessionExercise.session_id.in_(session_ids)
+        elif table is User:
+            condition = User.id == user.id
+        else:
+            condition = table.user_id == user.id  # type: ignore[attr-defined]
+        await session.execute(delete(table).where(condition))
+    session.expunge(user)

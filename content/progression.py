@@ -113,7 +113,7 @@ class Progression:
         in_a_row = self.rules.regressions_before_clinician
         see_clinician = tuple(
             slug
-            for slug in levels
+            for slug in self.catalogue.session_slugs(levels)
             if len(signals := _signals_of(slug, history, judged)) >= in_a_row
             and all(signal is Signal.DOWN for signal in signals[-in_a_row:])
         )

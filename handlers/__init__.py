@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import exercises, menu, replies, schedule, start, today
+from handlers import exercises, menu, replies, safety, schedule, start, today
 from handlers.common import dispatch_button
 
 
@@ -21,6 +21,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "schedule": schedule.change_schedule,
         "pause": schedule.pause,
         "resume": schedule.resume,
+        "redflags": safety.red_flags,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_messages))

@@ -12,7 +12,8 @@ from datetime import date
 from bot import store
 from content.program import PainBand, needs_red_flag_check, pain_band
 from handlers.common import Turn, on_button, parse_day
-from handlers.views import pain_keyboard
+from handlers.safety import advise_clinician, ask_red_flags
+from handlers.views import announce_move, pain_keyboard
 
 SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
 
@@ -107,24 +108,20 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
     if turn.user.awaiting == f"{kind.action}:{day}":
         turn.user.awaiting = None
     turn.toast = f"Pain {score}/10 noted"
-    turn.say(
+    catalogue = turn.services.catalogue
+    lines = [
         ("Updated: " if replaced else "Noted: ") + f"{score}/10. " + _advice(turn, kind, score)
-    )
+    ]
+    await turn.session.flush()
+    review = await store.review_progress(turn.session, catalogue, turn.user, turn.now)
+    lines += [announce_move(catalogue, move) for move in review.moves]
+    turn.say("\n\n".join(lines))
+    if review.see_clinician:
+        advise_clinician(turn, [catalogue.get(slug).name for slug in review.see_clinician])
+    if needs_red_flag_check(catalogue.program, score):
+        ask_red_flags(turn, "With pain this strong, please check: does any of this apply now?")
     return True
 
 
 def _advice(turn: Turn, kind: CheckinKind, score: int) -> str:
-    band = pain_band(turn.services.catalogue.program, score)
-    return kind.advice[band] + _red_flag_note(turn, score)
-
-
-def _red_flag_note(turn: Turn, score: int) -> str:
-    catalogue = turn.services.catalogue
-    if not needs_red_flag_check(catalogue.program, score):
-        return ""
-    flags = "\n".join(f"• {flag}" for flag in catalogue.safety.red_flags)
-    return (
-        f"\n\nWith pain this strong, please check these warning signs:\n{flags}\n"
-        "If any of them applies, stop the exercises and see a doctor or "
-        f"physiotherapist.\n🚨 {catalogue.safety.emergency}"
-    )
+    return kind.advice[pain_band(turn.services.catalogue.program, score)]

@@ -12,6 +12,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("schedule", "change your training days, reminder time or time zone"),
     ("pause", "no reminders for a while (holiday, flare-up)"),
     ("resume", "reminders back on"),
+    ("redflags", "warning signs that need a doctor's check"),
     ("start", "set up, or see your settings"),
     ("help", "this list"),
 )

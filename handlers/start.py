@@ -12,6 +12,7 @@ from bot import store
 from content.program import starting_levels
 from handlers.common import Keyboard, Turn, on_button, turn_handler
 from handlers.parsing import parse_time
+from handlers.safety import ask_red_flags, hold_notice, put_on_hold
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
@@ -26,15 +27,12 @@ ASK_TIMEZONE = (
 
 def require_setup(turn: Turn) -> bool:
     """True when the user may train; otherwise explains what is missing."""
+    if turn.user.on_hold:
+        hold_notice(turn)
+        return False
     if turn.user.onboarded:
         return True
-    if turn.user.onboarding_step == "stopped":
-        turn.say(
-            "Your program is on hold until a clinician has checked your knee. "
-            "Once you have been cleared, send /start again."
-        )
-    else:
-        turn.say("Let's get you set up first: it takes a minute. Send /start.")
+    turn.say("Let's get you set up first: it takes a minute. Send /start.")
     return False
 
 
@@ -43,6 +41,9 @@ async def start(turn: Turn) -> None:
     """Welcome; a returning user keeps everything and may change settings."""
     user = turn.user
     name = user.first_name or "there"
+    if user.on_hold:
+        hold_notice(turn)
+        return
     if user.onboarded:
         turn.say(
             f"Welcome back, {name}! Your program and history are all still here.\n"
@@ -64,36 +65,58 @@ async def start(turn: Turn) -> None:
 @on_button("disclaimer")
 async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
     user = turn.user
-    if user.onboarding_step not in ("disclaimer", "stopped"):
+    if user.onboarding_step != "disclaimer" or user.on_hold:
         turn.toast = "Already noted."
         return
     user.disclaimer_accepted_at = turn.now
     user.onboarding_step = "red_flags"
-    safety = turn.services.catalogue.safety
-    flags = "\n".join(f"• {flag}" for flag in safety.red_flags)
     turn.edit("Thanks for reading that. ✅")
-    turn.say(
-        f"{safety.red_flag_question}\n\n{flags}",
-        [[("Yes, one applies", "redflag:yes"), ("No, none apply", "redflag:no")]],
-    )
+    ask_red_flags(turn)
 
 
 @on_button("redflag", "(yes|no)")
 async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
+    """The screen's answer, wherever it was asked: at /start, after strong pain, /redflags."""
     user = turn.user
-    if user.onboarding_step != "red_flags":
-        turn.toast = "Already answered. Send /start to begin again."
-        return
-    safety = turn.services.catalogue.safety
     if args[0] == "yes":
-        user.onboarding_step = "stopped"
-        user.red_flag_reported_at = turn.now
-        turn.edit("You said one of these applies to you.")
-        turn.say(f"{safety.red_flag_advice}\n\n🚨 {safety.emergency}")
+        turn.edit("You said one of these warning signs applies to you.")
+        put_on_hold(turn)
+    elif user.on_hold:
+        turn.edit("None of these applies right now.")
+        hold_notice(turn)
+    elif user.onboarding_step == "red_flags":
+        user.onboarding_step = "timezone"
+        turn.edit("Good: none of the warning signs apply.")
+        ask_timezone(turn)
+    else:
+        turn.edit("Good: none of the warning signs apply.")
+        turn.say(
+            "Carry on as planned. If the pain is strong, take the easier version of each "
+            "exercise (📖 shows it) and stop anything that feels sharp."
+        )
+
+
+@on_button("cleared")
+async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The user confirms a clinician cleared them: the program picks up where it stopped."""
+    user = turn.user
+    if not user.on_hold:
+        turn.toast = "Nothing is on hold."
         return
-    user.onboarding_step = "timezone"
-    turn.edit("Good: none of the warning signs apply.")
-    ask_timezone(turn)
+    user.red_flag_reported_at = None
+    turn.edit("✅ Cleared by a clinician: good to hear.")
+    if user.onboarded:
+        user.next_slot_at = first_slot(turn)  # nothing from the hold is caught up
+        turn.say(
+            "Welcome back! Reminders are on again from your next training day. "
+            "Start gently: the easier version of each exercise is in 📖.",
+            [[("📋 Today's session", "today")]],
+        )
+    elif user.onboarding_step == "red_flags":
+        user.onboarding_step = "timezone"
+        ask_timezone(turn)
+    else:
+        turn.say("Send /start to set up your program.")
 
 
 @on_button("setup")

@@ -160,6 +160,7 @@ class ReminderEngine:
                             User.onboarding_step == "done",
                             User.paused.is_(False),
                             User.reachable.is_(True),
+                            User.red_flag_reported_at.is_(None),
                             or_(User.next_slot_at.is_(None), User.next_slot_at <= now),
                         )
                         .order_by(User.next_slot_at)
@@ -311,9 +312,9 @@ class ReminderEngine:
             ):
                 levels.setdefault(row.user_id, {})[row.exercise] = row.level
             for push in batch:
-                user = users[push.user_id]
+                user = users.get(push.user_id)  # None: the user deleted their data meanwhile
                 push.outgoing = None
-                if user.paused or not user.reachable or not user.onboarded:
+                if user is None or not user.receives_pushes:
                     skipped.append(push.push_id)
                     continue
                 day = _facts_on(user, push.local_date, facts)

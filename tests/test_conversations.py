@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -47,7 +48,13 @@ async def test_red_flag_yes_stops_the_program(harness, chat):
     today = await chat.send("/today")
     assert "on hold" in today.text and "1." not in today.text
     [user] = await rows(harness.services, User)
-    assert user.onboarding_step == "stopped" and user.red_flag_reported_at is not None
+    assert user.on_hold and not user.onboarded
+    again = await chat.send("/start")  # /start does not skip the hold
+    assert "on hold" in again.text
+    resumed = await chat.press("A clinician has cleared me")
+    assert "time zone" in resumed.text  # onboarding carries on after the screen
+    [user] = await rows(harness.services, User)
+    assert not user.on_hold and user.onboarding_step == "timezone"
 
 
 async def test_rerunning_start_keeps_history(harness, ready_chat):
@@ -130,10 +137,19 @@ async def test_bare_number_answers_the_pain_question(harness, ready_chat):
     assert checkin.score == 7
 
 
-async def test_high_pain_offers_red_flag_check(ready_chat):
+async def test_high_pain_offers_red_flag_check(harness, ready_chat):
     await ready_chat.send("done")
     replies = await ready_chat.send("9")
-    assert "warning signs" in replies.text and "calf" in replies.text
+    assert "pain this strong" in replies.text and "calf" in replies.text
+    fine = await ready_chat.press("No, none apply")
+    assert "Carry on as planned" in fine.text
+    [user] = await rows(harness.services, User)
+    assert not user.on_hold
+    await ready_chat.send("/redflags")
+    held = await ready_chat.press("Yes, one applies")
+    assert "doctor or physiotherapist" in held.text and "emergency" in held.text
+    assert "on hold" in (await ready_chat.send("/today")).text
+    assert "on hold" in (await ready_chat.send("done")).text
 
 
 async def test_double_done_is_logged_once(harness, ready_chat):
@@ -225,20 +241,28 @@ async def test_typing_an_exercise_name_shows_it(ready_chat):
 
 
 async def test_help_lists_every_command(chat, harness):
+    every = {
+        "today",
+        "progress",
+        "history",
+        "exercises",
+        "exercise",
+        "schedule",
+        "pause",
+        "resume",
+        "redflags",
+        "export",
+        "delete",
+        "start",
+        "help",
+    }
     replies = await chat.send("/help")
-    for command in (
-        "/today",
-        "/exercises",
-        "/exercise",
-        "/schedule",
-        "/pause",
-        "/resume",
-        "/start",
-        "/help",
-    ):
-        assert command in replies.text
+    assert set(re.findall(r"^/(\w+):", replies.text, re.MULTILINE)) == every
     menus = [event for event in harness.emulator.events if event.method == "setMyCommands"]
-    assert menus and len(menus[0].params["commands"]) == 8
+    assert menus and {item["command"] for item in menus[0].params["commands"]} == every
+    for command in every - {"start", "help", "exercise"}:  # each one is really handled
+        answer = await chat.send(f"/{command}")
+        assert "I don't know the command" not in answer.text
 
 
 async def test_two_users_do_not_see_each_others_data(harness):

@@ -320,6 +320,26 @@ async def test_pause_and_resume(harness, ready_chat):
     assert nudges == {}  # days missed while paused are not nudged
 
 
+async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
+    await harness.engine.tick()  # Wednesday's reminder is planned
+    await ready_chat.send("/redflags")
+    await ready_chat.press("Yes, one applies")
+    report = await tick_at(harness, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+    assert (report.counts["skipped"], report.counts["sent"]) == (1, 0)
+    for day in (26, 27):
+        await tick_at(harness, datetime(2026, 11, day, 17, 0, tzinfo=UTC))
+    assert delivered(harness.emulator) == {}
+    async with harness.services.sessions() as session:
+        statuses = set(await session.scalars(select(Push.status)))
+    assert statuses == {"skipped"}
+    harness.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
+    await ready_chat.send("/start")
+    back = await ready_chat.press("A clinician has cleared me")
+    assert "Reminders are on again" in back.text
+    await tick_at(harness, datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # Monday
+    assert delivered(harness.emulator) == {ready_chat.user_id: 1}
+
+
 async def test_missed_training_day_gets_one_nudge(harness, ready_chat):
     await harness.engine.tick()
     await reminder_after_onboarding(harness)  # Wednesday, ignored
