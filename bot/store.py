@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
-    Base,
     ExerciseLevel,
     LevelChange,
     PainCheckin,
@@ -258,7 +258,7 @@ async def review_progress(
 
 
 # Every table that holds a user's rows, children first (the order deletion needs).
-USER_TABLES: tuple[type[Base], ...] = (
+USER_TABLES: tuple[Any, ...] = (
     Push,
     WeeklyReview,
     LevelChange,
@@ -268,6 +268,39 @@ USER_TABLES: tuple[type[Base], ...] = (
     SessionLog,
     User,
 )
+
+
+@dataclass(frozen=True)
+class UserRows:
+    """Every stored row of one user, for /export."""
+
+    user: User
+    sessions: list[SessionLog]
+    session_exercises: list[SessionExercise]
+    pain: list[PainCheckin]
+    levels: list[ExerciseLevel]
+    level_changes: list[LevelChange]
+    weekly_reviews: list[WeeklyReview]
+    pushes: list[Push]
+
+
+async def rows_of_user(session: AsyncSession, user: User) -> UserRows:
+    async def all_of(table: Any, *order: Any) -> list[Any]:
+        return list(
+            await session.scalars(select(table).where(table.user_id == user.id).order_by(*order))
+        )
+
+    sessions = await all_of(SessionLog, SessionLog.local_date)
+    return UserRows(
+        user=user,
+        sessions=sessions,
+        session_exercises=[row for log in sessions for row in log.exercises],
+        pain=await all_of(PainCheckin, PainCheckin.recorded_at, PainCheckin.id),
+        levels=await all_of(ExerciseLevel, ExerciseLevel.exercise),
+        level_changes=await all_of(LevelChange, LevelChange.id),
+        weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
+        pushes=await all_of(Push, Push.due_at, Push.id),
+    )
 
 
 async def delete_user(session: AsyncSession, user: User) -> None:
@@ -280,6 +313,6 @@ async def delete_user(session: AsyncSession, user: User) -> None:
         elif table is User:
             condition = User.id == user.id
         else:
-            condition = table.user_id == user.id  # type: ignore[attr-defined]
+            condition = table.user_id == user.id
         await session.execute(delete(table).where(condition))
     session.expunge(user)

@@ -6,7 +6,17 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import exercises, menu, replies, safety, schedule, start, today
+from handlers import (
+    exercises,
+    menu,
+    mydata,
+    progress,
+    replies,
+    safety,
+    schedule,
+    start,
+    today,
+)
 from handlers.common import dispatch_button
 
 
@@ -15,6 +25,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     commands = {
         "start": start.start,
         "today": today.today,
+        "progress": progress.progress,
+        "history": progress.history,
         "exercises": exercises.list_exercises,
         "exercise": exercises.exercise,
         "help": menu.show_help,
@@ -22,6 +34,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "pause": schedule.pause,
         "resume": schedule.resume,
         "redflags": safety.red_flags,
+        "export": mydata.export,
+        "delete": mydata.delete,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_messages))

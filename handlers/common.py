@@ -3,17 +3,20 @@ and one validated router for every inline button."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -39,12 +42,25 @@ class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         return self.bot_data["services"]
 
 
+# Files (the pain chart, the CSV export) are made here, after the update's transaction, one
+# at a time: a chart is CPU work, and one worker keeps the event loop free for other chats.
+FILE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="files")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: Literal["photo", "document"]
+    filename: str
+    make: Callable[[], bytes]  # runs in FILE_WORKER, so it must not touch the database
+
+
 @dataclass
 class _Outgoing:
     text: str
     keyboard: Keyboard | None
     reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: bool = False
+    attachment: Attachment | None = None
 
 
 @dataclass
@@ -84,6 +100,10 @@ class Turn:
         """A message that also takes away the location button, once it is not needed."""
         self._outbox.append(_Outgoing(text, None, ReplyKeyboardRemove()))
 
+    def send_file(self, attachment: Attachment, caption: str) -> None:
+        """A photo or document with a caption, made after commit off the event loop."""
+        self._outbox.append(_Outgoing(caption, None, attachment=attachment))
+
     def edit(self, text: str, keyboard: Keyboard | None = None) -> None:
         """Replace the message whose button was pressed (a new message if there is none)."""
         self._outbox.append(_Outgoing(text, keyboard, edit=True))
@@ -96,7 +116,9 @@ class Turn:
         # The pressed message is updated first, so the chat reads in order.
         for item in sorted(self._outbox, key=lambda item: not item.edit):
             markup = _markup(item.keyboard) or item.reply_markup
-            if item.edit and query is not None and query.message is not None:
+            if item.attachment is not None:
+                await _send_file(bot, self.user.chat_id, item.attachment, item.text)
+            elif item.edit and query is not None and query.message is not None:
                 try:
                     await query.edit_message_text(item.text, reply_markup=markup)
                 except BadRequest as error:
@@ -104,6 +126,17 @@ class Turn:
                         raise
             else:
                 await bot.send_message(self.user.chat_id, item.text, reply_markup=markup)
+
+
+async def _send_file(
+    bot: ExtBot[None], chat_id: int, attachment: Attachment, caption: str
+) -> None:
+    data = await asyncio.get_running_loop().run_in_executor(FILE_WORKER, attachment.make)
+    upload = InputFile(data, filename=attachment.filename)
+    if attachment.kind == "photo":
+        await bot.send_photo(chat_id, upload, caption=caption)
+    else:
+        await bot.send_document(chat_id, upload, caption=caption)
 
 
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

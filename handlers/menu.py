@@ -7,12 +7,16 @@ from handlers.common import Turn, turn_handler
 # One list serves /help and the command menu Telegram shows (setMyCommands).
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", "today's session, with done and skip buttons"),
+    ("progress", "your weeks, streak, levels and a pain chart"),
+    ("history", "your last sessions and pain scores"),
     ("exercises", "all seven exercises"),
     ("exercise", "how to do one exercise, e.g. /exercise hip bump"),
     ("schedule", "change your training days, reminder time or time zone"),
     ("pause", "no reminders for a while (holiday, flare-up)"),
     ("resume", "reminders back on"),
     ("redflags", "warning signs that need a doctor's check"),
+    ("export", "all your data as a CSV file"),
+    ("delete", "erase all your data"),
     ("start", "set up, or see your settings"),
     ("help", "this list"),
 )

@@ -321,23 +321,25 @@ async def test_pause_and_resume(harness, ready_chat):
 
 
 async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
-    await harness.engine.tick()  # Wednesday's reminder is planned
+    await harness.engine.tick()
+    reminder = await reminder_after_onboarding(harness)
+    await ready_chat.press("Snooze", reminder)  # a push already waiting for 18:00
     await ready_chat.send("/redflags")
     await ready_chat.press("Yes, one applies")
-    report = await tick_at(harness, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+    report = await tick_at(harness, datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
     assert (report.counts["skipped"], report.counts["sent"]) == (1, 0)
-    for day in (26, 27):
+    for day in (26, 27):  # Thursday, Friday: nothing is even planned
         await tick_at(harness, datetime(2026, 11, day, 17, 0, tzinfo=UTC))
-    assert delivered(harness.emulator) == {}
+    assert delivered(harness.emulator) == {ready_chat.user_id: 1}
     async with harness.services.sessions() as session:
-        statuses = set(await session.scalars(select(Push.status)))
-    assert statuses == {"skipped"}
+        statuses = sorted(await session.scalars(select(Push.status)))
+    assert statuses == ["sent", "skipped"]
     harness.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
     await ready_chat.send("/start")
     back = await ready_chat.press("A clinician has cleared me")
     assert "Reminders are on again" in back.text
     await tick_at(harness, datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # Monday
-    assert delivered(harness.emulator) == {ready_chat.user_id: 1}
+    assert delivered(harness.emulator) == {ready_chat.user_id: 2}
 
 
 async def test_missed_training_day_gets_one_nudge(harness, ready_chat):

@@ -1,0 +1,152 @@
+"""The user's own data: /export (everything as one CSV file) and /delete (erase everything
+after a confirmation)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from bot import store
+from handlers.common import Attachment, Turn, on_button, turn_handler
+from scheduler.calendar import describe_days
+
+CSV_COLUMNS = ("record", "time", "date", "exercise", "level", "value", "detail")
+# A confirmation button older than this is refused: /delete must be asked for again.
+CONFIRM_WITHIN = timedelta(minutes=10)
+
+
+@turn_handler
+async def export(turn: Turn) -> None:
+    rows = await store.rows_of_user(turn.session, turn.user)
+    filename = f"knee-coach-{turn.today.isoformat()}.csv"
+    turn.send_file(
+        Attachment("document", filename, partial(export_csv, rows)),
+        "📄 Everything I have stored about you, one row per record. Times are in your time "
+        "zone; /delete erases it all.",
+    )
+
+
+def export_csv(rows: store.UserRows) -> bytes:
+    """One row per stored record; every time is ISO 8601 with the user's UTC offset."""
+    zone = ZoneInfo(rows.user.timezone)
+
+    def at(instant: datetime | None) -> str:
+        return instant.astimezone(zone).isoformat(timespec="seconds") if instant else ""
+
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    user = rows.user
+    profile = (
+        f"time zone {user.timezone}; training days {describe_days(user.weekdays)}; "
+        f"reminder {user.reminder_time.strftime('%H:%M')}; paused {'yes' if user.paused else 'no'}"
+        f"; red flag reported {at(user.red_flag_reported_at) or 'no'}"
+    )
+    session_days = {log.id: log.local_date for log in rows.sessions}
+    records: list[tuple[object, ...]] = [
+        ("profile", at(user.created_at), "", "", "", user.onboarding_step, profile)
+    ]
+    records += [
+        ("session", at(log.logged_at), day(log.local_date), "", "", log.status, "")
+        for log in rows.sessions
+    ]
+    records += [
+        (
+            "session_exercise",
+            "",
+            day(session_days[row.session_id]),
+            row.exercise,
+            row.level,
+            "done" if row.done else "not done",
+            "",
+        )
+        for row in rows.session_exercises
+    ]
+    records += [
+        (
+            "pain",
+            at(row.recorded_at),
+            day(session_days.get(row.session_id)),
+            "",
+            "",
+            row.score,
+            row.kind,
+        )
+        for row in rows.pain
+    ]
+    records += [
+        ("level", at(row.changed_at), "", row.exercise, row.level, "", "") for row in rows.levels
+    ]
+    records += [
+        (
+            "level_change",
+            at(row.changed_at),
+            "",
+            row.exercise,
+            row.to_level,
+            "" if row.from_level is None else row.from_level,
+            row.reason,
+        )
+        for row in rows.level_changes
+    ]
+    records += [
+        (
+            "weekly_review",
+            at(row.answered_at),
+            day(row.week_start),
+            "",
+            "",
+            f"{row.sessions_done} of {row.sessions_planned}",
+            row.barrier or "",
+        )
+        for row in rows.weekly_reviews
+    ]
+    records += [
+        (
+            "reminder",
+            at(row.sent_at or row.due_at),
+            day(row.local_date),
+            "",
+            "",
+            row.status,
+            row.kind,
+        )
+        for row in rows.pushes
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(records)
+    return buffer.getvalue().encode("utf-8")
+
+
+@turn_handler
+async def delete(turn: Turn) -> None:
+    stamp = int(turn.now.timestamp())
+    turn.say(
+        "This erases everything I have stored about you: your sessions, pain scores, levels, "
+        "schedule and reminders. It cannot be undone. (/export first if you want a copy.)",
+        [[("🗑 Yes, delete everything", f"delete:{stamp}"), ("Keep my data", "keep")]],
+    )
+
+
+@on_button("delete", r"(\d{1,12})")
+async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
+    asked = datetime.fromtimestamp(int(args[0]), tz=turn.now.tzinfo)
+    if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
+        turn.toast = "That button has expired. Send /delete again."
+        return
+    await store.delete_user(turn.session, turn.user)
+    turn.toast = "Deleted"
+    turn.edit(
+        "🗑 Done: everything about you is erased, and I won't message you again. "
+        "If you ever want to start over, send /start."
+    )
+
+
+@on_button("keep")
+async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
+    turn.edit("Nothing was deleted. Your program carries on.")
