@@ -1,0 +1,169 @@
+"""/export gives back exactly the stored rows; /delete erases one user and nobody else."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.models import (
+    ExerciseLevel,
+    LevelChange,
+    PainCheckin,
+    Push,
+    SessionExercise,
+    SessionLog,
+    User,
+    WeeklyReview,
+)
+from bot.store import USER_TABLES
+from tests.auxil.reminders import REMINDER_TEXT
+
+OTHER_USER = 7002
+
+
+async def train_a_week(harness, chat) -> None:
+    """Two sessions with pain and morning scores, a weekly check-in, and the level changes
+    that follow: a row in every table."""
+    for day, morning in ((25, None), (26, "1"), (27, None), (28, "1")):
+        harness.clock.set(datetime(2026, 11, day, 17, 0, tzinfo=UTC))
+        before = len(harness.emulator.events)
+        await harness.engine.tick()
+        pushed = harness.emulator.events[before:]
+        if morning:
+            await chat.send(morning)
+        reminders = [event for event in pushed if REMINDER_TEXT in event.text]
+        if reminders:
+            await chat.press("Session done", reminders[-1])
+            await chat.send("1")
+        if day == 27:
+            harness.clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+            assert (await harness.engine.tick()).counts["sent"] == 1  # the weekly check-in
+
+
+async def count_rows(services, user_id: int) -> dict[str, int]:
+    counts = {}
+    async with services.sessions() as session:
+        for table in USER_TABLES:
+            if table is SessionExercise:
+                query = select(func.count()).select_from(SessionExercise).join(SessionLog)
+                query = query.where(SessionLog.user_id == user_id)
+            elif table is User:
+                query = select(func.count()).select_from(User).where(User.id == user_id)
+            else:
+                query = select(func.count()).select_from(table).where(table.user_id == user_id)
+            counts[table.__tablename__] = await session.scalar(query)
+    return counts
+
+
+async def two_users_with_data(harness, ready_chat):
+    other = harness.chat(OTHER_USER, "Sam")
+    await other.onboard("Tokyo")
+    await train_a_week(harness, ready_chat)
+    await other.send("done")
+    await other.send("4")
+    return other
+
+
+async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat):
+    await two_users_with_data(harness, ready_chat)
+    counts = await count_rows(harness.services, ready_chat.user_id)
+    assert all(counts.values()), counts  # every table has rows to export
+    replies = await ready_chat.send("/export")
+    [document] = [event for event in replies.events if event.method == "sendDocument"]
+    assert document.filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(document.document.decode("utf-8"))))
+
+    by_record: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_record.setdefault(row["record"], []).append(row)
+        if row["time"]:
+            stamp = datetime.fromisoformat(row["time"])
+            assert stamp.utcoffset() == timedelta(hours=1)  # Berlin in winter
+    record_of = {
+        "users": "profile",
+        "session_logs": "session",
+        "session_exercises": "session_exercise",
+        "pain_checkins": "pain",
+        "exercise_levels": "level",
+        "level_changes": "level_change",
+        "weekly_reviews": "weekly_review",
+        "pushes": "reminder",
+    }
+    assert {record_of[table]: count for table, count in counts.items()} == {
+        record: len(found) for record, found in by_record.items()
+    }
+
+    user_id = ready_chat.user_id
+    async with harness.services.sessions() as session:
+        logs = {log.id: log for log in await session.scalars(select(SessionLog))}
+        pain = await session.scalars(select(PainCheckin).where(PainCheckin.user_id == user_id))
+        stored_pain = {
+            (
+                logs[row.session_id].local_date.isoformat(),
+                row.kind,
+                str(row.score),
+                row.recorded_at,
+            )
+            for row in pain
+        }
+        levels = await session.scalars(
+            select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)
+        )
+        stored_levels = {(row.exercise, str(row.level)) for row in levels}
+        changes = await session.scalars(select(LevelChange).where(LevelChange.user_id == user_id))
+        stored_changes = {
+            (row.exercise, str(row.from_level or ""), str(row.to_level), row.reason)
+            for row in changes
+        }
+        review = await session.scalar(select(WeeklyReview))
+        push_count = await session.scalar(
+            select(func.count()).select_from(Push).where(Push.user_id == user_id)
+        )
+    exported_pain = {
+        (row["date"], row["detail"], row["value"], datetime.fromisoformat(row["time"]))
+        for row in by_record["pain"]
+    }
+    assert exported_pain == stored_pain
+    assert {(row["exercise"], row["level"]) for row in by_record["level"]} == stored_levels
+    assert {
+        (row["exercise"], row["value"], row["level"], row["detail"])
+        for row in by_record["level_change"]
+    } == stored_changes
+    [weekly] = by_record["weekly_review"]
+    assert (weekly["value"], weekly["detail"]) == (
+        f"{review.sessions_done} of {review.sessions_planned}",
+        review.barrier or "",
+    )
+    assert len(by_record["reminder"]) == push_count
+    assert {row["date"] for row in by_record["session"]} == {
+        log.local_date.isoformat() for log in logs.values() if log.user_id == user_id
+    }
+
+
+async def test_delete_erases_every_row_of_that_user_only(harness, ready_chat):
+    other = await two_users_with_data(harness, ready_chat)
+    others_before = await count_rows(harness.services, other.user_id)
+    await ready_chat.send("/delete")
+    kept = await ready_chat.press("Keep my data")
+    assert "Nothing was deleted" in kept.text
+    assert all((await count_rows(harness.services, ready_chat.user_id)).values())
+
+    question = await ready_chat.send("/delete")
+    harness.clock.advance(timedelta(minutes=11))
+    late = await ready_chat.press("Yes, delete everything", question.last)
+    assert "expired" in late.toast
+    assert all((await count_rows(harness.services, ready_chat.user_id)).values())
+
+    question = await ready_chat.send("/delete")
+    done = await ready_chat.press("Yes, delete everything", question.last)
+    assert "everything about you is erased" in done.text
+    assert set((await count_rows(harness.services, ready_chat.user_id)).values()) == {0}
+    assert await count_rows(harness.services, other.user_id) == others_before
+    # The reminder engine carries on for the others and has nothing for the erased user.
+    harness.clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+    before = len(harness.emulator.events)
+    await harness.engine.tick()
+    assert not [e for e in harness.emulator.events[before:] if e.chat_id == ready_chat.user_id]

@@ -1,0 +1,164 @@
+"""/progress, /history and six weeks of a simulated user, through the emulator."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.models import ExerciseLevel, LevelChange, SessionLog
+from content.catalogue import load_catalogue
+from tests.auxil.reminders import REMINDER_TEXT
+
+CATALOGUE = load_catalogue()
+MORNING_TEXT = "How does your knee feel today"
+MOVE_MARKS = ("⬆️", "⬇️", "🔓")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+async def test_progress_without_sessions_is_a_friendly_message(harness, ready_chat):
+    replies = await ready_chat.send("/progress")
+    assert "Nothing to show yet" in replies.text
+    assert not [event for event in harness.emulator.events if event.method == "sendPhoto"]
+
+
+async def test_progress_without_pain_scores_has_no_chart(harness, ready_chat):
+    await ready_chat.send("done")
+    replies = await ready_chat.send("/progress")
+    assert "This week: 1 of 2 planned sessions" in replies.text
+    assert "chart appears once" in replies.text
+    assert not [event for event in harness.emulator.events if event.method == "sendPhoto"]
+
+
+async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat):
+    assert "No sessions logged yet" in (await ready_chat.send("/history")).text
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    for offset in range(12):
+        harness.clock.set(start + timedelta(days=offset))
+        if offset % 3 == 2:
+            await ready_chat.send("skip")
+        else:
+            await ready_chat.send("done")
+            await ready_chat.send(str(offset % 4))
+    lines = (await ready_chat.send("/history")).text.splitlines()
+    assert lines[0] == "🗒 Your last 10 sessions:"
+    assert lines[1:4] == [
+        "Sun 06 Dec: ⏭ skipped",
+        "Sat 05 Dec: ✅ done · pain 2/10",
+        "Fri 04 Dec: ✅ done · pain 1/10",
+    ]
+    assert len(lines) == 11 and lines[-1].startswith("Fri 27 Nov")
+
+
+async def local_sessions(harness) -> list[SessionLog]:
+    async with harness.services.sessions() as session:
+        return list(await session.scalars(select(SessionLog).order_by(SessionLog.local_date)))
+
+
+# Pain during / next morning for each training day (Mon, Wed, Fri) from Wed 25 November.
+SIX_WEEKS = [
+    (1, 1),  # Wed 25 Nov
+    (1, 1),  # Fri 27: two pain-free sessions → three steps up and a new exercise
+    (0, 1),  # Mon 30
+    (1, 1),  # Wed 2 Dec
+    (2, 2),  # Fri 4
+    (1, 1),  # Mon 7
+    (7, 4),  # Wed 9: too much pain → down a level
+    (6, 5),  # Fri 11: again → hold (one step a week) and see a clinician
+    (2, 1),  # Mon 14
+    (1, 1),  # Wed 16
+    (1, 1),  # Fri 18
+    (0, 0),  # Mon 21
+    (1, 1),  # Wed 23
+    (0, 1),  # Fri 25
+    (1, 1),  # Mon 28
+    (1, 0),  # Wed 30
+    (None, None),  # Fri 1 Jan: done, no scores given
+    (0, 1),  # Mon 4 Jan
+]
+
+
+async def test_six_weeks_of_training(harness, ready_chat):
+    chat, emulator = ready_chat, harness.emulator
+    day = date(2026, 11, 25)
+    scores = iter(SIX_WEEKS)
+    announcements: list[str] = []
+    clinician_advice = 0
+    last_morning: int | None = None
+    while day <= date(2027, 1, 5):
+        harness.clock.set(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=17))
+        before = len(emulator.events)
+        await harness.engine.tick()
+        pushed = emulator.events[before:]
+        asked = any(MORNING_TEXT in event.text for event in pushed)
+        if asked and last_morning is not None:
+            replies = await chat.send(str(last_morning))
+            announcements += moves_in(replies.text)
+        reminder = [event for event in pushed if REMINDER_TEXT in event.text]
+        if reminder:
+            during, last_morning = next(scores)
+            await chat.press("Session done", reminder[-1])
+            if during is not None:
+                replies = await chat.send(str(during))
+                announcements += moves_in(replies.text)
+                clinician_advice += "protested 2 sessions in a row" in replies.text
+        day += timedelta(days=1)
+
+    assert next(scores, "all used") == "all used"
+    async with harness.services.sessions() as session:
+        changes = list(await session.scalars(select(LevelChange).order_by(LevelChange.id)))
+        levels = {row.exercise: row.level for row in await session.scalars(select(ExerciseLevel))}
+    # Every stored change was announced, in order, with the exercise's name.
+    assert len(announcements) == len(changes) > 0
+    for line, change in zip(announcements, changes, strict=True):
+        assert CATALOGUE.get(change.exercise).name in line
+        if change.from_level is None:
+            assert line.startswith("🔓")
+        else:
+            assert line.startswith("⬆️" if change.to_level > change.from_level else "⬇️")
+    ordered = [(change.exercise, change.from_level, change.to_level) for change in changes]
+    assert ordered[:4] == [
+        ("balance", 2, 3),
+        ("hip_bump", 2, 3),
+        ("squat_to_surface", 2, 3),
+        ("single_leg_rdl", None, 1),
+    ]
+    assert ("hip_bump", 3, 2, "too_much_pain") in [
+        (change.exercise, change.from_level, change.to_level, change.reason) for change in changes
+    ]
+    assert clinician_advice == 1
+    # The seed's order is kept and the reverse lunge came last, if it came at all.
+    opened = [change.exercise for change in changes if change.from_level is None]
+    assert opened[0] == "single_leg_rdl" and "reverse_lunge" not in opened[:-1]
+
+    progress = await chat.send("/progress")
+    [photo] = [event for event in progress.events if event.method == "sendPhoto"]
+    assert png_size(photo.document) == (800, 450)
+    caption = photo.text
+    sessions = await local_sessions(harness)
+    done_days = [log.local_date for log in sessions if log.status == "done"]
+    today = date(2027, 1, 5)
+    this_monday = today - timedelta(days=today.weekday())
+    assert f"This week: {sum(d >= this_monday for d in done_days)} of 3" in caption
+    for weeks_back in range(1, 5):
+        monday = this_monday - timedelta(weeks=weeks_back)
+        done = sum(monday <= d < monday + timedelta(days=7) for d in done_days)
+        assert f"Week of {monday.strftime('%d %b')}: {done} of 3 planned" in caption
+    assert f"Sessions done in all: {len(done_days)}" in caption
+    # Every week met its target (2 of 2 in the joining week); this week has just begun.
+    assert "Streak: 6 weeks in a row" in caption
+    for slug, level in levels.items():
+        exercise = CATALOGUE.get(slug)
+        assert f"{exercise.name}: level {level} of {len(exercise.levels)}" in caption
+    locked = set(CATALOGUE.session_slugs(e.slug for e in CATALOGUE.exercises)) - set(levels)
+    for slug in locked:
+        assert f"🔒 {CATALOGUE.get(slug).name}: opens later" in caption
+
+
+def moves_in(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(MOVE_MARKS)]
