@@ -11,6 +11,7 @@ import asyncio
 import re
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import HandledUpdates, build_application, create_services, serve
@@ -34,8 +35,9 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 class Terminal:
     """Prints the bot's side of the chat and remembers the buttons on screen."""
 
-    def __init__(self, output: TextIO) -> None:
+    def __init__(self, output: TextIO, files_dir: Path) -> None:
         self.output = output
+        self.files_dir = files_dir  # where photos and documents from the bot are saved
         self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by number
 
     def show(self, event: Event) -> None:
@@ -47,8 +49,10 @@ class Terminal:
             return
         prefix = "bot (edited)" if event.method.startswith("edit") else "bot"
         text = event.text
-        if event.filename:
-            text = f"[file {event.filename}, {len(event.document or b'')} bytes] {text}"
+        if event.filename and event.document is not None:
+            saved = self.files_dir / Path(event.filename).name
+            saved.write_bytes(event.document)
+            text = f"[file saved as {saved}, {len(event.document)} bytes] {text}"
         self._print(f"{prefix}> {text}")
         if event.buttons:
             self.buttons = []
@@ -75,7 +79,7 @@ async def run_sandbox(
     # days still delivers what fell due on the way.
     config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))
     application = build_application(SANDBOX_TOKEN, emulator.base_url, services, config)
-    terminal = Terminal(output)
+    terminal = Terminal(output, Path.cwd())
     emulator.listeners.append(terminal.show)
     handled = HandledUpdates()
     application.update_processor.listeners.append(handled)

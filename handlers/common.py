@@ -3,11 +3,9 @@ and one validated router for every inline button."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -42,16 +40,13 @@ class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         return self.bot_data["services"]
 
 
-# Files (the pain chart, the CSV export) are made here, after the update's transaction, one
-# at a time: a chart is CPU work, and one worker keeps the event loop free for other chats.
-FILE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="files")
-
-
 @dataclass(frozen=True)
 class Attachment:
     kind: Literal["photo", "document"]
     filename: str
-    make: Callable[[], bytes]  # runs in FILE_WORKER, so it must not touch the database
+    # Makes the file after the update's transaction has ended, off the event loop; it gets
+    # plain data, never the database session.
+    make: Callable[[], Awaitable[bytes]]
 
 
 @dataclass
@@ -131,7 +126,7 @@ class Turn:
 async def _send_file(
     bot: ExtBot[None], chat_id: int, attachment: Attachment, caption: str
 ) -> None:
-    data = await asyncio.get_running_loop().run_in_executor(FILE_WORKER, attachment.make)
+    data = await attachment.make()
     upload = InputFile(data, filename=attachment.filename)
     if attachment.kind == "photo":
         await bot.send_photo(chat_id, upload, caption=caption)

@@ -3,6 +3,7 @@ after a confirmation)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date, datetime, timedelta
@@ -23,7 +24,7 @@ async def export(turn: Turn) -> None:
     rows = await store.rows_of_user(turn.session, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     turn.send_file(
-        Attachment("document", filename, partial(export_csv, rows)),
+        Attachment("document", filename, partial(asyncio.to_thread, export_csv, rows)),
         "📄 Everything I have stored about you, one row per record. Times are in your time "
         "zone; /delete erases it all.",
     )

@@ -8,7 +8,7 @@ from functools import partial
 from bot import store
 from content.catalogue import Catalogue
 from content.progress import ProgressSummary, WeekTally, summarize
-from handlers.chart import render_pain_chart
+from handlers.chart import CHART_PROCESS
 from handlers.common import Attachment, Turn, turn_handler
 from scheduler.slots import local_day
 
@@ -39,9 +39,8 @@ async def progress(turn: Turn) -> None:
     if not any(during is not None or morning is not None for _day, during, morning in points):
         turn.say(f"{text}\n\nThe pain chart appears once you've scored a session's pain.")
         return
-    chart = Attachment(
-        "photo", "pain-chart.png", partial(render_pain_chart, points, catalogue.program.pain)
-    )
+    draw = partial(CHART_PROCESS.draw, points, catalogue.program.pain)
+    chart = Attachment("photo", "pain-chart.png", draw)
     if len(text) <= CAPTION_LIMIT:
         turn.send_file(chart, text)
     else:
@@ -59,14 +58,12 @@ def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[s
         f"Week of {week.week_start.strftime('%d %b')}: {_tally(week)}"
         for week in summary.earlier_weeks
     ]
+    target = f"{report.streak_sessions} sessions a week, or all planned ones in a shorter week"
     if summary.streak_weeks:
         weeks = "week" if summary.streak_weeks == 1 else "weeks"
-        lines.append(
-            f"🔥 Streak: {summary.streak_weeks} {weeks} in a row with "
-            f"{report.streak_sessions} or more sessions."
-        )
+        lines.append(f"🔥 Streak: {summary.streak_weeks} {weeks} in a row on target ({target}).")
     else:
-        lines.append(f"Streak: a week with {report.streak_sessions} sessions starts one.")
+        lines.append(f"Streak: none yet. A week on target ({target}) starts one.")
     lines.append(f"Sessions done in all: {summary.sessions_done}")
     lines.append("\nYour levels:")
     for exercise in catalogue.exercises:

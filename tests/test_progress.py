@@ -151,7 +151,7 @@ async def test_six_weeks_of_training(harness, ready_chat):
         assert f"Week of {monday.strftime('%d %b')}: {done} of 3 planned" in caption
     assert f"Sessions done in all: {len(done_days)}" in caption
     # Every week met its target (2 of 2 in the joining week); this week has just begun.
-    assert "Streak: 6 weeks in a row" in caption
+    assert "Streak: 6 weeks in a row on target" in caption
     for slug, level in levels.items():
         exercise = CATALOGUE.get(slug)
         assert f"{exercise.name}: level {level} of {len(exercise.levels)}" in caption

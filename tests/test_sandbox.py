@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ SCRIPT = (
             "/today",
             "done",
             "pain 3",
+            "/progress",
             "/exercise hip_bump",
             "hello",
             ":wait 2d",
@@ -52,6 +54,10 @@ def test_sandbox_chat_from_the_terminal(tmp_path):
     assert "1. Foot and ankle balance" in out and "✅ Session done" in out
     assert "✅ Logged: 3 exercises done" in out
     assert "Noted: 3/10" in out
+    chart = tmp_path / "pain-chart.png"
+    assert f"[file saved as {chart}" in out
+    assert re.search(r"This week: 1 of [1-3] planned sessions", out)  # depends on the weekday
+    assert chart.read_bytes().startswith(b"\x89PNG")
     assert "📖 Hip bump" in out and "How to do it:" in out
     assert "didn't catch that" in out
     assert "clock moved on" in out
