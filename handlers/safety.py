@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from handlers.common import Turn, turn_handler
+from handlers.views import join_names
 
 CLEARED_BUTTON = [[("✅ A clinician has cleared me", "cleared")]]
 
@@ -36,7 +37,7 @@ def hold_notice(turn: Turn) -> None:
 def advise_clinician(turn: Turn, exercise_names: list[str]) -> None:
     in_a_row = turn.services.catalogue.program.progression.regressions_before_clinician
     turn.say(
-        f"⚠️ Your knee has protested {in_a_row} sessions in a row ({', '.join(exercise_names)})."
+        f"⚠️ Your knee has protested {in_a_row} sessions in a row ({join_names(exercise_names)})."
         " Please have a doctor or physiotherapist look at it before you carry on, and show "
         "them the exercises you do. Send /redflags to check the warning signs that need a "
         "check sooner."

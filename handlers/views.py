@@ -51,7 +51,7 @@ def announce_move(catalogue: Catalogue, move: Decision) -> str:
     where = f"level {move.new_level} of {len(exercise.levels)} ({label})"
     if move.step is Step.UNLOCK:
         after = next(rule.after for rule in program.unlock if rule.exercise == move.exercise)
-        names = " and ".join(found.name for found in catalogue.in_session_order(after))
+        names = join_names([found.name for found in catalogue.in_session_order(after)])
         return (
             f"🔓 New exercise from your next session: {exercise.name}, now that {names} "
             "went pain-free."
@@ -71,3 +71,8 @@ def announce_move(catalogue: Catalogue, move: Decision) -> str:
         f"⬇️ {exercise.name} goes back to {where}: the pain during the session was above "
         f"{program.pain.acceptable_max}."
     )
+
+
+def join_names(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""

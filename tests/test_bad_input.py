@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.models import PainCheckin, SessionLog
+from bot.models import PainCheckin, SessionLog, User
 
 
 async def count(services, model) -> int:
@@ -68,6 +68,12 @@ async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_ch
         "barrier:not-a-day:time",
         "morning:2026-11-24:3",
         "morning:2026-11-25:11",
+        "cleared",  # nothing is on hold
+        "delete",
+        "delete:soon",
+        "delete:99999999999",  # a confirmation from the future
+        "delete:1",  # from 1970
+        "delete:-5",
     ]
     for data in forged:
         replies = await ready_chat.press_data(data)
@@ -76,6 +82,7 @@ async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_ch
     stale = await ready_chat.press_data("done:2026-11-01")
     assert "has passed" in stale.toast
     assert await count(harness.services, SessionLog) == 0
+    assert await count(harness.services, User) == 1  # no forged /delete went through
     still_fine = await ready_chat.send("/today")
     assert "training day" in still_fine.text
 
