@@ -30,7 +30,14 @@ import aiohttp  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bench.reminders import TOKEN, start_emulator  # noqa: E402
-from bot.app import HandledUpdates, SendingLimits, build_application, create_services, serve  # noqa: E402
+from bot.app import (  # noqa: E402
+    HandledUpdates,
+    Receiving,
+    SendingLimits,
+    build_application,
+    create_services,
+    serve,
+)
 from bot.clock import SystemClock  # noqa: E402
 from bot.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -177,7 +184,7 @@ async def measure(
     handled = HandledUpdates()
     application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
-    serving = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    serving = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     bot = Bot(api_url.removesuffix("/bot") + "/_emulator", handled)
     await bot.ask(PROBE_USERS[0], "/today")  # warm up, and start the chart process
     await bot.ask(CHART_USERS[-1], "/progress")

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden, TelegramError
@@ -16,11 +17,14 @@ from telegram.ext import ContextTypes as PTBContextTypes
 
 from bot.clock import Clock
 from bot.db import create_engine, session_factory, upgrade
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import DEFAULT_BOT_API_URL
+from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.matcher import ExerciseMatcher
 from handlers import register
+from handlers.chart import CHART_PROCESS
 from handlers.common import KneeContext
 from handlers.menu import COMMANDS
 from scheduler.engine import EngineConfig, ReminderEngine
@@ -115,12 +119,31 @@ class SendingLimits:
     chat_per_second: float = 1.0
 
 
+@dataclass(frozen=True)
+class Receiving:
+    """How updates arrive (long polling, or a webhook when webhook_url is set), where the HTTP
+    server for health and metrics listens (none when http_host is None), and how long a
+    shutdown waits for the reminder batch in flight."""
+
+    poll_timeout: int = 10
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    http_host: str | None = None
+    http_port: int = 8080
+    drain_seconds: float = 20.0
+
+    @property
+    def webhook(self) -> bool:
+        return self.webhook_url is not None
+
+
 def build_application(
     token: str,
     bot_api_url: str,
     services: Services,
     engine_config: EngineConfig | None = None,
     limits: SendingLimits | None = None,
+    webhook: bool = False,
 ) -> KneeApplication:
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
@@ -137,6 +160,8 @@ def build_application(
         .get_updates_connection_pool_size(2)
         .rate_limiter(limiter)
     )
+    if webhook:
+        builder = builder.updater(None)  # updates come in through bot.web
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
         builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
     application: KneeApplication = builder.build()
@@ -145,6 +170,10 @@ def build_application(
     application.add_error_handler(_report_error)
     engine = ReminderEngine(services, application.bot, limiter, engine_config)
     application.bot_data["engine"] = engine
+    metrics = Metrics()
+    metrics.watch_engine(engine, limiter)
+    application.bot_data["metrics"] = metrics
+    application.update_processor.listeners.append(metrics.count_update)
     _schedule_ticks(application, engine)
     return application
 
@@ -199,15 +228,61 @@ async def _report_error(update: object, context: KneeContext) -> None:
         log.warning("could not tell user %s about the error: %s", user.id if user else None, error)
 
 
-async def serve(application: KneeApplication, poll_timeout: int, stop: asyncio.Event) -> None:
-    """Long-poll until stop is set, then shut down cleanly."""
+async def serve(
+    application: KneeApplication, stop: asyncio.Event, receiving: Receiving | None = None
+) -> None:
+    """Take updates until stop is set, then shut down without losing any: stop taking
+    updates, let the reminder batch in flight finish (or hand it back to the queue), handle
+    the updates already received, and close."""
+    receiving = receiving or Receiving()
+    services: Services = application.bot_data["services"]
+    engine: ReminderEngine = application.bot_data["engine"]
+    http = None
+    if receiving.http_host is not None:
+        webhook = None
+        if receiving.webhook_url is not None:
+            secret = receiving.webhook_secret or ""
+            webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
+        http = HttpServer(
+            application,
+            services,
+            application.bot_data["metrics"],
+            receiving.http_host,
+            receiving.http_port,
+            webhook,
+        )
     async with application:
         await _announce_commands(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
+        if http is not None:
+            await http.start()
+        if receiving.webhook_url is not None:
+            await application.bot.set_webhook(
+                receiving.webhook_url,
+                secret_token=receiving.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=receiving.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+        application.bot_data["http"] = http
         await stop.wait()
-        await application.updater.stop()
+        log.info("stopping: no new updates; finishing the work in flight")
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        elif http is not None:
+            await http.stop()  # the webhook goes with it; Telegram keeps new updates
+        try:
+            await asyncio.wait_for(engine.drain(), receiving.drain_seconds)
+        except TimeoutError:
+            log.warning(
+                "reminders still in flight after %.0f s: they stay claimed and are "
+                "recovered by the next process after the claim lease",
+                receiving.drain_seconds,
+            )
         await application.stop()
+        if http is not None and application.updater is not None:
+            await http.stop()
+    CHART_PROCESS.close()

@@ -9,7 +9,7 @@ import signal
 import sys
 from datetime import timedelta
 
-from bot.app import SendingLimits, build_application, create_services, serve
+from bot.app import Receiving, SendingLimits, build_application, create_services, serve
 from bot.clock import SystemClock
 from bot.db import create_engine, upgrade
 from bot.logs import configure_logging
@@ -24,7 +24,12 @@ SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")
+    run = commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates at KNEECOACH_WEBHOOK_URL instead of long polling",
+    )
     sandbox = commands.add_parser("sandbox", help="chat with the bot locally, no token needed")
     sandbox.add_argument(
         "--database-url",
@@ -47,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_upgrade(settings.database_url))
             print("database is up to date")
         else:
-            asyncio.run(_run(settings))
+            asyncio.run(_run(settings, webhook=args.webhook))
     except (SettingsError, ContentError) as error:
         print(f"kneecoach: {error}", file=sys.stderr)
         return 2
@@ -66,8 +71,16 @@ async def _upgrade(database_url: str) -> None:
         await engine.dispose()
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Settings, webhook: bool) -> None:
     token = settings.require_token()
+    receiving = Receiving(
+        poll_timeout=settings.poll_timeout,
+        webhook_url=settings.require_webhook()[0] if webhook else None,
+        webhook_secret=settings.require_webhook()[1] if webhook else None,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+        drain_seconds=settings.shutdown_seconds,
+    )
     services = await create_services(settings.database_url, SystemClock())
     engine_config = EngineConfig(
         tick_seconds=settings.tick_seconds,
@@ -75,16 +88,20 @@ async def _run(settings: Settings) -> None:
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
     limits = SendingLimits(settings.messages_per_second, settings.chat_burst)
-    application = build_application(token, settings.bot_api_url, services, engine_config, limits)
+    application = build_application(
+        token, settings.bot_api_url, services, engine_config, limits, webhook=webhook
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    log.info("Knee Coach is running (database %s)", services.engine.url.render_as_string())
+    mode = "webhook" if webhook else "long polling"
+    log.info("Knee Coach is running (%s, database %s)", mode, services.engine.url)
     try:
-        await serve(application, settings.poll_timeout, stop)
+        await serve(application, stop, receiving)
     finally:
         await services.engine.dispose()
+    log.info("Knee Coach stopped cleanly")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,12 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -93,9 +96,19 @@ class User(Base):
     def on_hold(self) -> bool:
         return self.red_flag_reported_at is not None
 
-    @property
+    @hybrid_property
     def receives_pushes(self) -> bool:
         return self.onboarded and not self.on_hold and not self.paused and self.reachable
+
+    @receives_pushes.inplace.expression
+    @classmethod
+    def _receives_pushes_sql(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.onboarding_step == "done",
+            cls.red_flag_reported_at.is_(None),
+            cls.paused.is_(False),
+            cls.reachable.is_(True),
+        )
 
 
 class SessionLog(Base):

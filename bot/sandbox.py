@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import HandledUpdates, build_application, create_services, serve
+from bot.app import HandledUpdates, Receiving, build_application, create_services, serve
 from bot.clock import ShiftedClock
 from bot.emulator import BotApiEmulator, Event
 from scheduler.engine import EngineConfig
@@ -84,7 +84,7 @@ async def run_sandbox(
     handled = HandledUpdates()
     application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
-    bot = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    bot = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     output.write(BANNER + "\n")
     try:
         while True:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 ENV_PREFIX = "KNEECOACH_"
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,100}$")
+_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Plain driver names are accepted and upgraded to the async drivers the app uses.
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -47,6 +48,18 @@ class Settings(BaseSettings):
     # burst then one message a second per chat.
     messages_per_second: int = Field(default=30, ge=1, le=1000)
     chat_burst: int = Field(default=3, ge=1, le=100)
+    # Webhook mode (`kneecoach run --webhook`): the public HTTPS URL Telegram posts to (its
+    # path is served locally too) and the secret Telegram sends back in a header.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # The HTTP server: /healthz, /readyz, /metrics, and the webhook. Port 0 = any free port.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    # On SIGTERM, how long to wait for the reminder batch in flight.
+    shutdown_seconds: float = Field(default=20, ge=0, le=600)
+    # Logs: "text" or one JSON object per line; user ids as a keyed hash instead of the id.
+    log_format: Literal["text", "json"] = "text"
+    log_hash_user_ids: bool = False
 
     @field_validator("token")
     @classmethod
@@ -73,6 +86,35 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https://[^\s/]+(/\S*)?$", value):
+            raise ValueError("must be an https:// URL (Telegram only posts to HTTPS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_PATTERN.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters: letters, digits, _ and -")
+        return value
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook URL and secret, both needed for --webhook."""
+        missing = [
+            f"{ENV_PREFIX}{name}: not set (needed for --webhook)"
+            for name, value in (
+                ("WEBHOOK_URL", self.webhook_url),
+                ("WEBHOOK_SECRET", self.webhook_secret),
+            )
+            if value is None
+        ]
+        if missing:
+            raise SettingsError("; ".join(missing))
+        assert self.webhook_url is not None and self.webhook_secret is not None
+        return self.webhook_url, self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
         if self.token is None:

@@ -69,6 +69,7 @@ class TickReport:
             "expired",
             "in_doubt",
             "unreachable",
+            "released",
         )
         return ", ".join(f"{key} {self.counts[key]}" for key in keys)
 
@@ -128,16 +129,19 @@ class ReminderEngine:
         self.worker = worker or worker_name()
         self.totals: Counter[str] = Counter()
         self._lock = asyncio.Lock()
+        self._stopping = False
 
     async def tick(self) -> TickReport:
         """One pass: recover stale claims, plan due slots, then send everything due."""
         async with self._lock:  # a slow fan-out is never overlapped by the next tick
             report = TickReport()
+            if self._stopping:
+                return report
             now = self.services.clock.now()
             await self._recover(now, report)
             await self._plan(now, report)
             await self._expire(now, report)
-            while batch := await self._claim(now):
+            while not self._stopping and (batch := await self._claim(now)):
                 report.counts["due"] += len(batch)
                 await self._prepare(batch, now, report)
                 await self._send_all(batch, report)
@@ -157,10 +161,7 @@ class ReminderEngine:
                     await session.scalars(
                         select(User)
                         .where(
-                            User.onboarding_step == "done",
-                            User.paused.is_(False),
-                            User.reachable.is_(True),
-                            User.red_flag_reported_at.is_(None),
+                            User.receives_pushes,
                             or_(User.next_slot_at.is_(None), User.next_slot_at <= now),
                         )
                         .order_by(User.next_slot_at)
@@ -383,6 +384,9 @@ class ReminderEngine:
 
         async def run(group: list[_Claimed]) -> None:
             async with gate:
+                if self._stopping:  # shutting down: the queue gets these back untouched
+                    await self._release(group, report)
+                    return
                 await asyncio.gather(*(self.limiter.reserve(push.chat_id) for push in group))
                 held = await self._move(group, "claimed", "sending", count_attempt=True)
                 outcomes = await asyncio.gather(
@@ -436,6 +440,26 @@ class ReminderEngine:
                     return push, "retry"
                 report.counts["retried"] += 1
         return push, "retry"
+
+    async def drain(self) -> None:
+        """Stop claiming: groups already in flight finish and are booked, the rest of the
+        batch goes back to the queue for the next process. Waits for the tick to end."""
+        self._stopping = True
+        async with self._lock:
+            pass
+
+    async def _release(self, group: list[_Claimed], report: TickReport) -> None:
+        async with self.services.engine.begin() as connection:
+            await connection.execute(
+                update(Push.__table__)
+                .where(
+                    Push.id.in_([push.push_id for push in group]),
+                    Push.status == "claimed",
+                    Push.claimed_by == self.worker,
+                )
+                .values(status="pending", claimed_by=None, claimed_at=None)
+            )
+        report.counts["released"] += len(group)
 
     def _unreachable(self, push: _Claimed, error: Exception) -> str:
         log.info("user %s cannot be reached (%s): stopping their pushes", push.user_id, error)

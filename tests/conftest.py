@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import (
     HandledUpdates,
+    Receiving,
     SendingLimits,
     build_application,
     create_services,
@@ -85,7 +86,7 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     handled = HandledUpdates()
     application.update_processor.listeners.append(handled)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    task = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     yield Harness(emulator, services, clock, handled, application.bot_data["engine"])
     emulator.release_polls()
     stop.set()

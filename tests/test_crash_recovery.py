@@ -29,6 +29,7 @@ def start_bot(database_url: str, api_url: str, log_path) -> subprocess.Popen[byt
         "KNEECOACH_CLAIM_LEASE_SECONDS": "2",
         "KNEECOACH_MESSAGES_PER_SECOND": "200",
         "KNEECOACH_POLL_TIMEOUT": "1",
+        "KNEECOACH_HTTP_PORT": "0",
     }
     with open(log_path, "ab") as log:
         return subprocess.Popen(

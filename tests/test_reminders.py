@@ -221,7 +221,7 @@ async def test_missed_ticks_are_caught_up_within_the_grace_window(harness):
 
 async def test_tick_job_runs_by_itself(services, clock):
     """The repeating job (not the test) sends what is due."""
-    from bot.app import SendingLimits, build_application, serve
+    from bot.app import Receiving, SendingLimits, build_application, serve
     from bot.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(TOKEN)
@@ -233,7 +233,7 @@ async def test_tick_job_runs_by_itself(services, clock):
         TOKEN, emulator.base_url, services, EngineConfig(tick_seconds=0.2), SendingLimits()
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, poll_timeout=1, stop=stop))
+    task = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     try:
         await emulator.wait_for(lambda: delivered(emulator)[1] == 1, timeout=10)
     finally:

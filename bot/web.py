@@ -1,0 +1,201 @@
+"""The bot's HTTP server (starlette + uvicorn, PTB's custom-webhook recipe): /healthz, /readyz
+and /metrics always, and in webhook mode the endpoint Telegram posts updates to.
+
+The webhook answers Telegram as soon as the update is queued; the bot handles it afterwards.
+A request without the right secret token is refused with 403 before its body is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.metrics import Metrics
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; anything this large is not from Telegram.
+MAX_UPDATE_BYTES = 256 * 1024
+CHECK_TIMEOUT = 3.0
+# A good Bot API answer is trusted this long, so probes do not call Telegram every time.
+BOT_API_CHECK_TTL = 30.0
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    path: str
+    secret: str
+
+
+class RecentUpdates:
+    """update_ids already queued: Telegram re-sends an update it thinks was not received."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `kneecoach run` owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HttpServer:
+    def __init__(
+        self,
+        application: Any,
+        services: Services,
+        metrics: Metrics,
+        host: str,
+        port: int,
+        webhook: Webhook | None = None,
+    ) -> None:
+        self.application = application
+        self.services = services
+        self.metrics = metrics
+        self.webhook = webhook
+        self.recent = RecentUpdates()
+        self._bot_api_ok_until = 0.0
+        routes = [
+            Route("/healthz", self.healthz),
+            Route("/readyz", self.readyz),
+            Route("/metrics", self.metrics_page),
+        ]
+        if webhook is not None:
+            routes.append(Route(webhook.path, self.receive_update, methods=["POST"]))
+        config = uvicorn.Config(
+            Starlette(routes=routes),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        self._server = _QuietServer(config)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful when 0 asked for any free one)."""
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():  # could not bind: surface the error
+                await self._task
+                raise RuntimeError("the HTTP server stopped while starting")
+            await asyncio.sleep(0.02)
+        log.info("HTTP server on port %s", self.port)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._server.should_exit = True
+            await self._task
+
+    # -- health ---------------------------------------------------------------------------
+
+    async def healthz(self, _request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(self, _request: Request) -> Response:
+        checks = {"database": await self._database_ok(), "bot_api": await self._bot_api_ok()}
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "not ready", **checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def _database_ok(self) -> bool:
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT), self.services.engine.connect() as db:
+                await db.execute(text("SELECT 1"))
+            return True
+        except Exception as error:  # any failure means "not ready"; the reason is logged
+            log.warning("readiness: database unreachable: %s", error)
+            return False
+
+    async def _bot_api_ok(self) -> bool:
+        if time.monotonic() < self._bot_api_ok_until:
+            return True
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                await self.application.bot.get_me()
+        except (TelegramError, TimeoutError) as error:
+            log.warning("readiness: Bot API unreachable: %s", error)
+            return False
+        self._bot_api_ok_until = time.monotonic() + BOT_API_CHECK_TTL
+        return True
+
+    async def metrics_page(self, _request: Request) -> Response:
+        body = await self.metrics.exposition(self.services)
+        return Response(body, media_type=PROMETHEUS_TEXT)
+
+    # -- webhook --------------------------------------------------------------------------
+
+    async def receive_update(self, request: Request) -> Response:
+        assert self.webhook is not None
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.webhook.secret.encode()):
+            return self._refuse("secret", 403, "forbidden")
+        body = await _read_at_most(request, MAX_UPDATE_BYTES)
+        if body is None:
+            return self._refuse("too_large", 413, "request body too large")
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return self._refuse("malformed", 400, "not a Telegram update")
+        if update is None or not isinstance(data, dict):
+            return self._refuse("malformed", 400, "not a Telegram update")
+        if self.recent.first_time(update.update_id):
+            await self.application.update_queue.put(update)
+        else:
+            log.info("update %s came again; handled once", update.update_id)
+        return Response(status_code=200)
+
+    def _refuse(self, reason: str, status: int, message: str) -> Response:
+        self.metrics.webhook_refused.labels(reason).inc()
+        return PlainTextResponse(message, status_code=status)
+
+
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes limit (a declared length is checked first)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
