@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes as PTBContextTypes
 
 from bot.clock import Clock
 from bot.db import create_engine, session_factory, upgrade
+from bot.logs import log_context, user_ref
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import DEFAULT_BOT_API_URL
@@ -211,21 +212,16 @@ async def _report_error(update: object, context: KneeContext) -> None:
         log.error("error outside an update: %s", context.error, exc_info=context.error)
         return
     user = update.effective_user
-    log.error(
-        "update %s from user %s failed: %s",
-        update.update_id,
-        user.id if user else None,
-        context.error,
-        exc_info=context.error,
-    )
-    if isinstance(context.error, Forbidden) or update.effective_chat is None:
-        return
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, SORRY)
-    except TelegramError as error:
-        log.warning("could not tell user %s about the error: %s", user.id if user else None, error)
+    with log_context(update=update.update_id, user=user_ref(user.id if user else None)):
+        log.error("handling the update failed: %s", context.error, exc_info=context.error)
+        if isinstance(context.error, Forbidden) or update.effective_chat is None:
+            return
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except TelegramError as error:
+            log.warning("could not tell the user about the error: %s", error)
 
 
 async def serve(

@@ -41,8 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        secrets = [settings.token.get_secret_value()] if settings.token else []
-        configure_logging(settings.log_level, secrets)
+        secrets = [
+            secret.get_secret_value()
+            for secret in (settings.token, settings.webhook_secret)
+            if secret is not None
+        ]
+        configure_logging(
+            settings.log_level,
+            secrets,
+            json_lines=settings.log_format == "json",
+            hash_user_ids=settings.log_hash_user_ids,
+        )
         if args.command == "sandbox":
             logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
             from bot.sandbox import run_sandbox

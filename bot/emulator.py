@@ -2,7 +2,8 @@
 
 It speaks the part of the Bot API this bot uses over real HTTP, keeps every chat's messages,
 lets a caller play the user (type a message, press a button, share a location) and can answer
-with the faults Telegram produces: 429 with retry_after, 5xx, 403 blocked, slow answers. It
+with the faults Telegram produces: 429 with retry_after, 5xx, 403 blocked, slow answers. After
+setWebhook it posts updates to the webhook, with the secret header, as Telegram does. It
 enforces Telegram's own limits (text length, callback_data bytes, unknown chats) so a bot that
 breaks them fails here first.
 """
@@ -14,11 +15,13 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,8 @@ _JSON_FIELDS = frozenset(
         "scope",
     }
 )
-_NO_FAULTS = frozenset({"getMe", "getUpdates", "deleteWebhook", "setMyCommands"})
+_NO_FAULTS = frozenset({"getMe", "getUpdates", "deleteWebhook", "setWebhook", "setMyCommands"})
+WEBHOOK_RETRY_SECONDS = 0.2  # Telegram waits longer; tests should not
 _CONTROL = "/_emulator"
 
 Buttons = list[list[tuple[str, str]]]
@@ -136,6 +140,10 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.listeners: list[Callable[[Event], None]] = []
+        # setWebhook: updates are POSTed to url with the secret header instead of getUpdates.
+        self.webhook: dict[str, str] | None = None
+        self.webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status) per try
+        self._delivery: asyncio.Task[None] | None = None
 
     # -- server ---------------------------------------------------------------------------
 
@@ -161,6 +169,7 @@ class BotApiEmulator:
         self._notify()
 
     async def stop(self) -> None:
+        await self._stop_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -254,7 +263,7 @@ class BotApiEmulator:
     def chat_events(self, chat_id: int, since: int = 0) -> list[Event]:
         return [event for event in self.events[since:] if event.chat_id == chat_id]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 5.0) -> None:
         """Wait until predicate() holds; it is re-checked after every change."""
         async with asyncio.timeout(timeout):
             while not predicate():
@@ -311,8 +320,65 @@ class BotApiEmulator:
     def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
-    def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._api_deleteWebhook(params)
+        if not re.match(r"^https?://\S+$", url):
+            raise ApiError(400, "Bad Request: bad webhook: invalid URL")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(
+                400, "Bad Request: bad webhook: secret token contains unallowed characters"
+            )
+        await self._stop_delivery()
+        self.webhook = {"url": url, "secret_token": secret}
+        self._delivery = asyncio.create_task(self._deliver_updates())
         return True
+
+    async def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+        await self._stop_delivery()
+        self.webhook = None
+        return True
+
+    def _api_getWebhookInfo(self, _params: dict[str, Any]) -> dict[str, Any]:
+        url = self.webhook["url"] if self.webhook else ""
+        return {
+            "url": url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _stop_delivery(self) -> None:
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
+
+    async def _deliver_updates(self) -> None:
+        """Like Telegram: POST each update in turn, and try again later until it gets a 2xx."""
+        assert self.webhook is not None
+        headers = {"Content-Type": "application/json"}
+        if self.webhook["secret_token"]:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        async with aiohttp.ClientSession() as http:
+            while True:
+                await self.wait_for(lambda: bool(self._updates), timeout=None)
+                update = self._updates[0]
+                try:
+                    async with http.post(
+                        self.webhook["url"], data=json.dumps(update), headers=headers
+                    ) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                self.webhook_answers.append((update["update_id"], status))
+                self._notify()
+                if 200 <= status < 300:
+                    self._updates.pop(0)
+                else:
+                    await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         self._record(Event("setMyCommands", None, None, "", [], time.monotonic(), params=params))
@@ -322,6 +388,12 @@ class BotApiEmulator:
         return True
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = _int_or_none(params.get("offset")) or 0
         limit = _int_or_none(params.get("limit")) or 100
         timeout = float(params.get("timeout") or 0)

@@ -99,6 +99,7 @@ class HttpServer:
             host=host,
             port=port,
             log_level="warning",
+            log_config=None,  # uvicorn's lines go through our redacting handler
             access_log=False,
             lifespan="off",
         )

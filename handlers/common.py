@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,8 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import store
+from bot.logs import log_context, user_ref
+from bot.metrics import Metrics
 from bot.models import User
 from bot.services import Services
 from scheduler.calendar import local_now
@@ -67,6 +70,7 @@ class Turn:
     session: AsyncSession
     user: User
     now: datetime
+    handler: str  # for logs and the latency histogram; a button names its own handler
     toast: str | None = None
     _outbox: list[_Outgoing] = field(default_factory=list)
 
@@ -155,20 +159,25 @@ def turn_handler(handler: TurnHandler) -> Callable[[Update, KneeContext], Awaita
         sender, chat = update.effective_user, update.effective_chat
         if sender is None or chat is None or chat.type != "private":
             return  # channel posts, group chats: Knee Coach is a one-to-one coach
-        services = context.services
-        now = services.clock.now()
-        async with services.sessions() as session, session.begin():
-            user = await store.get_or_create_user(
-                session,
-                sender.id,
-                chat.id,
-                sender.first_name or "",
-                services.catalogue.program,
-                now,
-            )
-            turn = Turn(update, context, session, user, now)
-            await handler(turn)
-        await turn.flush()
+        started = time.perf_counter()
+        with log_context(update=update.update_id, user=user_ref(sender.id)):
+            services = context.services
+            now = services.clock.now()
+            async with services.sessions() as session, session.begin():
+                user = await store.get_or_create_user(
+                    session,
+                    sender.id,
+                    chat.id,
+                    sender.first_name or "",
+                    services.catalogue.program,
+                    now,
+                )
+                turn = Turn(update, context, session, user, now, handler.__name__)
+                with log_context(handler=turn.handler):
+                    await handler(turn)
+            await turn.flush()
+        metrics: Metrics = context.bot_data["metrics"]
+        metrics.handler_seconds.labels(turn.handler).observe(time.perf_counter() - started)
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__
@@ -208,10 +217,12 @@ async def dispatch_button(turn: Turn) -> None:
     route = _routes.get(data.split(":", 1)[0])
     match = route.pattern.fullmatch(data) if route else None
     if route is None or match is None:
-        log.warning("refused callback data %r from user %s", data[:64], turn.user.id)
+        log.warning("refused callback data %r", data[:64])
         turn.toast = "That button has expired. Send /today for a fresh one."
         return
-    await route.handler(turn, match.groups())
+    turn.handler = f"button_{route.handler.__name__}"
+    with log_context(handler=turn.handler):
+        await route.handler(turn, match.groups())
 
 
 def parse_day(text: str) -> date | None:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.logs import user_ref
 from bot.models import ExerciseLevel, PainCheckin, Push, SessionLog, User, WeeklyReview
 from bot.services import Services
 from content.program import session_plan, starting_levels
@@ -426,15 +427,15 @@ class ReminderEngine:
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
                     return push, self._unreachable(push, error)
-                log.error("push %s to user %s refused: %s", push.push_id, push.user_id, error)
+                log.error("push %s to %s refused: %s", push.push_id, user_ref(push.user_id), error)
                 return push, "failed"
             except (RetryAfter, NetworkError) as error:  # 5xx, time-outs, 429 after retries
                 await self._move([push], "sending", "claimed")
                 if attempt == self.config.send_retries:
                     log.warning(
-                        "push %s to user %s: giving up this tick: %s",
+                        "push %s to %s: giving up this tick: %s",
                         push.push_id,
-                        push.user_id,
+                        user_ref(push.user_id),
                         error,
                     )
                     return push, "retry"
@@ -462,7 +463,7 @@ class ReminderEngine:
         report.counts["released"] += len(group)
 
     def _unreachable(self, push: _Claimed, error: Exception) -> str:
-        log.info("user %s cannot be reached (%s): stopping their pushes", push.user_id, error)
+        log.info("%s cannot be reached (%s): stopping their pushes", user_ref(push.user_id), error)
         return "unreachable"
 
     async def _move(

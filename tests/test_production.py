@@ -1,0 +1,215 @@
+"""Production mode: the webhook and its secret, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import HandledUpdates, Receiving, build_application, create_services, serve
+from bot.emulator import BotApiEmulator
+from bot.services import Services
+from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER
+from tests.auxil.chat import Chat
+from tests.auxil.tcpproxy import TcpProxy
+from tests.conftest import ENGINE_CONFIG, TOKEN
+
+SECRET = "hook-secret_0123456789"
+HOOK_PATH = "/telegram/updates"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Running:
+    emulator: BotApiEmulator
+    handled: HandledUpdates
+    http: aiohttp.ClientSession
+    base: str  # the bot's own HTTP server
+
+    def chat(self, user_id: int = 5001) -> Chat:
+        return Chat(self.emulator, self.handled, user_id)
+
+    async def post_update(self, body: bytes, secret: str | None = SECRET) -> int:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        async with self.http.post(self.base + HOOK_PATH, data=body, headers=headers) as response:
+            return response.status
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(self.base + path) as response:
+            return response.status, await response.text()
+
+
+async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    port = free_port()
+    receiving = Receiving(
+        poll_timeout=1,
+        webhook_url=f"http://127.0.0.1:{port}{HOOK_PATH}" if webhook else None,
+        webhook_secret=SECRET if webhook else None,
+        http_host="127.0.0.1",
+        http_port=port,
+    )
+    application = build_application(
+        TOKEN, emulator.base_url, services, ENGINE_CONFIG, webhook=webhook
+    )
+    handled = HandledUpdates()
+    application.update_processor.listeners.append(handled)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, stop, receiving))
+    async with aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):  # until the server answers
+            try:
+                async with http.get(base + "/healthz") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+        if webhook:
+            await emulator.wait_for(lambda: emulator.webhook is not None)
+        yield Running(emulator, handled, http, base)
+        emulator.release_polls()
+        stop.set()
+        await task
+    await emulator.stop()
+
+
+@pytest.fixture
+async def hooked(services) -> AsyncIterator[Running]:
+    async for running in run_bot(services, webhook=True):
+        yield running
+
+
+def update_json(update_id: int, text: str = "/help", user_id: int = 5001) -> bytes:
+    user = {"id": user_id, "is_bot": False, "first_name": "Alex"}
+    message = {
+        "message_id": update_id,
+        "date": 1_790_000_000,
+        "chat": {"id": user_id, "type": "private", "first_name": "Alex"},
+        "from": user,
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+async def test_webhook_with_the_right_secret_is_processed(hooked):
+    assert hooked.emulator.webhook == {
+        "url": hooked.base + HOOK_PATH,
+        "secret_token": SECRET,
+    }
+    replies = await hooked.chat().send("/start")
+    assert "I'm Knee Coach" in replies.text
+    assert hooked.emulator.webhook_answers[-1][1] == 200
+    getupdates = [
+        method for _at, method, _chat in hooked.emulator.requests if method == "getUpdates"
+    ]
+    assert getupdates == []  # no polling in webhook mode
+
+
+async def test_wrong_or_missing_secret_is_refused_and_never_processed(hooked):
+    hooked.emulator.accept_unknown_chats = True
+    assert await hooked.post_update(update_json(900), secret="wrong") == 403
+    assert await hooked.post_update(update_json(901), secret=None) == 403
+    assert await hooked.post_update(update_json(902), secret=SECRET + "x") == 403
+    await hooked.chat(5002).send("/help")  # a real update after them is handled...
+    assert not {900, 901, 902} & hooked.handled.ids  # ...but the refused ones never were
+    assert {event.chat_id for event in hooked.emulator.events if event.chat_id} == {5002}
+    _status, metrics = await hooked.get("/metrics")
+    assert 'kneecoach_webhook_refused_total{reason="secret"} 3.0' in metrics
+
+
+async def test_malformed_and_oversized_bodies_are_refused(hooked):
+    assert await hooked.post_update(b"{not json") == 400
+    assert await hooked.post_update(b"[1, 2, 3]") == 400
+    assert await hooked.post_update(b'{"message": "no update id"}') == 400
+    assert await hooked.post_update(b"\xff\xfe") == 400
+    huge = b'{"update_id": 7, "padding": "' + b"x" * 1_000_000 + b'"}'
+    assert await hooked.post_update(huge) == 413
+    assert await hooked.post_update(b"x" * (MAX_UPDATE_BYTES + 1)) == 413
+    _status, metrics = await hooked.get("/metrics")
+    assert 'kneecoach_webhook_refused_total{reason="malformed"} 4.0' in metrics
+    assert 'kneecoach_webhook_refused_total{reason="too_large"} 2.0' in metrics
+    replies = await hooked.chat().send("/help")  # still serving
+    assert "/today" in replies.text
+
+
+async def test_an_update_sent_twice_is_handled_once(hooked):
+    hooked.emulator.accept_unknown_chats = True
+    body = update_json(950)
+    assert await hooked.post_update(body) == 200
+    assert await hooked.post_update(body) == 200
+    await hooked.handled.wait(950)
+    await hooked.chat(5003).send("/help")  # let anything queued behind it finish
+    helps = [event for event in hooked.emulator.events if event.chat_id == 5001]
+    assert len(helps) == 1
+
+
+async def test_health_and_metrics_in_polling_mode(services):
+    async for running in run_bot(services, webhook=False):
+        status, body = await running.get("/healthz")
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        status, body = await running.get("/readyz")
+        assert status == 200
+        assert json.loads(body) == {"status": "ready", "database": True, "bot_api": True}
+        chat = running.chat()
+        await chat.onboard()
+        await chat.send("done")
+        await chat.send("2")
+        status, metrics = await running.get("/metrics")
+        assert status == 200
+        assert 'kneecoach_updates_total{type="message"}' in metrics
+        assert 'kneecoach_updates_total{type="callback_query"}' in metrics
+        assert 'kneecoach_handler_seconds_count{handler="free_text"} 3.0' in metrics
+        assert 'kneecoach_handler_seconds_bucket{handler="button_accept_disclaimer"' in metrics
+        assert "kneecoach_active_users 1.0" in metrics
+        assert 'kneecoach_reminders_total{outcome="sent"} 0.0' in metrics
+        assert "kneecoach_telegram_429_total 0.0" in metrics
+        # The Bot API going away makes the bot not ready (after the cached good answer).
+        await running.emulator.stop()
+        status, body = await running.get("/readyz")
+        assert status == 200  # a good answer is trusted for a while
+
+
+async def test_readyz_follows_the_bot_api(services):
+    async for running in run_bot(services, webhook=False):
+        await running.emulator.stop()
+        status, body = await running.get("/readyz")
+        assert status == 503
+        assert json.loads(body) == {"status": "not ready", "database": True, "bot_api": False}
+
+
+@pytest.mark.postgres
+async def test_readyz_fails_while_postgresql_is_away_and_recovers(postgres_url, clock):
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    services = await create_services(through_proxy, clock)
+    try:
+        async for running in run_bot(services, webhook=False):
+            assert (await running.get("/readyz"))[0] == 200
+            await proxy.stop()
+            status, body = await running.get("/readyz")
+            assert status == 503 and json.loads(body)["database"] is False
+            assert (await running.get("/healthz"))[0] == 200  # the process itself is fine
+            await proxy.start()
+            status, body = await running.get("/readyz")
+            assert status == 200 and json.loads(body)["database"] is True
+    finally:
+        await services.engine.dispose()
+        await proxy.stop()
