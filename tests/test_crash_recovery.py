@@ -1,17 +1,17 @@
-"""A real `kneecoach run` process is SIGKILLed in the middle of a fan-out and started again:
-every user ends with exactly one reminder, none lost, none doubled."""
+"""A real `kneecoach run` process is stopped in the middle of a fan-out, by SIGKILL or by
+SIGTERM, and started again: every user ends with exactly one reminder, none lost, none
+doubled."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.emulator import BotApiEmulator, Fault
 from scheduler.engine import EngineConfig
+from tests.auxil.processes import start_kneecoach
 from tests.auxil.reminders import add_due_reminders, add_users, delivered, statuses
 from tests.conftest import TOKEN
 
@@ -20,21 +20,15 @@ STALL_AFTER = 200
 
 
 def start_bot(database_url: str, api_url: str, log_path) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "KNEECOACH_TOKEN": TOKEN,
-        "KNEECOACH_DATABASE_URL": database_url,
-        "KNEECOACH_BOT_API_URL": api_url,
-        "KNEECOACH_TICK_SECONDS": "0.5",
-        "KNEECOACH_CLAIM_LEASE_SECONDS": "2",
-        "KNEECOACH_MESSAGES_PER_SECOND": "200",
-        "KNEECOACH_POLL_TIMEOUT": "1",
-        "KNEECOACH_HTTP_PORT": "0",
-    }
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+    return start_kneecoach(
+        log_path,
+        token=TOKEN,
+        database_url=database_url,
+        bot_api_url=api_url,
+        tick_seconds="0.5",
+        claim_lease_seconds="2",
+        messages_per_second="200",
+    )
 
 
 def sends(emulator: BotApiEmulator) -> int:
@@ -92,3 +86,44 @@ async def test_sigkill_mid_fanout_then_restart(services, tmp_path, database_url)
     assert final["sent"] + final["in_doubt"] == len(USERS)
     assert in_flight <= final["in_doubt"] <= in_flight + 2 * EngineConfig().group_size
     assert TOKEN not in log_text
+
+
+async def test_sigterm_mid_fanout_finishes_in_flight_and_hands_back_the_rest(
+    services, tmp_path, database_url
+):
+    now = datetime.now(UTC)
+    await add_users(services, USERS, timezone="UTC", next_slot_at=now + timedelta(days=2))
+    await add_due_reminders(services, USERS, now.date(), now - timedelta(seconds=1))
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    emulator.accept_unknown_chats = True
+    # From the 201st message on each answer takes a second: groups are in flight at SIGTERM.
+    emulator.faults = [Fault(status=200, method="sendMessage", after=STALL_AFTER, delay=1.0)]
+    log_path = tmp_path / "bot.log"
+    first = start_bot(database_url, emulator.base_url, log_path)
+    try:
+        await emulator.wait_for(lambda: sends(emulator) > STALL_AFTER, timeout=60)
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(first.wait, 30) == 0
+        stopped = await statuses(services)
+        # Everything that left was answered and booked; the rest is back in the queue.
+        assert set(stopped) == {"sent", "pending"}, stopped
+        assert stopped["sent"] == sum(delivered(emulator).values()) == sends(emulator)
+        emulator.faults = []
+
+        second = start_bot(database_url, emulator.base_url, log_path)
+        try:
+            await emulator.wait_for(lambda: len(delivered(emulator)) == len(USERS), timeout=90)
+            await asyncio.sleep(3)  # longer than the lease and several ticks: any double shows
+            final = await statuses(services)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(second.wait, 30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+        await emulator.stop()
+    assert delivered(emulator) == {user: 1 for user in USERS}
+    assert final == {"sent": len(USERS)}
+    log_text = log_path.read_text()
+    assert "finishing the work in flight" in log_text and "stopped cleanly" in log_text
