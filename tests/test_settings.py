@@ -30,6 +30,10 @@ def test_plain_database_urls_get_async_drivers(monkeypatch):
         ("DATABASE_URL", "mysql://root@localhost/x", "must be a sqlite:// or postgresql:// URL"),
         ("DATABASE_URL", "::::", "is not a database URL"),
         ("BOT_API_URL", "ftp://example", "must be an http(s) URL"),
+        ("WEBHOOK_URL", "http://bot.example.com/hook", "must be an https:// URL"),
+        ("WEBHOOK_SECRET", "spaces and ünïcode", "must be 1-256 characters"),
+        ("HTTP_PORT", "70000", "Input should be less than or equal to 65535"),
+        ("LOG_FORMAT", "xml", "Input should be 'text' or 'json'"),
     ],
 )
 def test_bad_values_name_the_variable_not_the_value(monkeypatch, variable, value, reason):
@@ -70,3 +74,20 @@ def test_cli_without_token(tmp_path):
     assert result.returncode == 2
     assert "KNEECOACH_TOKEN: not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_webhook_mode_needs_its_url_and_secret(tmp_path):
+    env = {"PATH": "/usr/bin", "KNEECOACH_TOKEN": "123456789:abcdefghijklmnopqrst"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--webhook"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "kneecoach: KNEECOACH_WEBHOOK_URL: not set (needed for --webhook); "
+        "KNEECOACH_WEBHOOK_SECRET: not set (needed for --webhook)"
+    )

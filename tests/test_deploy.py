@@ -1,0 +1,124 @@
+"""deploy/: the compose file, the image and the systemd unit say what the README says."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def docker_works(*args: str) -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", *args], capture_output=True, timeout=30).returncode == 0
+
+
+def test_compose_file_is_valid_and_wires_the_bot_to_postgres():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "migrate", "bot"}
+    postgres, migrate, bot = services["postgres"], services["migrate"], services["bot"]
+    assert "pgdata:/var/lib/postgresql/data" in postgres["volumes"]
+    assert "pgdata" in compose["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert migrate["command"] == ["db", "upgrade"]
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert bot["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "/readyz" in " ".join(bot["healthcheck"]["test"])
+    for service in (migrate, bot):
+        url = service["environment"]["KNEECOACH_DATABASE_URL"]
+        assert re.fullmatch(
+            r"postgresql://kneecoach:\$\{POSTGRES_PASSWORD\}@postgres:5432/kneecoach", url
+        )
+    assert (
+        bot["image"] == migrate["image"] and migrate["build"]["dockerfile"] == "deploy/Dockerfile"
+    )
+    assert int(bot["stop_grace_period"].rstrip("s")) > Settings().shutdown_seconds
+
+
+@pytest.mark.skipif(not docker_works("compose", "version"), reason="no docker compose here")
+def test_docker_compose_accepts_the_file():
+    env = {**os.environ, "POSTGRES_PASSWORD": "x"}
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_env_example_names_only_real_settings():
+    names = re.findall(r"^#?\s*(KNEECOACH_[A-Z_]+)=", (DEPLOY / ".env.example").read_text(), re.M)
+    fields = {f"KNEECOACH_{name.upper()}" for name in Settings.model_fields}
+    assert set(names) - {"KNEECOACH_COMMAND"} <= fields
+    assert {"KNEECOACH_TOKEN", "KNEECOACH_WEBHOOK_URL", "KNEECOACH_WEBHOOK_SECRET"} <= set(names)
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_a_user():
+    text = (DEPLOY / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM\s+(\S+)", text, re.M)
+    assert len(stages) == 2 and all(stage.startswith("python:3.11") for stage in stages)
+    final = text.split("\nFROM ")[-1]
+    assert re.search(r"^USER kneecoach$", final, re.M)
+    assert "--no-index" in final and "gcc" not in final and "build-essential" not in final
+    assert "HEALTHCHECK" in final and 'ENTRYPOINT ["kneecoach"]' in final
+
+
+@pytest.mark.skipif(not docker_works("info"), reason="no Docker engine on this machine")
+def test_docker_image_builds():
+    result = subprocess.run(
+        ["docker", "build", "-f", "deploy/Dockerfile", "-t", "kneecoach:test", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    user = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "id", "kneecoach:test", "-un"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert user.stdout.strip() == "kneecoach"
+
+
+def test_systemd_unit_is_hardened_and_runs_the_bot():
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read(DEPLOY / "kneecoach.service")
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("kneecoach run")
+    assert service["ExecStartPre"].endswith("kneecoach db upgrade")
+    assert service["KillSignal"] == "SIGTERM"
+    assert int(service["TimeoutStopSec"]) > Settings().shutdown_seconds
+    for option, value in {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "ProtectHome": "yes",
+        "PrivateTmp": "yes",
+        "CapabilityBoundingSet": "",
+        "User": "kneecoach",
+    }.items():
+        assert service[option] == value, option
+    if shutil.which("systemd-analyze"):
+        result = subprocess.run(
+            ["systemd-analyze", "verify", str(DEPLOY / "kneecoach.service")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Unknown key" not in result.stderr and "Invalid" not in result.stderr
