@@ -43,16 +43,34 @@ async def wait_until_quiet(emulator: BotApiEmulator, quiet: float = 0.5) -> None
         await asyncio.sleep(quiet)
 
 
-async def test_sigkill_mid_fanout_then_restart(services, tmp_path, database_url):
+async def stalled_fanout(services, delay: float) -> BotApiEmulator:
+    """All USERS due now; from the 201st message on, every answer takes delay seconds."""
     now = datetime.now(UTC)
     await add_users(services, USERS, timezone="UTC", next_slot_at=now + timedelta(days=2))
     await add_due_reminders(services, USERS, now.date(), now - timedelta(seconds=1))
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
     emulator.accept_unknown_chats = True
+    emulator.faults = [Fault(status=200, method="sendMessage", after=STALL_AFTER, delay=delay)]
+    return emulator
+
+
+async def restart_and_finish(services, database_url, emulator, log_path):
+    """A second process sends what is left; returns the statuses once everyone has one."""
+    second = start_bot(database_url, emulator.base_url, log_path)
+    try:
+        await emulator.wait_for(lambda: len(delivered(emulator)) == len(USERS), timeout=90)
+        await asyncio.sleep(3)  # longer than the lease and several ticks: any double shows
+        return await statuses(services)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 30) == 0
+
+
+async def test_sigkill_mid_fanout_then_restart(services, tmp_path, database_url):
     # From the 201st message on, Telegram takes 4 s to answer: those requests are in flight
     # (received, not yet acknowledged) when the process dies, the case that would double.
-    emulator.faults = [Fault(status=200, method="sendMessage", after=STALL_AFTER, delay=4.0)]
+    emulator = await stalled_fanout(services, delay=4.0)
     log_path = tmp_path / "bot.log"
     first = start_bot(database_url, emulator.base_url, log_path)
     try:
@@ -65,15 +83,7 @@ async def test_sigkill_mid_fanout_then_restart(services, tmp_path, database_url)
         emulator.faults = []
         await emulator.wait_for(lambda: len(delivered(emulator)) == sends(emulator), timeout=15)
 
-        second = start_bot(database_url, emulator.base_url, log_path)
-        try:
-            await emulator.wait_for(lambda: len(delivered(emulator)) == len(USERS), timeout=90)
-            await asyncio.sleep(3)  # longer than the lease and several ticks: any double shows
-
-            final = await statuses(services)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(20)
+        final = await restart_and_finish(services, database_url, emulator, log_path)
     finally:
         if first.poll() is None:
             first.kill()
@@ -91,14 +101,8 @@ async def test_sigkill_mid_fanout_then_restart(services, tmp_path, database_url)
 async def test_sigterm_mid_fanout_finishes_in_flight_and_hands_back_the_rest(
     services, tmp_path, database_url
 ):
-    now = datetime.now(UTC)
-    await add_users(services, USERS, timezone="UTC", next_slot_at=now + timedelta(days=2))
-    await add_due_reminders(services, USERS, now.date(), now - timedelta(seconds=1))
-    emulator = BotApiEmulator(TOKEN)
-    await emulator.start()
-    emulator.accept_unknown_chats = True
     # From the 201st message on each answer takes a second: groups are in flight at SIGTERM.
-    emulator.faults = [Fault(status=200, method="sendMessage", after=STALL_AFTER, delay=1.0)]
+    emulator = await stalled_fanout(services, delay=1.0)
     log_path = tmp_path / "bot.log"
     first = start_bot(database_url, emulator.base_url, log_path)
     try:
@@ -111,14 +115,7 @@ async def test_sigterm_mid_fanout_finishes_in_flight_and_hands_back_the_rest(
         assert stopped["sent"] == sum(delivered(emulator).values()) == sends(emulator)
         emulator.faults = []
 
-        second = start_bot(database_url, emulator.base_url, log_path)
-        try:
-            await emulator.wait_for(lambda: len(delivered(emulator)) == len(USERS), timeout=90)
-            await asyncio.sleep(3)  # longer than the lease and several ticks: any double shows
-            final = await statuses(services)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            assert await asyncio.to_thread(second.wait, 30) == 0
+        final = await restart_and_finish(services, database_url, emulator, log_path)
     finally:
         if first.poll() is None:
             first.kill()

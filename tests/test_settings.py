@@ -44,16 +44,19 @@ def test_bad_values_name_the_variable_not_the_value(monkeypatch, variable, value
     assert value not in str(caught.value)
 
 
-def test_cli_reports_bad_config_in_one_line(tmp_path):
-    env = {"KNEECOACH_TOKEN": "oops-secret-ish", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env,
-        cwd=tmp_path,
+def run_cli(cwd, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_cli_reports_bad_config_in_one_line(tmp_path):
+    result = run_cli(tmp_path, "run", KNEECOACH_TOKEN="oops-secret-ish")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "kneecoach: KNEECOACH_TOKEN: does not look like a bot token from @BotFather "
@@ -63,29 +66,14 @@ def test_cli_reports_bad_config_in_one_line(tmp_path):
 
 
 def test_cli_without_token(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env={"PATH": "/usr/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(tmp_path, "run")
     assert result.returncode == 2
     assert "KNEECOACH_TOKEN: not set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_cli_webhook_mode_needs_its_url_and_secret(tmp_path):
-    env = {"PATH": "/usr/bin", "KNEECOACH_TOKEN": "123456789:abcdefghijklmnopqrst"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--webhook"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(tmp_path, "run", "--webhook", KNEECOACH_TOKEN="123456789:abcdefghijklmn")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "kneecoach: KNEECOACH_WEBHOOK_URL: not set (needed for --webhook); "
