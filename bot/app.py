@@ -263,7 +263,6 @@ async def serve(
             await application.updater.start_polling(
                 timeout=receiving.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
-        application.bot_data["http"] = http
         await stop.wait()
         log.info("stopping: no new updates; finishing the work in flight")
         if application.updater is not None and application.updater.running:
