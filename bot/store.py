@@ -168,15 +168,7 @@ async def sessions_with_pain(
     if done_only:
         query = query.where(SessionLog.status == "done")
     rows = (await session.execute(query.order_by(SessionLog.local_date.desc()).limit(limit))).all()
-    scores: dict[tuple[int, str], int] = {}
-    if rows:
-        checkins = await session.execute(
-            select(PainCheckin.session_id, PainCheckin.kind, PainCheckin.score).where(
-                PainCheckin.user_id == user_id,
-                PainCheckin.session_id.in_([row.id for row in rows]),
-            )
-        )
-        scores = {(row.session_id, row.kind): row.score for row in checkins}
+    scores = await _scores(session, user_id, [row.id for row in rows])
     return [
         SessionSummary(
             row.local_date,
@@ -186,6 +178,20 @@ async def sessions_with_pain(
         )
         for row in rows
     ]
+
+
+async def _scores(
+    session: AsyncSession, user_id: int, session_ids: list[int]
+) -> dict[tuple[int, str], int]:
+    """(session id, kind) → pain score, for the given sessions."""
+    if not session_ids:
+        return {}
+    checkins = await session.execute(
+        select(PainCheckin.session_id, PainCheckin.kind, PainCheckin.score).where(
+            PainCheckin.user_id == user_id, PainCheckin.session_id.in_(session_ids)
+        )
+    )
+    return {(row.session_id, row.kind): row.score for row in checkins}
 
 
 async def review_progress(
@@ -206,18 +212,13 @@ async def review_progress(
             .limit(PROGRESSION_LOOKBACK)
         )
     )
-    pain = {
-        summary.day: summary
-        for summary in await sessions_with_pain(
-            session, user.id, done_only=True, limit=PROGRESSION_LOOKBACK
-        )
-    }
+    scores = await _scores(session, user.id, [log.id for log in logs])
     history = [
         SessionRecord(
             log.local_date,
             {row.exercise: row.level for row in log.exercises if row.done},
-            pain[log.local_date].during,
-            pain[log.local_date].morning,
+            scores.get((log.id, "during")),
+            scores.get((log.id, "next_morning")),
         )
         for log in reversed(logs)
     ]

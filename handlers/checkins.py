@@ -112,7 +112,6 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
     lines = [
         ("Updated: " if replaced else "Noted: ") + f"{score}/10. " + _advice(turn, kind, score)
     ]
-    await turn.session.flush()
     review = await store.review_progress(turn.session, catalogue, turn.user, turn.now)
     lines += [announce_move(catalogue, move) for move in review.moves]
     turn.say("\n\n".join(lines))
