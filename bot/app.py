@@ -133,10 +133,6 @@ class Receiving:
     http_port: int = 8080
     drain_seconds: float = 20.0
 
-    @property
-    def webhook(self) -> bool:
-        return self.webhook_url is not None
-
 
 def build_application(
     token: str,

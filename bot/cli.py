@@ -82,10 +82,11 @@ async def _upgrade(database_url: str) -> None:
 
 async def _run(settings: Settings, webhook: bool) -> None:
     token = settings.require_token()
+    webhook_url, webhook_secret = settings.require_webhook() if webhook else (None, None)
     receiving = Receiving(
         poll_timeout=settings.poll_timeout,
-        webhook_url=settings.require_webhook()[0] if webhook else None,
-        webhook_secret=settings.require_webhook()[1] if webhook else None,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
         http_host=settings.http_host,
         http_port=settings.http_port,
         drain_seconds=settings.shutdown_seconds,
