@@ -3,7 +3,7 @@ model's bands, drawn with matplotlib's object API and Agg canvas (no pyplot, no 
 
 Charts are drawn in one separate process. In a worker thread they slowed every other chat:
 matplotlib's C drawing code holds the GIL for tens of milliseconds at a time, which made
-other users' reply latency 2.2× (median) and 5.8× (p95) its idle value (bench/chart.py).
+other users' reply latency 3.6× (median) and 5× (p95) its idle value (bench/chart.py).
 """
 
 from __future__ import annotations
