@@ -103,9 +103,7 @@ class Progression:
         judged = self.judge(history)
         decisions = [
             self._decide(slug, levels[slug], history, judged, last_step.get(slug), today)
-            for slug in (
-                exercise.slug for exercise in self.catalogue.in_session_order(set(levels))
-            )
+            for slug in self.catalogue.session_slugs(levels)
         ]
         opened = self._opening(levels, history, judged, last_unlock, today)
         if opened is not None:
