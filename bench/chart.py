@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -30,20 +31,15 @@ import aiohttp  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bench.reminders import TOKEN, start_emulator  # noqa: E402
-from bot.app import (  # noqa: E402
-    HandledUpdates,
-    Receiving,
-    SendingLimits,
-    build_application,
-    create_services,
-    serve,
-)
-from bot.clock import SystemClock  # noqa: E402
-from bot.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.store import sessions_with_pain  # noqa: E402
-from handlers.chart import CHART_PROCESS, render_pain_chart  # noqa: E402
+from bot.app import HandledUpdates, SendingLimits, create_services  # noqa: E402
+from bot.local import running_bot  # noqa: E402
+from content.catalogue import PainThresholds  # noqa: E402
+from handlers.media.chart import ChartProcess, ChartRows, render_pain_chart  # noqa: E402
+from handlers.services import Services  # noqa: E402
+from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
+from storage.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User  # noqa: E402
+from storage.training import sessions_with_pain  # noqa: E402
 
 CHART_USERS = range(1, 5)  # four people asking for charts over and over
 PROBE_USERS = range(1001, 1101)  # a hundred others asking for /today
@@ -77,7 +73,7 @@ async def seed(services: Services, now: datetime) -> None:
         for user in users
         for slug in slugs
     ]
-    async with services.engine.begin() as connection:
+    async with services.database.engine.begin() as connection:
         await connection.execute(insert(User), users)
         await connection.execute(insert(ExerciseLevel), levels)
         session_id = 0
@@ -149,23 +145,27 @@ async def probe(bot: Bot, count: int) -> list[float]:
     return [await bot.ask(users[index % len(users)], "/today") for index in range(count)]
 
 
-CHART_THREAD = ThreadPoolExecutor(max_workers=1)  # one at a time, like the chart process
+class ThreadCharts(ChartProcess):
+    """The variant that was measured and rejected: charts in a worker thread of the bot."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._thread = ThreadPoolExecutor(max_workers=1)  # one at a time, like the process
 
-async def draw_in_thread(sessions: object, pain: object) -> bytes:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(CHART_THREAD, render_pain_chart, sessions, pain)  # type: ignore[arg-type]
+    async def draw(self, sessions: ChartRows, pain: PainThresholds) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, render_pain_chart, sessions, pain)
 
 
 async def measure(
     database_url: str, renders: int, probes: int, in_thread: bool
 ) -> list[tuple[str, str]]:
-    if in_thread:
-        CHART_PROCESS.draw = draw_in_thread  # type: ignore[method-assign]
     services = await create_services(database_url, SystemClock())
+    if in_thread:
+        services = replace(services, charts=ThreadCharts())
     now = datetime.now(UTC)
     await seed(services, now)
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         year = await sessions_with_pain(session, CHART_USERS[0], done_only=True)
     points = [(row.day, row.during, row.morning) for row in reversed(year)]
     pain = services.catalogue.program.pain
@@ -178,43 +178,41 @@ async def measure(
 
     emulator, api_url = start_emulator()
     limits = SendingLimits(overall_per_second=1000, chat_burst=100_000)
-    application = build_application(
-        TOKEN, api_url, services, EngineConfig(tick_seconds=3600), limits
-    )
-    handled = HandledUpdates()
-    application.update_processor.listeners.append(handled)
-    stop = asyncio.Event()
-    serving = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
-    bot = Bot(api_url.removesuffix("/bot") + "/_emulator", handled)
-    await bot.ask(PROBE_USERS[0], "/today")  # warm up, and start the chart process
-    await bot.ask(CHART_USERS[-1], "/progress")
+    async with running_bot(
+        services,
+        api_url,
+        token=TOKEN,
+        engine_config=EngineConfig(tick_seconds=3600),
+        limits=limits,
+    ) as running:
+        bot = Bot(api_url.removesuffix("/bot") + "/_emulator", running.handled)
+        await bot.ask(PROBE_USERS[0], "/today")  # warm up, and start the chart process
+        await bot.ask(CHART_USERS[-1], "/progress")
 
-    progress_alone = [await bot.ask(CHART_USERS[0], "/progress") for _ in range(renders)]
-    idle = await probe(bot, probes)
+        progress_alone = [await bot.ask(CHART_USERS[0], "/progress") for _ in range(renders)]
+        idle = await probe(bot, probes)
 
-    charts_sent = 0
-    busy = asyncio.Event()
+        charts_sent = 0
+        busy = asyncio.Event()
 
-    async def keep_asking(user_id: int) -> None:
-        nonlocal charts_sent
-        while not busy.is_set():
-            await bot.ask(user_id, "/progress")
-            charts_sent += 1
+        async def keep_asking(user_id: int) -> None:
+            nonlocal charts_sent
+            while not busy.is_set():
+                await bot.ask(user_id, "/progress")
+                charts_sent += 1
 
-    askers = [asyncio.create_task(keep_asking(user_id)) for user_id in CHART_USERS]
-    await asyncio.sleep(0.5)
-    loaded_started = time.perf_counter()
-    loaded = await probe(bot, probes)
-    loaded_seconds = time.perf_counter() - loaded_started
-    busy.set()
-    await asyncio.gather(*askers)
-    assert await bot.photos_sent() == 1 + renders + charts_sent, "a chart went missing"
-    await bot.http.close()
-    stop.set()
-    await serving
+        askers = [asyncio.create_task(keep_asking(user_id)) for user_id in CHART_USERS]
+        await asyncio.sleep(0.5)
+        loaded_started = time.perf_counter()
+        loaded = await probe(bot, probes)
+        loaded_seconds = time.perf_counter() - loaded_started
+        busy.set()
+        await asyncio.gather(*askers)
+        assert await bot.photos_sent() == 1 + renders + charts_sent, "a chart went missing"
+        await bot.http.close()
     emulator.terminate()
     emulator.wait()
-    await services.engine.dispose()
+    await services.database.dispose()
 
     render_p50, render_p95 = percentiles(render_alone)
     progress_p50, progress_p95 = percentiles(progress_alone)

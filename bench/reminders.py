@@ -37,8 +37,8 @@ async def prepare(database_url: str, users: int) -> None:
     """Migrate and insert users whose daily slot passed 30 s ago (every day a training day)."""
     from sqlalchemy import insert
 
-    from bot.db import create_engine, upgrade
-    from bot.models import User
+    from storage.db import create_engine, upgrade
+    from storage.models import User
 
     engine = create_engine(database_url)
     await upgrade(engine)
@@ -82,9 +82,9 @@ async def worker(database_url: str, api_url: str) -> dict[str, float]:
     from telegram.ext import ExtBot
     from telegram.request import HTTPXRequest
 
-    from bot.app import create_services
-    from bot.clock import SystemClock
-    from scheduler.engine import EngineConfig, ReminderEngine
+    from bot.app import create_services, reminder_engine
+    from scheduler.clock import SystemClock
+    from scheduler.engine import EngineConfig
     from scheduler.ratelimit import TelegramRateLimiter
 
     services = await create_services(database_url, SystemClock())
@@ -94,7 +94,7 @@ async def worker(database_url: str, api_url: str) -> dict[str, float]:
         nonlocal statements
         statements += 1
 
-    event.listen(services.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(services.database.engine.sync_engine, "before_cursor_execute", count)
     limiter = TelegramRateLimiter(overall_per_second=1_000_000, chat_burst=3)
     bot: ExtBot[None] | NoTransport = NoTransport()
     if api_url != "none":
@@ -106,12 +106,12 @@ async def worker(database_url: str, api_url: str) -> dict[str, float]:
         )
         await bot.initialize()
     config = EngineConfig(batch_size=500)
-    engine = ReminderEngine(services, bot, limiter, config)  # type: ignore[arg-type]
+    engine = reminder_engine(services, bot, limiter, config)  # type: ignore[arg-type]
     started = time.perf_counter()
     report = await engine.tick()
     seconds = time.perf_counter() - started
     await bot.shutdown()
-    await services.engine.dispose()
+    await services.database.dispose()
     sent = report.counts["sent"]
     return {
         "sent": sent,

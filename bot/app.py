@@ -6,34 +6,36 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
 from telegram.ext import ContextTypes as PTBContextTypes
 
-from bot.clock import Clock
-from bot.db import create_engine, session_factory, upgrade
 from bot.logs import log_context, user_ref
 from bot.metrics import Metrics
-from bot.services import Services
 from bot.settings import DEFAULT_BOT_API_URL
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.matcher import ExerciseMatcher
 from handlers import register
-from handlers.chart import CHART_PROCESS
 from handlers.common import KneeContext
+from handlers.media.chart import ChartProcess
 from handlers.menu import COMMANDS
+from handlers.pushes import PushTexts
+from handlers.services import BotData, Services
+from scheduler.clock import Clock
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-KneeApplication = Application[Any, KneeContext, Any, Any, Any, Any]
+KneeApplication = Application[Any, KneeContext, Any, Any, BotData, Any]
 SORRY = "Sorry, something went wrong on my side. Please try that again in a moment."
 
 
@@ -97,18 +99,50 @@ class HandledUpdates:
                 await self._changed.wait()
 
 
+class Observer:
+    """The handlers' window on logs and metrics (handlers.services.Observer)."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics
+
+    def context(self, **fields: object) -> AbstractContextManager[None]:
+        return log_context(**fields)
+
+    def user_ref(self, user_id: int | None) -> str:
+        return user_ref(user_id)
+
+    def handled(self, handler: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.handler_seconds.labels(handler).observe(seconds)
+
+
 async def create_services(database_url: str, clock: Clock) -> Services:
     """Load and validate content, open the database and bring its schema up to date."""
     catalogue = load_catalogue()
-    engine = create_engine(database_url)
-    await upgrade(engine)
+    database = Database.open(database_url)
+    await database.upgrade()
     return Services(
         clock=clock,
-        engine=engine,
-        sessions=session_factory(engine),
+        database=database,
         catalogue=catalogue,
         matcher=ExerciseMatcher(catalogue),
+        charts=ChartProcess(),
+        observer=Observer(),
     )
+
+
+@dataclass(frozen=True)
+class KneeBot:
+    """The assembled bot: PTB's application and what the composition root keeps beside it."""
+
+    application: KneeApplication
+    engine: ReminderEngine
+    metrics: Metrics
+    processor: PerChatUpdateProcessor
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data.services
 
 
 @dataclass(frozen=True)
@@ -141,7 +175,7 @@ def build_application(
     engine_config: EngineConfig | None = None,
     limits: SendingLimits | None = None,
     webhook: bool = False,
-) -> KneeApplication:
+) -> KneeBot:
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
@@ -150,7 +184,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .base_url(bot_api_url)
-        .context_types(PTBContextTypes(context=KneeContext))
+        .context_types(PTBContextTypes(context=KneeContext, bot_data=BotData))
         .concurrent_updates(PerChatUpdateProcessor(64))
         # A second connection lets the shutdown call that confirms the last updates go out
         # while the cancelled long poll still holds the first; otherwise they come again.
@@ -162,17 +196,38 @@ def build_application(
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
         builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
     application: KneeApplication = builder.build()
-    application.bot_data["services"] = services
+    metrics = Metrics()
+    application.bot_data.services = replace(services, observer=Observer(metrics))
     register(application)
     application.add_error_handler(_report_error)
-    engine = ReminderEngine(services, application.bot, limiter, engine_config)
-    application.bot_data["engine"] = engine
-    metrics = Metrics()
+    engine = reminder_engine(services, application.bot, limiter, engine_config)
     metrics.watch_engine(engine, limiter)
-    application.bot_data["metrics"] = metrics
-    application.update_processor.listeners.append(metrics.count_update)
+    processor = application.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    processor.listeners.append(metrics.count_update)
     _schedule_ticks(application, engine)
-    return application
+    return KneeBot(application, engine, metrics, processor)
+
+
+def reminder_engine(
+    services: Services,
+    bot: ExtBot[Any],
+    limiter: TelegramRateLimiter,
+    config: EngineConfig | None = None,
+    worker: str | None = None,
+) -> ReminderEngine:
+    """The reminder engine with the conversation layer's words injected."""
+    return ReminderEngine(
+        services.database,
+        services.clock,
+        services.catalogue,
+        bot,
+        limiter,
+        PushTexts(services.catalogue),
+        config,
+        worker=worker,
+        user_ref=user_ref,
+    )
 
 
 def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> None:
@@ -220,15 +275,12 @@ async def _report_error(update: object, context: KneeContext) -> None:
             log.warning("could not tell the user about the error: %s", error)
 
 
-async def serve(
-    application: KneeApplication, stop: asyncio.Event, receiving: Receiving | None = None
-) -> None:
+async def serve(bot: KneeBot, stop: asyncio.Event, receiving: Receiving | None = None) -> None:
     """Take updates until stop is set, then shut down without losing any: stop taking
     updates, let the reminder batch in flight finish (or hand it back to the queue), handle
     the updates already received, and close."""
     receiving = receiving or Receiving()
-    services: Services = application.bot_data["services"]
-    engine: ReminderEngine = application.bot_data["engine"]
+    application, services = bot.application, bot.services
     http = None
     if receiving.http_host is not None:
         webhook = None
@@ -237,8 +289,8 @@ async def serve(
             webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
         http = HttpServer(
             application,
-            services,
-            application.bot_data["metrics"],
+            services.database,
+            bot.metrics,
             receiving.http_host,
             receiving.http_port,
             webhook,
@@ -266,7 +318,7 @@ async def serve(
         elif http is not None:
             await http.stop()  # the webhook goes with it; Telegram keeps new updates
         try:
-            await asyncio.wait_for(engine.drain(), receiving.drain_seconds)
+            await asyncio.wait_for(bot.engine.drain(), receiving.drain_seconds)
         except TimeoutError:
             log.warning(
                 "reminders still in flight after %.0f s: they stay claimed and are "
@@ -276,4 +328,4 @@ async def serve(
         await application.stop()
         if http is not None and application.updater is not None:
             await http.stop()
-    CHART_PROCESS.close()
+    services.charts.close()

@@ -10,12 +10,12 @@ import sys
 from datetime import timedelta
 
 from bot.app import Receiving, SendingLimits, build_application, create_services, serve
-from bot.clock import SystemClock
-from bot.db import create_engine, upgrade
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from content.catalogue import ContentError
+from scheduler.clock import SystemClock
 from scheduler.engine import EngineConfig
+from storage.db import Database
 
 log = logging.getLogger("kneecoach")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
@@ -73,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _upgrade(database_url: str) -> None:
-    engine = create_engine(database_url)
+    database = Database.open(database_url)
     try:
-        await upgrade(engine)
+        await database.upgrade()
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 async def _run(settings: Settings, webhook: bool) -> None:
@@ -98,7 +98,7 @@ async def _run(settings: Settings, webhook: bool) -> None:
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
     limits = SendingLimits(settings.messages_per_second, settings.chat_burst)
-    application = build_application(
+    bot = build_application(
         token, settings.bot_api_url, services, engine_config, limits, webhook=webhook
     )
     stop = asyncio.Event()
@@ -106,11 +106,11 @@ async def _run(settings: Settings, webhook: bool) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     mode = "webhook" if webhook else "long polling"
-    log.info("Knee Coach is running (%s, database %s)", mode, services.engine.url)
+    log.info("Knee Coach is running (%s, database %s)", mode, services.database.engine.url)
     try:
-        await serve(application, stop, receiving)
+        await serve(bot, stop, receiving)
     finally:
-        await services.engine.dispose()
+        await services.database.dispose()
     log.info("Knee Coach stopped cleanly")
 
 

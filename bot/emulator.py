@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 log = logging.getLogger(__name__)
 
@@ -601,7 +602,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = {}
     form = await request.post()
     for name, value in form.items():
-        if hasattr(value, "file"):
+        if isinstance(value, FileField):
             params[name] = _Upload(value.filename or name, value.file.read())
         elif name in _JSON_FIELDS:
             try:

@@ -8,20 +8,16 @@ than copied, so there is one source for each number.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from telegram import Update
 
-from bot.models import User
-from bot.services import Services
-
-if TYPE_CHECKING:
-    from scheduler.engine import ReminderEngine
-    from scheduler.ratelimit import TelegramRateLimiter
+from scheduler.engine import ReminderEngine
+from scheduler.ratelimit import TelegramRateLimiter
+from storage import people
+from storage.db import Database
 
 REMINDER_OUTCOMES = ("due", "sent", "retried", "failed", "skipped", "expired", "in_doubt")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -89,11 +85,8 @@ class Metrics:
     def count_update(self, update: object) -> None:
         self.updates.labels(update_type(update)).inc()
 
-    async def exposition(self, services: Services) -> bytes:
+    async def exposition(self, database: Database) -> bytes:
         """The text Prometheus scrapes; active users are counted now, in one query."""
-        async with services.sessions() as session:
-            active = await session.scalar(
-                select(func.count()).select_from(User).where(User.receives_pushes)
-            )
-        self.active_users.set(active or 0)
+        async with database.transaction() as db:
+            self.active_users.set(await people.count_receiving_pushes(db))
         return generate_latest(self.registry)

@@ -14,12 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import HandledUpdates, Receiving, build_application, create_services, serve
-from bot.clock import ShiftedClock
+from bot.app import HandledUpdates, create_services
 from bot.emulator import BotApiEmulator, Event
+from bot.local import LOCAL_TOKEN, running_bot
+from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
 
-SANDBOX_TOKEN = "123456789:sandbox-token-not-a-secret"
 SANDBOX_USER = 1001
 REPLY_WAIT = 10.0
 BANNER = """Knee Coach sandbox: the real bot, talking to a local stand-in for Telegram.
@@ -71,39 +71,32 @@ class Terminal:
 async def run_sandbox(
     database_url: str, source: TextIO = sys.stdin, output: TextIO = sys.stdout
 ) -> None:
-    emulator = BotApiEmulator(SANDBOX_TOKEN)
+    emulator = BotApiEmulator(LOCAL_TOKEN)
     await emulator.start()
     clock = ShiftedClock()
     services = await create_services(database_url, clock)
     # Reminders are checked every two seconds and right after ":wait"; a jump of up to two
     # days still delivers what fell due on the way.
     config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))
-    application = build_application(SANDBOX_TOKEN, emulator.base_url, services, config)
     terminal = Terminal(output, Path.cwd())
     emulator.listeners.append(terminal.show)
-    handled = HandledUpdates()
-    application.update_processor.listeners.append(handled)
-    stop = asyncio.Event()
-    bot = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     output.write(BANNER + "\n")
     try:
-        while True:
-            output.write("you> ")
-            output.flush()
-            line = await asyncio.to_thread(source.readline)
-            if not line or line.strip() == ":quit":
-                break
-            if bot.done():
-                raise RuntimeError("the bot stopped") from bot.exception()
-            await _handle(line.rstrip("\n"), emulator, clock, terminal, handled)
-            if line.startswith(":wait"):
-                await application.bot_data["engine"].tick()
+        async with running_bot(services, emulator, engine_config=config) as running:
+            while True:
+                output.write("you> ")
+                output.flush()
+                line = await asyncio.to_thread(source.readline)
+                if not line or line.strip() == ":quit":
+                    break
+                if running.serving.done():
+                    raise RuntimeError("the bot stopped") from running.serving.exception()
+                await _handle(line.rstrip("\n"), emulator, clock, terminal, running.handled)
+                if line.startswith(":wait"):
+                    await running.engine.tick()
     finally:
-        emulator.release_polls()
-        stop.set()
-        await bot
         await emulator.stop()
-        await services.engine.dispose()
+        await services.database.dispose()
     output.write("\nBye! Your progress is saved.\n")
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -28,7 +27,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.metrics import Metrics
-from bot.services import Services
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +74,14 @@ class HttpServer:
     def __init__(
         self,
         application: Any,
-        services: Services,
+        database: Database,
         metrics: Metrics,
         host: str,
         port: int,
         webhook: Webhook | None = None,
     ) -> None:
         self.application = application
-        self.services = services
+        self.database = database
         self.metrics = metrics
         self.webhook = webhook
         self.recent = RecentUpdates()
@@ -138,8 +137,7 @@ class HttpServer:
 
     async def _database_ok(self) -> bool:
         try:
-            async with asyncio.timeout(CHECK_TIMEOUT), self.services.engine.connect() as db:
-                await db.execute(text("SELECT 1"))
+            await self.database.ping(CHECK_TIMEOUT)
             return True
         except Exception as error:  # any failure means "not ready"; the reason is logged
             log.warning("readiness: database unreachable: %s", error)
@@ -158,7 +156,7 @@ class HttpServer:
         return True
 
     async def metrics_page(self, _request: Request) -> Response:
-        body = await self.metrics.exposition(self.services)
+        body = await self.metrics.exposition(self.database)
         return Response(body, media_type=PROMETHEUS_TEXT)
 
     # -- webhook --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Telegram handlers, one module per conversation area; register() wires them up."""
+"""Telegram handlers, one module per conversation area. Each module says what it serves
+(COMMANDS, BUTTONS); register() wires them up, explicitly and in one place."""
 
 from __future__ import annotations
 
@@ -7,39 +8,44 @@ from typing import Any
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import (
+    checkins,
     exercises,
+    history,
     menu,
     mydata,
-    progress,
     replies,
     safety,
     schedule,
     start,
     today,
 )
-from handlers.common import dispatch_button
+from handlers.common import ButtonRouter, UpdateHandler
+
+COMMANDS: dict[str, UpdateHandler] = {
+    "start": start.start,
+    "today": today.today,
+    "progress": history.progress,
+    "history": history.history,
+    "exercises": exercises.list_exercises,
+    "exercise": exercises.exercise,
+    "help": menu.show_help,
+    "schedule": schedule.change_schedule,
+    "pause": schedule.pause,
+    "resume": schedule.resume,
+    "redflags": safety.red_flags,
+    "export": mydata.export,
+    "delete": mydata.delete,
+}
+BUTTON_MODULES = (checkins, exercises, mydata, schedule, start, today)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Every command, button and message handler; a duplicate button action fails here."""
+    router = ButtonRouter(button for module in BUTTON_MODULES for button in module.BUTTONS)
     new_messages = filters.UpdateType.MESSAGE
-    commands = {
-        "start": start.start,
-        "today": today.today,
-        "progress": progress.progress,
-        "history": progress.history,
-        "exercises": exercises.list_exercises,
-        "exercise": exercises.exercise,
-        "help": menu.show_help,
-        "schedule": schedule.change_schedule,
-        "pause": schedule.pause,
-        "resume": schedule.resume,
-        "redflags": safety.red_flags,
-        "export": mydata.export,
-        "delete": mydata.delete,
-    }
-    for name, callback in commands.items():
+    for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new_messages))
-    application.add_handler(CallbackQueryHandler(dispatch_button))
+    application.add_handler(CallbackQueryHandler(router.handler()))
     application.add_handler(MessageHandler(new_messages & filters.COMMAND, menu.unknown_command))
     application.add_handler(MessageHandler(new_messages & filters.TEXT, replies.free_text))
     application.add_handler(MessageHandler(new_messages & filters.LOCATION, start.location))

@@ -1,7 +1,7 @@
 """Pain check-ins: once right after a session ("during") and once the next morning.
 
 Both are asked with 0–10 buttons, and a typed number answers whichever was asked last; the
-question asked is kept on the user's row ("pain:<day>" or "morning:<day>").
+question asked is kept on the user's row as an Awaiting.
 """
 
 from __future__ import annotations
@@ -9,26 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot import store
 from content.program import PainBand, needs_red_flag_check, pain_band
-from handlers.common import Turn, on_button, parse_day
+from handlers.common import Button, Turn, parse_day
 from handlers.safety import advise_clinician, ask_red_flags
+from handlers.usecases.checkins import record_score
 from handlers.views import announce_move, pain_keyboard
+from storage.states import Awaiting, PainKind, Question
 
 SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
 
 
 @dataclass(frozen=True)
 class CheckinKind:
-    action: str  # button prefix and the "awaiting" prefix
-    stored_as: str  # PainCheckin.kind
+    action: str  # button prefix
+    question: Question  # what a typed number answers while this is pending
+    stored_as: PainKind
     echo: str  # how the answer is repeated back
     advice: dict[PainBand, str]  # what a score in each band means
 
 
 DURING = CheckinKind(
     "pain",
-    "during",
+    Question.PAIN,
+    PainKind.DURING,
     "Pain during the session",
     {
         PainBand.SAFE: "That's in the safe zone. Keep it up!",
@@ -40,7 +43,8 @@ DURING = CheckinKind(
 )
 MORNING = CheckinKind(
     "morning",
-    "next_morning",
+    Question.MORNING,
+    PainKind.NEXT_MORNING,
     "Knee this morning",
     {
         PainBand.SAFE: "Your knee took the last session well.",
@@ -49,7 +53,7 @@ MORNING = CheckinKind(
         "easier.",
     },
 )
-_KINDS = {kind.action: kind for kind in (DURING, MORNING)}
+_KINDS = {kind.question: kind for kind in (DURING, MORNING)}
 
 MORNING_QUESTION = (
     "Good morning! How does your knee feel today, compared with how it usually feels? "
@@ -58,7 +62,7 @@ MORNING_QUESTION = (
 
 
 def ask_pain(turn: Turn, day: date) -> None:
-    turn.user.awaiting = f"{DURING.action}:{day}"
+    turn.user.awaiting = Awaiting(DURING.question, day)
     turn.say(
         "How much did your knee hurt during the session? "
         "0 means no pain, 10 the worst you can imagine.",
@@ -66,19 +70,17 @@ def ask_pain(turn: Turn, day: date) -> None:
     )
 
 
-def awaited_checkin(awaiting: str | None) -> tuple[CheckinKind, date] | None:
+def awaited_checkin(awaiting: Awaiting | None) -> tuple[CheckinKind, date] | None:
     """Which pain question the last message asked, and about which session day."""
-    action, _, day_text = (awaiting or "").partition(":")
-    kind, day = _KINDS.get(action), parse_day(day_text)
-    return (kind, day) if kind is not None and day is not None else None
+    if awaiting is None or awaiting.day is None or awaiting.question not in _KINDS:
+        return None
+    return _KINDS[awaiting.question], awaiting.day
 
 
-@on_button(DURING.action, SCORE_ARGS)
 async def during_button(turn: Turn, args: tuple[str, ...]) -> None:
     await _button(turn, DURING, args)
 
 
-@on_button(MORNING.action, SCORE_ARGS)
 async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
     await _button(turn, MORNING, args)
 
@@ -94,29 +96,34 @@ async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
 
 async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
     """Store the score against that day's done session and answer with what it means."""
-    session_log = await store.session_on(turn.session, turn.user.id, day)
-    if session_log is None or session_log.status != "done":
+    catalogue = turn.services.catalogue
+    recorded = await record_score(
+        turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
+    )
+    if recorded is None:
         turn.toast = "No finished session that day."
         turn.say(
             "I can only note pain for a session you've finished. "
             "Send /today and tap ✅ when you're done."
         )
         return False
-    replaced = await store.record_pain(
-        turn.session, turn.user.id, session_log, kind.stored_as, score, turn.now
-    )
-    if turn.user.awaiting == f"{kind.action}:{day}":
+    if turn.user.awaiting == Awaiting(kind.question, day):
         turn.user.awaiting = None
     turn.toast = f"Pain {score}/10 noted"
-    catalogue = turn.services.catalogue
     lines = [
-        ("Updated: " if replaced else "Noted: ") + f"{score}/10. " + _advice(turn, kind, score)
+        ("Updated: " if recorded.replaced else "Noted: ")
+        + f"{score}/10. "
+        + _advice(turn, kind, score)
     ]
-    review = await store.review_progress(turn.session, catalogue, turn.user, turn.now)
-    lines += [announce_move(catalogue, move) for move in review.moves]
+    lines += [announce_move(catalogue, move) for move in recorded.review.moves]
     turn.say("\n\n".join(lines))
-    if review.see_clinician:
-        advise_clinician(turn, [catalogue.get(slug).name for slug in review.see_clinician])
+    if recorded.review.see_clinician:
+        names = [
+            found.name
+            for slug in recorded.review.see_clinician
+            if (found := catalogue.get(slug)) is not None
+        ]
+        advise_clinician(turn, names)
     if needs_red_flag_check(catalogue.program, score):
         ask_red_flags(turn, "With pain this strong, please check: does any of this apply now?")
     return True
@@ -124,3 +131,9 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
 
 def _advice(turn: Turn, kind: CheckinKind, score: int) -> str:
     return kind.advice[pain_band(turn.services.catalogue.program, score)]
+
+
+BUTTONS = (
+    Button(DURING.action, during_button, SCORE_ARGS),
+    Button(MORNING.action, morning_button, SCORE_ARGS),
+)

@@ -1,12 +1,12 @@
-"""Shared plumbing for handlers: one database session per update, replies sent after commit,
-and one validated router for every inline button."""
+"""Shared plumbing for handlers: one database transaction per update, replies sent after
+commit, and one validated router for every inline button."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -24,23 +24,19 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from bot import store
-from bot.logs import log_context, user_ref
-from bot.metrics import Metrics
-from bot.models import User
-from bot.services import Services
+from handlers.services import BotData, Services
 from scheduler.calendar import local_now
+from scheduler.outgoing import Keyboard
+from storage import people
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
-Button = tuple[str, str]  # (label, callback_data)
-Keyboard = list[list[Button]]
 
-
-class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     @property
     def services(self) -> Services:
-        return self.bot_data["services"]
+        return self.bot_data.services
 
 
 @dataclass(frozen=True)
@@ -63,11 +59,12 @@ class _Outgoing:
 
 @dataclass
 class Turn:
-    """One update being handled: the user's row, a database session, and the replies to send."""
+    """One update being handled: the user's row, its database transaction, and the replies to
+    send once that transaction has committed."""
 
     update: Update
     context: KneeContext
-    session: AsyncSession
+    db: AsyncSession
     user: User
     now: datetime
     handler: str  # for logs and the latency histogram; a button names its own handler
@@ -114,16 +111,17 @@ class Turn:
         bot = self.context.bot
         # The pressed message is updated first, so the chat reads in order.
         for item in sorted(self._outbox, key=lambda item: not item.edit):
-            markup = _markup(item.keyboard) or item.reply_markup
+            inline = _markup(item.keyboard)
             if item.attachment is not None:
                 await _send_file(bot, self.user.chat_id, item.attachment, item.text)
             elif item.edit and query is not None and query.message is not None:
                 try:
-                    await query.edit_message_text(item.text, reply_markup=markup)
+                    await query.edit_message_text(item.text, reply_markup=inline)
                 except BadRequest as error:
                     if "not modified" not in str(error).lower():
                         raise
             else:
+                markup = inline or item.reply_markup
                 await bot.send_message(self.user.chat_id, item.text, reply_markup=markup)
 
 
@@ -150,9 +148,10 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 TurnHandler = Callable[[Turn], Awaitable[None]]
+UpdateHandler = Callable[[Update, KneeContext], Coroutine[Any, Any, None]]
 
 
-def turn_handler(handler: TurnHandler) -> Callable[[Update, KneeContext], Awaitable[None]]:
+def turn_handler(handler: TurnHandler) -> UpdateHandler:
     """Run handler inside one database transaction; send its replies only after commit."""
 
     async def run(update: Update, context: KneeContext) -> None:
@@ -160,24 +159,24 @@ def turn_handler(handler: TurnHandler) -> Callable[[Update, KneeContext], Awaita
         if sender is None or chat is None or chat.type != "private":
             return  # channel posts, group chats: Knee Coach is a one-to-one coach
         started = time.perf_counter()
-        with log_context(update=update.update_id, user=user_ref(sender.id)):
-            services = context.services
+        services = context.services
+        observer = services.observer
+        with observer.context(update=update.update_id, user=observer.user_ref(sender.id)):
             now = services.clock.now()
-            async with services.sessions() as session, session.begin():
-                user = await store.get_or_create_user(
-                    session,
+            async with services.database.transaction() as db:
+                user = await people.get_or_create_user(
+                    db,
                     sender.id,
                     chat.id,
                     sender.first_name or "",
                     services.catalogue.program,
                     now,
                 )
-                turn = Turn(update, context, session, user, now, handler.__name__)
-                with log_context(handler=turn.handler):
+                turn = Turn(update, context, db, user, now, handler.__name__)
+                with observer.context(handler=turn.handler):
                     await handler(turn)
             await turn.flush()
-        metrics: Metrics = context.bot_data["metrics"]
-        metrics.handler_seconds.labels(turn.handler).observe(time.perf_counter() - started)
+        observer.handled(turn.handler, time.perf_counter() - started)
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__
@@ -186,43 +185,61 @@ def turn_handler(handler: TurnHandler) -> Callable[[Update, KneeContext], Awaita
 
 # -- inline buttons ---------------------------------------------------------------------------
 
-CallbackHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
+ButtonHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class _Route:
-    pattern: re.Pattern[str]
-    handler: CallbackHandler
+class Button:
+    """An inline button's callback data 'action', or 'action:<args>' when args (a regex whose
+    groups are passed on) is given, and its handler."""
+
+    action: str
+    handler: ButtonHandler
+    args: str = ""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        action = re.escape(self.action)
+        return re.compile(f"{action}:{self.args}" if self.args else action)
 
 
-_routes: dict[str, _Route] = {}
+class ButtonRouter:
+    """Every button's data is matched exactly; anything else is refused politely. Two buttons
+    with one action are a wiring mistake, reported at start-up rather than one silently
+    replacing the other."""
 
+    def __init__(self, buttons: Iterable[Button]) -> None:
+        self._routes: dict[str, tuple[re.Pattern[str], ButtonHandler]] = {}
+        for button in buttons:
+            if button.action in self._routes:
+                raise ValueError(f"two handlers for the button action {button.action!r}")
+            self._routes[button.action] = (button.pattern, button.handler)
 
-def on_button(action: str, args: str = "") -> Callable[[CallbackHandler], CallbackHandler]:
-    """Register a handler for callback data 'action', or 'action:<args>' when args (a regex
-    whose groups are passed on) is given. Anything not matching exactly is refused politely."""
-    pattern = re.compile(rf"{re.escape(action)}:{args}" if args else re.escape(action))
+    def route(self, data: str) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+        found = self._routes.get(data.split(":", 1)[0])
+        match = found[0].fullmatch(data) if found else None
+        if found is None or match is None:
+            return None
+        return found[1], match.groups()
 
-    def register(handler: CallbackHandler) -> CallbackHandler:
-        _routes[action] = _Route(pattern, handler)
-        return handler
+    def handler(self) -> UpdateHandler:
+        """The one PTB callback for every callback query."""
 
-    return register
+        @turn_handler
+        async def dispatch_button(turn: Turn) -> None:
+            query = turn.update.callback_query
+            data = query.data if query is not None and isinstance(query.data, str) else ""
+            routed = self.route(data)
+            if routed is None:
+                log.warning("refused callback data %r", data[:64])
+                turn.toast = "That button has expired. Send /today for a fresh one."
+                return
+            handler, args = routed
+            turn.handler = f"button_{handler.__name__}"
+            with turn.services.observer.context(handler=turn.handler):
+                await handler(turn, args)
 
-
-@turn_handler
-async def dispatch_button(turn: Turn) -> None:
-    query = turn.update.callback_query
-    data = (query.data if query else None) or ""
-    route = _routes.get(data.split(":", 1)[0])
-    match = route.pattern.fullmatch(data) if route else None
-    if route is None or match is None:
-        log.warning("refused callback data %r", data[:64])
-        turn.toast = "That button has expired. Send /today for a fresh one."
-        return
-    turn.handler = f"button_{route.handler.__name__}"
-    with log_context(handler=turn.handler):
-        await route.handler(turn, match.groups())
+        return dispatch_button
 
 
 def parse_day(text: str) -> date | None:

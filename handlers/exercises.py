@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import store
 from content.catalogue import Exercise
-from handlers.common import Keyboard, Turn, on_button, turn_handler
+from handlers.common import Button, Keyboard, Turn, turn_handler
+from storage import training
 
 SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
 
@@ -55,7 +55,6 @@ async def show_by_name(turn: Turn, query: str) -> None:
     )
 
 
-@on_button("how", SLUG_ARG)
 async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
     found = turn.services.catalogue.get(args[0])
     if found is None:
@@ -64,13 +63,12 @@ async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
     await show_exercise(turn, found)
 
 
-@on_button("list")
 async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     show_list(turn)
 
 
 async def show_exercise(turn: Turn, item: Exercise) -> None:
-    levels = await store.levels_of(turn.session, turn.user.id)
+    levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
     steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))
     cues = "\n".join(f"• {cue}" for cue in item.cues)
@@ -92,3 +90,9 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
         f"Dose: {item.dose.describe()}\n\n"
         f"Levels (easier to harder):\n" + "\n".join(level_lines) + f"\n{status}"
     )
+
+
+BUTTONS = (
+    Button("how", how_to_button, SLUG_ARG),
+    Button("list", list_button),
+)

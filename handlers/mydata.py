@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot import store
-from handlers.common import Attachment, Turn, on_button, turn_handler
+from handlers.common import Attachment, Button, Turn, turn_handler
 from scheduler.calendar import describe_days
+from storage import people
 
 CSV_COLUMNS = ("record", "time", "date", "exercise", "level", "value", "detail")
 # A confirmation button older than this is refused: /delete must be asked for again.
@@ -21,7 +21,7 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 
 @turn_handler
 async def export(turn: Turn) -> None:
-    rows = await store.rows_of_user(turn.session, turn.user)
+    rows = await people.rows_of_user(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     turn.send_file(
         Attachment("document", filename, partial(asyncio.to_thread, export_csv, rows)),
@@ -30,7 +30,7 @@ async def export(turn: Turn) -> None:
     )
 
 
-def export_csv(rows: store.UserRows) -> bytes:
+def export_csv(rows: people.UserRows) -> bytes:
     """One row per stored record; every time is ISO 8601 with the user's UTC offset."""
     zone = ZoneInfo(rows.user.timezone)
 
@@ -70,7 +70,7 @@ def export_csv(rows: store.UserRows) -> bytes:
         (
             "pain",
             at(row.recorded_at),
-            day(session_days.get(row.session_id)),
+            day(session_days.get(row.session_id or 0)),
             "",
             "",
             row.score,
@@ -134,13 +134,12 @@ async def delete(turn: Turn) -> None:
     )
 
 
-@on_button("delete", r"(\d{1,12})")
 async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
     asked = datetime.fromtimestamp(int(args[0]), tz=turn.now.tzinfo)
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = "That button has expired. Send /delete again."
         return
-    await store.delete_user(turn.session, turn.user)
+    await people.delete_user(turn.db, turn.user)
     turn.toast = "Deleted"
     turn.edit(
         "🗑 Done: everything about you is erased, and I won't message you again. "
@@ -148,6 +147,11 @@ async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
-@on_button("keep")
 async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
     turn.edit("Nothing was deleted. Your program carries on.")
+
+
+BUTTONS = (
+    Button("delete", confirm_delete, r"(\d{1,12})"),
+    Button("keep", keep),
+)

@@ -6,6 +6,7 @@ from handlers import checkins, exercises, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.menu import HINT
 from handlers.parsing import Intent, parse_reply
+from storage.states import Awaiting, Question
 
 OUT_OF_RANGE = (
     "Pain is scored from 0 (no pain) to 10 (the worst you can imagine). "
@@ -18,10 +19,10 @@ async def free_text(turn: Turn) -> None:
     message = turn.update.effective_message
     text = (message.text if message else None) or ""
     awaiting = turn.user.awaiting
-    if awaiting == "timezone":
+    if awaiting == Awaiting(Question.TIMEZONE):
         await start.timezone_text(turn, text)
         return
-    if awaiting == "reminder_time":
+    if awaiting == Awaiting(Question.REMINDER_TIME):
         await start.time_text(turn, text)
         return
     reply = parse_reply(text)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import store
-from bot.models import WeeklyReview
-from handlers.common import Turn, on_button, parse_day, turn_handler
+from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.start import ask_timezone, first_slot, require_setup
-from scheduler.engine import insert_pushes
-from scheduler.planner import SNOOZED
 from scheduler.slots import local_day
+from storage import outbox, training
+from storage.outbox import NewPush
+from storage.states import PushKind
 
 
 @turn_handler
@@ -46,7 +45,6 @@ async def resume(turn: Turn) -> None:
     turn.say("▶️ Welcome back! Reminders are on again from your next training day.")
 
 
-@on_button("snooze", r"(\d{4}-\d{2}-\d{2})")
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
     if parse_day(args[0]) != turn.today:
         turn.toast = "That reminder has passed."
@@ -56,7 +54,7 @@ async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def snooze_today(turn: Turn) -> None:
     """One more reminder an hour from now, once a day, and only while the day lasts."""
-    if await store.session_on(turn.session, turn.user.id, turn.today) is not None:
+    if await training.session_on(turn.db, turn.user.id, turn.today) is not None:
         turn.say("Today's session is already logged, so there's nothing to remind you of.")
         return
     minutes = turn.services.catalogue.program.reminders.snooze_minutes
@@ -66,18 +64,8 @@ async def snooze_today(turn: Turn) -> None:
         turn.toast = "Too late to snooze today."
         turn.say("It's too late in the day for another reminder. /today is here if you want it.")
         return
-    added = await insert_pushes(
-        turn.session,
-        [
-            {
-                "user_id": turn.user.id,
-                "kind": SNOOZED,
-                "local_date": turn.today,
-                "due_at": due,
-                "status": "pending",
-                "attempts": 0,
-            }
-        ],
+    added = await outbox.insert_pushes(
+        turn.db, [NewPush(turn.user.id, PushKind.SNOOZED, turn.today, due)]
     )
     if not added:
         turn.toast = "Already snoozed once today."
@@ -87,13 +75,18 @@ async def snooze_today(turn: Turn) -> None:
     turn.say(f"⏰ Okay, I'll remind you again at {clock}.")
 
 
-@on_button("barrier", r"(\d{4}-\d{2}-\d{2}):([a-z]{2,16})")
 async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
     week, found = parse_day(args[0]), turn.services.catalogue.barriers.get(args[1])
-    review = await turn.session.get(WeeklyReview, (turn.user.id, week)) if week else None
+    review = await training.weekly_review(turn.db, turn.user.id, week) if week else None
     if found is None or review is None:
         turn.toast = "That check-in has expired."
         return
     review.barrier, review.answered_at = found.key, turn.now
     turn.edit(f"What got in the way: {found.label}")
     turn.say(f"Thanks for telling me. {found.tip}")
+
+
+BUTTONS = (
+    Button("snooze", snooze_button, r"(\d{4}-\d{2}-\d{2})"),
+    Button("barrier", barrier, r"(\d{4}-\d{2}-\d{2}):([a-z]{2,16})"),
+)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from bot import store
 from content.program import starting_levels
-from handlers.common import Keyboard, Turn, on_button, turn_handler
+from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.parsing import parse_time
 from handlers.safety import ask_red_flags, hold_notice, put_on_hold
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
+from storage import training
+from storage.states import Awaiting, OnboardingStep, Question
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
 ASK_TIMEZONE = (
@@ -51,7 +52,7 @@ async def start(turn: Turn) -> None:
             [[("📋 Today's session", "today"), ("⚙️ Change schedule", "setup")]],
         )
         return
-    user.onboarding_step = "disclaimer"
+    user.onboarding_step = OnboardingStep.DISCLAIMER
     user.awaiting = None
     safety = turn.services.catalogue.safety
     turn.say(
@@ -62,19 +63,17 @@ async def start(turn: Turn) -> None:
     )
 
 
-@on_button("disclaimer")
 async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
     user = turn.user
-    if user.onboarding_step != "disclaimer" or user.on_hold:
+    if user.onboarding_step != OnboardingStep.DISCLAIMER or user.on_hold:
         turn.toast = "Already noted."
         return
     user.disclaimer_accepted_at = turn.now
-    user.onboarding_step = "red_flags"
+    user.onboarding_step = OnboardingStep.RED_FLAGS
     turn.edit("Thanks for reading that. ✅")
     ask_red_flags(turn)
 
 
-@on_button("redflag", "(yes|no)")
 async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     """The screen's answer, wherever it was asked: at /start, after strong pain, /redflags."""
     user = turn.user
@@ -84,8 +83,8 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     elif user.on_hold:
         turn.edit("None of these applies right now.")
         hold_notice(turn)
-    elif user.onboarding_step == "red_flags":
-        user.onboarding_step = "timezone"
+    elif user.onboarding_step == OnboardingStep.RED_FLAGS:
+        user.onboarding_step = OnboardingStep.TIMEZONE
         turn.edit("Good: none of the warning signs apply.")
         ask_timezone(turn)
     else:
@@ -96,7 +95,6 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
         )
 
 
-@on_button("cleared")
 async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
     """The user confirms a clinician cleared them: the program picks up where it stopped."""
     user = turn.user
@@ -112,14 +110,13 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
             "Start gently: the easier version of each exercise is in 📖.",
             [[("📋 Today's session", "today")]],
         )
-    elif user.onboarding_step == "red_flags":
-        user.onboarding_step = "timezone"
+    elif user.onboarding_step == OnboardingStep.RED_FLAGS:
+        user.onboarding_step = OnboardingStep.TIMEZONE
         ask_timezone(turn)
     else:
         turn.say("Send /start to set up your program.")
 
 
-@on_button("setup")
 async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
     if not turn.user.onboarded:
         turn.toast = "Send /start to set up first."
@@ -128,7 +125,7 @@ async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
 
 
 def ask_timezone(turn: Turn) -> None:
-    turn.user.awaiting = "timezone"
+    turn.user.awaiting = Awaiting(Question.TIMEZONE)
     turn.ask_location(ASK_TIMEZONE)
 
 
@@ -137,7 +134,7 @@ async def location(turn: Turn) -> None:
     """A shared location pin answers the time-zone question; its coordinates are not kept."""
     message = turn.update.effective_message
     pin = message.location if message else None
-    if turn.user.awaiting != "timezone" or pin is None:
+    if turn.user.awaiting != Awaiting(Question.TIMEZONE) or pin is None:
         turn.say(
             "Thanks, but I only use a location to set your time zone. "
             "Send /schedule if you want to change it."
@@ -170,7 +167,6 @@ async def timezone_text(turn: Turn, text: str) -> None:
     )
 
 
-@on_button("tz", r"([A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})")
 async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
     if not _past_screen(turn):
         return
@@ -207,7 +203,6 @@ def _days_keyboard(mask: int) -> Keyboard:
     return [buttons[:4], buttons[4:], [("💾 Save days", f"savedays:{mask}")]]
 
 
-@on_button("days", r"(\d{1,3})")
 async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
     mask = int(args[0])
     if not _past_screen(turn) or mask > 127:
@@ -216,7 +211,6 @@ async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
     turn.edit(_days_prompt(turn, mask), _days_keyboard(mask))
 
 
-@on_button("savedays", r"(\d{1,3})")
 async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
     if not _past_screen(turn):
         return
@@ -228,7 +222,7 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
         )
         return
     turn.user.training_days = ",".join(str(day) for day in days)
-    turn.user.awaiting = "reminder_time"
+    turn.user.awaiting = Awaiting(Question.REMINDER_TIME)
     turn.edit(f"Training days: {describe_days(days)}")
     turn.say(
         "What time should I remind you on those days? Tap a time or type one, like 7:30.",
@@ -239,7 +233,6 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
-@on_button("time", r"(\d{2}:\d{2})")
 async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
     if not _past_screen(turn):
         return
@@ -265,9 +258,9 @@ async def _finish(turn: Turn, reminder_time: time) -> None:
     user.awaiting = None
     user.next_slot_at = first_slot(turn)
     first_time = not user.onboarded
-    user.onboarding_step = "done"
+    user.onboarding_step = OnboardingStep.DONE
     catalogue = turn.services.catalogue
-    await store.ensure_levels(turn.session, user.id, starting_levels(catalogue), turn.now)
+    await training.ensure_levels(turn.db, user.id, starting_levels(catalogue), turn.now)
     if first_time:
         turn.say(
             f"You're all set! {_schedule_summary(turn)}\n\n"
@@ -293,7 +286,19 @@ def _schedule_summary(turn: Turn) -> str:
 
 def _past_screen(turn: Turn) -> bool:
     """Schedule buttons only count once the disclaimer and red-flag screen are done."""
-    if turn.user.onboarding_step in ("timezone", "done"):
+    if turn.user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.DONE):
         return True
     turn.toast = "Please finish the first steps: send /start."
     return False
+
+
+BUTTONS = (
+    Button("redflag", answer_red_flags, "(yes|no)"),
+    Button("tz", choose_timezone, r"([A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})"),
+    Button("days", toggle_day, r"(\d{1,3})"),
+    Button("savedays", save_days, r"(\d{1,3})"),
+    Button("time", choose_time, r"(\d{2}:\d{2})"),
+    Button("disclaimer", accept_disclaimer),
+    Button("cleared", cleared),
+    Button("setup", change_schedule),
+)

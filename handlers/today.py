@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot import store
 from content.program import PlannedExercise
 from handlers.checkins import ask_pain
-from handlers.common import Turn, on_button, parse_day, turn_handler
+from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.start import require_setup
+from handlers.usecases.training import Logged, log_session
 from handlers.views import DAY_FORMAT, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
+from storage import training
+from storage.states import SessionStatus
 
 DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
-    return await store.current_plan(turn.session, turn.services.catalogue, turn.user.id, turn.now)
+    catalogue = turn.services.catalogue
+    return await training.current_plan(turn.db, catalogue, turn.user.id, turn.now)
 
 
 @turn_handler
@@ -26,7 +29,6 @@ async def today(turn: Turn) -> None:
         await show_today(turn)
 
 
-@on_button("today")
 async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
     if require_setup(turn):
         await show_today(turn)
@@ -35,15 +37,17 @@ async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
 async def show_today(turn: Turn) -> None:
     plan = await todays_plan(turn)
     day = turn.today
-    logged = await store.session_on(turn.session, turn.user.id, day)
+    logged = await training.session_on(turn.db, turn.user.id, day)
     lines = [_headline(turn, day)]
-    if logged is not None and logged.status == "done":
+    if logged is not None and logged.status == SessionStatus.DONE:
         lines.append("✅ Today's session is done. Well done! Here it is for reference:")
     elif logged is not None:
         lines.append("You skipped today. Changed your mind? You can still do it.")
     lines.append("")
     lines += session_lines(plan)
-    keyboard = session_keyboard(day, plan, loggable=logged is None or logged.status != "done")
+    keyboard = session_keyboard(
+        day, plan, loggable=logged is None or logged.status != SessionStatus.DONE
+    )
     turn.say("\n".join(lines), keyboard)
 
 
@@ -69,44 +73,47 @@ def _session_day(turn: Turn, text: str) -> date | None:
     return day
 
 
-@on_button("done", DATE_ARG)
 async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_done(turn, day)
 
 
-@on_button("skip", DATE_ARG)
 async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_skipped(turn, day)
 
 
-async def _log(turn: Turn, day: date, status: str) -> tuple[list[PlannedExercise], str, bool]:
-    """Log the day's session; returns the plan, the stored status and whether it changed."""
-    plan = await todays_plan(turn)
-    log, changed = await store.log_session(turn.session, turn.user.id, day, status, plan, turn.now)
-    return plan, log.status, changed
+async def _log(turn: Turn, day: date, status: SessionStatus) -> Logged:
+    catalogue = turn.services.catalogue
+    return await log_session(turn.db, catalogue, turn.user.id, day, status, turn.now)
 
 
 async def mark_done(turn: Turn, day: date) -> None:
-    plan, _status, changed = await _log(turn, day, "done")
-    if not changed:
+    logged = await _log(turn, day, SessionStatus.DONE)
+    if not logged.changed:
         turn.toast = "Already logged ✅"
         turn.say("That session is already logged as done. ✅")
         return
     turn.toast = "Logged ✅"
-    turn.say(f"✅ Logged: {len(plan)} exercises done. Great work!")
+    turn.say(f"✅ Logged: {len(logged.plan)} exercises done. Great work!")
     ask_pain(turn, day)
 
 
 async def mark_skipped(turn: Turn, day: date) -> None:
-    _plan, status, changed = await _log(turn, day, "skipped")
-    if not changed:
+    logged = await _log(turn, day, SessionStatus.SKIPPED)
+    if not logged.changed:
         turn.toast = "Already logged"
-        done = status == "done"
+        done = logged.status == SessionStatus.DONE
         turn.say("You already did that session. ✅" if done else "Already noted as skipped.")
         return
     upcoming = next_training_day(turn.user.weekdays, day)
     when = upcoming.strftime(DAY_FORMAT) if upcoming else "whenever you're ready"
     turn.toast = "Skipped"
     turn.say(f"⏭ No problem, today is skipped. Rest well; next up: {when}.")
+
+
+BUTTONS = (
+    Button("today", today_button),
+    Button("done", done_button, DATE_ARG),
+    Button("skip", skip_button, DATE_ARG),
+)

@@ -7,9 +7,9 @@ from datetime import date
 from content.catalogue import Catalogue
 from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Step, Why
+from scheduler.outgoing import Keyboard
 
 DAY_FORMAT = "%A %d %B"
-Keyboard = list[list[tuple[str, str]]]
 
 
 def session_lines(plan: list[PlannedExercise]) -> list[str]:

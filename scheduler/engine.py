@@ -1,12 +1,9 @@
 """The reminder engine: one periodic job that plans, claims, sends and records pushes.
 
-State lives in the database, not in memory: `users.next_slot_at` says when to look at a user
-next, and `pushes` rows (unique per user, local date and kind) are the outbox. A push moves
-pending → claimed → sending → sent. Claims use FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite
-serialises writers), so replicas never share a row. A push is marked "sending" only once its
-rate-limit slot is reserved and just before the request leaves; after a crash such a row is
-"in doubt" and is not sent again, because Telegram may already have shown it: a reminder is
-never sent twice.
+State lives in the database (storage.outbox), not in memory. A push moves
+pending → claimed → sending → sent. A push is marked "sending" only once its rate-limit slot
+is reserved and just before the request leaves; after a crash such a row is "in doubt" and is
+not sent again, because Telegram may already have shown it: a reminder is never sent twice.
 """
 
 from __future__ import annotations
@@ -17,29 +14,32 @@ import os
 import socket
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
 
-from bot.logs import user_ref
-from bot.models import ExerciseLevel, PainCheckin, Push, SessionLog, User, WeeklyReview
-from bot.services import Services
+from content.adherence import WEEK, tally_week, week_start
+from content.catalogue import Catalogue
 from content.program import session_plan, starting_levels
-from content.progress import WEEK, tally_week, week_start
-from scheduler import messages
-from scheduler.planner import MORNING, NUDGE, REMINDER, SNOOZED, WEEKLY, DayFacts, pushes_for_slot
+from scheduler.clock import Clock
+from scheduler.outgoing import Outgoing, PushRenderer
+from scheduler.planner import DayFacts, pushes_for_slot
 from scheduler.ratelimit import PREPAID, TelegramRateLimiter
 from scheduler.slots import local_day, next_daily_slot
+from storage import outbox, training
+from storage.db import Database
+from storage.models import User
+from storage.outbox import ClaimedRow, DayRecords, NewPush
+from storage.states import PushKind, PushStatus, SessionStatus
 
 log = logging.getLogger(__name__)
-
-FINAL = ("sent", "skipped", "failed", "expired", "in_doubt", "cancelled")
+UserRef = Callable[[int | None], str]
 
 
 @dataclass(frozen=True)
@@ -75,59 +75,51 @@ class TickReport:
         return ", ".join(f"{key} {self.counts[key]}" for key in keys)
 
 
-def _facts_on(
-    user: User, day: date, facts: dict[tuple[int, date], tuple[str | None, bool]]
-) -> DayFacts:
-    """DayFacts for one user and local date, from the (user, day) → (status, morning) map."""
-    yesterday, morning_logged = facts.get((user.id, day - timedelta(days=1)), (None, False))
-    return DayFacts(
-        day, user.weekdays, yesterday, morning_logged, facts.get((user.id, day), (None, False))[0]
-    )
-
-
 def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-async def insert_pushes(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Insert pushes, ignoring any whose (user, local date, kind) exists; returns rows added."""
-    if not rows:
-        return 0
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Push)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
-    )
-    result = await session.execute(statement)
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-
-
 @dataclass
 class _Claimed:
-    push_id: int
-    user_id: int
-    chat_id: int
-    kind: str
-    local_date: date
-    attempts: int
-    outgoing: messages.Outgoing | None = None
+    row: ClaimedRow
+    outgoing: Outgoing | None = None
+
+    @property
+    def push_id(self) -> int:
+        return self.row.push_id
+
+    @property
+    def user_id(self) -> int:
+        return self.row.user_id
+
+    @property
+    def chat_id(self) -> int:
+        return self.row.chat_id
 
 
 class ReminderEngine:
     def __init__(
         self,
-        services: Services,
-        bot: Bot,
+        database: Database,
+        clock: Clock,
+        catalogue: Catalogue,
+        bot: ExtBot[Any],
         limiter: TelegramRateLimiter,
+        renderer: PushRenderer,
         config: EngineConfig | None = None,
+        *,
         worker: str | None = None,
+        user_ref: UserRef = str,
     ) -> None:
-        self.services = services
+        self.database = database
+        self.clock = clock
+        self.catalogue = catalogue
         self.bot = bot
         self.limiter = limiter
+        self.renderer = renderer
         self.config = config or EngineConfig()
         self.worker = worker or worker_name()
+        self.user_ref = user_ref  # how logs name a person (an id or a keyed hash)
         self.totals: Counter[str] = Counter()
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -138,10 +130,16 @@ class ReminderEngine:
             report = TickReport()
             if self._stopping:
                 return report
-            now = self.services.clock.now()
-            await self._recover(now, report)
+            now = self.clock.now()
+            async with self.database.transaction() as db:
+                report.counts["in_doubt"] += await outbox.recover_stale_claims(
+                    db, now - self.config.lease
+                )
             await self._plan(now, report)
-            await self._expire(now, report)
+            async with self.database.transaction() as db:
+                report.counts["expired"] += await outbox.expire_pending(
+                    db, now - self.config.grace
+                )
             while not self._stopping and (batch := await self._claim(now)):
                 report.counts["due"] += len(batch)
                 await self._prepare(batch, now, report)
@@ -154,224 +152,116 @@ class ReminderEngine:
     # -- planning -------------------------------------------------------------------------
 
     async def _plan(self, now: datetime, report: TickReport) -> None:
-        program = self.services.catalogue.program
+        program = self.catalogue.program
         weekly_after = timedelta(hours=program.reminders.weekly_checkin_after_hours)
         while True:
-            async with self.services.sessions() as session, session.begin():
-                users = list(
-                    await session.scalars(
-                        select(User)
-                        .where(
-                            User.receives_pushes,
-                            or_(User.next_slot_at.is_(None), User.next_slot_at <= now),
-                        )
-                        .order_by(User.next_slot_at)
-                        .limit(self.config.batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
+            async with self.database.transaction() as db:
+                users = await outbox.users_to_plan(db, now, self.config.batch_size)
                 if not users:
                     return
-                facts = await self._day_facts(session, users, now)
-                rows: list[dict[str, Any]] = []
+                records = await self._day_records(db, users, now)
+                pushes: list[NewPush] = []
                 for user in users:
-                    rows += self._plan_user(user, now, facts, weekly_after, report)
-                report.counts["planned"] += await insert_pushes(session, rows)
+                    pushes += self._plan_user(user, now, records, weekly_after, report)
+                report.counts["planned"] += await outbox.insert_pushes(db, pushes)
 
     def _plan_user(
         self,
         user: User,
         now: datetime,
-        facts: dict[tuple[int, date], tuple[str | None, bool]],
+        records: DayRecords,
         weekly_after: timedelta,
         report: TickReport,
-    ) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    ) -> list[NewPush]:
+        pushes: list[NewPush] = []
         slot = user.next_slot_at
         if slot is None:  # new, resumed or rescheduled: start from the next slot
             user.next_slot_at = next_daily_slot(now, user.reminder_time, user.timezone)[1]
-            return rows
+            return pushes
         while slot <= now:
             day = local_day(slot, user.timezone)
             if now - slot <= self.config.grace:
-                day_facts = _facts_on(user, day, facts)
-                rows += [
-                    {
-                        "user_id": user.id,
-                        "kind": push.kind,
-                        "local_date": day,
-                        "due_at": push.due_at,
-                        "status": "pending",
-                        "attempts": 0,
-                    }
-                    for push in pushes_for_slot(day_facts, slot, weekly_after)
+                facts = DayFacts.of(user.id, user.weekdays, day, records)
+                pushes += [
+                    NewPush(user.id, push.kind, day, push.due_at)
+                    for push in pushes_for_slot(facts, slot, weekly_after)
                 ]
             else:
                 report.counts["expired"] += 1  # the bot was down for longer than the grace
             after = max(slot, now - self.config.grace)
             slot = next_daily_slot(after, user.reminder_time, user.timezone)[1]
         user.next_slot_at = slot
-        return rows
+        return pushes
 
-    async def _day_facts(
-        self, session: AsyncSession, users: list[User], now: datetime
-    ) -> dict[tuple[int, date], tuple[str | None, bool]]:
-        """(user, day) → (session status, morning check answered), for the last few days."""
+    async def _day_records(self, db: AsyncSession, users: list[User], now: datetime) -> DayRecords:
+        """Session records of the last few days, enough for any slot within the grace."""
         since = (now - self.config.grace - timedelta(days=3)).date()
-        rows = await session.execute(
-            select(SessionLog.user_id, SessionLog.local_date, SessionLog.status, PainCheckin.id)
-            .outerjoin(
-                PainCheckin,
-                and_(PainCheckin.session_id == SessionLog.id, PainCheckin.kind == "next_morning"),
-            )
-            .where(
-                SessionLog.user_id.in_([user.id for user in users]), SessionLog.local_date >= since
-            )
-        )
-        return {
-            (user_id, day): (status, checkin is not None) for user_id, day, status, checkin in rows
-        }
+        return await outbox.day_records(db, [user.id for user in users], since)
 
     # -- claiming -------------------------------------------------------------------------
 
-    async def _recover(self, now: datetime, report: TickReport) -> None:
-        """Claims of a crashed worker: unsent ones return to the queue, in-flight ones are
-        in doubt (Telegram may have shown them) and are not sent again."""
-        stale = now - self.config.lease
-        async with self.services.sessions() as session, session.begin():
-            await session.execute(
-                update(Push)
-                .where(Push.status == "claimed", Push.claimed_at < stale)
-                .values(status="pending", claimed_by=None)
-            )
-            doubtful = await session.execute(
-                update(Push)
-                .where(Push.status == "sending", Push.claimed_at < stale)
-                .values(status="in_doubt")
-            )
-            report.counts["in_doubt"] += max(doubtful.rowcount or 0, 0)  # type: ignore[attr-defined]
-
-    async def _expire(self, now: datetime, report: TickReport) -> None:
-        async with self.services.sessions() as session, session.begin():
-            expired = await session.execute(
-                update(Push)
-                .where(Push.status == "pending", Push.due_at < now - self.config.grace)
-                .values(status="expired")
-            )
-            report.counts["expired"] += max(expired.rowcount or 0, 0)  # type: ignore[attr-defined]
-
     async def _claim(self, now: datetime) -> list[_Claimed]:
-        async with self.services.sessions() as session, session.begin():
-            due = (
-                select(Push.id)
-                .where(Push.status == "pending", Push.due_at <= now)
-                .order_by(Push.due_at, Push.id)
-                .limit(self.config.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            claimed = await session.execute(
-                update(Push)
-                .where(Push.id.in_(due.scalar_subquery()), Push.status == "pending")
-                .values(status="claimed", claimed_by=self.worker, claimed_at=now)
-                .returning(Push.id, Push.user_id, Push.kind, Push.local_date, Push.attempts)
-            )
-            rows = claimed.all()
-            if not rows:
-                return []
-            chats = dict(
-                (
-                    await session.execute(
-                        select(User.id, User.chat_id).where(
-                            User.id.in_({row.user_id for row in rows})
-                        )
-                    )
-                ).all()
-            )
-        return [
-            _Claimed(
-                row.id, row.user_id, chats[row.user_id], row.kind, row.local_date, row.attempts
-            )
-            for row in sorted(rows, key=lambda row: row.id)
-        ]
+        async with self.database.transaction() as db:
+            rows = await outbox.claim_due(db, now, self.worker, self.config.batch_size)
+        return [_Claimed(row) for row in rows]
 
     # -- content --------------------------------------------------------------------------
 
     async def _prepare(self, batch: list[_Claimed], now: datetime, report: TickReport) -> None:
         """Decide each push's message from the state right now; skip what no longer applies."""
-        catalogue = self.services.catalogue
         skipped: list[int] = []
-        async with self.services.sessions() as session, session.begin():
-            users = {
-                user.id: user
-                for user in await session.scalars(
-                    select(User).where(User.id.in_({push.user_id for push in batch}))
-                )
-            }
-            facts = await self._day_facts(session, list(users.values()), now)
-            levels: dict[int, dict[str, int]] = {}
-            for row in await session.scalars(
-                select(ExerciseLevel).where(ExerciseLevel.user_id.in_(users))
-            ):
-                levels.setdefault(row.user_id, {})[row.exercise] = row.level
+        async with self.database.transaction() as db:
+            users = await outbox.users_by_id(db, {push.user_id for push in batch})
+            records = await self._day_records(db, list(users.values()), now)
+            levels = await outbox.levels_by_user(db, users)
             for push in batch:
                 user = users.get(push.user_id)  # None: the user deleted their data meanwhile
                 push.outgoing = None
-                if user is None or not user.receives_pushes:
-                    skipped.append(push.push_id)
-                    continue
-                day = _facts_on(user, push.local_date, facts)
-                yesterday = push.local_date - timedelta(days=1)
-                if push.kind in (REMINDER, SNOOZED) and day.today is None:
-                    plan = session_plan(
-                        catalogue, levels.get(user.id) or starting_levels(catalogue)
-                    )
-                    push.outgoing = messages.reminder(
-                        push.local_date,
-                        plan,
-                        missed_yesterday=day.yesterday_missed,
-                        snoozed=push.kind == SNOOZED,
-                    )
-                elif (
-                    push.kind == MORNING
-                    and day.yesterday == "done"
-                    and not day.yesterday_morning_logged
-                ):
-                    push.outgoing = messages.morning(yesterday)
-                elif push.kind == NUDGE and day.yesterday is None:
-                    push.outgoing = messages.nudge(yesterday)
-                elif push.kind == WEEKLY:
-                    push.outgoing = await self._weekly(session, user, push.local_date)
+                if user is not None and user.receives_pushes:
+                    push.outgoing = await self._render(db, push.row, user, records, levels)
                 if push.outgoing is None:
                     skipped.append(push.push_id)
-            if skipped:
-                await session.execute(
-                    update(Push).where(Push.id.in_(skipped)).values(status="skipped")
-                )
+            await outbox.set_status(db, skipped, PushStatus.SKIPPED)
         report.counts["skipped"] += len(skipped)
 
-    async def _weekly(self, session: AsyncSession, user: User, day: date) -> messages.Outgoing:
-        start = week_start(day)
-        done_days = await session.scalars(
-            select(SessionLog.local_date).where(
-                SessionLog.user_id == user.id,
-                SessionLog.status == "done",
-                SessionLog.local_date >= start,
-                SessionLog.local_date < start + WEEK,
+    async def _render(
+        self,
+        db: AsyncSession,
+        push: ClaimedRow,
+        user: User,
+        records: DayRecords,
+        levels: dict[int, dict[str, int]],
+    ) -> Outgoing | None:
+        """The push's message, or None when it no longer applies (already logged, say)."""
+        day = DayFacts.of(user.id, user.weekdays, push.local_date, records)
+        yesterday = push.local_date - timedelta(days=1)
+        if push.kind in (PushKind.REMINDER, PushKind.SNOOZED):
+            if day.today is not None:
+                return None
+            catalogue = self.catalogue
+            plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
+            return self.renderer.reminder(
+                user,
+                push.local_date,
+                plan,
+                missed_yesterday=day.yesterday_missed,
+                snoozed=push.kind == PushKind.SNOOZED,
             )
-        )
+        if push.kind == PushKind.MORNING:
+            if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
+                return None
+            return self.renderer.morning(user, yesterday)
+        if push.kind == PushKind.NUDGE:
+            return None if day.yesterday is not None else self.renderer.nudge(user, yesterday)
+        return await self._weekly(db, user, push.local_date)
+
+    async def _weekly(self, db: AsyncSession, user: User, day: date) -> Outgoing:
+        start = week_start(day)
+        done_days = await training.done_days_between(db, user.id, start, start + WEEK)
         joined = local_day(user.created_at, user.timezone)
         tally = tally_week(done_days, user.weekdays, joined, start)
-        done, planned = tally.done, tally.planned
-        review = await session.get(WeeklyReview, (user.id, start))
-        if review is None:
-            session.add(
-                WeeklyReview(
-                    user_id=user.id, week_start=start, sessions_done=done, sessions_planned=planned
-                )
-            )
-        else:
-            review.sessions_done, review.sessions_planned = done, planned
-        return messages.weekly(self.services.catalogue, start, done, planned)
+        await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
+        return self.renderer.weekly(user, start, tally.done, tally.planned)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -389,7 +279,9 @@ class ReminderEngine:
                     await self._release(group, report)
                     return
                 await asyncio.gather(*(self.limiter.reserve(push.chat_id) for push in group))
-                held = await self._move(group, "claimed", "sending", count_attempt=True)
+                held = await self._move(
+                    group, PushStatus.CLAIMED, PushStatus.SENDING, count_attempt=True
+                )
                 outcomes = await asyncio.gather(
                     *(self._deliver(push, report) for push in group if push.push_id in held)
                 )
@@ -415,7 +307,8 @@ class ReminderEngine:
             if attempt:  # back in the queue state while waiting, so a crash loses nothing
                 await asyncio.sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
                 await self.limiter.reserve(push.chat_id)
-                if not await self._move([push], "claimed", "sending", count_attempt=True):
+                claimed, sending = PushStatus.CLAIMED, PushStatus.SENDING
+                if not await self._move([push], claimed, sending, count_attempt=True):
                     return push, "lost_claim"
             try:
                 await self.bot.send_message(
@@ -427,15 +320,17 @@ class ReminderEngine:
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
                     return push, self._unreachable(push, error)
-                log.error("push %s to %s refused: %s", push.push_id, user_ref(push.user_id), error)
+                log.error(
+                    "push %s to %s refused: %s", push.push_id, self.user_ref(push.user_id), error
+                )
                 return push, "failed"
             except (RetryAfter, NetworkError) as error:  # 5xx, time-outs, 429 after retries
-                await self._move([push], "sending", "claimed")
+                await self._move([push], PushStatus.SENDING, PushStatus.CLAIMED)
                 if attempt == self.config.send_retries:
                     log.warning(
                         "push %s to %s: giving up this tick: %s",
                         push.push_id,
-                        user_ref(push.user_id),
+                        self.user_ref(push.user_id),
                         error,
                     )
                     return push, "retry"
@@ -450,101 +345,61 @@ class ReminderEngine:
             pass
 
     async def _release(self, group: list[_Claimed], report: TickReport) -> None:
-        async with self.services.engine.begin() as connection:
-            await connection.execute(
-                update(Push.__table__)
-                .where(
-                    Push.id.in_([push.push_id for push in group]),
-                    Push.status == "claimed",
-                    Push.claimed_by == self.worker,
-                )
-                .values(status="pending", claimed_by=None, claimed_at=None)
-            )
+        async with self.database.connection() as connection:
+            await outbox.release_held(connection, [push.push_id for push in group], self.worker)
         report.counts["released"] += len(group)
 
     def _unreachable(self, push: _Claimed, error: Exception) -> str:
-        log.info("%s cannot be reached (%s): stopping their pushes", user_ref(push.user_id), error)
+        log.info(
+            "%s cannot be reached (%s): stopping their pushes",
+            self.user_ref(push.user_id),
+            error,
+        )
         return "unreachable"
 
     async def _move(
-        self, pushes: list[_Claimed], old: str, new: str, count_attempt: bool = False
+        self,
+        pushes: list[_Claimed],
+        old: PushStatus,
+        new: PushStatus,
+        count_attempt: bool = False,
     ) -> set[int]:
         """Move pushes this worker still holds from one state to another; returns their ids."""
-        async with self.services.engine.begin() as connection:
-            result = await connection.execute(
-                update(Push.__table__)
-                .where(
-                    Push.id.in_([push.push_id for push in pushes]),
-                    Push.status == old,
-                    Push.claimed_by == self.worker,
-                )
-                .values(
-                    status=new,
-                    claimed_at=self.services.clock.now(),
-                    attempts=Push.attempts + int(count_attempt),
-                )
-                .returning(Push.id)
+        async with self.database.connection() as connection:
+            return await outbox.move_held(
+                connection,
+                [push.push_id for push in pushes],
+                self.worker,
+                old,
+                new,
+                self.clock.now(),
+                count_attempt=count_attempt,
             )
-            return set(result.scalars())
 
     async def _record(self, outcomes: list[tuple[_Claimed, str]], report: TickReport) -> None:
         """Book a group's outcomes in one transaction."""
-        now = self.services.clock.now()
+        now = self.clock.now()
         by_outcome: dict[str, list[_Claimed]] = {}
         for push, outcome in outcomes:
             by_outcome.setdefault(outcome, []).append(push)
         gone = [push.user_id for push in by_outcome.get("unreachable", [])]
         failed = [push.push_id for push in by_outcome.get("failed", [])]
         sent = by_outcome.get("sent", [])
-        async with self.services.sessions() as session, session.begin():
-            if sent:
-                await session.execute(
-                    update(Push)
-                    .where(Push.id.in_([push.push_id for push in sent]))
-                    .values(status="sent", sent_at=now)
-                )
-            questions = [push for push in sent if push.outgoing and push.outgoing.awaiting]
-            for push in questions:  # a typed number answers the question this push asked
-                await session.execute(
-                    update(User)
-                    .where(
-                        User.id == push.user_id,
-                        or_(
-                            User.awaiting.is_(None),
-                            User.awaiting.like("pain:%"),
-                            User.awaiting.like("morning:%"),
-                        ),
-                    )
-                    .values(awaiting=push.outgoing.awaiting if push.outgoing else None)
-                )
-            if gone:
-                await session.execute(
-                    update(User)
-                    .where(User.id.in_(gone))
-                    .values(reachable=False, next_slot_at=None)
-                )
-                await session.execute(
-                    update(Push)
-                    .where(Push.user_id.in_(gone), Push.status.not_in(FINAL))
-                    .values(status="cancelled")
-                )
+        async with self.database.transaction() as db:
+            await outbox.set_status(
+                db, [push.push_id for push in sent], PushStatus.SENT, sent_at=now
+            )
+            for push in sent:  # a typed number answers the question this push asked
+                if push.outgoing is not None and push.outgoing.awaiting is not None:
+                    await outbox.ask_unless_busy(db, push.user_id, push.outgoing.awaiting)
+            await outbox.stop_pushing(db, gone)
             for push in by_outcome.get("retry", []):
-                if push.attempts + 1 >= self.config.max_attempts:
+                if push.row.attempts + 1 >= self.config.max_attempts:
                     failed.append(push.push_id)
                 else:
-                    await session.execute(
-                        update(Push)
-                        .where(Push.id == push.push_id)
-                        .values(
-                            status="pending",
-                            claimed_by=None,
-                            due_at=now + timedelta(minutes=push.attempts + 1),
-                        )
-                    )
-            if failed:
-                await session.execute(
-                    update(Push).where(Push.id.in_(failed)).values(status="failed")
-                )
+                    due = now + timedelta(minutes=push.row.attempts + 1)
+                    await outbox.retry_later(db, push.push_id, due)
+            await outbox.set_status(db, failed, PushStatus.FAILED)
         report.counts["sent"] += len(sent)
         report.counts["unreachable"] += len(gone)
         report.counts["failed"] += len(failed) + len(gone)

@@ -11,12 +11,8 @@ from datetime import date, datetime, timedelta
 
 from scheduler.calendar import is_training_day
 from scheduler.slots import last_training_day_of_week
-
-REMINDER = "reminder"
-SNOOZED = "snoozed"
-MORNING = "morning"
-NUDGE = "nudge"
-WEEKLY = "weekly"
+from storage.outbox import NO_SESSION, DayRecords
+from storage.states import PushKind, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -25,9 +21,18 @@ class DayFacts:
 
     day: date
     weekdays: tuple[int, ...]
-    yesterday: str | None  # session status the day before: done, skipped or None
+    yesterday: SessionStatus | None  # the session the day before, if one was logged
     yesterday_morning_logged: bool  # the morning check for yesterday's session is answered
-    today: str | None  # today's session status so far
+    today: SessionStatus | None  # today's session so far
+
+    @classmethod
+    def of(
+        cls, user_id: int, weekdays: tuple[int, ...], day: date, records: DayRecords
+    ) -> DayFacts:
+        """The facts for one person and local day, from the stored day records."""
+        yesterday = records.get((user_id, day - timedelta(days=1)), NO_SESSION)
+        today = records.get((user_id, day), NO_SESSION)
+        return cls(day, weekdays, yesterday.status, yesterday.morning_logged, today.status)
 
     @property
     def yesterday_missed(self) -> bool:
@@ -42,7 +47,7 @@ class DayFacts:
 
 @dataclass(frozen=True)
 class PlannedPush:
-    kind: str
+    kind: PushKind
     due_at: datetime
 
 
@@ -50,12 +55,12 @@ def pushes_for_slot(facts: DayFacts, slot: datetime, weekly_after: timedelta) ->
     """The pushes of one daily slot. A missed day is nudged once, on the following day: as its
     own message on a rest day, folded into the reminder on a training day."""
     planned = []
-    if facts.yesterday == "done" and not facts.yesterday_morning_logged:
-        planned.append(PlannedPush(MORNING, slot))
+    if facts.yesterday == SessionStatus.DONE and not facts.yesterday_morning_logged:
+        planned.append(PlannedPush(PushKind.MORNING, slot))
     if facts.training_day and facts.today is None:
-        planned.append(PlannedPush(REMINDER, slot))
+        planned.append(PlannedPush(PushKind.REMINDER, slot))
     if facts.yesterday_missed and not facts.training_day:
-        planned.append(PlannedPush(NUDGE, slot))
+        planned.append(PlannedPush(PushKind.NUDGE, slot))
     if facts.training_day and last_training_day_of_week(facts.weekdays, facts.day):
-        planned.append(PlannedPush(WEEKLY, slot + weekly_after))
+        planned.append(PlannedPush(PushKind.WEEKLY, slot + weekly_after))
     return planned

@@ -7,17 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import (
-    HandledUpdates,
-    Receiving,
-    SendingLimits,
-    build_application,
-    create_services,
-    serve,
-)
-from bot.clock import ManualClock
+from bot.app import HandledUpdates, SendingLimits, create_services
 from bot.emulator import BotApiEmulator
-from bot.services import Services
+from bot.local import running_bot
+from handlers.services import Services
+from scheduler.clock import ManualClock
 from scheduler.engine import EngineConfig, ReminderEngine
 from tests.auxil.chat import Chat
 from tests.auxil.databases import (
@@ -58,9 +52,9 @@ def clock() -> ManualClock:
 async def services(database_url: str, clock: ManualClock) -> AsyncIterator[Services]:
     built = await create_services(database_url, clock)
     if database_url.startswith("postgresql"):
-        await empty_tables(built.engine)
+        await empty_tables(built.database.engine)
     yield built
-    await built.engine.dispose()
+    await built.database.dispose()
 
 
 @dataclass
@@ -80,17 +74,11 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     """The real bot, long-polling the emulator over HTTP on 127.0.0.1."""
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
-    application = build_application(
-        TOKEN, emulator.base_url, services, ENGINE_CONFIG, SendingLimits(chat_burst=1000)
-    )
-    handled = HandledUpdates()
-    application.update_processor.listeners.append(handled)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
-    yield Harness(emulator, services, clock, handled, application.bot_data["engine"])
-    emulator.release_polls()
-    stop.set()
-    await task
+    limits = SendingLimits(chat_burst=1000)
+    async with running_bot(
+        services, emulator, engine_config=ENGINE_CONFIG, limits=limits
+    ) as running:
+        yield Harness(emulator, services, clock, running.handled, running.engine)
     await emulator.stop()
 
 

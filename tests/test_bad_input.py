@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.models import PainCheckin, SessionLog, User
+from storage.models import PainCheckin, SessionLog, User
 
 
 async def count(services, model) -> int:
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         return await session.scalar(select(func.count()).select_from(model))
 
 
@@ -101,7 +101,7 @@ async def test_callbacks_cannot_touch_another_users_data(harness):
     # Mallory replays Alex's pain button: it can only ever address Mallory's own sessions.
     replies = await mallory.press_data("pain:2026-11-25:9")
     assert "finished" in replies.text
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         assert (await session.scalars(select(PainCheckin))).all() == []
 
 
@@ -147,7 +147,7 @@ async def test_old_button_after_midnight_still_counts_for_yesterday(harness, rea
     harness.clock.advance(timedelta(hours=15))  # past midnight in Berlin
     late = await ready_chat.press("Session done", today.last)
     assert late.toast == "Logged ✅"
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         log = await session.scalar(select(SessionLog))
     assert str(log.local_date) == "2026-11-25"
 

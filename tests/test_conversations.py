@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.models import ExerciseLevel, PainCheckin, Push, SessionExercise, SessionLog, User
+from storage.models import ExerciseLevel, PainCheckin, Push, SessionExercise, SessionLog, User
 
 
 async def rows(services, model, *where):
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         return list(await session.scalars(select(model).where(*where)))
 
 
@@ -177,7 +177,7 @@ async def test_later_snoozes_once(harness, ready_chat):
     assert "I'll remind you again at 11:00" in replies.text  # 10:00 in Berlin + 1 h
     again = await ready_chat.send("later")
     assert "already snoozed" in again.text
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         [push] = (await session.scalars(select(Push))).all()
     assert (push.kind, push.status) == ("snoozed", "pending")
 
@@ -289,7 +289,7 @@ async def test_time_zone_from_a_location_pin(harness, chat):
     assert "Got it: Europe/Berlin" in found.text
     cleared = next(event for event in found.events if "Got it" in event.text)
     assert cleared.params["reply_markup"] == {"remove_keyboard": True}
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         user = await session.get(User, chat.user_id)
     assert user.timezone == "Europe/Berlin"
 
@@ -297,6 +297,6 @@ async def test_time_zone_from_a_location_pin(harness, chat):
 async def test_location_out_of_context_is_not_used(harness, ready_chat):
     replies = await ready_chat.send_location(35.68, 139.69)
     assert "only use a location to set your time zone" in replies.text
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         user = await session.get(User, ready_chat.user_id)
     assert user.timezone == "Europe/Berlin"

@@ -9,11 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.models import Base
+from storage.models import Base
 
 
 async def test_migrated_schema_matches_models(services):
-    async with services.engine.connect() as connection:
+    async with services.database.engine.connect() as connection:
         differences = await connection.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
         )

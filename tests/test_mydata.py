@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.models import (
+from storage.models import (
     ExerciseLevel,
     LevelChange,
     PainCheckin,
@@ -18,7 +18,7 @@ from bot.models import (
     User,
     WeeklyReview,
 )
-from bot.store import USER_TABLES
+from storage.people import USER_TABLES
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002
@@ -45,7 +45,7 @@ async def train_a_week(harness, chat) -> None:
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
     counts = {}
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         for table in USER_TABLES:
             if table is SessionExercise:
                 query = select(func.count()).select_from(SessionExercise).join(SessionLog)
@@ -97,7 +97,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
     }
 
     user_id = ready_chat.user_id
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         logs = {log.id: log for log in await session.scalars(select(SessionLog))}
         pain = await session.scalars(select(PainCheckin).where(PainCheckin.user_id == user_id))
         stored_pain = {

@@ -12,17 +12,11 @@ import aiohttp
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import (
-    HandledUpdates,
-    Receiving,
-    SendingLimits,
-    build_application,
-    create_services,
-    serve,
-)
+from bot.app import HandledUpdates, Receiving, SendingLimits, create_services
 from bot.emulator import BotApiEmulator
-from bot.services import Services
+from bot.local import running_bot
 from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER
+from handlers.services import Services
 from tests.auxil.chat import Chat
 from tests.auxil.tcpproxy import TcpProxy
 from tests.conftest import ENGINE_CONFIG, TOKEN
@@ -71,14 +65,12 @@ async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
         http_port=port,
     )
     limits = SendingLimits(chat_burst=1000)
-    application = build_application(
-        TOKEN, emulator.base_url, services, ENGINE_CONFIG, limits, webhook=webhook
-    )
-    handled = HandledUpdates()
-    application.update_processor.listeners.append(handled)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop, receiving))
-    async with aiohttp.ClientSession() as http:
+    async with (
+        running_bot(
+            services, emulator, engine_config=ENGINE_CONFIG, limits=limits, receiving=receiving
+        ) as running,
+        aiohttp.ClientSession() as http,
+    ):
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):  # until the server answers
             try:
@@ -89,10 +81,7 @@ async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
                 await asyncio.sleep(0.05)
         if webhook:
             await emulator.wait_for(lambda: emulator.webhook is not None)
-        yield Running(emulator, handled, http, base)
-        emulator.release_polls()
-        stop.set()
-        await task
+        yield Running(emulator, running.handled, http, base)
     await emulator.stop()
 
 
@@ -215,5 +204,5 @@ async def test_readyz_fails_while_postgresql_is_away_and_recovers(postgres_url, 
             status, body = await running.get("/readyz")
             assert status == 200 and json.loads(body)["database"] is True
     finally:
-        await services.engine.dispose()
+        await services.database.dispose()
         await proxy.stop()

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import ExerciseLevel, LevelChange, SessionLog
 from content.catalogue import load_catalogue
+from storage.models import ExerciseLevel, LevelChange, SessionLog
 from tests.auxil.reminders import REMINDER_TEXT
 
 CATALOGUE = load_catalogue()
@@ -56,7 +56,7 @@ async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat)
 
 
 async def local_sessions(harness) -> list[SessionLog]:
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         return list(await session.scalars(select(SessionLog).order_by(SessionLog.local_date)))
 
 
@@ -110,7 +110,7 @@ async def test_six_weeks_of_training(harness, ready_chat):
         day += timedelta(days=1)
 
     assert next(scores, "all used") == "all used"
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         changes = list(await session.scalars(select(LevelChange).order_by(LevelChange.id)))
         levels = {row.exercise: row.level for row in await session.scalars(select(ExerciseLevel))}
     # Every stored change was announced, in order, with the exercise's name.

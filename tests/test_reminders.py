@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from bot.emulator import Fault
-from bot.models import PainCheckin, Push, User, WeeklyReview
 from scheduler.engine import EngineConfig
+from storage.models import PainCheckin, Push, User, WeeklyReview
 from tests.auxil.reminders import (
     REMINDER_TEXT,
     ThreadedEmulator,
@@ -71,7 +71,7 @@ async def test_reminder_keeps_local_time_across_spring_forward(harness):
     assert delivered(harness.emulator)[1] == 1
     await tick_at(harness, datetime(2026, 3, 29, 5, 30, tzinfo=UTC))  # Sun 07:30 CEST
     assert delivered(harness.emulator) == {1: 2, 2: 2}
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         sunday = await session.scalar(
             select(Push).where(
                 Push.user_id == 2, Push.local_date == date(2026, 3, 29), Push.kind == "reminder"
@@ -141,11 +141,11 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
     finally:
         await bot_one.shutdown()
         await bot_two.shutdown()
-        await replica.engine.dispose()
+        await replica.database.dispose()
         await emulator.stop()
     assert delivered(emulator) == {user: 1 for user in users}
     assert sum(report.counts["sent"] for report in reports) == 300
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         workers = set(await session.scalars(select(Push.claimed_by)))
     assert workers == {"one", "two"}
 
@@ -159,7 +159,7 @@ async def test_blocked_user_stops_only_their_pushes(harness):
     report = await tick_at(harness, datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
     assert report.counts["unreachable"] == 1
     assert delivered(harness.emulator) == {1: 1, 3: 1}
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         blocked = await session.get(User, 2)
         assert not blocked.reachable
     await tick_at(harness, datetime(2026, 11, 27, 6, 30, tzinfo=UTC))  # Friday
@@ -178,7 +178,7 @@ async def test_chat_not_found_also_stops_pushes(harness):
     await harness.engine.tick()
     report = await tick_at(harness, datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
     assert report.counts["unreachable"] == 1
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         assert not (await session.get(User, 77)).reachable
 
 
@@ -214,32 +214,25 @@ async def test_missed_ticks_are_caught_up_within_the_grace_window(harness):
     report = await harness.engine.tick()
     assert delivered(harness.emulator) == {1: 1}
     assert report.counts["expired"] == 1
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         late = await session.get(User, 2)
     assert late.next_slot_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
 
 async def test_tick_job_runs_by_itself(services, clock):
     """The repeating job (not the test) sends what is due."""
-    from bot.app import Receiving, SendingLimits, build_application, serve
     from bot.emulator import BotApiEmulator
+    from bot.local import running_bot
 
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
     emulator.accept_unknown_chats = True
     await add_users(services, [1])
     await add_due_reminders(services, [1], date(2026, 11, 25), clock.now())
-    application = build_application(
-        TOKEN, emulator.base_url, services, EngineConfig(tick_seconds=0.2), SendingLimits()
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop, Receiving(poll_timeout=1)))
     try:
-        await emulator.wait_for(lambda: delivered(emulator)[1] == 1, timeout=10)
+        async with running_bot(services, emulator, engine_config=EngineConfig(tick_seconds=0.2)):
+            await emulator.wait_for(lambda: delivered(emulator)[1] == 1, timeout=10)
     finally:
-        emulator.release_polls()
-        stop.set()
-        await task
         await emulator.stop()
 
 
@@ -289,7 +282,7 @@ async def test_done_then_morning_check_the_next_day(harness, ready_chat):
     assert delivered(harness.emulator, "How does your knee feel today") == {ready_chat.user_id: 1}
     answer = await ready_chat.send("2")
     assert "Noted: 2/10" in answer.text and "took the last session well" in answer.text
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         kinds = {row.kind: row.score for row in await session.scalars(select(PainCheckin))}
     assert kinds == {"during": 3, "next_morning": 2}
     await tick_at(harness, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))  # Friday: no 2nd check
@@ -331,7 +324,7 @@ async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
     for day in (26, 27):  # Thursday, Friday: nothing is even planned
         await tick_at(harness, datetime(2026, 11, day, 17, 0, tzinfo=UTC))
     assert delivered(harness.emulator) == {ready_chat.user_id: 1}
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         statuses = sorted(await session.scalars(select(Push.status)))
     assert statuses == ["sent", "skipped"]
     harness.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
@@ -362,7 +355,7 @@ async def test_weekly_check_in_asks_about_barriers(harness, ready_chat):
     assert "1 of 2 planned sessions" in weekly.text  # joined on Wednesday: Monday not planned
     answer = await ready_chat.press("No time", weekly)
     assert "A short session still counts" in answer.text
-    async with harness.services.sessions() as session:
+    async with harness.services.database.transaction() as session:
         review = await session.scalar(select(WeeklyReview))
     assert (review.sessions_done, review.sessions_planned, review.barrier) == (1, 2, "time")
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from content.progress import week_start
+from content.adherence import week_start
 from scheduler.slots import last_training_day_of_week, next_daily_slot, slot_instant
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import create_engine, upgrade
-from bot.models import Base
+from storage.db import create_engine, upgrade
+from storage.models import Base
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "KNEECOACH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"

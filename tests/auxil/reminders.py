@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.app import reminder_engine
 from bot.emulator import BotApiEmulator
-from bot.models import Push, User
-from bot.services import Services
+from handlers.services import Services
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
+from storage.models import Push, User
 
 REMINDER_TEXT = "Time for today's knee session"
 
@@ -31,7 +32,7 @@ async def add_users(
     next_slot_at: datetime | None = None,
 ) -> None:
     now = services.clock.now()
-    async with services.sessions() as session, session.begin():
+    async with services.database.transaction() as session:
         session.add_all(
             User(
                 id=user_id,
@@ -53,7 +54,7 @@ async def add_users(
 async def add_due_reminders(
     services: Services, ids: range | list[int], day: date, due_at: datetime
 ) -> None:
-    async with services.sessions() as session, session.begin():
+    async with services.database.transaction() as session:
         session.add_all(
             Push(
                 user_id=user_id,
@@ -68,7 +69,7 @@ async def add_due_reminders(
 
 
 async def statuses(services: Services) -> Counter[str]:
-    async with services.sessions() as session:
+    async with services.database.transaction() as session:
         rows = await session.execute(select(Push.status, func.count()).group_by(Push.status))
         return Counter(dict(rows.all()))
 
@@ -114,7 +115,7 @@ async def make_engine(
         request=HTTPXRequest(connection_pool_size=64),
     )
     await bot.initialize()
-    engine = ReminderEngine(
+    engine = reminder_engine(
         services, bot, limiter, config or EngineConfig(backoff_seconds=0.05), worker
     )
     return engine, bot

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from bot import store
+from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
-from content.progress import ProgressSummary, WeekTally, summarize
-from handlers.chart import CHART_PROCESS
 from handlers.common import Attachment, Turn, turn_handler
 from scheduler.slots import local_day
+from storage import training
+from storage.states import SessionStatus
 
 SHORT_DAY = "%a %d %b"
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
@@ -19,7 +19,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 @turn_handler
 async def progress(turn: Turn) -> None:
     user, catalogue = turn.user, turn.services.catalogue
-    sessions = await store.sessions_with_pain(turn.session, user.id, done_only=True)
+    sessions = await training.sessions_with_pain(turn.db, user.id, done_only=True)
     if not sessions:
         turn.say(
             "Nothing to show yet: your progress starts with your first session. "
@@ -33,13 +33,13 @@ async def progress(turn: Turn) -> None:
         turn.today,
         catalogue.program.progress,
     )
-    levels = await store.levels_of(turn.session, user.id)
+    levels = await training.levels_of(turn.db, user.id)
     text = progress_text(summary, catalogue, levels)
     points = [(session.day, session.during, session.morning) for session in reversed(sessions)]
     if not any(during is not None or morning is not None for _day, during, morning in points):
         turn.say(f"{text}\n\nThe pain chart appears once you've scored a session's pain.")
         return
-    draw = partial(CHART_PROCESS.draw, points, catalogue.program.pain)
+    draw = partial(turn.services.charts.draw, points, catalogue.program.pain)
     chart = Attachment("photo", "pain-chart.png", draw)
     if len(text) <= CAPTION_LIMIT:
         turn.send_file(chart, text)
@@ -88,7 +88,7 @@ def _tally(week: WeekTally) -> str:
 @turn_handler
 async def history(turn: Turn) -> None:
     limit = turn.services.catalogue.program.progress.history_sessions
-    sessions = await store.sessions_with_pain(turn.session, turn.user.id, limit=limit)
+    sessions = await training.sessions_with_pain(turn.db, turn.user.id, limit=limit)
     if not sessions:
         turn.say("No sessions logged yet. Send /today to start your first one.")
         return
@@ -97,9 +97,9 @@ async def history(turn: Turn) -> None:
     turn.say("\n".join(lines))
 
 
-def _history_line(session: store.SessionSummary) -> str:
+def _history_line(session: training.SessionSummary) -> str:
     day: date = session.day
-    if session.status != "done":
+    if session.status != SessionStatus.DONE:
         return f"{day.strftime(SHORT_DAY)}: ⏭ skipped"
     scores = [
         f"{label} {score}/10"

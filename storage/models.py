@@ -1,8 +1,11 @@
-"""Database tables: users and their schedule, session logs, pain check-ins, exercise levels."""
+"""Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
+level changes, the reminder outbox and weekly reviews."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +29,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from storage.states import (
+    Awaiting,
+    OnboardingStep,
+    PainKind,
+    PushKind,
+    PushStatus,
+    Question,
+    SessionStatus,
+)
+
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as well."""
@@ -45,6 +60,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumColumn(TypeDecorator[EnumT], Generic[EnumT]):
+    """A string column read back as its StrEnum, so states are compared as types, not text."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[EnumT], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EnumT | None:
+        return None if value is None else self.enum(value)
 
 
 NAMING = {
@@ -70,10 +102,15 @@ class User(Base):
     # Python weekdays (0 = Monday), comma separated, e.g. "0,2,4" for Mon/Wed/Fri.
     training_days: Mapped[str] = mapped_column(String(13))
     reminder_time: Mapped[time] = mapped_column(Time)
-    # Where /start has got to: disclaimer, red_flags, timezone, done.
-    onboarding_step: Mapped[str] = mapped_column(String(16), default="disclaimer")
-    # The question the next free-text reply answers, e.g. "pain:2026-11-26" or "timezone".
-    awaiting: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Where /start has got to.
+    onboarding_step: Mapped[OnboardingStep] = mapped_column(
+        StrEnumColumn(OnboardingStep, 16), default=OnboardingStep.DISCLAIMER
+    )
+    # The question the next free-text reply answers, and the session day it is about.
+    awaiting_question: Mapped[Question | None] = mapped_column(
+        StrEnumColumn(Question, 16), default=None
+    )
+    awaiting_day: Mapped[date | None] = mapped_column(Date, default=None)
     disclaimer_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Set while a red flag is reported and not yet cleared by a clinician: no program, no pushes.
     red_flag_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -89,8 +126,18 @@ class User(Base):
         return tuple(int(day) for day in self.training_days.split(",") if day)
 
     @property
+    def awaiting(self) -> Awaiting | None:
+        question = self.awaiting_question
+        return None if question is None else Awaiting(question, self.awaiting_day)
+
+    @awaiting.setter
+    def awaiting(self, value: Awaiting | None) -> None:
+        self.awaiting_question = None if value is None else value.question
+        self.awaiting_day = None if value is None else value.day
+
+    @property
     def onboarded(self) -> bool:
-        return self.onboarding_step == "done"
+        return self.onboarding_step == OnboardingStep.DONE
 
     @property
     def on_hold(self) -> bool:
@@ -104,7 +151,7 @@ class User(Base):
     @classmethod
     def _receives_pushes_sql(cls) -> ColumnElement[bool]:
         return and_(
-            cls.onboarding_step == "done",
+            cls.onboarding_step == OnboardingStep.DONE,
             cls.red_flag_reported_at.is_(None),
             cls.paused.is_(False),
             cls.reachable.is_(True),
@@ -123,7 +170,7 @@ class SessionLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[SessionStatus] = mapped_column(StrEnumColumn(SessionStatus, 8))
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     exercises: Mapped[list[SessionExercise]] = relationship(
@@ -161,7 +208,7 @@ class PainCheckin(Base):
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("session_logs.id", ondelete="CASCADE"), default=None
     )
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PainKind] = mapped_column(StrEnumColumn(PainKind, 16))
     score: Mapped[int] = mapped_column(SmallInteger)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -205,10 +252,12 @@ class Push(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PushKind] = mapped_column(StrEnumColumn(PushKind, 16))
     local_date: Mapped[date] = mapped_column(Date)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[PushStatus] = mapped_column(
+        StrEnumColumn(PushStatus, 12), default=PushStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 from content.catalogue import PainThresholds
@@ -50,7 +50,7 @@ def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
             axes.plot(days, scores, style, marker="o", markersize=3, color=colour, label=label)
     # A small mark at the bottom for every session done, scored or not.
     axes.plot(
-        [row[0] for row in sessions],
+        date2num([row[0] for row in sessions]),
         [-0.25] * len(sessions),
         "|",
         color=MARK_COLOUR,
@@ -100,6 +100,3 @@ class ChartProcess:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
-
-
-CHART_PROCESS = ChartProcess()

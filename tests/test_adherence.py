@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from content.adherence import WeekTally, summarize, tally_week
 from content.catalogue import load_catalogue
-from content.progress import WeekTally, summarize, tally_week
 
 REPORT = load_catalogue().program.progress
 MON_WED_FRI = (0, 2, 4)

@@ -1,15 +1,19 @@
-"""Engine, sessions and migrations for SQLite (default) and PostgreSQL."""
+"""The database for SQLite (default) and PostgreSQL: connections, transactions, migrations."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -43,8 +47,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Database:
+    """One engine and its ORM transactions; `db` in code is an AsyncSession from here (a
+    "session" in this project is a training session)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, database_url: str) -> Database:
+        return cls(create_engine(database_url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One ORM transaction: committed when the block ends, rolled back on an error."""
+        async with self._factory() as db, db.begin():
+            yield db
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction, for single-statement writes."""
+        async with self.engine.begin() as connection:
+            yield connection
+
+    async def ping(self, timeout: float) -> None:
+        """Raise unless the database answers a trivial query within timeout seconds."""
+        async with asyncio.timeout(timeout), self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def upgrade(self, revision: str = "head") -> None:
+        await upgrade(self.engine, revision)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
 def alembic_config() -> Config:

@@ -66,7 +66,7 @@ def summarize(
     """done_days: local dates of done sessions (one per day)."""
     weeks = _Weeks(done_days, weekdays, joined)
     first_week, this_monday = week_start(joined), week_start(today)
-    earlier = []
+    earlier: list[WeekTally] = []
     monday = this_monday - WEEK
     while monday >= first_week and len(earlier) < report.weeks_shown:
         earlier.append(weeks.tally(monday))

@@ -1,8 +1,8 @@
-"""Alembic environment: runs on the connection handed over by bot.db.upgrade."""
+"""Alembic environment: runs on the connection handed over by storage.db.upgrade."""
 
 from alembic import context
 
-from bot.models import Base
+from storage.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -1,0 +1,73 @@
+"""What each kind of push says: the reminder engine decides which push is due, and the
+composition root hands it this renderer for the words and buttons."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from content.catalogue import Catalogue
+from content.program import PlannedExercise
+from handlers.checkins import MORNING_QUESTION
+from handlers.views import DAY_FORMAT, pain_keyboard, session_keyboard, session_lines
+from scheduler.outgoing import Outgoing
+from storage.models import User
+from storage.states import Awaiting
+
+
+class PushTexts:
+    """The PushRenderer the engine is given."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def reminder(
+        self,
+        user: User,
+        day: date,
+        plan: list[PlannedExercise],
+        *,
+        missed_yesterday: bool,
+        snoozed: bool,
+    ) -> Outgoing:
+        opening = (
+            "⏰ Here's your reminder again." if snoozed else "⏰ Time for today's knee session!"
+        )
+        if missed_yesterday:
+            opening += " Yesterday slipped by; no problem, today is a fresh start."
+        lines = [opening, "", *session_lines(plan)]
+        return Outgoing(
+            "\n".join(lines), session_keyboard(day, plan, loggable=True, snooze=not snoozed)
+        )
+
+    def morning(self, user: User, session_day: date) -> Outgoing:
+        return Outgoing(
+            MORNING_QUESTION,
+            pain_keyboard("morning", session_day),
+            awaiting=Awaiting.morning(session_day),
+        )
+
+    def nudge(self, user: User, missed_day: date) -> Outgoing:
+        return Outgoing(
+            f"Hi! We missed each other on {missed_day.strftime(DAY_FORMAT)}. No pressure: a "
+            "short session today still counts, and every session helps your knee.",
+            [[("📋 Today's session", "today")]],
+        )
+
+    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing:
+        last = week_start + timedelta(days=6)
+        week = f"{week_start.strftime('%d %b')}–{last.strftime('%d %b')}"
+        if done >= planned:
+            return Outgoing(
+                f"🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
+                "rhythm that makes knees stronger over the coming weeks. Keep going!",
+                [],
+            )
+        buttons = [
+            (barrier.label, f"barrier:{week_start}:{barrier.key}")
+            for barrier in self.catalogue.barriers.values()
+        ]
+        return Outgoing(
+            f"Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
+            "differ. What got in the way most?",
+            [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
+        )

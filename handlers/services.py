@@ -1,0 +1,57 @@
+"""What every handler may use, built once by the composition root (bot.app) and reached
+through PTB's typed application data."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from content.catalogue import Catalogue
+from content.matcher import ExerciseMatcher
+from handlers.media.chart import ChartProcess
+from scheduler.clock import Clock
+from storage.db import Database
+
+
+class Observer(Protocol):
+    """Logs and metrics, which live in the composition root: handlers report through this."""
+
+    def context(self, **fields: object) -> AbstractContextManager[None]:
+        """Fields added to every log line written inside the block."""
+        ...
+
+    def user_ref(self, user_id: int | None) -> str:
+        """How a person appears in logs (an id, or a keyed hash)."""
+        ...
+
+    def handled(self, handler: str, seconds: float) -> None:
+        """One update handled by handler, replies included, in seconds."""
+        ...
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    database: Database
+    catalogue: Catalogue
+    matcher: ExerciseMatcher
+    charts: ChartProcess
+    observer: Observer
+
+
+class BotData:
+    """PTB's application data, typed (PTB makes it with no arguments; bot.app fills it)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the application was built without services")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services

@@ -1,0 +1,43 @@
+"""What a push says, as the engine receives it from the conversation layer: the engine decides
+which push is due and with which facts; the words and buttons are rendered above it and
+injected by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from content.program import PlannedExercise
+from storage.models import User
+from storage.states import Awaiting
+
+Button = tuple[str, str]  # (label, callback_data)
+Keyboard = list[list[Button]]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    keyboard: Keyboard
+    awaiting: Awaiting | None = None  # the question this push asks, for typed answers
+
+
+class PushRenderer(Protocol):
+    """Words and buttons of each kind of push, in the person's language."""
+
+    def reminder(
+        self,
+        user: User,
+        day: date,
+        plan: list[PlannedExercise],
+        *,
+        missed_yesterday: bool,
+        snoozed: bool,
+    ) -> Outgoing: ...
+
+    def morning(self, user: User, session_day: date) -> Outgoing: ...
+
+    def nudge(self, user: User, missed_day: date) -> Outgoing: ...
+
+    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing: ...

@@ -1,0 +1,121 @@
+"""A person's row: created on first contact, exported whole, erased whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from content.catalogue import Program
+from storage.models import (
+    ExerciseLevel,
+    LevelChange,
+    PainCheckin,
+    Push,
+    SessionExercise,
+    SessionLog,
+    User,
+    WeeklyReview,
+)
+from storage.states import OnboardingStep
+
+
+async def get_or_create_user(
+    db: AsyncSession,
+    user_id: int,
+    chat_id: int,
+    first_name: str,
+    program: Program,
+    now: datetime,
+) -> User:
+    user = await db.get(User, user_id)
+    if user is None:
+        user = User(
+            id=user_id,
+            chat_id=chat_id,
+            first_name=first_name[:64],
+            timezone="UTC",
+            training_days=",".join(str(day) for day in program.default_weekdays),
+            reminder_time=program.default_reminder_time,
+            onboarding_step=OnboardingStep.DISCLAIMER,
+            paused=False,
+            reachable=True,
+            created_at=now,
+        )
+        db.add(user)
+        await db.flush()
+    else:
+        user.chat_id = chat_id
+        user.reachable = True
+    return user
+
+
+# Every table that holds a user's rows, children first (the order deletion needs).
+USER_TABLES: tuple[Any, ...] = (
+    Push,
+    WeeklyReview,
+    LevelChange,
+    ExerciseLevel,
+    PainCheckin,
+    SessionExercise,
+    SessionLog,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class UserRows:
+    """Every stored row of one user, for /export."""
+
+    user: User
+    sessions: list[SessionLog]
+    session_exercises: list[SessionExercise]
+    pain: list[PainCheckin]
+    levels: list[ExerciseLevel]
+    level_changes: list[LevelChange]
+    weekly_reviews: list[WeeklyReview]
+    pushes: list[Push]
+
+
+async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
+    async def all_of(table: Any, *order: Any) -> list[Any]:
+        return list(
+            await db.scalars(select(table).where(table.user_id == user.id).order_by(*order))
+        )
+
+    sessions = await all_of(SessionLog, SessionLog.local_date)
+    return UserRows(
+        user=user,
+        sessions=sessions,
+        session_exercises=[row for log in sessions for row in log.exercises],
+        pain=await all_of(PainCheckin, PainCheckin.recorded_at, PainCheckin.id),
+        levels=await all_of(ExerciseLevel, ExerciseLevel.exercise),
+        level_changes=await all_of(LevelChange, LevelChange.id),
+        weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
+        pushes=await all_of(Push, Push.due_at, Push.id),
+    )
+
+
+async def delete_user(db: AsyncSession, user: User) -> None:
+    """Erase every row of the user in every table, explicitly rather than by cascade, so the
+    result does not depend on the database enforcing foreign keys."""
+    session_ids = select(SessionLog.id).where(SessionLog.user_id == user.id)
+    for table in USER_TABLES:
+        condition: ColumnElement[bool]
+        if table is SessionExercise:
+            condition = SessionExercise.session_id.in_(session_ids)
+        elif table is User:
+            condition = User.id == user.id
+        else:
+            condition = table.user_id == user.id
+        await db.execute(delete(table).where(condition))
+    db.expunge(user)
+
+
+async def count_receiving_pushes(db: AsyncSession) -> int:
+    """People who get reminders now: set up, not paused, reachable, not on hold."""
+    return await db.scalar(select(func.count()).select_from(User).where(User.receives_pushes)) or 0

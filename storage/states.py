@@ -1,0 +1,91 @@
+"""The states stored rows move through, as types: what a free-text reply answers, where a push
+is in the outbox, what kind of push it is. Stored as their string values, compared as enums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Question(StrEnum):
+    """The question the bot asked last, which a free-text reply answers."""
+
+    TIMEZONE = "timezone"
+    REMINDER_TIME = "reminder_time"
+    PAIN = "pain"  # pain during the session of `day`
+    MORNING = "morning"  # the morning after the session of `day`
+
+
+DAY_QUESTIONS = frozenset({Question.PAIN, Question.MORNING})
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A pending question; pain questions name the session day they are about."""
+
+    question: Question
+    day: date | None = None
+
+    def __post_init__(self) -> None:
+        if (self.question in DAY_QUESTIONS) != (self.day is not None):
+            raise ValueError(f"{self.question} needs a day exactly when it is a pain question")
+
+    @classmethod
+    def pain(cls, day: date) -> Awaiting:
+        return cls(Question.PAIN, day)
+
+    @classmethod
+    def morning(cls, day: date) -> Awaiting:
+        return cls(Question.MORNING, day)
+
+
+class PushKind(StrEnum):
+    REMINDER = "reminder"
+    SNOOZED = "snoozed"
+    MORNING = "morning"
+    NUDGE = "nudge"
+    WEEKLY = "weekly"
+
+
+class PushStatus(StrEnum):
+    """pending → claimed → sending → sent, or one of the other final states."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    IN_DOUBT = "in_doubt"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATUSES = frozenset(
+    {
+        PushStatus.SENT,
+        PushStatus.SKIPPED,
+        PushStatus.FAILED,
+        PushStatus.EXPIRED,
+        PushStatus.IN_DOUBT,
+        PushStatus.CANCELLED,
+    }
+)
+
+
+class SessionStatus(StrEnum):
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class PainKind(StrEnum):
+    DURING = "during"
+    NEXT_MORNING = "next_morning"
+
+
+class OnboardingStep(StrEnum):
+    DISCLAIMER = "disclaimer"
+    RED_FLAGS = "red_flags"
+    TIMEZONE = "timezone"
+    DONE = "done"
