@@ -24,6 +24,7 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
+from content.i18n import supported, use_language
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard
@@ -169,13 +170,15 @@ def turn_handler(handler: TurnHandler) -> UpdateHandler:
                     sender.id,
                     chat.id,
                     sender.first_name or "",
+                    supported(sender.language_code),
                     services.catalogue.program,
                     now,
                 )
                 turn = Turn(update, context, db, user, now, handler.__name__)
-                with observer.context(handler=turn.handler):
+                with observer.context(handler=turn.handler), use_language(user.language):
                     await handler(turn)
-            await turn.flush()
+            with use_language(user.language):
+                await turn.flush()
         observer.handled(turn.handler, time.perf_counter() - started)
 
     run.__name__ = handler.__name__

@@ -99,6 +99,8 @@ class User(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     first_name: Mapped[str] = mapped_column(String(64), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The bot's language for this person: en, ru or es.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Python weekdays (0 = Monday), comma separated, e.g. "0,2,4" for Mon/Wed/Fri.
     training_days: Mapped[str] = mapped_column(String(13))
     reminder_time: Mapped[time] = mapped_column(Time)

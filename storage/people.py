@@ -29,9 +29,11 @@ async def get_or_create_user(
     user_id: int,
     chat_id: int,
     first_name: str,
+    language: str,
     program: Program,
     now: datetime,
 ) -> User:
+    """The person's row; made on first contact, in the language Telegram reports for them."""
     user = await db.get(User, user_id)
     if user is None:
         user = User(
@@ -39,6 +41,7 @@ async def get_or_create_user(
             chat_id=chat_id,
             first_name=first_name[:64],
             timezone="UTC",
+            language=language,
             training_days=",".join(str(day) for day in program.default_weekdays),
             reminder_time=program.default_reminder_time,
             onboarding_step=OnboardingStep.DISCLAIMER,

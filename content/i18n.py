@@ -1,0 +1,119 @@
+"""The bot's words in the person's language: gettext catalogues kept as `.po` files beside this
+module (compiled in memory at start-up, so nothing generated is committed), the language of the
+update being handled held in a context variable, and dates and times formatted by Babel for
+that language rather than by hand-made tables.
+
+Mark a text with `_()` where it is used (or `N_()` where it is defined and translated later);
+`pybabel extract` (see README) collects the marks into content/locale/messages.pot.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, time
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "en"
+# The languages the bot speaks, English first (the source language of every message).
+LANGUAGES = ("en", "ru", "es")
+
+_language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The language's catalogue; English (the source) needs none."""
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    with po_path(language).open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def supported(code: str | None) -> str:
+    """The bot's language for a Telegram language_code ("ru", "es-ES", "pt-BR", None)."""
+    base = (code or "").replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@contextmanager
+def use_language(language: str) -> Iterator[None]:
+    """Every `_()` inside the block (and in tasks it starts) speaks language."""
+    token = _language.set(supported(language))
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def _(message: str) -> str:
+    """message in the current language."""
+    return translations(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form for count, by the current language's plural rules."""
+    return translations(_language.get()).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Marks message for extraction where it is defined; translate it with _() where used."""
+    return message
+
+
+# English dates are written the British way (25 November), as the bot always has.
+_DATE_LOCALES = {"en": "en_GB"}
+
+
+def locale() -> Locale:
+    language = _language.get()
+    return Locale.parse(_DATE_LOCALES.get(language, language))
+
+
+def day_name(day: date) -> str:
+    """'Wednesday 25 November', 'mié, 25 de noviembre'."""
+    return format_skeleton("MMMMEEEEd", day, locale=locale())
+
+
+def short_day(day: date) -> str:
+    """'Wed 25 Nov', 'ср, 25 нояб.'."""
+    return format_skeleton("MMMEd", day, locale=locale())
+
+
+def day_month(day: date) -> str:
+    """'25 Nov' (for week ranges and chart labels)."""
+    return format_skeleton("MMMd", day, locale=locale())
+
+
+def clock_time(at: time) -> str:
+    """A time of day in the current language's 24-hour form (18:00), as reminders are set."""
+    return format_skeleton("Hm", at, locale=locale())
+
+
+def weekday_abbreviations() -> tuple[str, ...]:
+    """Monday first: 'Mon' … 'Sun' in the current language."""
+    names = locale().days["format"]["abbreviated"]
+    return tuple(str(names[day]) for day in range(7))
