@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from datetime import time
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
@@ -115,11 +116,14 @@ class PainThresholds(_Strict):
     safe_max: int = Field(ge=0, le=10)
     acceptable_max: int = Field(ge=0, le=10)
     red_flag_prompt_above: int = Field(ge=0, le=10)
+    severe_pain_from: int = Field(ge=1, le=10)
 
     @model_validator(mode="after")
     def _ordered(self) -> PainThresholds:
         if not self.safe_max < self.acceptable_max <= self.red_flag_prompt_above:
             raise ValueError("need safe_max < acceptable_max <= red_flag_prompt_above")
+        if not self.acceptable_max < self.severe_pain_from:
+            raise ValueError("need acceptable_max < severe_pain_from")
         return self
 
 
@@ -133,7 +137,9 @@ class ProgressionRules(_Strict):
     morning_worse_by: int = Field(ge=0, le=10)
     usual_morning_window: int = Field(ge=1, le=30)
     days_between_steps: int = Field(ge=0, le=60)
+    increases_per_review: int = Field(ge=1, le=7)
     regressions_before_clinician: int = Field(ge=1, le=10)
+    severe_window_days: int = Field(ge=1, le=60)
 
 
 class ProgressReport(_Strict):
@@ -175,12 +181,120 @@ class Program(_Strict):
         return tuple(sorted(WEEKDAY_NAMES.index(day) for day in self.default_training_days))
 
 
+# Telegram refuses callback data longer than 64 bytes; a longer button label gets cut off on a
+# phone, so labels stay short enough to read in one line.
+CALLBACK_DATA_MAX_BYTES = 64
+BUTTON_TEXT_MAX = 32
+RED_FLAG_CALLBACK = "redflag:{key}"
+# Keys the red-flag buttons use for themselves, so no flag may take them.
+RESERVED_FLAG_KEYS = frozenset({"none", "yes", "no"})
+
+FlagKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
+ButtonText = Annotated[str, Field(min_length=1, max_length=BUTTON_TEXT_MAX)]
+
+
+class Tier(Enum):
+    """How urgent a red flag is, most urgent first."""
+
+    EMERGENCY = "emergency"  # call the local emergency number now
+    SAME_DAY = "same_day"  # urgent care or a doctor today
+    SOON = "soon"  # a doctor or physiotherapist before going on with the program
+
+
+class Moment(Enum):
+    """When the red-flag screen is shown: before the program starts, or in the middle of it."""
+
+    START = "start"
+    LATER = "later"
+
+
+class RedFlag(_Strict):
+    key: FlagKey
+    tier: Tier
+    button: ButtonText
+    text: Text
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def callback_data(self) -> str:
+        return RED_FLAG_CALLBACK.format(key=self.key)
+
+
+class ByMoment(_Strict):
+    """One text in two wordings: at /start ("before starting") and mid-program ("before
+    carrying on")."""
+
+    start: Text
+    later: Text
+
+    def at(self, moment: Moment) -> str:
+        return self.start if moment is Moment.START else self.later
+
+
 class Safety(_Strict):
-    disclaimer: Text
-    red_flag_question: Text
-    red_flags: list[Text] = Field(min_length=1)
-    red_flag_advice: Text
+    # One line with the local-emergency advice; it must appear word for word in the disclaimer
+    # and is shown on the red-flag screen itself.
     emergency: Text
+    disclaimer: Text
+    question: ByMoment
+    none_button: ButtonText
+    flags: list[RedFlag] = Field(min_length=1, max_length=12)
+    advice: dict[Tier, ByMoment]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Safety:
+        if self.emergency not in self.disclaimer:
+            raise ValueError("the disclaimer must contain the emergency line word for word")
+        keys = [flag.key for flag in self.flags]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"flag key used twice: {', '.join(twice)}")
+        reserved = sorted(set(keys) & RESERVED_FLAG_KEYS)
+        if reserved:
+            raise ValueError(
+                f"flag key reserved for the screen's own buttons: {', '.join(reserved)}"
+            )
+        for key in [*keys, *RESERVED_FLAG_KEYS]:
+            data = RED_FLAG_CALLBACK.format(key=key)
+            if len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
+                raise ValueError(f"callback data '{data}' is over {CALLBACK_DATA_MAX_BYTES} bytes")
+        missing = [tier.value for tier in Tier if tier not in self.advice]
+        if missing:
+            raise ValueError(f"no advice for tier {', '.join(missing)}")
+        return self
+
+    def flag(self, key: str) -> RedFlag | None:
+        return next((flag for flag in self.flags if flag.key == key), None)
+
+    def tier_of(self, keys: Iterable[str]) -> Tier | None:
+        """The most urgent tier among the flags answered "yes"; None for none (or unknown keys)."""
+        tiers = {flag.tier for key in keys if (flag := self.flag(key)) is not None}
+        return next((tier for tier in Tier if tier in tiers), None)
+
+    def advice_for(self, keys: Iterable[str], moment: Moment) -> str | None:
+        """The advice of the most urgent flag answered "yes", worded for the moment."""
+        tier = self.tier_of(keys)
+        return None if tier is None else self.advice[tier].at(moment)
+
+    def screen_text(self, moment: Moment) -> str:
+        """The screen: the question, every flag, and the emergency line."""
+        flags = "\n".join(f"• {flag.text}" for flag in self.flags)
+        return f"{self.question.at(moment)}\n\n{flags}\n\n🚨 {self.emergency}"
+
+    # The names the handlers used before flags had keys and tiers; kept until they move over.
+    @property
+    def red_flags(self) -> list[str]:
+        return [flag.text for flag in self.flags]
+
+    @property
+    def red_flag_question(self) -> str:
+        return self.question.start
+
+    @property
+    def red_flag_advice(self) -> str:
+        return self.advice[Tier.SOON].start
 
 
 class Catalogue:

@@ -55,3 +55,8 @@ def pain_band(program: Program, score: int) -> PainBand:
 
 def needs_red_flag_check(program: Program, score: int) -> bool:
     return score > program.pain.red_flag_prompt_above
+
+
+def is_severe(program: Program, score: int) -> bool:
+    """Pain during a session this strong: stop for today (see content.progression)."""
+    return score >= program.pain.severe_pain_from

@@ -1,36 +1,94 @@
-"""Pain-guided progression: from a user's done sessions and their pain scores, decide for each
-exercise whether it moves up a level, holds or moves down, and which locked exercise opens.
+"""Pain-guided progression: judge one done session by its pain scores and decide, for each
+exercise, whether it moves up a level, holds or moves down, which locked exercise opens, and
+what the person must be told (carry on, stop for today, or see a clinician).
 
 Pure rules with no database or Telegram types; every threshold comes from program.toml, so the
 table-driven tests and a physiotherapist editing the file see the same numbers.
+
+The rules (PRODUCT.md "Program rules"):
+- Down-steps never wait. Pain during a session above the acceptable band, or a next morning
+  clearly worse than usual, moves every exercise of that session above its lowest level down one
+  level at once. Only up-steps and openings wait `days_between_steps`.
+- Severe pain (during >= `severe_pain_from`): stop for today, down as above, red-flag screen, and
+  see a clinician at once if the session's exercises were all at their lowest level or another
+  severe score came within `severe_window_days`.
+- A session is judged on its own scores, so a next-morning score that arrives after a later
+  session was logged still judges (and regresses) the session before that morning.
+- "Usual" has a ceiling: a morning above the acceptable band is never usual, and while the usual
+  morning is above it nothing moves up or opens.
+- One change at a time: at most `increases_per_review` increases (up-steps or openings) per
+  review, the exercise longest at its level first; "hard" effort holds every up-step.
+- `regressions_before_clinician` regression signals in a row (counted from a clinician's
+  clearance) mean see a clinician.
+- A corrected score re-runs that session's review from the levels before it (`revise`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
 from statistics import median
 
 from content.catalogue import Catalogue, PainThresholds, ProgressionRules
 
+# An exercise with no known day at its level has been there "for ever".
+LONG_AGO = date.min
+
+
+class Effort(Enum):
+    """The optional one-tap rating after the pain score."""
+
+    EASY = "easy"
+    JUST_RIGHT = "just_right"
+    HARD = "hard"
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The real scores of one session, for an announcement to quote."""
+
+    day: date
+    during: int | None
+    morning: int | None
+
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One done session: the level of each exercise in it and the two pain scores, if given."""
+    """One done session: the level each exercise was done at, its pain scores and effort.
+
+    morning is the score of the morning after this session, wherever it was entered from
+    (see `morning_session`). The latest correction of each score is the one passed here.
+    """
 
     day: date
     levels: Mapping[str, int]
     during: int | None = None
     morning: int | None = None
+    effort: Effort | None = None
+
+    @property
+    def scores(self) -> Scores:
+        return Scores(self.day, self.during, self.morning)
+
+    @property
+    def scored(self) -> bool:
+        return self.during is not None or self.morning is not None
+
+
+class ScoreKind(Enum):
+    """Which score of a session just arrived (and so what the reply is about)."""
+
+    DURING = "during"
+    MORNING = "next_morning"
 
 
 class Signal(Enum):
     """What one session says about the exercises in it."""
 
     SAFE = "safe"  # pain during in the safe zone and a next morning no worse than usual
-    HOLD = "hold"  # acceptable pain, or a morning a little worse than usual
+    HOLD = "hold"  # acceptable pain, a high morning, a morning a little worse, or "hard" effort
     DOWN = "down"  # too much pain during, or a next morning clearly worse than usual
     UNKNOWN = "unknown"  # a score is still missing
 
@@ -40,17 +98,28 @@ class Step(Enum):
     HOLD = "hold"
     DOWN = "down"
     UNLOCK = "unlock"
+    UNDO = "undo"  # a correction took away the reason for an earlier move: it is reversed
 
 
 class Why(Enum):
-    PAIN_FREE = "pain_free"
-    TOO_MUCH_PAIN = "too_much_pain"
-    WORSE_MORNING = "worse_morning"
-    ACCEPTABLE_PAIN = "acceptable_pain"
-    WAITING_FOR_SCORES = "waiting_for_scores"
+    # Values are stored with each level change: never rename one.
+    PAIN_FREE = "pain_free"  # the last sessions were in the safe zone, mornings no worse
+    TOO_MUCH_PAIN = "too_much_pain"  # pain during above the acceptable band
+    SEVERE_PAIN = "severe_pain"  # pain during at or above severe_pain_from
+    WORSE_MORNING = "worse_morning"  # the next morning clearly worse than usual
+    HIGH_MORNING = "high_morning"  # the next morning above the acceptable band: never usual
+    ACCEPTABLE_PAIN = "acceptable_pain"  # pain in the acceptable band (or a bit worse morning)
+    HARD_EFFORT = "hard_effort"  # "hard" effort holds every up-step from the session
+    WAITING_FOR_SCORES = "waiting_for_scores"  # a score of the session is still missing
+    MORE_SESSIONS = "more_sessions"  # not yet enough safe sessions in a row at this level
     TOP_LEVEL = "top_level"
     LOWEST_LEVEL = "lowest_level"
-    STEPPED_RECENTLY = "stepped_recently"
+    STEPPED_RECENTLY = "stepped_recently"  # at this level for less than days_between_steps
+    ONE_AT_A_TIME = "one_at_a_time"  # ready, but another exercise changes in this review
+    MORNINGS_HIGH = "mornings_high"  # the usual morning is above the acceptable band
+    ALREADY_LOWER = "already_lower"  # it already went down since that session
+    NOT_IN_SESSION = "not_in_session"  # the session did not include it
+    CORRECTED = "corrected"  # a corrected score no longer supports an earlier move
 
 
 @dataclass(frozen=True)
@@ -59,25 +128,82 @@ class Decision:
     step: Step
     why: Why
     level: int  # before the decision; 0 for an exercise being opened
-    new_level: int
+    new_level: int  # after it; 0 for an opening undone (the exercise is locked again)
+    # The sessions behind the decision, oldest first, with their real scores.
+    evidence: tuple[Scores, ...] = ()
+    # For a morning-based decision: the usual morning it was compared with.
+    usual_morning: float | None = None
+
+
+class Voice(Enum):
+    """The one stance of a reply: never "carry on" next to "see a clinician"."""
+
+    CARRY_ON = "carry_on"  # go on with the program (any moves are announced)
+    STOP_TODAY = "stop_today"  # severe pain: stop and rest today, answer the red-flag screen
+    SEE_CLINICIAN = "see_clinician"  # see a doctor or physiotherapist before carrying on
+
+
+class ClinicianReason(Enum):
+    SEVERE_AT_LOWEST = "severe_at_lowest"  # severe pain with every exercise at its lowest level
+    SECOND_SEVERE = "second_severe"  # a second severe score within severe_window_days
+    REGRESSIONS_IN_A_ROW = "regressions_in_a_row"  # regressions_before_clinician in a row
 
 
 @dataclass(frozen=True)
 class Review:
+    """The verdict on one session."""
+
     decisions: tuple[Decision, ...]
-    # Exercises whose last sessions were regression signals in a row: see a clinician.
-    see_clinician: tuple[str, ...]
+    voice: Voice = Voice.CARRY_ON
+    session: Scores | None = None  # the session judged
+    signal: Signal = Signal.UNKNOWN
+    severe: bool = False  # pain during at or above severe_pain_from
+    stop_today: bool = False  # severe, and the session is today's: stop and rest
+    red_flag_screen: bool = False  # show the red-flag screen
+    clinician: ClinicianReason | None = None
+    clinician_evidence: tuple[Scores, ...] = ()  # the sessions behind the advice, oldest first
+    usual_morning: float | None = None  # median of the latest mornings, up to this session
+    mornings_high: bool = False  # usual morning above the acceptable band: suggest a review
+    exercises: tuple[str, ...] = ()  # the session's exercises, in session order
 
     @property
     def moves(self) -> tuple[Decision, ...]:
-        """The decisions that change something (up, down or opened), in session order."""
+        """The decisions that change something (up, down, opened), in session order."""
         return tuple(decision for decision in self.decisions if decision.step is not Step.HOLD)
+
+    @property
+    def see_clinician(self) -> tuple[str, ...]:
+        """The session's exercises when the advice is to see a clinician (the old field)."""
+        return self.exercises if self.voice is Voice.SEE_CLINICIAN else ()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A session's review re-run after a corrected score."""
+
+    review: Review  # the fresh review, from the levels before the session's first review
+    # What the caller applies now, one per exercise, from the current levels: UNDO for a move
+    # the corrected scores no longer support, or a move they now call for. An UNDO of an
+    # opening has new_level 0: the exercise is locked again.
+    changes: tuple[Decision, ...]
+
+    @property
+    def undone(self) -> tuple[Decision, ...]:
+        return tuple(change for change in self.changes if change.step is Step.UNDO)
 
 
 @dataclass(frozen=True)
 class _Judged:
     signal: Signal
     why: Why
+    usual: float | None
+
+
+def morning_session(session_days: Iterable[date], morning: date) -> date | None:
+    """The session a next-morning score belongs to: the one the day before that morning, even
+    when a later session (that same day) is already logged. None if there was none."""
+    before = morning - timedelta(days=1)
+    return before if before in set(session_days) else None
 
 
 class Progression:
@@ -88,6 +214,8 @@ class Progression:
         self.rules: ProgressionRules = catalogue.program.progression
         self.pain: PainThresholds = catalogue.program.pain
 
+    # --- the review of one session --------------------------------------------------------
+
     def review(
         self,
         levels: Mapping[str, int],
@@ -95,27 +223,175 @@ class Progression:
         last_step: Mapping[str, date],
         last_unlock: date | None,
         today: date,
+        *,
+        session: date | None = None,
+        cleared_on: date | None = None,
+        arrived: ScoreKind | None = None,
     ) -> Review:
-        """Decide every unlocked exercise and at most one opening.
+        """Judge one session (the latest, or the one on `session`) and decide every unlocked
+        exercise and at most one opening.
 
-        history: done sessions, oldest first. last_step: the day each exercise last moved.
+        levels: each unlocked exercise's current level (for a correction: the levels as they
+          were before that session's first review).
+        history: done sessions, oldest first; later sessions may follow the judged one.
+        last_step: the day each exercise reached its current level: its last step, the day it
+          opened, or the program's first day for the starter set. Missing = long ago.
+        last_unlock: the day the latest exercise opened, or the program's first day if none has.
+        cleared_on: the day a clinician last cleared the user; regressions before it do not
+          count towards "in a row".
+        arrived: the score that triggers this review. "Stop for today" and the red-flag screen
+          answer a severe score during the session (on its day or the next), the screen also a
+          morning above pain.red_flag_prompt_above; None (unknown) = either may have arrived.
         """
+        order = self.catalogue.session_slugs(levels)
+        if not history:
+            return Review(
+                tuple(
+                    Decision(slug, Step.HOLD, Why.WAITING_FOR_SCORES, levels[slug], levels[slug])
+                    for slug in order
+                )
+            )
+        index = self._index(history, session)
         judged = self.judge(history)
-        decisions = [
-            self._decide(slug, levels[slug], history, judged, last_step.get(slug), today)
-            for slug in self.catalogue.session_slugs(levels)
-        ]
-        opened = self._opening(levels, history, judged, last_unlock, today)
-        if opened is not None:
-            decisions.append(opened)
-        in_a_row = self.rules.regressions_before_clinician
-        see_clinician = tuple(
-            slug
-            for slug in self.catalogue.session_slugs(levels)
-            if len(signals := _signals_of(slug, history, judged)) >= in_a_row
-            and all(signal is Signal.DOWN for signal in signals[-in_a_row:])
+        record, verdict = history[index], judged[index]
+        upto = history[: index + 1]
+        usual = self.usual_morning(upto)
+        mornings_high = usual is not None and usual > self.pain.acceptable_max
+        in_session = tuple(slug for slug in order if slug in record.levels)
+
+        if verdict.signal is Signal.DOWN:
+            decisions = [
+                self._down(slug, levels[slug], record, verdict)
+                if slug in record.levels
+                else _hold(slug, levels[slug], Why.NOT_IN_SESSION)
+                for slug in order
+            ]
+        elif verdict.signal is Signal.SAFE:
+            decisions = self._ups(
+                levels, history, judged, index, last_step, last_unlock, today, mornings_high
+            )
+        else:
+            decisions = [
+                _hold(
+                    slug,
+                    levels[slug],
+                    verdict.why if slug in record.levels else Why.NOT_IN_SESSION,
+                )
+                for slug in order
+            ]
+
+        severe = record.during is not None and record.during >= self.pain.severe_pain_from
+        clinician, evidence = self._clinician(history, judged, index, severe, cleared_on)
+        during_news = arrived in (None, ScoreKind.DURING)
+        morning_news = arrived in (None, ScoreKind.MORNING)
+        stop_today = severe and during_news and today - record.day <= timedelta(days=1)
+        high_morning = (
+            morning_news
+            and record.morning is not None
+            and record.morning > self.pain.red_flag_prompt_above
         )
-        return Review(tuple(decisions), see_clinician)
+        if clinician is not None:
+            voice = Voice.SEE_CLINICIAN
+        elif stop_today:
+            voice = Voice.STOP_TODAY
+        else:
+            voice = Voice.CARRY_ON
+        return Review(
+            decisions=tuple(decisions),
+            voice=voice,
+            session=record.scores,
+            signal=verdict.signal,
+            severe=severe,
+            stop_today=stop_today,
+            red_flag_screen=(severe and during_news) or high_morning,
+            clinician=clinician,
+            clinician_evidence=evidence,
+            usual_morning=usual,
+            mornings_high=mornings_high,
+            exercises=in_session,
+        )
+
+    def revise(
+        self,
+        previous: Sequence[Decision],
+        current: Mapping[str, int],
+        levels: Mapping[str, int],
+        history: Sequence[SessionRecord],
+        last_step: Mapping[str, date],
+        last_unlock: date | None,
+        today: date,
+        *,
+        session: date | None = None,
+        cleared_on: date | None = None,
+        arrived: ScoreKind | None = None,
+    ) -> Revision:
+        """Re-run a session's review after a correction of one of its scores.
+
+        previous: the moves that session's earlier review(s) made. current: the levels now.
+        levels, last_step, last_unlock: as they were before that session's first review.
+        history: with the corrected score. A previous move the fresh review does not make is
+        undone, unless the exercise has moved on since; a move the fresh review makes that was
+        not made before is applied from the current level. One change per exercise.
+        """
+        fresh = self.review(
+            levels,
+            history,
+            last_step,
+            last_unlock,
+            today,
+            session=session,
+            cleared_on=cleared_on,
+            arrived=arrived,
+        )
+        made = {_key(move) for move in fresh.moves}
+        evidence = (fresh.session,) if fresh.session is not None else ()
+        after = dict(current)
+        changes: dict[str, Decision] = {}
+        for move in previous:
+            if move.step in (Step.HOLD, Step.UNDO) or _key(move) in made:
+                continue
+            if after.get(move.exercise) != move.new_level:
+                continue  # moved on since: a later review already decided it
+            changes[move.exercise] = Decision(
+                move.exercise, Step.UNDO, Why.CORRECTED, move.new_level, move.level, evidence
+            )
+            if move.step is Step.UNLOCK:
+                del after[move.exercise]
+            else:
+                after[move.exercise] = move.level
+        kept = {_key(move) for move in previous}
+        for move in fresh.moves:
+            if _key(move) in kept or after.get(move.exercise, 0) != move.level:
+                continue
+            changes[move.exercise] = replace(move, level=current.get(move.exercise, 0))
+        rank = {exercise.slug: rank for rank, exercise in enumerate(self.catalogue.exercises)}
+        ordered = sorted(changes.values(), key=lambda change: rank.get(change.exercise, 99))
+        return Revision(fresh, tuple(ordered))
+
+    # --- the usual morning ---------------------------------------------------------------
+
+    def usual_morning(
+        self, history: Sequence[SessionRecord], until: date | None = None
+    ) -> float | None:
+        """The median of the latest `usual_morning_window` next-morning scores, of sessions up
+        to `until` (default: all). None before there are any."""
+        mornings = [
+            record.morning
+            for record in history
+            if record.morning is not None and (until is None or record.day <= until)
+        ]
+        recent = mornings[-self.rules.usual_morning_window :]
+        return median(recent) if recent else None
+
+    def mornings_need_review(
+        self, history: Sequence[SessionRecord], until: date | None = None
+    ) -> bool:
+        """The usual morning is above the acceptable band: nothing moves up, and the weekly
+        check-in suggests a clinician review."""
+        usual = self.usual_morning(history, until)
+        return usual is not None and usual > self.pain.acceptable_max
+
+    # --- judging sessions ----------------------------------------------------------------
 
     def judge(self, history: Sequence[SessionRecord]) -> list[_Judged]:
         """Each session's signal, with "usual" taken from the mornings before it."""
@@ -130,61 +406,122 @@ class Progression:
         return judged
 
     def _signal(self, record: SessionRecord, usual: float | None) -> _Judged:
-        if record.during is not None and record.during > self.pain.acceptable_max:
-            return _Judged(Signal.DOWN, Why.TOO_MUCH_PAIN)
+        pain = self.pain
+        if record.during is not None and record.during > pain.acceptable_max:
+            severe = record.during >= pain.severe_pain_from
+            return _Judged(Signal.DOWN, Why.SEVERE_PAIN if severe else Why.TOO_MUCH_PAIN, usual)
         if record.morning is None or usual is None:
-            return _Judged(Signal.UNKNOWN, Why.WAITING_FOR_SCORES)
+            return _Judged(Signal.UNKNOWN, Why.WAITING_FOR_SCORES, usual)
         if record.morning - usual > self.rules.morning_worse_by:
-            return _Judged(Signal.DOWN, Why.WORSE_MORNING)
+            return _Judged(Signal.DOWN, Why.WORSE_MORNING, usual)
         if record.during is None:
-            return _Judged(Signal.UNKNOWN, Why.WAITING_FOR_SCORES)
+            return _Judged(Signal.UNKNOWN, Why.WAITING_FOR_SCORES, usual)
+        if record.morning > pain.acceptable_max:
+            return _Judged(Signal.HOLD, Why.HIGH_MORNING, usual)
         # A morning in the safe zone is never "worse than usual".
-        fine_morning = record.morning <= max(usual, self.pain.safe_max)
-        if record.during <= self.pain.safe_max and fine_morning:
-            return _Judged(Signal.SAFE, Why.PAIN_FREE)
-        return _Judged(Signal.HOLD, Why.ACCEPTABLE_PAIN)
+        fine_morning = record.morning <= max(usual, pain.safe_max)
+        if record.during <= pain.safe_max and fine_morning:
+            if record.effort is Effort.HARD:
+                return _Judged(Signal.HOLD, Why.HARD_EFFORT, usual)
+            return _Judged(Signal.SAFE, Why.PAIN_FREE, usual)
+        return _Judged(Signal.HOLD, Why.ACCEPTABLE_PAIN, usual)
 
-    def _decide(
+    # --- decisions -----------------------------------------------------------------------
+
+    def _down(self, slug: str, level: int, record: SessionRecord, verdict: _Judged) -> Decision:
+        """One level below the level the session was done at, at once."""
+        done_at = record.levels[slug]
+        if level < done_at:
+            return _hold(slug, level, Why.ALREADY_LOWER)
+        if done_at <= 1:
+            return _hold(slug, level, Why.LOWEST_LEVEL)
+        usual = verdict.usual if verdict.why is Why.WORSE_MORNING else None
+        return Decision(slug, Step.DOWN, verdict.why, level, done_at - 1, (record.scores,), usual)
+
+    def _ups(
         self,
-        slug: str,
-        level: int,
+        levels: Mapping[str, int],
         history: Sequence[SessionRecord],
         judged: Sequence[_Judged],
-        stepped_on: date | None,
+        index: int,
+        last_step: Mapping[str, date],
+        last_unlock: date | None,
         today: date,
-    ) -> Decision:
-        exercise = self.catalogue.get(slug)
-        top = len(exercise.levels) if exercise else level
-        own = [
-            (record.levels[slug], verdict)
-            for record, verdict in zip(history, judged, strict=True)
-            if slug in record.levels
-        ]
-        if not own:
-            return Decision(slug, Step.HOLD, Why.WAITING_FOR_SCORES, level, level)
-        latest = own[-1][1]
-        recent_step = stepped_on is not None and today - stepped_on < self._step_gap
-        if latest.signal is Signal.DOWN:
-            if level <= 1:
-                return Decision(slug, Step.HOLD, Why.LOWEST_LEVEL, level, level)
-            if recent_step:
-                return Decision(slug, Step.HOLD, Why.STEPPED_RECENTLY, level, level)
-            return Decision(slug, Step.DOWN, latest.why, level, level - 1)
-        at_level = [verdict.signal for done_at, verdict in own if done_at == level]
-        if self._pain_free(at_level):
-            if level >= top:
-                return Decision(slug, Step.HOLD, Why.TOP_LEVEL, level, level)
-            if recent_step:
-                return Decision(slug, Step.HOLD, Why.STEPPED_RECENTLY, level, level)
-            return Decision(slug, Step.UP, Why.PAIN_FREE, level, level + 1)
-        why = Why.ACCEPTABLE_PAIN if latest.signal is Signal.HOLD else Why.WAITING_FOR_SCORES
-        return Decision(slug, Step.HOLD, why, level, level)
+        mornings_high: bool,
+    ) -> list[Decision]:
+        """A safe session: hold everything but the increases it earns, one change at a time."""
+        record = history[index]
+        order = self.catalogue.session_slugs(levels)
+        decisions: dict[str, Decision] = {}
+        ready: list[tuple[date, int, Decision]] = []
+        for rank, slug in enumerate(order):
+            level = levels[slug]
+            if slug not in record.levels:
+                decisions[slug] = _hold(slug, level, Why.NOT_IN_SESSION)
+                continue
+            done_at = record.levels[slug]
+            exercise = self.catalogue.get(slug)
+            top = len(exercise.levels) if exercise else level
+            run = self._run(slug, history, judged, index)
+            since = last_step.get(slug, LONG_AGO)
+            if level < done_at:
+                why = Why.ALREADY_LOWER
+            elif level > done_at:
+                why = Why.STEPPED_RECENTLY
+            elif level >= top:
+                why = Why.TOP_LEVEL
+            elif len(run) < self.rules.pain_free_sessions or any(
+                history[at].levels[slug] != level for at in run
+            ):
+                why = Why.MORE_SESSIONS
+            elif today - since < self._step_gap:
+                why = Why.STEPPED_RECENTLY
+            elif mornings_high:
+                why = Why.MORNINGS_HIGH
+            else:
+                evidence = tuple(history[at].scores for at in run)
+                up = Decision(slug, Step.UP, Why.PAIN_FREE, level, level + 1, evidence)
+                ready.append((since, rank, up))
+                continue
+            decisions[slug] = _hold(slug, level, why)
+        budget = self.rules.increases_per_review
+        opened = None
+        if not mornings_high:
+            opened = self._opening(levels, history, judged, index, last_unlock, today)
+        if opened is not None:
+            budget -= 1
+        ready.sort(key=lambda item: (item[0], item[1]))
+        for number, (_, _, up) in enumerate(ready):
+            decisions[up.exercise] = (
+                up if number < budget else _hold(up.exercise, up.level, Why.ONE_AT_A_TIME)
+            )
+        ordered = [decisions[slug] for slug in order]
+        if opened is not None:
+            ordered.append(opened)
+        return ordered
+
+    def _run(
+        self, slug: str, history: Sequence[SessionRecord], judged: Sequence[_Judged], index: int
+    ) -> list[int]:
+        """The latest sessions with the exercise, up to `index`, that were safe in a row (at
+        most pain_free_sessions of them): their indexes, oldest first."""
+        run: list[int] = []
+        for at in range(index, -1, -1):
+            if slug not in history[at].levels or not history[at].scored:
+                continue
+            if judged[at].signal is not Signal.SAFE:
+                break
+            run.insert(0, at)
+            if len(run) == self.rules.pain_free_sessions:
+                break
+        return run
 
     def _opening(
         self,
         levels: Mapping[str, int],
         history: Sequence[SessionRecord],
         judged: Sequence[_Judged],
+        index: int,
         last_unlock: date | None,
         today: date,
     ) -> Decision | None:
@@ -192,31 +529,68 @@ class Progression:
         if last_unlock is not None and today - last_unlock < self._step_gap:
             return None
         rules = {rule.exercise: rule.after for rule in self.catalogue.program.unlock}
+        needed = self.rules.pain_free_sessions
         for exercise in self.catalogue.exercises:
             after = rules.get(exercise.slug)
             if exercise.slug in levels or after is None or not set(after) <= set(levels):
                 continue
-            if all(self._pain_free(_signals_of(slug, history, judged)) for slug in after):
+            runs = [self._run(slug, history, judged, index) for slug in after]
+            if all(len(run) == needed for run in runs):
+                evidence = tuple(history[at].scores for at in sorted(set().union(*runs)))
                 start = exercise.start_level
-                return Decision(exercise.slug, Step.UNLOCK, Why.PAIN_FREE, 0, start)
+                return Decision(exercise.slug, Step.UNLOCK, Why.PAIN_FREE, 0, start, evidence)
         return None
 
-    def _pain_free(self, signals: Sequence[Signal]) -> bool:
-        """The last few sessions (pain_free_sessions of them) were all safe."""
-        needed = self.rules.pain_free_sessions
-        recent = signals[-needed:]
-        return len(recent) == needed and all(signal is Signal.SAFE for signal in recent)
+    def _clinician(
+        self,
+        history: Sequence[SessionRecord],
+        judged: Sequence[_Judged],
+        index: int,
+        severe: bool,
+        cleared_on: date | None,
+    ) -> tuple[ClinicianReason | None, tuple[Scores, ...]]:
+        record = history[index]
+        if severe and record.levels and all(level <= 1 for level in record.levels.values()):
+            return ClinicianReason.SEVERE_AT_LOWEST, (record.scores,)
+        if severe:
+            window = timedelta(days=self.rules.severe_window_days)
+            for earlier in reversed(history[:index]):
+                if record.day - earlier.day > window:
+                    break
+                if earlier.during is not None and earlier.during >= self.pain.severe_pain_from:
+                    return ClinicianReason.SECOND_SEVERE, (earlier.scores, record.scores)
+        in_a_row = self.rules.regressions_before_clinician
+        row: list[Scores] = []
+        for at in range(index, -1, -1):
+            earlier = history[at]
+            if cleared_on is not None and earlier.day < cleared_on:
+                break
+            if not earlier.scored:
+                continue  # a session with no score says nothing either way
+            if judged[at].signal is not Signal.DOWN:
+                break
+            row.insert(0, earlier.scores)
+            if len(row) == in_a_row:
+                return ClinicianReason.REGRESSIONS_IN_A_ROW, tuple(row)
+        return None, ()
+
+    @staticmethod
+    def _index(history: Sequence[SessionRecord], session: date | None) -> int:
+        if session is None:
+            return len(history) - 1
+        for at in range(len(history) - 1, -1, -1):
+            if history[at].day == session:
+                return at
+        raise ValueError(f"no session on {session} in the history")
 
     @property
     def _step_gap(self) -> timedelta:
         return timedelta(days=self.rules.days_between_steps)
 
 
-def _signals_of(
-    slug: str, history: Sequence[SessionRecord], judged: Sequence[_Judged]
-) -> list[Signal]:
-    return [
-        verdict.signal
-        for record, verdict in zip(history, judged, strict=True)
-        if slug in record.levels
-    ]
+def _hold(slug: str, level: int, why: Why) -> Decision:
+    return Decision(slug, Step.HOLD, why, level, level)
+
+
+def _key(move: Decision) -> tuple[str, Step, int]:
+    return (move.exercise, move.step, move.new_level)

@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from content.catalogue import DATA_DIR, ContentError, load_catalogue
+from content.catalogue import (
+    BUTTON_TEXT_MAX,
+    CALLBACK_DATA_MAX_BYTES,
+    DATA_DIR,
+    ContentError,
+    Moment,
+    Safety,
+    Tier,
+    load_catalogue,
+)
 from content.program import (
     PainBand,
+    is_severe,
     needs_red_flag_check,
     pain_band,
     session_minutes,
@@ -125,7 +135,25 @@ def _edit(path: Path, old: str, new: str) -> None:
             "session_minutes_max = 10",
             "full session takes 20 minutes",
         ),
-        ("safety.toml", "red_flags = [", "red_flagz = [", "red_flags: Field required"),
+        ("safety.toml", 'none_button = "', 'none_buttom = "', "none_button: Field required"),
+        ("safety.toml", 'key = "calf"', 'key = "chest"', "flag key used twice: chest"),
+        ("safety.toml", 'key = "calf"', 'key = "none"', "reserved for the screen's own buttons"),
+        ("safety.toml", 'tier = "soon"', 'tier = "someday"', "flags[5].tier"),
+        ("safety.toml", "[advice.same_day]", "[advice.someday]", "advice.someday.[key]"),
+        (
+            "safety.toml",
+            'call your local emergency number now."""',
+            '"""',
+            "must contain the emergency line",
+        ),
+        (
+            "safety.toml",
+            'button = "Numb or weak leg"',
+            f'button = "{"x" * 33}"',
+            "flags[7].button",
+        ),
+        ("safety.toml", 'key = "numbness"', f'key = "{"n" * 32}"', "flags[7].key"),
+        ("program.toml", "severe_pain_from = 8", "severe_pain_from = 5", "severe_pain_from"),
     ],
 )
 def test_broken_files_name_file_field_and_reason(data_copy, file, old, new, message):
@@ -140,3 +168,111 @@ def test_missing_file(data_copy):
     (data_copy / "safety.toml").unlink()
     with pytest.raises(ContentError, match=r"safety\.toml: cannot read"):
         load_catalogue(data_copy)
+
+
+def test_red_flags_have_tiers_in_order_of_urgency():
+    safety = load_catalogue().safety
+    tiers = {flag.key: flag.tier for flag in safety.flags}
+    assert tiers == {
+        "chest": Tier.EMERGENCY,
+        "hot_knee": Tier.SAME_DAY,
+        "calf": Tier.SAME_DAY,
+        "no_weight": Tier.SAME_DAY,
+        "sudden_swelling": Tier.SAME_DAY,
+        "locking": Tier.SOON,
+        "night_pain": Tier.SOON,
+        "numbness": Tier.SOON,
+        "recent_surgery": Tier.SOON,
+    }
+    # The most urgent flag answered decides the advice.
+    assert safety.tier_of(["numbness", "calf"]) is Tier.SAME_DAY
+    assert safety.tier_of(["numbness", "chest", "calf"]) is Tier.EMERGENCY
+    assert safety.tier_of([]) is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "moment", "words"),
+    [
+        (["chest"], Moment.START, "emergency number now"),
+        (["chest"], Moment.LATER, "emergency number now"),
+        (["calf"], Moment.START, "today"),
+        (["hot_knee", "locking"], Moment.LATER, "before a physiotherapist"),
+        (["locking"], Moment.START, "before starting"),
+        (["numbness"], Moment.LATER, "before carrying on"),
+    ],
+)
+def test_each_tier_has_its_own_advice_for_the_moment(keys, moment, words):
+    advice = load_catalogue().safety.advice_for(keys, moment)
+    assert advice is not None and words in advice
+
+
+def test_the_knee_giving_way_is_not_a_red_flag():
+    safety = load_catalogue().safety
+    assert not any("gives way" in flag.text or "give way" in flag.text for flag in safety.flags)
+    assert not any("way" in flag.button for flag in safety.flags)
+
+
+def test_emergency_line_is_in_the_disclaimer_and_on_the_screen():
+    safety = load_catalogue().safety
+    assert "emergency number" in safety.emergency
+    assert safety.emergency in safety.disclaimer
+    for moment in Moment:
+        screen = safety.screen_text(moment)
+        assert safety.emergency in screen
+        assert all(flag.text in screen for flag in safety.flags)
+    assert "start" in safety.question.at(Moment.START)
+    assert "carry on" in safety.question.at(Moment.LATER)
+
+
+def test_disclaimer_says_when_to_get_checked():
+    disclaimer = load_catalogue().safety.disclaimer
+    for words in ("severe", "getting worse", "injury"):
+        assert words in disclaimer
+
+
+def test_red_flag_buttons_fit_telegram():
+    safety = load_catalogue().safety
+    for flag in safety.flags:
+        assert len(flag.callback_data.encode()) <= CALLBACK_DATA_MAX_BYTES
+        assert len(flag.button) <= BUTTON_TEXT_MAX
+    assert len(safety.none_button) <= BUTTON_TEXT_MAX
+
+
+def test_screen_keeps_the_names_the_handlers_use_today():
+    safety = load_catalogue().safety
+    assert safety.red_flags == [flag.text for flag in safety.flags]
+    assert safety.red_flag_question == safety.question.start
+    assert "doctor or physiotherapist" in safety.red_flag_advice
+
+
+def test_barrier_tips():
+    catalogue = load_catalogue()
+    assert "one set of each exercise" in catalogue.barriers["time"].tip
+    equipment = catalogue.barriers["equipment"].tip
+    assert "water bottles" in equipment
+    # The tip names the exercises whose harder levels use a weight.
+    weighted = {
+        exercise.slug
+        for exercise in catalogue.exercises
+        for level in exercise.levels
+        if any(word in (level.label + level.how).lower() for word in ("weight", "dumbbell"))
+        and "no weight" not in level.how.lower()
+    }
+    assert weighted == {"single_leg_rdl", "squat_to_surface", "sumo_squat", "reverse_lunge"}
+    for words in ("squats", "reverse lunge", "single-leg RDL"):
+        assert words in equipment
+
+
+def test_severe_pain_threshold():
+    catalogue = load_catalogue()
+    assert catalogue.program.pain.severe_pain_from == 8
+    assert not is_severe(catalogue.program, 7)
+    assert is_severe(catalogue.program, 8)
+    assert catalogue.program.progression.severe_window_days == 14
+
+
+def test_every_tier_needs_advice():
+    data = load_catalogue().safety.model_dump()
+    del data["advice"][Tier.SAME_DAY]
+    with pytest.raises(ValueError, match="no advice for tier same_day"):
+        Safety.model_validate(data)
