@@ -1,0 +1,1 @@
+"""Pictures the bot sends that are drawn from content data: the exercise animations."""
