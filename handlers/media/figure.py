@@ -26,8 +26,10 @@ HEEL_BACK, TOE_FORWARD, SOLE_DOWN, FOOT_RADIUS = 0.03, 0.095, 0.023, 0.016
 FOOT_HALF_WIDTH = 0.022
 FREE_FOOT_POINT = 20.0  # degrees a lifted foot is pointed
 SIDES: tuple[Side, Side] = ("left", "right")
-# The outline of pelvis and chest in the body's frame (forward, up, left), pelvis at the origin.
-PELVIS_OUTLINE = ((0.065, -0.02), (-0.075, -0.035), (0.06, 0.07), (-0.06, 0.07))
+# The outline of pelvis and chest in the body's frame (forward, up), pelvis at the origin. The
+# third number of a pelvis point is how much of the trunk's lean it follows: the seat of the
+# pelvis follows little, so a person leaning forward on a chair still sits on their buttocks.
+PELVIS_OUTLINE = ((0.065, -0.02, 0.35), (-0.075, -0.035, 0.35), (0.06, 0.07, 1), (-0.06, 0.07, 1))
 CHEST_OUTLINE = ((0.08, 0.20), (-0.06, 0.20), (0.05, 0.285), (-0.05, 0.285))
 PELVIS_HALF, CHEST_HALF = 0.082, 0.1
 SEAT_TOPS = {"chair": 0.27, "bench": 0.26, "bed": 0.33, "counter": 0.53, "wall": 0.85}
@@ -299,9 +301,13 @@ def _frames(lean: float, tilt: float, side_lean: float) -> tuple[Frame, Frame]:
     return hinged.roll(-tilt), hinged.roll(side_lean)
 
 
-def _pelvis_bottom(frame: Frame) -> float:
-    """How far the buttocks reach below the hip joints."""
-    return min(frame.at(f, u, 0).y for f, u in PELVIS_OUTLINE) - TORSO_ROUNDING
+def _pelvis_outline(lean: float, tilt: float) -> list[Vec]:
+    """Outline points of the pelvis, from the middle of the hip joints."""
+    return [
+        WORLD.lean(lean * share).roll(-tilt).at(forward, up, half)
+        for forward, up, share in PELVIS_OUTLINE
+        for half in (PELVIS_HALF, -PELVIS_HALF)
+    ]
 
 
 def resolved_drop(pose: Pose, props: list[Prop]) -> float:
@@ -310,8 +316,8 @@ def resolved_drop(pose: Pose, props: list[Prop]) -> float:
         return pose.pelvis.drop
     seat = next(prop for prop in props if prop.kind in SEATS)
     top = seat.height or SEAT_TOPS[seat.kind]
-    pelvis_frame, _ = _frames(pose.trunk.lean, pose.pelvis.tilt, pose.trunk.side)
-    return HIP_HEIGHT - (top - _pelvis_bottom(pelvis_frame))
+    bottom = min(point.y for point in _pelvis_outline(pose.trunk.lean, pose.pelvis.tilt))
+    return HIP_HEIGHT - (top - bottom + TORSO_ROUNDING)
 
 
 def timeline(animation: Animation, seconds: float) -> tuple[dict[int, float], int, float]:
@@ -391,11 +397,7 @@ def pose_body(animation: Animation, seconds: float) -> Body:
         for side in SIDES
     }
     arms = {side: _arm_points(poses, weights, side, trunk, props) for side in SIDES}
-    hips = tuple(
-        pelvis + pelvis_frame.at(f, u, half)
-        for f, u in PELVIS_OUTLINE
-        for half in (PELVIS_HALF, -PELVIS_HALF)
-    )
+    hips = tuple(pelvis + point for point in _pelvis_outline(lean, tilt))
     torso = hips + tuple(
         pelvis + trunk_frame.at(f, u, half)
         for f, u in CHEST_OUTLINE
