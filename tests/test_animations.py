@@ -44,6 +44,10 @@ def _arrivals(animation: Animation) -> list[float]:
     return times
 
 
+def _bottom(body: figure.Body) -> float:
+    return min(point.y for point in body.hips) - figure.TORSO_ROUNDING
+
+
 def test_every_exercise_level_has_one_animation():
     animations = load_animations()
     assert sorted((item.exercise, item.level) for item in animations) == sorted(LEVELS)
@@ -82,7 +86,10 @@ def test_figure_stays_on_the_floor_with_knees_bending_forward(slug, level):
 
 @pytest.mark.parametrize(("slug", "level"), LEVELS, ids=[f"{s}-{n}" for s, n in LEVELS])
 def test_hands_rest_on_what_they_hold(slug, level):
-    animation = load_animations().get(slug, level)
+    _assert_hands_on_props(load_animations().get(slug, level))
+
+
+def _assert_hands_on_props(animation: Animation) -> None:
     for index, arrival in enumerate(_arrivals(animation)):
         body = figure.pose_body(animation, arrival)
         for side in figure.SIDES:
@@ -103,19 +110,36 @@ def test_buttocks_touch_the_seat_and_never_sink_into_it(slug, level):
     if not any(sitting):
         return
     seat = next(prop for prop in animation.props if prop.kind in SEATS)
-    top = seat.height or figure.SEAT_TOPS[seat.kind]
+    top = seat.height or figure.PROP_HEIGHTS[seat.kind]
     boxes = list(figure.prop_boxes(seat))
     front = max(box.high.x for box in boxes)
     back = min(box.low.x for box in boxes)
     for seconds in _moments(animation):
         body = figure.pose_body(animation, seconds)
         lowest = min(body.hips, key=lambda point: point.y)
-        assert body.lowest_torso_point() > top - TOLERANCE or not back < lowest.x < front
+        assert _bottom(body) > top - TOLERANCE or not back < lowest.x < front
     for index, arrival in enumerate(_arrivals(animation)):
         if sitting[index]:
             body = figure.pose_body(animation, arrival)
-            assert abs(body.lowest_torso_point() - top) < TOLERANCE
+            assert abs(_bottom(body) - top) < TOLERANCE
             assert all(back < point.x < front for point in body.hips if point.y < top + 0.03)
+
+
+@pytest.mark.parametrize(
+    "support",
+    [
+        '{ kind = "counter", at = [0.37, -0.1] }',
+        '{ kind = "wall", at = [0.3, 0.0], height = 0.7 }',
+    ],
+)
+def test_a_counter_or_a_wall_can_replace_the_chair(data_copy, support):
+    poses = data_copy / "poses.toml"
+    _edit(poses, 'props = [{ kind = "chair", at = [0.32, -0.1] }]', f"props = [{support}]")
+    kind = support.split('"')[1]
+    _edit(poses, 'right_arm = { grip = "chair" }', f'right_arm = {{ grip = "{kind}" }}')
+    animation = load_animations(data_copy).get("balance", 1)
+    _assert_hands_on_props(animation)
+    assert len(render_animation(animation)) < 300 * 1024
 
 
 def test_contact_sheet_is_a_png_with_a_row_per_level():

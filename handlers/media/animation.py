@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from content.catalogue import load_catalogue
-from content.poses import Animation, load_animations
+from content.poses import Animation, Prop, load_animations
 from handlers.media import figure
 from handlers.media.figure import Body, Vec
 
@@ -275,9 +275,15 @@ def _centre(animation: Animation, front: bool) -> float:
         if prop.kind != "wall":
             for box in figure.prop_boxes(prop):
                 across += [box.low.z, box.high.z] if front else [box.low.x, box.high.x]
-        else:
+        elif _drawn_in_view(prop, front):
             across.append(prop.at[1] if front else prop.at[0])
     return (min(across) + max(across)) / 2
+
+
+def _drawn_in_view(prop: Prop, front: bool) -> bool:
+    """Whether a prop is drawn in this view: a wall is, unless it is the backdrop behind the
+    person (or the wall between them and you)."""
+    return prop.kind != "wall" or figure.wall_in_front(prop) != front
 
 
 def _frames(animation: Animation, times: Sequence[float], width: int) -> list[Image.Image]:
@@ -295,6 +301,8 @@ def _frames(animation: Animation, times: Sequence[float], width: int) -> list[Im
     for seconds in times:
         canvas = _Canvas(animation.view, centre, width)
         for prop in animation.props:
+            if not _drawn_in_view(prop, canvas.front):
+                continue
             boxes = sorted(figure.prop_boxes(prop), key=lambda box: canvas.depth(box.high))
             for box in boxes:
                 canvas.box(box.low, box.high, PROP_SHADES[box.shade])

@@ -32,7 +32,8 @@ SIDES: tuple[Side, Side] = ("left", "right")
 PELVIS_OUTLINE = ((0.065, -0.02, 0.35), (-0.075, -0.035, 0.35), (0.06, 0.07, 1), (-0.06, 0.07, 1))
 CHEST_OUTLINE = ((0.08, 0.20), (-0.06, 0.20), (0.05, 0.285), (-0.05, 0.285))
 PELVIS_HALF, CHEST_HALF = 0.082, 0.1
-SEAT_TOPS = {"chair": 0.27, "bench": 0.26, "bed": 0.33, "counter": 0.53, "wall": 0.85}
+# A prop's height unless poses.toml gives one: the seat or counter top, or a hand on a wall.
+PROP_HEIGHTS = {"chair": 0.27, "bench": 0.26, "bed": 0.33, "counter": 0.53, "wall": 0.85}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ class Frame:
 WORLD = Frame(FORWARD, UP, LEFT)
 
 
-def outward(side: Side) -> float:
+def _outward(side: Side) -> float:
     return 1.0 if side == "left" else -1.0
 
 
@@ -121,7 +122,6 @@ class ArmPoints:
 @dataclass(frozen=True, slots=True)
 class Body:
     pelvis: Vec
-    pelvis_frame: Frame
     trunk_frame: Frame
     neck: Vec
     head: Vec
@@ -129,9 +129,6 @@ class Body:
     hips: tuple[Vec, ...]  # outline points of the pelvis alone
     legs: dict[Side, LegPoints]
     arms: dict[Side, ArmPoints]
-
-    def lowest_torso_point(self) -> float:
-        return min(point.y for point in self.torso) - TORSO_ROUNDING
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,17 +155,17 @@ def _two_bone(root: Vec, target: Vec, first: float, second: float, pole: Vec) ->
 
 
 def _foot(ankle: Vec, forward: Vec, down: Vec, side: Side) -> tuple[Vec, Vec, Vec]:
-    across = Vec(-forward.z, 0, forward.x).unit() * (FOOT_HALF_WIDTH * outward(side))
+    across = Vec(-forward.z, 0, forward.x).unit() * (FOOT_HALF_WIDTH * _outward(side))
     heel = ankle - forward * HEEL_BACK + down * SOLE_DOWN
     return heel, ankle + forward * TOE_FORWARD + down * SOLE_DOWN, across
 
 
 def _turned(frame: Frame, turn_out: float, side: Side) -> Vec:
-    angle = math.radians(turn_out) * outward(side)
+    angle = math.radians(turn_out) * _outward(side)
     return frame.forward * math.cos(angle) + frame.left * math.sin(angle)
 
 
-def planted_ankle(leg: Leg, side: Side) -> tuple[Vec, Vec, Vec]:
+def _planted_ankle(leg: Leg, side: Side) -> tuple[Vec, Vec, Vec]:
     """Ankle, foot direction (heel to toe) and sole direction of a foot given by position."""
     assert leg.foot is not None
     flat = _turned(WORLD, leg.turn_out, side)
@@ -201,7 +198,7 @@ class _Limb:
 def _leg(leg: Leg, side: Side, hip: Vec, frame: Frame) -> _Limb:
     if leg.foot is not None:
         if leg.planted:
-            ankle, forward, down = planted_ankle(leg, side)
+            ankle, forward, down = _planted_ankle(leg, side)
         else:
             ankle = Vec(leg.foot[0], ANKLE + leg.lift, leg.foot[1])
         pole = _turned(WORLD if leg.planted else frame, leg.turn_out, side)
@@ -212,7 +209,7 @@ def _leg(leg: Leg, side: Side, hip: Vec, frame: Frame) -> _Limb:
     assert leg.hip is not None and leg.knee is not None
     hip_angle, knee_angle = math.radians(leg.hip), math.radians(leg.hip - leg.knee)
     spread = math.radians(leg.abduct)
-    sideways = frame.left * (math.sin(spread) * outward(side))
+    sideways = frame.left * (math.sin(spread) * _outward(side))
 
     def direction(angle: float) -> Vec:
         along = frame.forward * math.sin(angle) - frame.up * math.cos(angle)
@@ -228,28 +225,29 @@ def grip_point(prop: Prop, side: Side, shoulder: Vec) -> Vec:
     """Where a hand rests on a prop: the top of a chair back, the front edge of a seat or a
     counter, or the wall at its grip height level with the shoulder."""
     forward, left = prop.at
-    top = prop.height or SEAT_TOPS[prop.kind]
+    top = prop.height or PROP_HEIGHTS[prop.kind]
     if prop.kind == "chair":
         return Vec(forward - 0.12, top + 0.25, left)
     if prop.kind in ("bench", "bed"):
         half = 0.12 if prop.kind == "bench" else 0.3
-        return Vec(forward + half - 0.03, top, left + 0.2 * outward(side))
+        return Vec(forward + half - 0.03, top, left + 0.2 * _outward(side))
     if prop.kind == "counter":
         edge = forward - 0.17 if forward > 0 else forward + 0.17
         return Vec(edge, top, shoulder.z)
-    if _wall_in_front(prop):
+    if wall_in_front(prop):
         return Vec(forward, top, shoulder.z)
     return Vec(shoulder.x, top, left)
 
 
-def _wall_in_front(prop: Prop) -> bool:
+def wall_in_front(prop: Prop) -> bool:
+    """A wall ahead of or behind the person (else beside them), by the larger of its offsets."""
     return abs(prop.at[0]) > abs(prop.at[1])
 
 
 def _arm(arm: Arm, side: Side, shoulder: Vec, body: _Trunk, props: list[Prop]) -> _Limb:
     """Elbow, wrist and the way the hand points, for one key pose's arm."""
     reach = UPPER_ARM + FOREARM
-    frame, out = body.trunk, outward(side)
+    frame, out = body.trunk, _outward(side)
     back_and_down = frame.forward * -0.6 - UP * 0.8 + frame.left * (0.2 * out)
     if arm.grip is not None:
         prop = next(prop for prop in props if prop.kind == arm.grip)
@@ -296,7 +294,7 @@ class _Trunk:
     shoulders: Vec
 
 
-def _frames(lean: float, tilt: float, side_lean: float) -> tuple[Frame, Frame]:
+def _body_frames(lean: float, tilt: float, side_lean: float) -> tuple[Frame, Frame]:
     hinged = WORLD.lean(lean)
     return hinged.roll(-tilt), hinged.roll(side_lean)
 
@@ -310,12 +308,12 @@ def _pelvis_outline(lean: float, tilt: float) -> list[Vec]:
     ]
 
 
-def resolved_drop(pose: Pose, props: list[Prop]) -> float:
+def _resolved_drop(pose: Pose, props: list[Prop]) -> float:
     """The pose's hip drop; 'seat' lowers the hips until the buttocks rest on the seat."""
     if pose.pelvis.drop != "seat":
         return pose.pelvis.drop
     seat = next(prop for prop in props if prop.kind in SEATS)
-    top = seat.height or SEAT_TOPS[seat.kind]
+    top = seat.height or PROP_HEIGHTS[seat.kind]
     bottom = min(point.y for point in _pelvis_outline(pose.trunk.lean, pose.pelvis.tilt))
     return HIP_HEIGHT - (top - bottom + TORSO_ROUNDING)
 
@@ -363,7 +361,7 @@ def pose_body(animation: Animation, seconds: float) -> Body:
     def number(read: Callable[[Pose], float]) -> float:
         return sum(weight * read(poses[index]) for index, weight in weights.items())
 
-    drop = number(lambda pose: resolved_drop(pose, props))
+    drop = number(lambda pose: _resolved_drop(pose, props))
     lean = number(lambda pose: pose.trunk.lean)
     tilt = number(lambda pose: pose.pelvis.tilt)
     side_lean = number(lambda pose: pose.trunk.side)
@@ -372,7 +370,7 @@ def pose_body(animation: Animation, seconds: float) -> Body:
         HIP_HEIGHT - drop,
         number(lambda pose: pose.pelvis.side),
     )
-    pelvis_frame, trunk_frame = _frames(lean, tilt, side_lean)
+    pelvis_frame, trunk_frame = _body_frames(lean, tilt, side_lean)
 
     # Planted feet stay put: where the hips are too high for a leg to reach, they come down.
     arriving = (leaving + 1) % len(poses)
@@ -385,9 +383,9 @@ def pose_body(animation: Animation, seconds: float) -> Body:
     for side in SIDES:
         if steps[side] == 0 and all(poses[index].leg(side).planted for index in weights):
             ankle = blend(
-                [(w, planted_ankle(poses[i].leg(side), side)[0]) for i, w in weights.items()]
+                [(w, _planted_ankle(poses[i].leg(side), side)[0]) for i, w in weights.items()]
             )
-            hip = pelvis + pelvis_frame.left * (HIP_HALF * outward(side))
+            hip = pelvis + pelvis_frame.left * (HIP_HALF * _outward(side))
             pelvis = pelvis - UP * _too_high(hip, ankle)
 
     shoulders = pelvis + trunk_frame.up * SHOULDERS_UP
@@ -405,18 +403,18 @@ def pose_body(animation: Animation, seconds: float) -> Body:
     )
     neck = shoulders + trunk_frame.up * 0.04
     head = shoulders + trunk_frame.at(0.012, HEAD_UP, 0)
-    return Body(pelvis, pelvis_frame, trunk_frame, neck, head, torso, hips, legs, arms)
+    return Body(pelvis, trunk_frame, neck, head, torso, hips, legs, arms)
 
 
 def _step_height(before: Leg, after: Leg, side: Side, progress: float) -> float:
     """A planted foot that moves to a new spot is lifted on the way: a step, not a slide."""
     if not (before.planted and after.planted):
         return 0.0
-    start, end = planted_ankle(before, side)[0], planted_ankle(after, side)[0]
+    start, end = _planted_ankle(before, side)[0], _planted_ankle(after, side)[0]
     distance = Vec(end.x - start.x, 0, end.z - start.z).length()
     if distance < 0.01:
         return 0.0
-    return min(0.06, 0.4 * distance) * math.sin(math.pi * progress)
+    return min(0.035, 0.25 * distance) * math.sin(math.pi * progress)
 
 
 def _too_high(hip: Vec, ankle: Vec) -> float:
@@ -436,7 +434,7 @@ def _leg_points(
     frame: Frame,
     step: float,
 ) -> LegPoints:
-    hip = pelvis + frame.left * (HIP_HALF * outward(side))
+    hip = pelvis + frame.left * (HIP_HALF * _outward(side))
     limbs = [
         (weight, _leg(poses[index].leg(side), side, hip, frame))
         for index, weight in weights.items()
@@ -453,7 +451,7 @@ def _leg_points(
 def _arm_points(
     poses: list[Pose], weights: dict[int, float], side: Side, trunk: _Trunk, props: list[Prop]
 ) -> ArmPoints:
-    shoulder = trunk.shoulders + trunk.trunk.left * (SHOULDER_HALF * outward(side))
+    shoulder = trunk.shoulders + trunk.trunk.left * (SHOULDER_HALF * _outward(side))
     limbs = [
         (weight, _arm(poses[index].arm(side), side, shoulder, trunk, props))
         for index, weight in weights.items()
@@ -469,7 +467,7 @@ def _arm_points(
 def prop_boxes(prop: Prop) -> Iterator[Box]:
     """A prop as blocks: shade 0 the main body, 1 legs and posts, 2 a cushion or top."""
     x, z = prop.at
-    top = prop.height or SEAT_TOPS[prop.kind]
+    top = prop.height or PROP_HEIGHTS[prop.kind]
     if prop.kind == "chair":
         yield Box(Vec(x - 0.13, top - 0.035, z - 0.13), Vec(x + 0.13, top, z + 0.13), 0)
         for dx in (-0.115, 0.115):
@@ -493,7 +491,7 @@ def prop_boxes(prop: Prop) -> Iterator[Box]:
     elif prop.kind == "counter":
         yield Box(Vec(x - 0.16, 0, z - 0.5), Vec(x + 0.16, top - 0.03, z + 0.5), 0)
         yield Box(Vec(x - 0.18, top - 0.03, z - 0.52), Vec(x + 0.18, top, z + 0.52), 2)
-    elif _wall_in_front(prop):
+    elif wall_in_front(prop):
         away = 0.06 if x > 0 else -0.06
         yield Box(Vec(min(x, x + away), 0, -1.5), Vec(max(x, x + away), 1.4, 1.5), 0)
     else:
