@@ -22,6 +22,7 @@ from bot.settings import DEFAULT_BOT_API_URL
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.matcher import ExerciseMatcher
+from content.poses import load_animations
 from handlers import register
 from handlers.common import KneeContext
 from handlers.media.chart import ChartProcess
@@ -119,6 +120,7 @@ class Observer:
 async def create_services(database_url: str, clock: Clock) -> Services:
     """Load and validate content, open the database and bring its schema up to date."""
     catalogue = load_catalogue()
+    load_animations()  # every exercise level must have its animation before the bot starts
     database = Database.open(database_url)
     await database.upgrade()
     return Services(
