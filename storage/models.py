@@ -104,6 +104,8 @@ class User(Base):
     # Python weekdays (0 = Monday), comma separated, e.g. "0,2,4" for Mon/Wed/Fri.
     training_days: Mapped[str] = mapped_column(String(13))
     reminder_time: Mapped[time] = mapped_column(Time)
+    # When the next-morning pain check comes, in the person's own time zone.
+    morning_time: Mapped[time] = mapped_column(Time, default=time(8, 0), server_default="08:00:00")
     # Where /start has got to.
     onboarding_step: Mapped[OnboardingStep] = mapped_column(
         StrEnumColumn(OnboardingStep, 16), default=OnboardingStep.DISCLAIMER
@@ -196,13 +198,13 @@ class SessionExercise(Base):
 
 
 class PainCheckin(Base):
-    """A 0–10 pain score, either during a session or the next morning."""
+    """A 0–10 pain score: during a session, the next morning, or for a day (no session)."""
 
     __tablename__ = "pain_checkins"
     __table_args__ = (
         UniqueConstraint("session_id", "kind"),
         CheckConstraint("score BETWEEN 0 AND 10", name="score"),
-        CheckConstraint("kind IN ('during', 'next_morning')", name="kind"),
+        CheckConstraint("kind IN ('during', 'next_morning', 'day')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,11 +13,18 @@ class Question(StrEnum):
 
     TIMEZONE = "timezone"
     REMINDER_TIME = "reminder_time"
+    MORNING_TIME = "morning_time"
+    DAYS = "days"  # the training-day buttons are on screen
     PAIN = "pain"  # pain during the session of `day`
     MORNING = "morning"  # the morning after the session of `day`
+    DAY_PAIN = "day_pain"  # how the knee is on `day`, outside a session
 
 
-DAY_QUESTIONS = frozenset({Question.PAIN, Question.MORNING})
+DAY_QUESTIONS = frozenset({Question.PAIN, Question.MORNING, Question.DAY_PAIN})
+# Steps of setting the schedule: a reply to them is a place, a time or a tap, never a score.
+SETUP_QUESTIONS = frozenset(
+    {Question.TIMEZONE, Question.REMINDER_TIME, Question.MORNING_TIME, Question.DAYS}
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class SessionStatus(StrEnum):
 class PainKind(StrEnum):
     DURING = "during"
     NEXT_MORNING = "next_morning"
+    DAY = "day"  # a score given outside a session ("my knee is 6 today")
 
 
 class OnboardingStep(StrEnum):

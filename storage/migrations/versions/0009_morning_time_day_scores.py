@@ -1,0 +1,34 @@
+"""A morning-check time per person (default 08:00 local), and pain scored outside a session
+(a day score: kind "day", no session).
+
+Revision ID: 0009
+Revises: 0005
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("morning_time", sa.Time(), nullable=False, server_default="08:00:00")
+        )
+    with op.batch_alter_table("pain_checkins") as batch:
+        batch.drop_constraint(op.f("ck_pain_checkins_kind"), type_="check")
+        batch.create_check_constraint("kind", "kind IN ('during', 'next_morning', 'day')")
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM pain_checkins WHERE kind = 'day'")
+    with op.batch_alter_table("pain_checkins") as batch:
+        batch.drop_constraint(op.f("ck_pain_checkins_kind"), type_="check")
+        batch.create_check_constraint("kind", "kind IN ('during', 'next_morning')")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("morning_time")
