@@ -42,9 +42,11 @@ class DayRecord:
 
     status: SessionStatus | None
     morning_logged: bool  # the next-morning score for that session is in
+    reminded: bool = False  # that day's training-day reminder was delivered
 
 
 NO_SESSION = DayRecord(None, False)
+REMINDER_KINDS = (PushKind.REMINDER, PushKind.SNOOZED)
 DayRecords = dict[tuple[int, date], DayRecord]
 
 
@@ -117,10 +119,66 @@ async def day_records(db: AsyncSession, user_ids: Iterable[int], since: date) ->
         )
         .where(SessionLog.user_id.in_(list(user_ids)), SessionLog.local_date >= since)
     )
-    return {
+    records = {
         (user_id, day): DayRecord(status, checkin is not None)
         for user_id, day, status, checkin in rows
     }
+    reminded = await db.execute(
+        select(Push.user_id, Push.local_date)
+        .where(
+            Push.user_id.in_(list(user_ids)),
+            Push.local_date >= since,
+            Push.kind.in_(REMINDER_KINDS),
+            Push.status == PushStatus.SENT,
+        )
+        .distinct()
+    )
+    for user_id, day in reminded:
+        found = records.get((user_id, day), NO_SESSION)
+        records[(user_id, day)] = DayRecord(found.status, found.morning_logged, reminded=True)
+    return records
+
+
+async def active_in_week(db: AsyncSession, user_id: int, monday: date) -> bool:
+    """Whether the person trained or was reminded to in the week starting on monday."""
+    session = await db.scalar(
+        select(SessionLog.id)
+        .where(SessionLog.user_id == user_id, SessionLog.local_date >= monday)
+        .limit(1)
+    )
+    if session is not None:
+        return True
+    reminder = await db.scalar(
+        select(Push.id)
+        .where(
+            Push.user_id == user_id,
+            Push.local_date >= monday,
+            Push.kind.in_(REMINDER_KINDS),
+            Push.status == PushStatus.SENT,
+        )
+        .limit(1)
+    )
+    return reminder is not None
+
+
+async def reschedule_pending(db: AsyncSession, user_id: int, due: dict[int, datetime]) -> None:
+    """Move pending pushes (push id → new due time), e.g. after a new morning-check time."""
+    for push_id, due_at in due.items():
+        await db.execute(
+            update(Push)
+            .where(Push.id == push_id, Push.user_id == user_id, Push.status == PushStatus.PENDING)
+            .values(due_at=due_at)
+        )
+
+
+async def pending_of_kind(db: AsyncSession, user_id: int, kind: PushKind) -> list[Push]:
+    return list(
+        await db.scalars(
+            select(Push).where(
+                Push.user_id == user_id, Push.kind == kind, Push.status == PushStatus.PENDING
+            )
+        )
+    )
 
 
 async def recover_stale_claims(db: AsyncSession, claimed_before: datetime) -> int:
