@@ -29,6 +29,7 @@ from handlers.media.chart import ChartProcess
 from handlers.menu import COMMANDS
 from handlers.pushes import PushTexts
 from handlers.services import BotData, Services
+from scheduler import timezones
 from scheduler.clock import Clock
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
@@ -121,6 +122,7 @@ async def create_services(database_url: str, clock: Clock) -> Services:
     """Load and validate content, open the database and bring its schema up to date."""
     catalogue = load_catalogue()
     load_animations()  # every exercise level must have its animation before the bot starts
+    await asyncio.to_thread(timezones.warm_up)  # place names indexed once, not on a reply
     database = Database.open(database_url)
     await database.upgrade()
     return Services(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import Enum
 
 from content.catalogue import Catalogue, Exercise, Level, Program
@@ -60,3 +61,14 @@ def needs_red_flag_check(program: Program, score: int) -> bool:
 def is_severe(program: Program, score: int) -> bool:
     """Pain during a session this strong: stop for today (see content.progression)."""
     return score >= program.pain.severe_pain_from
+
+
+def sore_days_in_a_row(program: Program, day_scores: dict[date, int], day: date) -> bool:
+    """Day scores above the acceptable band on two days in a row, the later one yesterday or
+    today: the next session deserves a gentler dose."""
+    limit = program.pain.acceptable_max
+    for later in (day, day - timedelta(days=1)):
+        earlier = later - timedelta(days=1)
+        if day_scores.get(later, -1) > limit and day_scores.get(earlier, -1) > limit:
+            return True
+    return False

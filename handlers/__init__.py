@@ -11,6 +11,7 @@ from handlers import (
     checkins,
     exercises,
     history,
+    knee,
     menu,
     mydata,
     replies,
@@ -36,7 +37,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "export": mydata.export,
     "delete": mydata.delete,
 }
-BUTTON_MODULES = (checkins, exercises, mydata, schedule, start, today)
+BUTTON_MODULES = (checkins, exercises, knee, mydata, schedule, start, today)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

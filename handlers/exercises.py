@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from content.catalogue import Exercise
 from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.start import keeps_question
 from storage import training
 
 SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
@@ -14,6 +15,7 @@ def _list_keyboard(exercises: tuple[Exercise, ...] | list[Exercise]) -> Keyboard
 
 
 @turn_handler
+@keeps_question
 async def list_exercises(turn: Turn) -> None:
     """All seven exercises in program order, each a button to its instructions."""
     show_list(turn)
@@ -34,6 +36,7 @@ def show_list(turn: Turn) -> None:
 
 
 @turn_handler
+@keeps_question
 async def exercise(turn: Turn) -> None:
     """Instructions for one exercise; a typo gets the closest names as buttons."""
     query = " ".join(turn.context.args or [])

@@ -8,6 +8,7 @@ from functools import partial
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
 from handlers.common import Attachment, Turn, turn_handler
+from handlers.start import keeps_question
 from scheduler.slots import local_day
 from storage import training
 from storage.states import SessionStatus
@@ -17,6 +18,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 
 
 @turn_handler
+@keeps_question
 async def progress(turn: Turn) -> None:
     user, catalogue = turn.user, turn.services.catalogue
     sessions = await training.sessions_with_pain(turn.db, user.id, done_only=True)
@@ -86,6 +88,7 @@ def _tally(week: WeekTally) -> str:
 
 
 @turn_handler
+@keeps_question
 async def history(turn: Turn) -> None:
     limit = turn.services.catalogue.program.progress.history_sessions
     sessions = await training.sessions_with_pain(turn.db, turn.user.id, limit=limit)

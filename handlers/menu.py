@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.common import Turn, turn_handler
+from handlers.start import keeps_question
 
 # One list serves /help and the command menu Telegram shows (setMyCommands).
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -35,6 +36,7 @@ def help_text() -> str:
 
 
 @turn_handler
+@keeps_question
 async def show_help(turn: Turn) -> None:
     turn.say(help_text())
 

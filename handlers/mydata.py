@@ -11,6 +11,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from handlers.common import Attachment, Button, Turn, turn_handler
+from handlers.start import keeps_question
 from scheduler.calendar import describe_days
 from storage import people
 
@@ -20,6 +21,7 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 
 
 @turn_handler
+@keeps_question
 async def export(turn: Turn) -> None:
     rows = await people.rows_of_user(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"

@@ -188,7 +188,9 @@ def parse_reply(text: str) -> Reply:
     )
 
 
-_TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$")
+_TIME = re.compile(
+    r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$"
+)
 _NAMED_TIMES = {"noon": time(12), "midday": time(12), "midnight": time(0)}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from content.i18n import _
 from handlers.common import Button, Turn, parse_day, turn_handler
-from handlers.start import ask_timezone, first_slot, require_setup
+from handlers.start import keeps_question, require_setup, show_schedule_menu
 from scheduler.slots import local_day
 from storage import outbox, training
 from storage.outbox import NewPush
@@ -14,12 +15,14 @@ from storage.states import PushKind
 
 @turn_handler
 async def change_schedule(turn: Turn) -> None:
-    """Days, time and time zone, asked again; history is untouched."""
+    """A menu: the days, reminder time, morning-check time and time zone, one button each to
+    change it, and Keep; history is untouched."""
     if require_setup(turn):
-        ask_timezone(turn)
+        show_schedule_menu(turn)
 
 
 @turn_handler
+@keeps_question
 async def pause(turn: Turn) -> None:
     if not require_setup(turn):
         return
@@ -34,6 +37,7 @@ async def pause(turn: Turn) -> None:
 
 
 @turn_handler
+@keeps_question
 async def resume(turn: Turn) -> None:
     if not require_setup(turn):
         return
@@ -41,8 +45,8 @@ async def resume(turn: Turn) -> None:
         turn.say("Reminders are on. /schedule changes the days or the time.")
         return
     turn.user.paused = False
-    turn.user.next_slot_at = first_slot(turn)  # nothing from the pause is caught up
-    turn.say("▶️ Welcome back! Reminders are on again from your next training day.")
+    turn.user.next_slot_at = None  # planned from now on: nothing from the pause is caught up
+    turn.say(_("▶️ Welcome back! Reminders are on again from your next training day."))
 
 
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:

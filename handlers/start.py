@@ -6,35 +6,109 @@ person left off, and running /start again never loses their history.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime, time
+from functools import wraps
 
+from content.i18n import _, clock_time
 from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
-from handlers.parsing import parse_time
+from handlers.parsing import is_bare_midnight, parse_time
 from handlers.safety import ask_red_flags, hold_notice, put_on_hold
+from handlers.usecases.training import move_morning_checks
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
-from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
+from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
 from storage import training
-from storage.states import Awaiting, OnboardingStep, Question
+from storage.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
+MORNING_CHOICES = ("06:00", "07:00", "08:00", "09:00", "10:00")
 ASK_TIMEZONE = (
     "Which time zone are you in? Tap 📍 below to share your location (it is used only for "
-    "the time zone and not stored), or type your city (for example Berlin or New York) or a "
-    "UTC offset such as +1 or UTC-5."
+    "the time zone and not stored), or type your city (for example Berlin or New York), a "
+    "zone such as CET or IST, or a UTC offset such as +1 or UTC-5."
 )
+# Set once the pending setup question has been asked in this update, so it is asked once.
+_ASKED: ContextVar[bool] = ContextVar("setup_question_asked", default=False)
 
 
 def require_setup(turn: Turn) -> bool:
-    """True when the user may train; otherwise explains what is missing."""
+    """True when the user may train; otherwise says what is missing and asks it again."""
     if turn.user.on_hold:
         hold_notice(turn)
         return False
     if turn.user.onboarded:
         return True
-    turn.say("Let's get you set up first: it takes a minute. Send /start.")
+    if turn.user.onboarding_step == OnboardingStep.DISCLAIMER and not _ASKED.get():
+        welcome(turn)
+        return False
+    turn.say(_("Let's finish setting you up first: one question is still open."))
+    ask_setup_step(turn)
     return False
+
+
+def ask_setup_step(turn: Turn) -> None:
+    """Ask again whatever setup question is pending (the disclaimer, the red-flag screen, the
+    time zone, the days, the reminder time or the morning time)."""
+    _ASKED.set(True)
+    user = turn.user
+    awaiting = user.awaiting
+    if not user.onboarded and user.onboarding_step == OnboardingStep.DISCLAIMER:
+        _disclaimer(turn, _("Before we start, please read this and tap ✅ I understand:"))
+    elif not user.onboarded and user.onboarding_step == OnboardingStep.RED_FLAGS:
+        ask_red_flags(turn)
+    elif awaiting == Awaiting(Question.DAYS):
+        ask_days(turn)
+    elif awaiting == Awaiting(Question.REMINDER_TIME):
+        ask_reminder_time(turn)
+    elif awaiting == Awaiting(Question.MORNING_TIME):
+        ask_morning_time(turn)
+    elif awaiting == Awaiting(Question.TIMEZONE) or not user.onboarded:
+        ask_timezone(turn)
+
+
+def keeps_question(
+    handler: Callable[[Turn], Awaitable[None]],
+) -> Callable[[Turn], Awaitable[None]]:
+    """A command sent while a setup question is pending is handled, and the question is asked
+    again afterwards, so nobody is left in a step they cannot see."""
+
+    @wraps(handler)
+    async def run(turn: Turn) -> None:
+        _ASKED.set(False)
+        before = (turn.user.onboarding_step, turn.user.awaiting)
+        await handler(turn)
+        user = turn.user
+        pending = not user.onboarded or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}
+        unchanged = (user.onboarding_step, user.awaiting) == before
+        if pending and unchanged and not user.on_hold and not _ASKED.get():
+            ask_setup_step(turn)
+
+    return run
+
+
+def _disclaimer(turn: Turn, lead: str) -> None:
+    safety = turn.services.catalogue.safety
+    turn.say(f"{lead}\n\n{safety.disclaimer}", [[(_("✅ I understand"), "disclaimer")]])
+
+
+def welcome(turn: Turn) -> None:
+    """The first message: who Knee Coach is, and the disclaimer to acknowledge."""
+    _ASKED.set(True)
+    user = turn.user
+    user.onboarding_step = OnboardingStep.DISCLAIMER
+    user.awaiting = None
+    name = user.first_name or _("there")
+    _disclaimer(
+        turn,
+        _(
+            "Hi {name}, I'm Knee Coach. I'll guide you through short home exercises for your "
+            "knee, remind you on your training days and adjust the program to how your knee "
+            "feels."
+        ).format(name=name),
+    )
 
 
 @turn_handler
@@ -51,16 +125,10 @@ async def start(turn: Turn) -> None:
             f"{_schedule_summary(turn)}",
             [[("📋 Today's session", "today"), ("⚙️ Change schedule", "setup")]],
         )
+        user.awaiting = None
+        _ASKED.set(True)
         return
-    user.onboarding_step = OnboardingStep.DISCLAIMER
-    user.awaiting = None
-    safety = turn.services.catalogue.safety
-    turn.say(
-        f"Hi {name}, I'm Knee Coach. I'll guide you through short home exercises for your "
-        "knee, remind you on your training days and adjust the program to how your knee "
-        f"feels.\n\n{safety.disclaimer}",
-        [[("✅ I understand", "disclaimer")]],
-    )
+    welcome(turn)
 
 
 async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
@@ -70,7 +138,8 @@ async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
         return
     user.disclaimer_accepted_at = turn.now
     user.onboarding_step = OnboardingStep.RED_FLAGS
-    turn.edit("Thanks for reading that. ✅")
+    # A new message: the disclaimer stays readable in the chat.
+    turn.say(_("Thanks for reading that. ✅"))
     ask_red_flags(turn)
 
 
@@ -104,7 +173,7 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
     user.red_flag_reported_at = None
     turn.edit("✅ Cleared by a clinician: good to hear.")
     if user.onboarded:
-        user.next_slot_at = first_slot(turn)  # nothing from the hold is caught up
+        user.next_slot_at = None  # planned from now on: nothing from the hold is caught up
         turn.say(
             "Welcome back! Reminders are on again from your next training day. "
             "Start gently: the easier version of each exercise is in 📖.",
@@ -119,14 +188,50 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
 
 async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
     if not turn.user.onboarded:
-        turn.toast = "Send /start to set up first."
+        turn.toast = _("Send /start to set up first.")
         return
-    ask_timezone(turn)
+    show_schedule_menu(turn)
+
+
+def show_schedule_menu(turn: Turn) -> None:
+    """The settings as they are, one button per thing to change, and Keep."""
+    turn.user.awaiting = None
+    _ASKED.set(True)
+    turn.say(
+        _("⚙️ Your schedule now:\n{summary}\n\nWhat would you like to change?").format(
+            summary=schedule_lines(turn)
+        ),
+        [
+            [(_("📅 Training days"), "sched:days"), (_("⏰ Reminder time"), "sched:time")],
+            [(_("🌅 Morning check"), "sched:morning"), (_("🌍 Time zone"), "sched:zone")],
+            [(_("👍 Keep it as it is"), "sched:keep")],
+        ],
+    )
+
+
+async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
+    if not turn.user.onboarded:
+        turn.toast = _("Send /start to set up first.")
+        return
+    choice = args[0]
+    if choice == "keep":
+        turn.user.awaiting = None
+        turn.edit(
+            _("👍 Your schedule stays as it is.\n{summary}").format(summary=schedule_lines(turn))
+        )
+    elif choice == "days":
+        ask_days(turn)
+    elif choice == "time":
+        ask_reminder_time(turn)
+    elif choice == "morning":
+        ask_morning_time(turn)
+    else:
+        ask_timezone(turn)
 
 
 def ask_timezone(turn: Turn) -> None:
     turn.user.awaiting = Awaiting(Question.TIMEZONE)
-    turn.ask_location(ASK_TIMEZONE)
+    turn.ask_location(_(ASK_TIMEZONE))
 
 
 @turn_handler
@@ -136,34 +241,41 @@ async def location(turn: Turn) -> None:
     pin = message.location if message else None
     if turn.user.awaiting != Awaiting(Question.TIMEZONE) or pin is None:
         turn.say(
-            "Thanks, but I only use a location to set your time zone. "
-            "Send /schedule if you want to change it."
+            _(
+                "Thanks, but I only use a location to set your time zone. "
+                "Send /schedule if you want to change it."
+            )
         )
         return
     zone = timezone_at(pin.latitude, pin.longitude)
     if zone is None:
         turn.say(
-            "I couldn't tell the time zone from that spot. Please type your nearest city "
-            "or a UTC offset such as +2."
+            _(
+                "I couldn't tell the time zone from that spot. Please type your nearest city "
+                "or a UTC offset such as +2."
+            )
         )
         return
-    _set_timezone(turn, zone)
+    await _set_timezone(turn, zone)
 
 
 async def timezone_text(turn: Turn, text: str) -> None:
-    """The user typed a place or an offset in answer to the time-zone question."""
+    """The user typed a place, a zone or an offset in answer to the time-zone question."""
     choices = resolve_timezone(text, turn.now)
     if not choices:
         turn.say(
-            "I couldn't find that place. Try the nearest big city (for example Paris) "
-            "or a UTC offset such as +2."
+            _(
+                "I couldn't find that place. Try the nearest big city (for example Paris), "
+                "a zone such as CET, or a UTC offset such as +2."
+            )
         )
         return
     if len(choices) == 1:
-        _set_timezone(turn, choices[0])
+        await _set_timezone(turn, choices[0])
         return
     turn.say(
-        "Which of these is yours?", [[(zone.replace("_", " "), f"tz:{zone}")] for zone in choices]
+        _("Which of these is yours?"),
+        [[(describe_zone(zone, turn.now), f"tz:{zone}")] for zone in choices],
     )
 
 
@@ -171,27 +283,46 @@ async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
     if not _past_screen(turn):
         return
     if not is_valid_zone(args[0]):
-        turn.toast = "I don't know that time zone."
+        turn.toast = _("I don't know that time zone.")
         return
-    turn.edit(f"Time zone: {args[0].replace('_', ' ')}")
-    _set_timezone(turn, args[0])
+    if turn.user.awaiting != Awaiting(Question.TIMEZONE):
+        turn.toast = _("That question has passed. Send /schedule to change your time zone.")
+        return
+    turn.edit(_("Time zone: {zone}").format(zone=args[0].replace("_", " ")))
+    await _set_timezone(turn, args[0])
 
 
-def _set_timezone(turn: Turn, zone: str) -> None:
-    turn.user.timezone = zone
-    turn.user.awaiting = None
-    clock = turn.local_now.strftime("%H:%M")
-    turn.say_and_clear_keyboard(f"Got it: {zone.replace('_', ' ')} (it's {clock} there now).")
+async def _set_timezone(turn: Turn, zone: str) -> None:
+    """The time-zone step is answered: saved now, and setup goes on to the days."""
+    user = turn.user
+    user.timezone = zone
+    clock = clock_time(turn.local_now.time())
+    turn.say_and_clear_keyboard(
+        _("Got it: {zone} (it's {clock} there now).").format(
+            zone=zone.replace("_", " "), clock=clock
+        )
+    )
+    if user.onboarded:
+        await _saved(turn)
+    else:
+        ask_days(turn)
+
+
+def ask_days(turn: Turn) -> None:
+    turn.user.awaiting = Awaiting(Question.DAYS)
     mask = days_to_mask(turn.user.weekdays)
     turn.say(_days_prompt(turn, mask), _days_keyboard(mask))
 
 
 def _days_prompt(turn: Turn, mask: int) -> str:
     program = turn.services.catalogue.program
-    return (
+    return _(
         "Which days will you train? Three days a week works best. "
-        f"Pick {program.min_training_days} to {program.max_training_days} days, then tap Save.\n"
-        f"Chosen: {describe_days(mask_to_days(mask))}"
+        "Pick {low} to {high} days, then tap Save.\nChosen: {days}"
+    ).format(
+        low=program.min_training_days,
+        high=program.max_training_days,
+        days=describe_days(mask_to_days(mask)),
     )
 
 
@@ -200,13 +331,13 @@ def _days_keyboard(mask: int) -> Keyboard:
         (f"{'✅ ' if mask & (1 << day) else ''}{label}", f"days:{mask ^ (1 << day)}")
         for day, label in enumerate(WEEKDAY_LABELS)
     ]
-    return [buttons[:4], buttons[4:], [("💾 Save days", f"savedays:{mask}")]]
+    return [buttons[:4], buttons[4:], [(_("💾 Save days"), f"savedays:{mask}")]]
 
 
 async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
     mask = int(args[0])
     if not _past_screen(turn) or mask > 127:
-        turn.toast = turn.toast or "That button has expired."
+        turn.toast = turn.toast or _("That button has expired.")
         return
     turn.edit(_days_prompt(turn, mask), _days_keyboard(mask))
 
@@ -217,15 +348,22 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
     days = mask_to_days(int(args[0]) & 127)
     program = turn.services.catalogue.program
     if not program.min_training_days <= len(days) <= program.max_training_days:
-        turn.toast = (
-            f"Please pick {program.min_training_days} to {program.max_training_days} days."
+        turn.toast = _("Please pick {low} to {high} days.").format(
+            low=program.min_training_days, high=program.max_training_days
         )
         return
     turn.user.training_days = ",".join(str(day) for day in days)
+    turn.edit(_("Training days: {days}").format(days=describe_days(days)))
+    if turn.user.onboarded:
+        await _saved(turn)
+    else:
+        ask_reminder_time(turn)
+
+
+def ask_reminder_time(turn: Turn) -> None:
     turn.user.awaiting = Awaiting(Question.REMINDER_TIME)
-    turn.edit(f"Training days: {describe_days(days)}")
     turn.say(
-        "What time should I remind you on those days? Tap a time or type one, like 7:30.",
+        _("What time should I remind you on training days? Tap a time or type one, like 7:30."),
         [
             [(choice, f"time:{choice}") for choice in TIME_CHOICES[:4]],
             [(choice, f"time:{choice}") for choice in TIME_CHOICES[4:]],
@@ -233,42 +371,114 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
+def ask_morning_time(turn: Turn) -> None:
+    turn.user.awaiting = Awaiting(Question.MORNING_TIME)
+    turn.say(
+        _(
+            "The morning after a session I'll ask how your knee is. What time suits you in "
+            "the morning? Tap a time or type one, like 8:30."
+        ),
+        [[(choice, f"mtime:{choice}") for choice in MORNING_CHOICES]],
+    )
+
+
 async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
+    await _time_button(turn, args[0], Question.REMINDER_TIME)
+
+
+async def choose_morning_time(turn: Turn, args: tuple[str, ...]) -> None:
+    await _time_button(turn, args[0], Question.MORNING_TIME)
+
+
+async def _time_button(turn: Turn, text: str, question: Question) -> None:
     if not _past_screen(turn):
         return
-    chosen = parse_time(args[0])
-    if chosen is None:
-        turn.toast = "That time doesn't exist."
-        return
-    turn.edit(f"Reminder time: {args[0]}")
-    await _finish(turn, chosen)
-
-
-async def time_text(turn: Turn, text: str) -> None:
     chosen = parse_time(text)
     if chosen is None:
-        turn.say("I didn't understand that time. Please send it like 7:30, 18:00 or 6pm.")
+        turn.toast = _("That time doesn't exist.")
         return
-    await _finish(turn, chosen)
+    if turn.user.awaiting != Awaiting(question):
+        turn.toast = _("That question has passed. Send /schedule to change it.")
+        return
+    label = (
+        _("Reminder time: {time}")
+        if question == Question.REMINDER_TIME
+        else _("Morning check: {time}")
+    )
+    turn.edit(label.format(time=clock_time(chosen)))
+    await _set_time(turn, question, chosen)
 
 
-async def _finish(turn: Turn, reminder_time: time) -> None:
+async def retime(turn: Turn, args: tuple[str, ...]) -> None:
+    """'No, another time' after 'Did you mean midnight?'."""
+    if not _past_screen(turn):
+        return
+    turn.edit(_("No problem."))
+    if args[0] == "m":
+        ask_morning_time(turn)
+    else:
+        ask_reminder_time(turn)
+
+
+async def time_text(turn: Turn, text: str, question: Question = Question.REMINDER_TIME) -> None:
+    """A typed time for the reminder or the morning check."""
+    chosen = parse_time(text)
+    if chosen is None:
+        turn.say(_("I didn't understand that time. Please send it like 7:30, 18:00, 6pm or noon."))
+        return
+    if is_bare_midnight(text):
+        action, again = ("mtime", "m") if question == Question.MORNING_TIME else ("time", "r")
+        turn.say(
+            _("Did you mean midnight? 🌙"),
+            [
+                [
+                    (_("Yes, midnight"), f"{action}:00:00"),
+                    (_("No, another time"), f"retime:{again}"),
+                ]
+            ],
+        )
+        return
+    await _set_time(turn, question, chosen)
+
+
+async def _set_time(turn: Turn, question: Question, chosen: time) -> None:
     user = turn.user
-    user.reminder_time = reminder_time
+    if question == Question.MORNING_TIME:
+        user.morning_time = chosen
+        if user.onboarded:
+            await _saved(turn)
+        else:
+            await _finish(turn)
+        return
+    user.reminder_time = chosen
+    if user.onboarded:
+        await _saved(turn)
+    else:
+        ask_morning_time(turn)
+
+
+async def _saved(turn: Turn) -> None:
+    """One setting changed from /schedule: kept, and reminders re-planned from now."""
+    user = turn.user
     user.awaiting = None
-    user.next_slot_at = first_slot(turn)
-    first_time = not user.onboarded
+    user.next_slot_at = None  # the engine plans the next slot from now
+    await move_morning_checks(turn.db, user, turn.now)
+    turn.say(_("Saved. {summary}").format(summary=schedule_lines(turn)))
+
+
+async def _finish(turn: Turn) -> None:
+    user = turn.user
+    user.awaiting = None
+    user.next_slot_at = None  # the engine plans the first slot from now
     user.onboarding_step = OnboardingStep.DONE
     catalogue = turn.services.catalogue
     await training.ensure_levels(turn.db, user.id, starting_levels(catalogue), turn.now)
-    if first_time:
-        turn.say(
-            f"You're all set! {_schedule_summary(turn)}\n\n"
-            "Your first session is ready: tap below or send /today.",
-            [[("📋 Today's session", "today")]],
-        )
-    else:
-        turn.say(f"Saved. {_schedule_summary(turn)}")
+    turn.say(
+        _(
+            "You're all set! {summary}\n\nYour first session is ready: tap below or send /today."
+        ).format(summary=schedule_lines(turn)),
+        [[(_("📋 Today's session"), "today")]],
+    )
 
 
 def first_slot(turn: Turn) -> datetime:
@@ -276,19 +486,25 @@ def first_slot(turn: Turn) -> datetime:
     return next_daily_slot(turn.now, turn.user.reminder_time, turn.user.timezone)[1]
 
 
-def _schedule_summary(turn: Turn) -> str:
+def schedule_lines(turn: Turn) -> str:
     user = turn.user
-    return (
-        f"Training days: {describe_days(user.weekdays)} at "
-        f"{user.reminder_time.strftime('%H:%M')} ({user.timezone.replace('_', ' ')})."
+    return _("Training days: {days} at {time} ({zone}). Morning check: {morning}.").format(
+        days=describe_days(user.weekdays),
+        time=clock_time(user.reminder_time),
+        zone=user.timezone.replace("_", " "),
+        morning=clock_time(user.morning_time),
     )
+
+
+def _schedule_summary(turn: Turn) -> str:
+    return schedule_lines(turn)
 
 
 def _past_screen(turn: Turn) -> bool:
     """Schedule buttons only count once the disclaimer and red-flag screen are done."""
     if turn.user.onboarding_step in (OnboardingStep.TIMEZONE, OnboardingStep.DONE):
         return True
-    turn.toast = "Please finish the first steps: send /start."
+    turn.toast = _("Please finish the first steps: send /start.")
     return False
 
 
@@ -298,6 +514,9 @@ BUTTONS = (
     Button("days", toggle_day, r"(\d{1,3})"),
     Button("savedays", save_days, r"(\d{1,3})"),
     Button("time", choose_time, r"(\d{2}:\d{2})"),
+    Button("mtime", choose_morning_time, r"(\d{2}:\d{2})"),
+    Button("retime", retime, "(r|m)"),
+    Button("sched", schedule_menu_button, "(days|time|morning|zone|keep)"),
     Button("disclaimer", accept_disclaimer),
     Button("cleared", cleared),
     Button("setup", change_schedule),

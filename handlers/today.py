@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from content.i18n import _
 from content.program import PlannedExercise
-from handlers.checkins import ask_pain
+from handlers.checkins import DURING, ask_pain, record_checkin
 from handlers.common import Button, Turn, parse_day, turn_handler
-from handlers.start import require_setup
-from handlers.usecases.training import Logged, log_session
+from handlers.knee import gentle_line, sore_lately
+from handlers.start import keeps_question, require_setup
+from handlers.usecases.training import Logged, log_session, plan_morning_check
 from handlers.views import DAY_FORMAT, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 from storage import training
@@ -23,6 +25,7 @@ async def todays_plan(turn: Turn) -> list[PlannedExercise]:
 
 
 @turn_handler
+@keeps_question
 async def today(turn: Turn) -> None:
     """Show today's session with done / skip / how-to buttons."""
     if require_setup(turn):
@@ -43,6 +46,8 @@ async def show_today(turn: Turn) -> None:
         lines.append("✅ Today's session is done. Well done! Here it is for reference:")
     elif logged is not None:
         lines.append("You skipped today. Changed your mind? You can still do it.")
+    if (logged is None or logged.status != SessionStatus.DONE) and await sore_lately(turn):
+        lines.append(gentle_line(turn))
     lines.append("")
     lines += session_lines(plan)
     keyboard = session_keyboard(
@@ -83,23 +88,80 @@ async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
         await mark_skipped(turn, day)
 
 
-async def _log(turn: Turn, day: date, status: SessionStatus) -> Logged:
+async def _log(
+    turn: Turn, day: date, status: SessionStatus, left_out: frozenset[str] = frozenset()
+) -> Logged:
     catalogue = turn.services.catalogue
-    return await log_session(turn.db, catalogue, turn.user.id, day, status, turn.now)
+    return await log_session(turn.db, catalogue, turn.user.id, day, status, turn.now, left_out)
 
 
-async def mark_done(turn: Turn, day: date) -> None:
-    logged = await _log(turn, day, SessionStatus.DONE)
+async def mark_done(
+    turn: Turn, day: date, left_out: frozenset[str] = frozenset(), score: int | None = None
+) -> None:
+    """Log the session as done (with the exercises left out, if any were named), then ask for
+    the pain during it, or record it when it came with the message ("done, pain 3")."""
+    logged = await _log(turn, day, SessionStatus.DONE, left_out)
     if not logged.changed:
-        turn.toast = "Already logged ✅"
-        turn.say("That session is already logged as done. ✅")
+        turn.toast = _("Already logged ✅")
+        turn.say(_("That session is already logged as done. ✅"))
+        if score is not None:
+            await record_checkin(turn, DURING, day, score)
         return
-    turn.toast = "Logged ✅"
-    turn.say(f"✅ Logged: {len(logged.plan)} exercises done. Great work!")
-    ask_pain(turn, day)
+    await plan_morning_check(turn.db, turn.user, day, turn.now)
+    turn.toast = _("Logged ✅")
+    done = [item.exercise.name for item in logged.plan if item.exercise.slug not in left_out]
+    if len(done) == len(logged.plan):
+        turn.say(
+            _("✅ Logged: {count} exercises done. Great work!").format(count=len(logged.plan))
+        )
+    else:
+        turn.say(
+            _("✅ Logged: {done} of {count} exercises done ({names}). Great work!").format(
+                done=len(done), count=len(logged.plan), names=", ".join(done) or "-"
+            )
+        )
+    if score is None:
+        ask_pain(turn, day)
+    else:
+        await record_checkin(turn, DURING, day, score)
+
+
+async def done_text(
+    turn: Turn, left_out: frozenset[str] = frozenset(), score: int | None = None
+) -> None:
+    """A typed "done": on a rest day, ask first whether to log an extra session."""
+    day = turn.today
+    logged = await training.session_on(turn.db, turn.user.id, day)
+    if is_training_day(turn.user.weekdays, day) or logged is not None:
+        await mark_done(turn, day, left_out, score)
+        return
+    keep = "-" if score is None else str(score)
+    turn.say(
+        _("Today is a rest day. Log an extra session today?"),
+        [[(_("✅ Yes, log it"), f"extra:{day}:{keep}"), (_("No"), "noextra")]],
+    )
+
+
+async def extra_yes(turn: Turn, args: tuple[str, ...]) -> None:
+    if require_setup(turn) and (day := _session_day(turn, args[0])):
+        turn.edit(_("An extra session today. 💪"))
+        await mark_done(turn, day, score=None if args[1] == "-" else int(args[1]))
+
+
+async def extra_no(turn: Turn, _args: tuple[str, ...]) -> None:
+    turn.edit(_("Nothing logged. Enjoy your rest day!"))
 
 
 async def mark_skipped(turn: Turn, day: date) -> None:
+    if not is_training_day(turn.user.weekdays, day):
+        upcoming = next_training_day(turn.user.weekdays, day)
+        turn.toast = _("A rest day")
+        turn.say(
+            _("That's a rest day anyway, so there's nothing to skip. Next up: {when}.").format(
+                when=upcoming.strftime(DAY_FORMAT) if upcoming else "-"
+            )
+        )
+        return
     logged = await _log(turn, day, SessionStatus.SKIPPED)
     if not logged.changed:
         turn.toast = "Already logged"
@@ -116,4 +178,6 @@ BUTTONS = (
     Button("today", today_button),
     Button("done", done_button, DATE_ARG),
     Button("skip", skip_button, DATE_ARG),
+    Button("extra", extra_yes, r"(\d{4}-\d{2}-\d{2}):(\d{1,2}|-)"),
+    Button("noextra", extra_no),
 )

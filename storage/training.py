@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,8 +58,10 @@ async def log_session(
     status: SessionStatus,
     plan: list[PlannedExercise],
     now: datetime,
+    left_out: frozenset[str] = frozenset(),
 ) -> tuple[SessionLog, bool]:
-    """Record the day's session as done or skipped; returns (log, changed).
+    """Record the day's session as done or skipped; returns (log, changed). Exercises in
+    left_out were not done in a done session ("skipped the lunges").
 
     A done session stays done; a skipped one can still be done later the same day.
     """
@@ -75,7 +78,8 @@ async def log_session(
         if row is None:
             row = SessionExercise(exercise=item.exercise.slug)
             log.exercises.append(row)
-        row.level, row.done = item.level_number, status == SessionStatus.DONE
+        row.level = item.level_number
+        row.done = status == SessionStatus.DONE and item.exercise.slug not in left_out
     for row in earlier.values():
         log.exercises.remove(row)
     await db.flush()
@@ -269,3 +273,35 @@ async def store_weekly_tally(
 
 async def weekly_review(db: AsyncSession, user_id: int, week_start: date) -> WeeklyReview | None:
     return await db.get(WeeklyReview, (user_id, week_start))
+
+
+# -- day scores: pain given outside a session ----------------------------------------------------
+
+
+async def add_day_score(db: AsyncSession, user_id: int, score: int, now: datetime) -> None:
+    """Keep a score given outside a session; the latest of a local day is that day's score."""
+    db.add(PainCheckin(user_id=user_id, kind=PainKind.DAY, score=score, recorded_at=now))
+    await db.flush()
+
+
+async def day_scores(
+    db: AsyncSession, user_id: int, timezone: str, first: date, end: date
+) -> dict[date, int]:
+    """Local day → that day's latest day score, from first up to, not including, end."""
+    zone = ZoneInfo(timezone)
+    since = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
+    rows = await db.execute(
+        select(PainCheckin.recorded_at, PainCheckin.score)
+        .where(
+            PainCheckin.user_id == user_id,
+            PainCheckin.kind == PainKind.DAY,
+            PainCheckin.recorded_at >= since,
+        )
+        .order_by(PainCheckin.recorded_at, PainCheckin.id)
+    )
+    scores: dict[date, int] = {}
+    for recorded_at, score in rows:
+        day = recorded_at.astimezone(zone).date()
+        if first <= day < end:
+            scores[day] = score
+    return scores

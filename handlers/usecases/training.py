@@ -31,10 +31,11 @@ async def log_session(
     day: date,
     status: SessionStatus,
     now: datetime,
+    left_out: frozenset[str] = frozenset(),
 ) -> Logged:
     """Log the day's session with today's plan; a skipped one can still be done later."""
     plan = await training.current_plan(db, catalogue, user_id, now)
-    log, changed = await training.log_session(db, user_id, day, status, plan, now)
+    log, changed = await training.log_session(db, user_id, day, status, plan, now, left_out)
     return Logged(plan, log.status, changed)
 
 

@@ -1,0 +1,83 @@
+"""Pain outside a session: "my knee hurts", "my knee is 6 today", "pain 6" on a rest day.
+
+Kept as a day score (its own kind), shown in /history, the chart and /export, read by the
+weekly check-in, and, above the acceptable band on two days in a row, a reason to suggest a
+gentler next session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from content.i18n import _
+from content.program import PainBand, needs_red_flag_check, pain_band, sore_days_in_a_row
+from handlers.common import Button, Turn, parse_day
+from handlers.safety import ask_red_flags
+from handlers.views import pain_keyboard
+from storage import training
+from storage.states import Awaiting, Question
+
+ACTION = "daypain"
+ADVICE = {
+    PainBand.SAFE: "Good to hear.",
+    PainBand.ACCEPTABLE: "That's within what's fine for training; keep moving gently.",
+    PainBand.TOO_MUCH: "That's a lot. Be kind to your knee today; if it stays this high, take "
+    "the next session a level easier.",
+}
+GENTLE = (
+    "🩹 Your knee has been above {limit}/10 two days in a row, so take this session gently: "
+    "the easier version of each exercise (📖) or fewer reps, and stop anything that feels sharp."
+)
+
+
+def ask_day_score(turn: Turn) -> None:
+    """No number was given: ask for one, with 0–10 buttons."""
+    day = turn.today
+    turn.user.awaiting = Awaiting(Question.DAY_PAIN, day)
+    turn.say(
+        _("Sorry to hear that. How is your knee right now, from 0 (no pain) to 10 (the worst)?"),
+        pain_keyboard(ACTION, day),
+    )
+
+
+async def record_day_score(turn: Turn, score: int) -> None:
+    user, program = turn.user, turn.services.catalogue.program
+    await training.add_day_score(turn.db, user.id, score, turn.now)
+    if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
+        user.awaiting = None
+    turn.toast = _("Knee {score}/10 noted").format(score=score)
+    lines = [
+        _("Noted: your knee is at {score}/10 today.").format(score=score)
+        + " "
+        + _(ADVICE[pain_band(program, score)])
+    ]
+    if await sore_lately(turn):
+        lines.append(gentle_line(turn))
+    turn.say("\n\n".join(lines))
+    if needs_red_flag_check(program, score):
+        ask_red_flags(turn, _("With pain this strong, please check: does any of this apply now?"))
+
+
+async def sore_lately(turn: Turn, day: date | None = None) -> bool:
+    """Two days in a row above the acceptable band, up to day (today by default)."""
+    day = day or turn.today
+    scores = await training.day_scores(
+        turn.db, turn.user.id, turn.user.timezone, day - timedelta(days=3), day + timedelta(days=1)
+    )
+    return sore_days_in_a_row(turn.services.catalogue.program, scores, day)
+
+
+def gentle_line(turn: Turn) -> str:
+    return _(GENTLE).format(limit=turn.services.catalogue.program.pain.acceptable_max)
+
+
+async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
+    day, score = parse_day(args[0]), int(args[1])
+    if day is None or score > 10 or day != turn.today:
+        turn.toast = _('That question has passed. Tell me how your knee is, like "pain 4".')
+        return
+    turn.edit(_("Knee today: {score}/10").format(score=score))
+    await record_day_score(turn, score)
+
+
+BUTTONS = (Button(ACTION, day_button, r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"),)
