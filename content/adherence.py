@@ -21,9 +21,13 @@ def week_start(day: date) -> date:
 
 @dataclass(frozen=True)
 class WeekTally:
+    """Sessions of one week: done counts up to the planned number, any more are extra (a
+    session on a rest day beyond the plan), so a week never reads "2 of 1 planned"."""
+
     week_start: date
     done: int
     planned: int
+    extra: int = 0
 
 
 def planned_in_week(weekdays: tuple[int, ...], monday: date, joined: date) -> int:
@@ -45,7 +49,8 @@ class _Weeks:
 
     def tally(self, monday: date) -> WeekTally:
         planned = planned_in_week(self.weekdays, monday, self.joined)
-        return WeekTally(monday, self.per_week[monday], planned)
+        done = self.per_week[monday]
+        return WeekTally(monday, min(done, planned), planned, max(done - planned, 0))
 
 
 @dataclass(frozen=True)

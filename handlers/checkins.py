@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from content.i18n import N_
 from content.program import PainBand, needs_red_flag_check, pain_band
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import advise_clinician, ask_red_flags
@@ -55,9 +56,8 @@ MORNING = CheckinKind(
 )
 _KINDS = {kind.question: kind for kind in (DURING, MORNING)}
 
-MORNING_QUESTION = (
-    "Good morning! How does your knee feel today, compared with how it usually feels? "
-    "Score it from 0 (no pain) to 10 (the worst you can imagine)."
+MORNING_QUESTION = N_(
+    "How is your knee this morning, 0–10? 0 means no pain, 10 the worst you can imagine."
 )
 
 

@@ -7,6 +7,7 @@ from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
+from content.i18n import ngettext
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.start import keeps_question
 from scheduler.slots import local_day
@@ -84,7 +85,12 @@ def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[s
 
 
 def _tally(week: WeekTally) -> str:
-    return f"{week.done} of {week.planned} planned sessions"
+    text = f"{week.done} of {week.planned} planned sessions"
+    if week.extra:
+        text += " " + ngettext("+ {count} extra", "+ {count} extra", week.extra).format(
+            count=week.extra
+        )
+    return text
 
 
 @turn_handler

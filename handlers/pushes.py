@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from content.catalogue import Catalogue
+from content.i18n import _, ngettext
 from content.program import PlannedExercise
 from handlers.checkins import MORNING_QUESTION
+from handlers.knee import GENTLE
 from handlers.views import DAY_FORMAT, pain_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing
 from storage.models import User
@@ -28,6 +30,7 @@ class PushTexts:
         *,
         missed_yesterday: bool,
         snoozed: bool,
+        gentle: bool = False,
     ) -> Outgoing:
         opening = (
             "⏰ Here's your reminder again." if snoozed else "⏰ Time for today's knee session!"
@@ -35,13 +38,16 @@ class PushTexts:
         if missed_yesterday:
             opening += " Yesterday slipped by; no problem, today is a fresh start."
         lines = [opening, "", *session_lines(plan)]
+        if gentle:
+            limit = self.catalogue.program.pain.acceptable_max
+            lines[1:1] = ["", _(GENTLE).format(limit=limit)]
         return Outgoing(
             "\n".join(lines), session_keyboard(day, plan, loggable=True, snooze=not snoozed)
         )
 
     def morning(self, user: User, session_day: date) -> Outgoing:
         return Outgoing(
-            MORNING_QUESTION,
+            _(MORNING_QUESTION),
             pain_keyboard("morning", session_day),
             awaiting=Awaiting.morning(session_day),
         )
@@ -53,13 +59,29 @@ class PushTexts:
             [[("📋 Today's session", "today")]],
         )
 
-    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing:
+    def weekly(
+        self,
+        user: User,
+        week_start: date,
+        done: int,
+        planned: int,
+        day_scores: dict[date, int] | None = None,
+    ) -> Outgoing:
         last = week_start + timedelta(days=6)
         week = f"{week_start.strftime('%d %b')}–{last.strftime('%d %b')}"
+        knee = ""
+        if day_scores:
+            low, high = min(day_scores.values()), max(day_scores.values())
+            scores = f"{low}/10" if low == high else f"{low}–{high}/10"
+            knee = " " + ngettext(
+                "Your knee this week, on the day you told me: {scores}.",
+                "Your knee this week, on the {count} days you told me: {scores}.",
+                len(day_scores),
+            ).format(count=len(day_scores), scores=scores)
         if done >= planned:
             return Outgoing(
                 f"🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
-                "rhythm that makes knees stronger over the coming weeks. Keep going!",
+                "rhythm that makes knees stronger over the coming weeks. Keep going!" + knee,
                 [],
             )
         buttons = [
@@ -68,6 +90,6 @@ class PushTexts:
         ]
         return Outgoing(
             f"Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
-            "differ. What got in the way most?",
+            "differ." + knee + " What got in the way most?",
             [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
         )

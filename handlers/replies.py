@@ -21,7 +21,7 @@ OUT_OF_RANGE = (
     "Please send a whole number, like 3."
 )
 NOT_UNDERSTOOD = (
-    'Sorry, I didn\'t understand that. You could write, for example, "done, pain 3" after a '
+    'Sorry, I didn\'t catch that. You could write, for example, "done, pain 3" after a '
     'session or "pain 4 this morning". /help lists everything I can do.'
 )
 # Replies that are plainly not a place, a time or a tap on the days.

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from content.i18n import _
 from handlers.common import Button, Turn, parse_day, turn_handler
-from handlers.start import keeps_question, require_setup, show_schedule_menu
+from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
 from scheduler.slots import local_day
 from storage import outbox, training
 from storage.outbox import NewPush
@@ -45,7 +45,7 @@ async def resume(turn: Turn) -> None:
         turn.say("Reminders are on. /schedule changes the days or the time.")
         return
     turn.user.paused = False
-    turn.user.next_slot_at = None  # planned from now on: nothing from the pause is caught up
+    await restart(turn)  # nothing from the pause is caught up
     turn.say(_("▶️ Welcome back! Reminders are on again from your next training day."))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import wraps
 
 from content.i18n import _, clock_time
@@ -16,7 +16,7 @@ from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.parsing import is_bare_midnight, parse_time
 from handlers.safety import ask_red_flags, hold_notice, put_on_hold
-from handlers.usecases.training import move_morning_checks
+from handlers.usecases.training import move_morning_checks, restart_pushes
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
@@ -81,7 +81,9 @@ def keeps_question(
         before = (turn.user.onboarding_step, turn.user.awaiting)
         await handler(turn)
         user = turn.user
-        pending = not user.onboarded or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}
+        started = user.onboarding_step != OnboardingStep.DISCLAIMER or user.awaiting is not None
+        setup_open = not user.onboarded and started
+        pending = setup_open or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}
         unchanged = (user.onboarding_step, user.awaiting) == before
         if pending and unchanged and not user.on_hold and not _ASKED.get():
             ask_setup_step(turn)
@@ -173,7 +175,7 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
     user.red_flag_reported_at = None
     turn.edit("✅ Cleared by a clinician: good to hear.")
     if user.onboarded:
-        user.next_slot_at = None  # planned from now on: nothing from the hold is caught up
+        await restart(turn)  # nothing from the hold is caught up
         turn.say(
             "Welcome back! Reminders are on again from your next training day. "
             "Start gently: the easier version of each exercise is in 📖.",
@@ -461,7 +463,7 @@ async def _saved(turn: Turn) -> None:
     """One setting changed from /schedule: kept, and reminders re-planned from now."""
     user = turn.user
     user.awaiting = None
-    user.next_slot_at = None  # the engine plans the next slot from now
+    await restart(turn)
     await move_morning_checks(turn.db, user, turn.now)
     turn.say(_("Saved. {summary}").format(summary=schedule_lines(turn)))
 
@@ -469,7 +471,7 @@ async def _saved(turn: Turn) -> None:
 async def _finish(turn: Turn) -> None:
     user = turn.user
     user.awaiting = None
-    user.next_slot_at = None  # the engine plans the first slot from now
+    user.next_slot_at = first_slot(turn)
     user.onboarding_step = OnboardingStep.DONE
     catalogue = turn.services.catalogue
     await training.ensure_levels(turn.db, user.id, starting_levels(catalogue), turn.now)
@@ -479,6 +481,12 @@ async def _finish(turn: Turn) -> None:
         ).format(summary=schedule_lines(turn)),
         [[(_("📋 Today's session"), "today")]],
     )
+
+
+async def restart(turn: Turn) -> None:
+    """Reminders from the next slot on (after a hold, a pause or a new schedule)."""
+    hours = turn.services.catalogue.program.reminders.weekly_checkin_after_hours
+    await restart_pushes(turn.db, turn.user, turn.now, timedelta(hours=hours))
 
 
 def first_slot(turn: Turn) -> datetime:

@@ -26,12 +26,12 @@ from telegram.ext import ExtBot
 
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
-from content.program import session_plan, starting_levels
+from content.program import session_plan, sore_days_in_a_row, starting_levels
 from scheduler.clock import Clock
 from scheduler.outgoing import Outgoing, PushRenderer
-from scheduler.planner import DayFacts, pushes_for_slot, weekly_on_return
+from scheduler.planner import DayFacts, pushes_for_slot
 from scheduler.ratelimit import PREPAID, TelegramRateLimiter
-from scheduler.slots import local_day, next_daily_slot, slot_instant
+from scheduler.slots import local_day, next_daily_slot
 from storage import outbox, training
 from storage.db import Database
 from storage.models import User
@@ -162,12 +162,11 @@ class ReminderEngine:
                 records = await self._day_records(db, users, now)
                 pushes: list[NewPush] = []
                 for user in users:
-                    pushes += await self._plan_user(db, user, now, records, weekly_after, report)
+                    pushes += self._plan_user(user, now, records, weekly_after, report)
                 report.counts["planned"] += await outbox.insert_pushes(db, pushes)
 
-    async def _plan_user(
+    def _plan_user(
         self,
-        db: AsyncSession,
         user: User,
         now: datetime,
         records: DayRecords,
@@ -178,7 +177,7 @@ class ReminderEngine:
         slot = user.next_slot_at
         if slot is None:  # new, resumed or rescheduled: start from the next slot
             user.next_slot_at = next_daily_slot(now, user.reminder_time, user.timezone)[1]
-            return await self._weekly_on_return(db, user, now, weekly_after)
+            return pushes
         while slot <= now:
             day = local_day(slot, user.timezone)
             if now - slot <= self.config.grace:
@@ -193,19 +192,6 @@ class ReminderEngine:
             slot = next_daily_slot(after, user.reminder_time, user.timezone)[1]
         user.next_slot_at = slot
         return pushes
-
-    async def _weekly_on_return(
-        self, db: AsyncSession, user: User, now: datetime, weekly_after: timedelta
-    ) -> list[NewPush]:
-        """Today's slot passed while the person was away (on hold, paused): the weekly
-        check-in that follows it still comes, if this week had training."""
-        today = local_day(now, user.timezone)
-        slot_today = slot_instant(today, user.reminder_time, user.timezone)
-        if slot_today > now:
-            return []
-        active = await outbox.active_in_week(db, user.id, week_start(today))
-        weekly = weekly_on_return(user.weekdays, today, slot_today, weekly_after, now, active)
-        return [] if weekly is None else [NewPush(user.id, weekly.kind, today, weekly.due_at)]
 
     async def _day_records(self, db: AsyncSession, users: list[User], now: datetime) -> DayRecords:
         """Session records of the last few days, enough for any slot within the grace."""
@@ -254,12 +240,20 @@ class ReminderEngine:
                 return None
             catalogue = self.catalogue
             plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
+            recent = await training.day_scores(
+                db,
+                user.id,
+                user.timezone,
+                push.local_date - timedelta(days=3),
+                push.local_date + timedelta(days=1),
+            )
             return self.renderer.reminder(
                 user,
                 push.local_date,
                 plan,
                 missed_yesterday=day.yesterday_missed,
                 snoozed=push.kind == PushKind.SNOOZED,
+                gentle=sore_days_in_a_row(catalogue.program, recent, push.local_date),
             )
         if push.kind == PushKind.MORNING:
             if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
@@ -275,7 +269,8 @@ class ReminderEngine:
         joined = local_day(user.created_at, user.timezone)
         tally = tally_week(done_days, user.weekdays, joined, start)
         await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
-        return self.renderer.weekly(user, start, tally.done, tally.planned)
+        scores = await training.day_scores(db, user.id, user.timezone, start, start + WEEK)
+        return self.renderer.weekly(user, start, tally.done, tally.planned, scores)
 
     # -- sending --------------------------------------------------------------------------
 

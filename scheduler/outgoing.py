@@ -34,10 +34,18 @@ class PushRenderer(Protocol):
         *,
         missed_yesterday: bool,
         snoozed: bool,
+        gentle: bool = False,
     ) -> Outgoing: ...
 
     def morning(self, user: User, session_day: date) -> Outgoing: ...
 
     def nudge(self, user: User, missed_day: date) -> Outgoing: ...
 
-    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing: ...
+    def weekly(
+        self,
+        user: User,
+        week_start: date,
+        done: int,
+        planned: int,
+        day_scores: dict[date, int] | None = None,
+    ) -> Outgoing: ...

@@ -105,10 +105,11 @@ async def test_callbacks_cannot_touch_another_users_data(harness):
         assert (await session.scalars(select(PainCheckin))).all() == []
 
 
-async def test_commands_before_setup_point_to_start(chat):
-    for text in ("/today", "done", "pain 3"):
+async def test_commands_before_setup_get_the_welcome(chat):
+    for text in ("/today", "done", "pain 3", "hello"):
         replies = await chat.send(text)
-        assert "/start" in replies.text, text
+        assert "I'm Knee Coach" in replies.text, text
+        assert replies.last.buttons == [[("✅ I understand", "disclaimer")]]
 
 
 async def test_schedule_buttons_before_screen_are_refused(harness, chat):
@@ -132,14 +133,16 @@ async def test_unknown_place_and_bad_time(chat):
     await chat.send("/start")
     await chat.press("I understand")
     await chat.press("No, none apply")
-    unknown = await chat.send("Atlantis")
+    unknown = await chat.send("Xyzzyville")
     assert "couldn't find that place" in unknown.text
     await chat.send("Lisbon")
     await chat.press("Save days")
     bad = await chat.send("quarter past never")
     assert "didn't understand that time" in bad.text
-    good = await chat.send("6pm")
-    assert "18:00" in good.text
+    morning = await chat.send("6pm")
+    assert "What time suits you in the morning?" in morning.text
+    good = await chat.send("7:30 am")
+    assert "18:00" in good.text and "Morning check: 07:30" in good.text
 
 
 async def test_old_button_after_midnight_still_counts_for_yesterday(harness, ready_chat):

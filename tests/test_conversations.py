@@ -27,13 +27,17 @@ async def test_start_walks_through_disclaimer_screen_and_schedule(harness, chat)
     toggled = await chat.press("Tue")
     assert "Chosen: Mon, Tue, Wed, Fri" in toggled.text
     await chat.press("Save days")
-    finished = await chat.send("7:30")
+    morning = await chat.send("7:30")
+    assert "What time suits you in the morning?" in morning.text
+    finished = await chat.press("09:00")
     assert "Mon, Tue, Wed, Fri at 07:30 (America/New York)" in finished.text
+    assert "Morning check: 09:00" in finished.text
 
     [user] = await rows(harness.services, User)
     assert user.timezone == "America/New_York"
     assert user.weekdays == (0, 1, 2, 4)
     assert user.reminder_time.strftime("%H:%M") == "07:30"
+    assert user.morning_time.strftime("%H:%M") == "09:00"
     assert user.disclaimer_accepted_at is not None and user.onboarded
     levels = {row.exercise: row.level for row in await rows(harness.services, ExerciseLevel)}
     assert levels == {"balance": 2, "hip_bump": 2, "squat_to_surface": 2}
@@ -69,12 +73,11 @@ async def test_rerunning_start_keeps_history(harness, ready_chat):
 async def test_change_schedule_from_start(harness, ready_chat):
     await ready_chat.send("/start")
     await ready_chat.press("Change schedule")
+    await ready_chat.press("Time zone")
     await ready_chat.send("+9")
     choices = ready_chat.last_buttons
     assert choices is not None and "Asia/Tokyo" in str(choices.buttons)
-    await ready_chat.press("Tokyo")
-    await ready_chat.press("Save days")
-    saved = await ready_chat.press("07:00")
+    saved = await ready_chat.press("Tokyo")
     assert "Saved." in saved.text and "Asia/Tokyo" in saved.text
 
 
@@ -186,7 +189,9 @@ async def test_local_date_follows_users_time_zone(harness, chat):
     # 23:30 UTC on Wednesday is already Thursday in Tokyo.
     harness.clock.set(harness.clock.now().replace(hour=23, minute=30))
     await chat.onboard(place="Tokyo")
-    await chat.send("done")
+    asked = await chat.send("done")  # Thursday in Tokyo: a rest day
+    assert "Log an extra session today?" in asked.text
+    await chat.press("Yes, log it")
     [log] = await rows(harness.services, SessionLog)
     assert log.local_date == date(2026, 11, 26)
 

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import (
@@ -22,6 +23,13 @@ from storage.people import USER_TABLES
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002
+
+
+@pytest.fixture
+async def ready_chat(chat):
+    """Morning checks at 18:00, so one tick a day at 17:00 UTC sends them with the reminder."""
+    await chat.onboard(morning="18:00")
+    return chat
 
 
 async def train_a_week(harness, chat) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from content.catalogue import load_catalogue
@@ -12,13 +13,20 @@ from storage.models import ExerciseLevel, LevelChange, SessionLog
 from tests.auxil.reminders import REMINDER_TEXT
 
 CATALOGUE = load_catalogue()
-MORNING_TEXT = "How does your knee feel today"
+MORNING_TEXT = "How is your knee this morning"
 MOVE_MARKS = ("⬆️", "⬇️", "🔓")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture
+async def ready_chat(chat):
+    """Morning checks at 18:00, so one tick a day at 17:00 UTC sends them with the reminder."""
+    await chat.onboard(morning="18:00")
+    return chat
 
 
 async def test_progress_without_sessions_is_a_friendly_message(harness, ready_chat):
@@ -43,16 +51,20 @@ async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat)
         if offset % 3 == 2:
             await ready_chat.send("skip")
         else:
-            await ready_chat.send("done")
+            done = await ready_chat.send("done")
+            if "Log an extra session" in done.text:  # a rest day
+                await ready_chat.press("Yes, log it")
             await ready_chat.send(str(offset % 4))
     lines = (await ready_chat.send("/history")).text.splitlines()
+    # Skips on rest days (Thu 3 and Sun 6 December) are not sessions: nothing is stored.
     assert lines[0] == "🗒 Your last 10 sessions:"
     assert lines[1:4] == [
-        "Sun 06 Dec: ⏭ skipped",
         "Sat 05 Dec: ✅ done · pain 2/10",
         "Fri 04 Dec: ✅ done · pain 1/10",
+        "Wed 02 Dec: ✅ done · pain 3/10",
     ]
-    assert len(lines) == 11 and lines[-1].startswith("Fri 27 Nov")
+    assert len(lines) == 11 and lines[-1].startswith("Wed 25 Nov")
+    assert "Mon 30 Nov: ⏭ skipped" in lines
 
 
 async def local_sessions(harness) -> list[SessionLog]:

@@ -61,7 +61,7 @@ def test_sandbox_chat_from_the_terminal(tmp_path):
     assert "📖 Hip bump" in out and "How to do it:" in out
     assert "didn't catch that" in out
     assert "clock moved on" in out
-    assert "How does your knee feel today" in out  # the next-morning check came on its own
+    assert "How is your knee this morning" in out  # the next-morning check came on its own
     headlines = [line for line in out.splitlines() if "📋" in line and ":" in line]
     assert len(headlines) == 2 and headlines[0] != headlines[1]  # the next day's session
     assert "Bye! Your progress is saved." in out

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.adherence import week_start
 from content.catalogue import Catalogue
 from content.program import PlannedExercise
-from scheduler.planner import morning_check
-from scheduler.slots import slot_instant
+from scheduler.planner import morning_check, weekly_on_return
+from scheduler.slots import local_day, next_daily_slot, slot_instant
 from storage import outbox, training
 from storage.models import User
 from storage.outbox import NewPush
@@ -55,3 +56,20 @@ async def move_morning_checks(db: AsyncSession, user: User, now: datetime) -> No
         due = slot_instant(push.local_date, user.morning_time, user.timezone)
         moved[push.id] = max(due, now)
     await outbox.reschedule_pending(db, user.id, moved)
+
+
+async def restart_pushes(
+    db: AsyncSession, user: User, now: datetime, weekly_after: timedelta
+) -> None:
+    """Pushes start again (a hold cleared, a pause ended, a new schedule): from the next slot,
+    nothing passed is caught up, except that today's weekly check-in still comes at its time
+    when today's slot has just passed and the week had training."""
+    user.next_slot_at = next_daily_slot(now, user.reminder_time, user.timezone)[1]
+    today = local_day(now, user.timezone)
+    slot_today = slot_instant(today, user.reminder_time, user.timezone)
+    if slot_today > now:
+        return
+    active = await outbox.active_in_week(db, user.id, week_start(today))
+    weekly = weekly_on_return(user.weekdays, today, slot_today, weekly_after, now, active)
+    if weekly is not None:
+        await outbox.insert_pushes(db, [NewPush(user.id, weekly.kind, today, weekly.due_at)])

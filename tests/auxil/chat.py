@@ -91,7 +91,9 @@ class Chat:
             self.last_buttons = with_buttons[-1]
         return Replies(shown, toast)
 
-    async def onboard(self, place: str = "Berlin", time: str = "18:00") -> None:
+    async def onboard(
+        self, place: str = "Berlin", time: str = "18:00", morning: str = "08:00"
+    ) -> None:
         """Run /start to the end with the default training days."""
         await self.send("/start")
         await self.press("I understand")
@@ -99,5 +101,9 @@ class Chat:
         zone = await self.send(place)
         assert "Got it" in zone.text, zone.events
         await self.press("Save days")
-        done = await self.press(time)
-        assert "all set" in done.text.lower()
+        await self.press(time)
+        if morning in str(self.last_buttons.buttons if self.last_buttons else ""):
+            done = await self.press(morning)
+        else:
+            done = await self.send(morning)
+        assert "all set" in done.text.lower(), done.events
