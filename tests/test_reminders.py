@@ -277,16 +277,20 @@ async def test_done_then_morning_check_the_next_day(harness, ready_chat):
     reminder = await reminder_after_onboarding(harness)
     await ready_chat.press("Session done", reminder)
     await ready_chat.send("3")
-    report = await tick_at(harness, datetime(2026, 11, 26, 17, 0, tzinfo=UTC))  # Thursday
+    # Thursday 07:59 Berlin: not yet; 08:00, the default morning time: the check.
+    assert (await tick_at(harness, datetime(2026, 11, 26, 6, 59, tzinfo=UTC))).counts["sent"] == 0
+    report = await tick_at(harness, datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
     assert report.counts["sent"] == 1
-    assert delivered(harness.emulator, "How does your knee feel today") == {ready_chat.user_id: 1}
+    [check] = [event for event in harness.emulator.events if "this morning" in event.text]
+    assert check.text.startswith("How is your knee this morning, 0–10?")
+    assert "Good morning" not in check.text and "compared with" not in check.text
     answer = await ready_chat.send("2")
     assert "Noted: 2/10" in answer.text and "took the last session well" in answer.text
     async with harness.services.database.transaction() as session:
         kinds = {row.kind: row.score for row in await session.scalars(select(PainCheckin))}
     assert kinds == {"during": 3, "next_morning": 2}
-    await tick_at(harness, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))  # Friday: no 2nd check
-    assert delivered(harness.emulator, "How does your knee feel today") == {ready_chat.user_id: 1}
+    await tick_at(harness, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # Friday: no 2nd check
+    assert delivered(harness.emulator, "this morning") == {ready_chat.user_id: 1}
 
 
 async def test_no_reminder_when_today_is_already_done(harness, ready_chat):
@@ -363,8 +367,10 @@ async def test_weekly_check_in_asks_about_barriers(harness, ready_chat):
 async def test_schedule_change_moves_the_next_reminder(harness, ready_chat):
     await harness.engine.tick()
     await ready_chat.send("/schedule")
+    await ready_chat.press("Time zone")
     await ready_chat.send("Tokyo")
-    await ready_chat.press("Save days")
+    await ready_chat.send("/schedule")
+    await ready_chat.press("Reminder time")
     await ready_chat.send("7:00")
     await harness.engine.tick()
     await tick_at(harness, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))  # old 18:00 Berlin
