@@ -35,12 +35,20 @@ def test_compose_file_is_valid_and_wires_the_bot_to_postgres():
     assert migrate["command"] == ["db", "upgrade"]
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert bot["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert "/readyz" in " ".join(bot["healthcheck"]["test"])
+    assert bot["healthcheck"]["test"] == ["CMD", "kneecoach", "healthcheck", "--ready"]
     for service in (migrate, bot):
-        url = service["environment"]["KNEECOACH_DATABASE_URL"]
-        assert re.fullmatch(
-            r"postgresql://kneecoach:\$\{POSTGRES_PASSWORD\}@postgres:5432/kneecoach", url
+        # The password travels in its own variable, never inside the URL.
+        environment = service["environment"]
+        assert environment["KNEECOACH_DATABASE_URL"] == (
+            "postgresql://kneecoach@postgres:5432/kneecoach"
         )
+        assert environment["KNEECOACH_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    # Only the services that use the database get its password; migrate gets no bot token.
+    with_password = {
+        name for name, service in services.items() if "POSTGRES_PASSWORD" in str(service)
+    }
+    assert with_password == {"postgres", "migrate", "bot"}
+    assert "env_file" not in migrate and "env_file" not in postgres
     assert (
         bot["image"] == migrate["image"] and migrate["build"]["dockerfile"] == "deploy/Dockerfile"
     )
@@ -70,11 +78,17 @@ def test_env_example_names_only_real_settings():
 def test_dockerfile_is_multi_stage_and_runs_as_a_user():
     text = (DEPLOY / "Dockerfile").read_text()
     stages = re.findall(r"^FROM\s+(\S+)", text, re.M)
-    assert len(stages) == 2 and all(stage.startswith("python:3.11") for stage in stages)
+    # One pinned base (patch release and Debian release) for both stages.
+    assert len(stages) == 2 and stages[0].split()[0] == stages[1]
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", stages[1])
     final = text.split("\nFROM ")[-1]
-    assert re.search(r"^USER kneecoach$", final, re.M)
+    assert re.search(r"^USER 10001:10001$", final, re.M)  # numeric: non-root is visible
     assert "--no-index" in final and "gcc" not in final and "build-essential" not in final
-    assert "HEALTHCHECK" in final and 'ENTRYPOINT ["kneecoach"]' in final
+    # The wheels are bind-mounted for the install step, not copied into a layer.
+    assert "COPY --from" not in final
+    assert "RUN --mount=type=bind,from=build,source=/wheels,target=/wheels" in final
+    assert re.search(r"^HEALTHCHECK .*\n\s+CMD \[\"kneecoach\", \"healthcheck\"\]$", final, re.M)
+    assert 'ENTRYPOINT ["kneecoach"]' in final
 
 
 @pytest.mark.skipif(not docker_works("info"), reason="no Docker engine on this machine")
