@@ -337,6 +337,30 @@ def check_config(image: str) -> int:
     return int(info["Size"])
 
 
+PACKAGES = ("bot", "content", "handlers", "scheduler")
+CODE_DIGEST = """
+import hashlib, importlib, pathlib, sys
+digest = hashlib.sha256()
+for name in sys.argv[1:]:
+    root = pathlib.Path(importlib.import_module(name).__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml", ".ini"):
+            digest.update(f"{name}/{path.relative_to(root)}".encode() + path.read_bytes())
+print(digest.hexdigest())
+"""
+
+
+@step("the image holds this working tree's code (no stale build cache)")
+def check_code(image: str) -> None:
+    here = run(sys.executable, "-c", CODE_DIGEST, *PACKAGES, cwd=ROOT).stdout.strip()
+    there = podman(
+        "run", "--rm", "--network=none", "--entrypoint=python", image, "-c", CODE_DIGEST,
+        *PACKAGES,
+    ).stdout.strip()  # fmt: skip
+    if here != there:
+        raise SmokeError("the image's code differs from the working tree's")
+
+
 @step("kneecoach db upgrade (read-only, no capabilities, password with @ / # :)")
 def migrate(image: str, env: dict[str, str], admin_dsn: str, database: str) -> None:
     result = podman(
@@ -455,6 +479,7 @@ def main() -> int:
     try:
         build(args.image, args.dockerfile, state)
         size = check_config(args.image)
+        check_code(args.image)
         with smoke_database(args.postgres) as database, emulator() as bot_api_url:
             # The role and database of this run; the password goes in its own variable.
             url = make_url(args.postgres).set(username=database, password=None, database=database)

@@ -81,12 +81,14 @@ def test_dockerfile_is_multi_stage_and_runs_as_a_user():
     # One pinned base (patch release and Debian release) for both stages.
     assert len(stages) == 2 and stages[0].split()[0] == stages[1]
     assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", stages[1])
-    final = text.split("\nFROM ")[-1]
+    final = re.sub(r"^#.*\n", "", text.split("\nFROM ")[-1], flags=re.M)  # no comments
     assert re.search(r"^USER 10001:10001$", final, re.M)  # numeric: non-root is visible
-    assert "--no-index" in final and "gcc" not in final and "build-essential" not in final
-    # The wheels are bind-mounted for the install step, not copied into a layer.
-    assert "COPY --from" not in final
-    assert "RUN --mount=type=bind,from=build,source=/wheels,target=/wheels" in final
+    assert "gcc" not in final and "build-essential" not in final and "pip" not in final
+    # The installed app only, in one layer: no wheels copied in, nothing removed afterwards.
+    assert re.findall(r"^(?:COPY|ADD|RUN --mount)\b.*", final, re.M) == [
+        "COPY --from=build /opt/kneecoach /opt/kneecoach"
+    ]
+    assert "ENV PATH=/opt/kneecoach/bin:$PATH" in final
     assert re.search(r"^HEALTHCHECK .*\n\s+CMD \[\"kneecoach\", \"healthcheck\"\]$", final, re.M)
     assert 'ENTRYPOINT ["kneecoach"]' in final
 
