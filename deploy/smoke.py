@@ -298,19 +298,21 @@ def build(image: str, dockerfile: str, state: Path) -> None:
         os.chmod(folder, 0o700)
         options = pip_build_secrets(Path(folder))
         log = state / "build.log"
+        common = ["--pull=never", "--network=host", "--format=docker", "--file", dockerfile]
+        # The build stage gets a tag of its own, so that it is kept (with the dependency
+        # layer) as the cache for the next run while older leftovers are pruned.
         result = podman(
-            "build",
-            "--pull=never",
-            "--network=host",
-            "--format=docker",
-            "--file",
-            dockerfile,
-            "--tag",
-            image,
-            *options,
-            str(ROOT),
+            "build", *common, "--target=build", f"--tag={image}-build", *options, str(ROOT),
             check=False,
-        )
+        )  # fmt: skip
+        if result.returncode == 0:
+            final = podman("build", *common, f"--tag={image}", *options, str(ROOT), check=False)
+            result = subprocess.CompletedProcess(
+                final.args,
+                final.returncode,
+                result.stdout + final.stdout,
+                result.stderr + final.stderr,
+            )
         log.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         raise SmokeError(f"podman build failed; the end of {log}:\n{log.read_text()[-3000:]}")
