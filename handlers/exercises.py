@@ -88,7 +88,7 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
     turn.say(
         f"📖 {item.name}\n{item.purpose}\n\n"
         f"How to do it:\n{steps}\n\n"
-        f"Feel for:\n{cues}\n\n"
+        f"Good form:\n{cues}\n\n"
         f"Avoid:\n{avoid}\n\n"
         f"Dose: {item.dose.describe()}\n\n"
         f"Levels (easier to harder):\n" + "\n".join(level_lines) + f"\n{status}"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
-from content.i18n import ngettext
+from content.i18n import _, ngettext
 from handlers.common import Attachment, Turn, turn_handler
+from handlers.media.chart import ChartData
 from handlers.start import keeps_question
 from scheduler.slots import local_day
-from storage import training
+from storage import people, training
 from storage.states import SessionStatus
 
 SHORT_DAY = "%a %d %b"
@@ -39,16 +40,42 @@ async def progress(turn: Turn) -> None:
     levels = await training.levels_of(turn.db, user.id)
     text = progress_text(summary, catalogue, levels)
     points = [(session.day, session.during, session.morning) for session in reversed(sessions)]
-    if not any(during is not None or morning is not None for _day, during, morning in points):
+    joined = local_day(user.created_at, user.timezone)
+    day_scores = await training.day_scores(
+        turn.db, user.id, user.timezone, joined, turn.today + timedelta(days=1)
+    )
+    scored = any(during is not None or morning is not None for _day, during, morning in points)
+    if not scored and not day_scores:
         turn.say(f"{text}\n\nThe pain chart appears once you've scored a session's pain.")
         return
-    draw = partial(turn.services.charts.draw, points, catalogue.program.pain)
+    data = ChartData(
+        sessions=points,
+        day_scores=sorted(day_scores.items()),
+        skipped=await training.skipped_days(turn.db, user.id),
+        holds=await _holds(turn),
+        first_day=joined,
+        today=turn.today,
+        language=user.language,
+    )
+    draw = partial(turn.services.charts.draw, data, catalogue.program.pain)
     chart = Attachment("photo", "pain-chart.png", draw)
     if len(text) <= CAPTION_LIMIT:
         turn.send_file(chart, text)
     else:
         turn.say(text)
         turn.send_file(chart, "Your pain over time.")
+
+
+async def _holds(turn: Turn) -> list[tuple[date, date]]:
+    """Paused periods, and a red-flag hold still on, as first and last local day."""
+    zone = turn.user.timezone
+    holds = [
+        (local_day(pause.started_at, zone), local_day(pause.ended_at or turn.now, zone))
+        for pause in await people.pauses_of(turn.db, turn.user.id)
+    ]
+    if turn.user.red_flag_reported_at is not None:
+        holds.append((local_day(turn.user.red_flag_reported_at, zone), turn.today))
+    return holds
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:
@@ -96,13 +123,36 @@ def _tally(week: WeekTally) -> str:
 @turn_handler
 @keeps_question
 async def history(turn: Turn) -> None:
+    user = turn.user
     limit = turn.services.catalogue.program.progress.history_sessions
-    sessions = await training.sessions_with_pain(turn.db, turn.user.id, limit=limit)
-    if not sessions:
+    sessions = await training.sessions_with_pain(turn.db, user.id, limit=limit)
+    since = (
+        sessions[-1].day if len(sessions) == limit else local_day(user.created_at, user.timezone)
+    )
+    day_scores = await training.day_scores(
+        turn.db, user.id, user.timezone, since, turn.today + timedelta(days=1)
+    )
+    if not sessions and not day_scores:
         turn.say("No sessions logged yet. Send /today to start your first one.")
         return
-    lines = [f"🗒 Your last {len(sessions)} sessions:" if len(sessions) > 1 else "🗒 Your session:"]
-    lines += [_history_line(session) for session in sessions]
+    if sessions:
+        lines = [
+            f"🗒 Your last {len(sessions)} sessions:" if len(sessions) > 1 else "🗒 Your session:"
+        ]
+    else:
+        lines = [_("🗒 No sessions yet; how your knee was:")]
+    entries = [(session.day, 1, _history_line(session)) for session in sessions]
+    entries += [
+        (
+            day,
+            0,
+            _("{day}: 🦵 knee {score}/10 that day").format(
+                day=day.strftime(SHORT_DAY), score=score
+            ),
+        )
+        for day, score in day_scores.items()
+    ]
+    lines += [line for _day, _order, line in sorted(entries, reverse=True)]
     turn.say("\n".join(lines))
 
 

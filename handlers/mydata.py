@@ -25,15 +25,22 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 async def export(turn: Turn) -> None:
     rows = await people.rows_of_user(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
+    labels = {
+        (exercise.slug, number): level.label
+        for exercise in turn.services.catalogue.exercises
+        for number, level in enumerate(exercise.levels, start=1)
+    }
     turn.send_file(
-        Attachment("document", filename, partial(asyncio.to_thread, export_csv, rows)),
+        Attachment("document", filename, partial(asyncio.to_thread, export_csv, rows, labels)),
         "📄 Everything I have stored about you, one row per record. Times are in your time "
         "zone; /delete erases it all.",
     )
 
 
-def export_csv(rows: people.UserRows) -> bytes:
-    """One row per stored record; every time is ISO 8601 with the user's UTC offset."""
+def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None = None) -> bytes:
+    """One row per stored record; every time is ISO 8601 with the user's UTC offset. labels:
+    (exercise, level number) → the level's name, for level changes."""
+    labels = labels or {}
     zone = ZoneInfo(rows.user.timezone)
 
     def at(instant: datetime | None) -> str:
@@ -45,7 +52,9 @@ def export_csv(rows: people.UserRows) -> bytes:
     user = rows.user
     profile = (
         f"time zone {user.timezone}; training days {describe_days(user.weekdays)}; "
-        f"reminder {user.reminder_time.strftime('%H:%M')}; paused {'yes' if user.paused else 'no'}"
+        f"reminder {user.reminder_time.strftime('%H:%M')}; "
+        f"morning check {user.morning_time.strftime('%H:%M')}; "
+        f"paused {'yes' if user.paused else 'no'}"
         f"; red flag reported {at(user.red_flag_reported_at) or 'no'}"
     )
     session_days = {log.id: log.local_date for log in rows.sessions}
@@ -72,7 +81,8 @@ def export_csv(rows: people.UserRows) -> bytes:
         (
             "pain",
             at(row.recorded_at),
-            day(session_days.get(row.session_id or 0)),
+            day(session_days.get(row.session_id or 0))
+            or row.recorded_at.astimezone(zone).date().isoformat(),
             "",
             "",
             row.score,
@@ -83,6 +93,11 @@ def export_csv(rows: people.UserRows) -> bytes:
     records += [
         ("level", at(row.changed_at), "", row.exercise, row.level, "", "") for row in rows.levels
     ]
+
+    def level(exercise: str, number: int) -> str:
+        label = labels.get((exercise, number))
+        return f"level {number} ({label})" if label else f"level {number}"
+
     records += [
         (
             "level_change",
@@ -90,10 +105,20 @@ def export_csv(rows: people.UserRows) -> bytes:
             "",
             row.exercise,
             row.to_level,
-            "" if row.from_level is None else row.from_level,
-            row.reason,
+            f"{'' if row.from_level is None else row.from_level} → {row.to_level}",
+            (
+                f"opened at {level(row.exercise, row.to_level)}"
+                if row.from_level is None
+                else f"from {level(row.exercise, row.from_level)} to "
+                f"{level(row.exercise, row.to_level)}"
+            )
+            + f"; reason: {row.reason}",
         )
         for row in rows.level_changes
+    ]
+    records += [
+        ("pause", at(row.started_at), "", "", "", "paused", f"until {at(row.ended_at) or 'now'}")
+        for row in rows.pauses
     ]
     records += [
         (

@@ -8,7 +8,7 @@ from content.i18n import _
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
 from scheduler.slots import local_day
-from storage import outbox, training
+from storage import outbox, people, training
 from storage.outbox import NewPush
 from storage.states import PushKind
 
@@ -30,6 +30,7 @@ async def pause(turn: Turn) -> None:
         turn.say("Reminders are already paused. Send /resume when you're ready.")
         return
     turn.user.paused = True
+    await people.start_pause(turn.db, turn.user.id, turn.now)
     turn.say(
         "⏸ Reminders paused: no messages from me until you send /resume. "
         "Your progress is kept. /today still works whenever you want to train."
@@ -45,6 +46,7 @@ async def resume(turn: Turn) -> None:
         turn.say("Reminders are on. /schedule changes the days or the time.")
         return
     turn.user.paused = False
+    await people.end_pause(turn.db, turn.user.id, turn.now)
     await restart(turn)  # nothing from the pause is caught up
     turn.say(_("▶️ Welcome back! Reminders are on again from your next training day."))
 

@@ -282,3 +282,15 @@ class WeeklyReview(Base):
     sessions_planned: Mapped[int] = mapped_column(SmallInteger)
     barrier: Mapped[str | None] = mapped_column(String(16), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PausePeriod(Base):
+    """A time the person paused their reminders (/pause until /resume; ended_at NULL while
+    it lasts), kept for the chart and /export."""
+
+    __tablename__ = "pause_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

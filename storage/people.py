@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,6 +15,7 @@ from storage.models import (
     ExerciseLevel,
     LevelChange,
     PainCheckin,
+    PausePeriod,
     Push,
     SessionExercise,
     SessionLog,
@@ -59,6 +60,7 @@ async def get_or_create_user(
 
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
+    PausePeriod,
     Push,
     WeeklyReview,
     LevelChange,
@@ -82,6 +84,7 @@ class UserRows:
     level_changes: list[LevelChange]
     weekly_reviews: list[WeeklyReview]
     pushes: list[Push]
+    pauses: list[PausePeriod]
 
 
 async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
@@ -100,6 +103,7 @@ async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
         level_changes=await all_of(LevelChange, LevelChange.id),
         weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
         pushes=await all_of(Push, Push.due_at, Push.id),
+        pauses=await all_of(PausePeriod, PausePeriod.started_at, PausePeriod.id),
     )
 
 
@@ -122,3 +126,25 @@ async def delete_user(db: AsyncSession, user: User) -> None:
 async def count_receiving_pushes(db: AsyncSession) -> int:
     """People who get reminders now: set up, not paused, reachable, not on hold."""
     return await db.scalar(select(func.count()).select_from(User).where(User.receives_pushes)) or 0
+
+
+async def start_pause(db: AsyncSession, user_id: int, now: datetime) -> None:
+    db.add(PausePeriod(user_id=user_id, started_at=now))
+
+
+async def end_pause(db: AsyncSession, user_id: int, now: datetime) -> None:
+    await db.execute(
+        update(PausePeriod)
+        .where(PausePeriod.user_id == user_id, PausePeriod.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+async def pauses_of(db: AsyncSession, user_id: int) -> list[PausePeriod]:
+    return list(
+        await db.scalars(
+            select(PausePeriod)
+            .where(PausePeriod.user_id == user_id)
+            .order_by(PausePeriod.started_at)
+        )
+    )

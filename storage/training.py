@@ -305,3 +305,13 @@ async def day_scores(
         if first <= day < end:
             scores[day] = score
     return scores
+
+
+async def skipped_days(db: AsyncSession, user_id: int) -> list[date]:
+    return list(
+        await db.scalars(
+            select(SessionLog.local_date)
+            .where(SessionLog.user_id == user_id, SessionLog.status == SessionStatus.SKIPPED)
+            .order_by(SessionLog.local_date)
+        )
+    )

@@ -46,7 +46,7 @@ def test_shipped_catalogue_has_seven_exercises_in_area_order():
 @pytest.mark.parametrize(
     ("slug", "dose"),
     [
-        ("balance", "1–2 rounds per foot, 3–4×/week"),
+        ("balance", "1–2 rounds of 30 s per foot, 3–4×/week"),
         ("single_leg_rdl", "8–10 reps per leg, 3×/week"),
         ("hip_bump", "2–3 sets × 10 reps per leg, 3×/week"),
         ("hip_circles", "5 circles each way per leg, 3×/week"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from storage.people import USER_TABLES
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -49,6 +52,10 @@ async def train_a_week(harness, chat) -> None:
         if day == 27:
             harness.clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
             assert (await harness.engine.tick()).counts["sent"] == 1  # the weekly check-in
+    noted = await chat.send("my knee is 4 today")  # a day score, Saturday
+    assert "Noted: your knee is at 4/10 today" in noted.text
+    await chat.send("/pause")
+    await chat.send("/resume")
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
@@ -99,6 +106,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "level_changes": "level_change",
         "weekly_reviews": "weekly_review",
         "pushes": "reminder",
+        "pause_periods": "pause",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()
@@ -110,7 +118,9 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         pain = await session.scalars(select(PainCheckin).where(PainCheckin.user_id == user_id))
         stored_pain = {
             (
-                logs[row.session_id].local_date.isoformat(),
+                logs[row.session_id].local_date.isoformat()
+                if row.session_id
+                else row.recorded_at.astimezone(BERLIN).date().isoformat(),
                 row.kind,
                 str(row.score),
                 row.recorded_at,
@@ -123,7 +133,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         stored_levels = {(row.exercise, str(row.level)) for row in levels}
         changes = await session.scalars(select(LevelChange).where(LevelChange.user_id == user_id))
         stored_changes = {
-            (row.exercise, str(row.from_level or ""), str(row.to_level), row.reason)
+            (row.exercise, f"{row.from_level or ''} → {row.to_level}", str(row.to_level))
             for row in changes
         }
         review = await session.scalar(select(WeeklyReview))
@@ -137,9 +147,13 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
     assert exported_pain == stored_pain
     assert {(row["exercise"], row["level"]) for row in by_record["level"]} == stored_levels
     assert {
-        (row["exercise"], row["value"], row["level"], row["detail"])
-        for row in by_record["level_change"]
+        (row["exercise"], row["value"], row["level"]) for row in by_record["level_change"]
     } == stored_changes
+    for row in by_record["level_change"]:  # old and new level named, and why
+        assert re.fullmatch(
+            r"(from level \d \(.+\) to|opened at) level \d \(.+\); reason: [a-z_]+",
+            row["detail"],
+        ), row["detail"]
     [weekly] = by_record["weekly_review"]
     assert (weekly["value"], weekly["detail"]) == (
         f"{review.sessions_done} of {review.sessions_planned}",

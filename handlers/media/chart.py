@@ -16,10 +16,12 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from babel.dates import format_skeleton
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from content.catalogue import PainThresholds
@@ -30,42 +32,126 @@ ChartRows = Sequence[tuple[date, int | None, int | None]]
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8, 4.5, 100  # 800 × 450 pixels
 BANDS = ("#dff2e1", "#fdf0d2", "#f9dcdc")  # safe, acceptable, too much
 DURING_COLOUR, MORNING_COLOUR, MARK_COLOUR = "#1f5fa8", "#c2571a", "#7a7a7a"
+DAY_COLOUR, SKIP_COLOUR, HOLD_COLOUR = "#6b3fa0", "#9a9a9a", "#d9d9d9"
+MAX_GAP = timedelta(days=7)  # points further apart than this are not joined by a line
 
 
-def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
-    """sessions: (day, pain during, next-morning pain) of each done session, oldest first."""
+@dataclass(frozen=True)
+class ChartData:
+    """Everything the chart shows, as plain data (it crosses into the chart process).
+
+    sessions: (day, pain during, next-morning pain) of each done session, oldest first; the
+    morning score is drawn on the morning's own date, the day after the session."""
+
+    sessions: ChartRows
+    day_scores: Sequence[tuple[date, int]] = ()
+    skipped: Sequence[date] = ()
+    holds: Sequence[tuple[date, date]] = ()  # paused or on hold, first and last day
+    first_day: date | None = None  # the person joined (the axis starts on that week's Monday)
+    today: date | None = None
+    language: str = "en"
+
+
+def _segments(points: list[tuple[date, int]]) -> list[list[tuple[date, int]]]:
+    """Runs of points with no gap longer than a week between neighbours."""
+    runs: list[list[tuple[date, int]]] = []
+    for point in sorted(points):
+        if runs and point[0] - runs[-1][-1][0] <= MAX_GAP:
+            runs[-1].append(point)
+        else:
+            runs.append([point])
+    return runs
+
+
+def _axis(data: ChartData, days: list[date]) -> tuple[date, date, list[date]]:
+    """From the Monday of the person's first week to the end of this week, with a tick on
+    each Monday (every second or fourth one over longer spans)."""
+    first = min([*days, *(d for d in (data.first_day, data.today) if d)])
+    last = max([*days, *(d for d in (data.first_day, data.today) if d)])
+    start = first - timedelta(days=first.weekday())
+    end = last + timedelta(days=7 - last.weekday())
+    weeks = (end - start).days // 7
+    step = 1 if weeks <= 8 else 2 if weeks <= 16 else 4
+    ticks = [start + timedelta(weeks=week) for week in range(0, weeks + 1, step)]
+    return start, end, ticks
+
+
+def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> bytes:
+    """The pain chart as a PNG: sessions (during and next morning), day scores, skipped days
+    and holds over the person's own weeks."""
+    if not isinstance(data, ChartData):
+        data = ChartData(sessions=data)
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
     axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
     axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
-    for column, label, colour, style in (
-        (1, "during the session", DURING_COLOUR, "-"),
-        (2, "next morning", MORNING_COLOUR, "--"),
-    ):
-        points = [(row[0], row[column]) for row in sessions if row[column] is not None]
-        if points:
-            days, scores = zip(*points, strict=True)
-            axes.plot(days, scores, style, marker="o", markersize=3, color=colour, label=label)
-    # A small mark at the bottom for every session done, scored or not.
-    axes.plot(
-        date2num([row[0] for row in sessions]),
-        [-0.25] * len(sessions),
-        "|",
-        color=MARK_COLOUR,
-        markersize=8,
-        label="session done",
+    sessions = list(data.sessions)
+    series = (
+        (
+            "during the session",
+            DURING_COLOUR,
+            "-",
+            [(r[0], r[1]) for r in sessions if r[1] is not None],
+        ),
+        (
+            "next morning",
+            MORNING_COLOUR,
+            "--",
+            [(r[0] + timedelta(days=1), r[2]) for r in sessions if r[2] is not None],
+        ),
+        ("knee that day", DAY_COLOUR, ":", list(data.day_scores)),
     )
+    days = [row[0] for row in sessions] + list(data.skipped)
+    for label, colour, style, points in series:
+        for index, run in enumerate(_segments(points)):
+            xs, ys = zip(*run, strict=True)
+            axes.plot(
+                date2num(xs),
+                ys,
+                style,
+                marker="o",
+                markersize=4,
+                color=colour,
+                label=label if index == 0 else None,
+            )
+            days += list(xs)
+    for first, last in data.holds:
+        axes.axvspan(
+            date2num(first) - 0.5, date2num(last) + 0.5, color=HOLD_COLOUR, alpha=0.6, zorder=1
+        )
+    if data.holds:
+        axes.plot([], [], "s", color=HOLD_COLOUR, label="paused or on hold")
+        days += [day for hold in data.holds for day in hold]
+    # A small mark at the bottom for every session done, scored or not, and a cross for a skip.
+    if sessions:
+        axes.plot(
+            date2num([row[0] for row in sessions]),
+            [-0.25] * len(sessions),
+            "|",
+            color=MARK_COLOUR,
+            markersize=8,
+            label="session done",
+        )
+    if data.skipped:
+        axes.plot(
+            date2num(list(data.skipped)),
+            [-0.25] * len(data.skipped),
+            "x",
+            color=SKIP_COLOUR,
+            markersize=6,
+            label="skipped",
+        )
+    start, end, ticks = _axis(data, days or [data.today or date.today()])
+    axes.set_xlim(date2num(start) - 0.5, date2num(end) + 0.5)
+    axes.set_xticks(date2num(ticks))
+    axes.set_xticklabels([format_skeleton("MMMd", tick, locale=data.language) for tick in ticks])
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     axes.set_ylabel("pain (0–10)")
     axes.set_title("Knee pain over time")
-    locator = AutoDateLocator()
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.legend(loc="upper right", fontsize="small", framealpha=0.9)
-    axes.margins(x=0.02)
     # Fixed margins: tight_layout would measure every label first, a fifth of the time.
     figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.1)
     buffer = io.BytesIO()
@@ -79,7 +165,7 @@ class ChartProcess:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    async def draw(self, sessions: ChartRows, pain: PainThresholds) -> bytes:
+    async def draw(self, sessions: ChartData | ChartRows, pain: PainThresholds) -> bytes:
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             if self._pool is None:
