@@ -20,7 +20,7 @@ from content.catalogue import ContentError
 # `kneecoach healthcheck`, run every 30 s in the container, starts fast and stays small.
 
 log = logging.getLogger("kneecoach")
-SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
+SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox/chat.db"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,18 @@
 
 The emulator plays Telegram on 127.0.0.1, the bot long-polls it over HTTP exactly as it would
 poll Telegram, and this module plays the user: what you type is sent as your message, and the
-bot's buttons are shown numbered so you can press them.
+bot's buttons are shown numbered so you can press them: inline buttons, and the keyboard under
+the text field (the 📍 location button sends a sample location, in Berlin).
+
+The sandbox keeps what it writes in one folder, kneecoach-sandbox/ (which .gitignore covers):
+the chat's database by default, the files the bot sends, and the sandbox clock, so a clock
+moved on with ":wait" stays moved on when the sandbox is started again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from datetime import timedelta
@@ -22,6 +28,9 @@ from scheduler.engine import EngineConfig
 
 SANDBOX_USER = 1001
 REPLY_WAIT = 10.0
+SANDBOX_DIR = Path("kneecoach-sandbox")
+CLOCK_FILE = "clock.json"
+SAMPLE_LOCATION = (52.52, 13.405)  # Berlin: what the 📍 button shares in the sandbox
 BANNER = """Knee Coach sandbox: the real bot, talking to a local stand-in for Telegram.
 Type messages as you would in Telegram (/start, /today, done, pain 3).
   #N        press button N of the last message with buttons
@@ -38,7 +47,9 @@ class Terminal:
     def __init__(self, output: TextIO, files_dir: Path) -> None:
         self.output = output
         self.files_dir = files_dir  # where photos and documents from the bot are saved
-        self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by number
+        # By number: ("press", message_id, callback_data), ("text", 0, what it sends) or
+        # ("location", 0, "") for a button of the keyboard under the text field.
+        self.buttons: list[tuple[str, int, str]] = []
 
     def show(self, event: Event) -> None:
         if event.method == "answerCallbackQuery":
@@ -50,6 +61,7 @@ class Terminal:
         prefix = "bot (edited)" if event.method.startswith("edit") else "bot"
         text = event.text
         if event.filename and event.document is not None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
             saved = self.files_dir / Path(event.filename).name
             saved.write_bytes(event.document)
             text = f"[file saved as {saved}, {len(event.document)} bytes] {text}"
@@ -59,26 +71,83 @@ class Terminal:
             for row in event.buttons:
                 labels = []
                 for label, data in row:
-                    self.buttons.append((event.message_id or 0, data))
+                    self.buttons.append(("press", event.message_id or 0, data))
                     labels.append(f"[{len(self.buttons)}] {label}")
                 self._print("     " + "  ".join(labels))
+        elif keyboard := _reply_keyboard(event):
+            self.buttons = []
+            for keys in keyboard:
+                names = []
+                for key in keys:
+                    text = str(key.get("text", ""))
+                    kind = "location" if key.get("request_location") else "text"
+                    self.buttons.append((kind, 0, text))
+                    names.append(f"[{len(self.buttons)}] {text}")
+                self._print("     " + "  ".join(names) + "   (keyboard)")
 
     def _print(self, line: str) -> None:
         self.output.write(line + "\n")
         self.output.flush()
 
 
+def _reply_keyboard(event: Event) -> list[list[dict[str, object]]]:
+    """The rows of a keyboard shown under the text field, if the message brought one."""
+    markup = event.params.get("reply_markup")
+    if isinstance(markup, str):
+        try:
+            markup = json.loads(markup)
+        except ValueError:
+            return []
+    if not isinstance(markup, dict):
+        return []
+    rows = markup.get("keyboard") or []
+    return [[b if isinstance(b, dict) else {"text": b} for b in row] for row in rows]
+
+
+class StoredClock:
+    """The sandbox clock's offset from real time, kept in a file per database."""
+
+    def __init__(self, folder: Path, database_url: str) -> None:
+        self.path = folder / CLOCK_FILE
+        self.key = database_url
+
+    def load(self, clock: ShiftedClock) -> None:
+        try:
+            offsets = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return
+        seconds = offsets.get(self.key) if isinstance(offsets, dict) else None
+        if isinstance(seconds, int | float) and seconds > 0:
+            clock.advance(timedelta(seconds=seconds))
+
+    def save(self, clock: ShiftedClock) -> None:
+        try:
+            offsets = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            offsets = {}
+        offsets = offsets if isinstance(offsets, dict) else {}
+        offsets[self.key] = clock.offset.total_seconds()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(offsets, indent=1))
+
+
 async def run_sandbox(
-    database_url: str, source: TextIO = sys.stdin, output: TextIO = sys.stdout
+    database_url: str,
+    source: TextIO = sys.stdin,
+    output: TextIO = sys.stdout,
+    folder: Path = SANDBOX_DIR,
 ) -> None:
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     emulator = BotApiEmulator(LOCAL_TOKEN)
     await emulator.start()
     clock = ShiftedClock()
+    stored = StoredClock(folder, database_url)
+    stored.load(clock)
     services = await create_services(database_url, clock)
     # Reminders are checked every two seconds and right after ":wait"; a jump of up to two
     # days still delivers what fell due on the way.
     config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))
-    terminal = Terminal(output, Path.cwd())
+    terminal = Terminal(output, folder)
     emulator.listeners.append(terminal.show)
     output.write(BANNER + "\n")
     try:
@@ -89,10 +158,13 @@ async def run_sandbox(
                 line = await asyncio.to_thread(source.readline)
                 if not line or line.strip() == ":quit":
                     break
+                if not line.strip():
+                    continue  # an empty line is not a message
                 if running.serving.done():
                     raise RuntimeError("the bot stopped") from running.serving.exception()
                 await _handle(line.rstrip("\n"), emulator, clock, terminal, running.handled)
                 if line.startswith(":wait"):
+                    stored.save(clock)
                     await running.engine.tick()
     finally:
         await emulator.stop()
@@ -112,8 +184,13 @@ async def _handle(
         if not 1 <= number <= len(terminal.buttons):
             terminal.output.write("(no such button on screen)\n")
             return
-        message_id, data = terminal.buttons[number - 1]
-        emulator.press(SANDBOX_USER, message_id, data)
+        kind, message_id, data = terminal.buttons[number - 1]
+        if kind == "location":
+            emulator.send_location(SANDBOX_USER, *SAMPLE_LOCATION)
+        elif kind == "text":
+            emulator.send_message(SANDBOX_USER, data)
+        else:
+            emulator.press(SANDBOX_USER, message_id, data)
     elif wait := _WAIT.match(line.strip()):
         clock.advance(timedelta(**{_UNITS[wait[2]]: int(wait[1])}))
         terminal.output.write(

@@ -46,3 +46,7 @@ class ShiftedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset

@@ -12,11 +12,13 @@ SCRIPT = (
     "\n".join(
         [
             "/start",
+            "",  # an empty line is not a message
             "#1",
             "#2",
             "Berlin",
             "#8",
-            "#5",  # disclaimer, screen, zone, days, 18:00
+            "#5",
+            "#3",  # disclaimer, screen, zone, days, 18:00, morning check 08:00
             "/today",
             "done",
             "pain 3",
@@ -37,25 +39,33 @@ def _kneecoach() -> list[str]:
     return [script] if script else [sys.executable, "-m", "bot.cli"]
 
 
-def test_sandbox_chat_from_the_terminal(tmp_path):
-    result = subprocess.run(
-        [*_kneecoach(), "sandbox", "--database-url", f"sqlite+aiosqlite:///{tmp_path / 's.db'}"],
-        input=SCRIPT,
+def _sandbox(tmp_path, script: str, *database: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_kneecoach(), "sandbox", *database],
+        input=script,
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
         env={"PATH": os.environ["PATH"]},
     )
+
+
+def test_sandbox_chat_from_the_terminal(tmp_path):
+    result = _sandbox(
+        tmp_path, SCRIPT, "--database-url", f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    )
     out = result.stdout
     assert result.returncode == 0, result.stderr
+    assert out.count("you> ") == SCRIPT.count("\n") + 1 - 1  # the empty line sent nothing
+    assert "[1] 📍 Share my location   (keyboard)" in out
     assert "[1] ✅ I understand" in out
     assert "You're all set!" in out and "18:00 (Europe/Berlin)" in out
     assert "1. Foot and ankle balance" in out and "✅ Session done" in out
     assert "✅ Logged: 3 exercises done" in out
     assert "Noted: 3/10" in out
-    chart = tmp_path / "pain-chart.png"
-    assert f"[file saved as {chart}" in out
+    chart = tmp_path / "kneecoach-sandbox" / "pain-chart.png"  # a folder .gitignore covers
+    assert "[file saved as kneecoach-sandbox/pain-chart.png" in out
     assert re.search(r"This week: 1 of [1-3] planned sessions", out)  # depends on the weekday
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert "📖 Hip bump" in out and "How to do it:" in out
@@ -66,3 +76,24 @@ def test_sandbox_chat_from_the_terminal(tmp_path):
     assert len(headlines) == 2 and headlines[0] != headlines[1]  # the next day's session
     assert "Bye! Your progress is saved." in out
     assert "Traceback" not in result.stderr
+
+
+def test_sandbox_keeps_its_clock_and_shares_a_sample_location(tmp_path):
+    """The clock moved with :wait is kept with the chat; the 📍 keyboard button is a numbered
+    choice that shares a location (Berlin); the default database lives in kneecoach-sandbox/."""
+    first = _sandbox(tmp_path, "/start\n#1\n#2\n#1\n#8\n#5\n#3\n/today\n:wait 3d\n/today\n:quit\n")
+    assert first.returncode == 0, first.stderr
+    assert "Got it: Europe/Berlin" in first.stdout  # from the 📍 button's sample location
+    headlines = [line for line in first.stdout.splitlines() if "📋" in line]
+    again = _sandbox(tmp_path, "/today\n:quit\n")
+    assert again.returncode == 0, again.stderr
+    [restarted] = [line for line in again.stdout.splitlines() if "📋" in line]
+    assert restarted.split(":")[0] == headlines[-1].split(":")[0]  # still three days on
+    assert restarted.split(":")[0] != headlines[0].split(":")[0]
+    folder = tmp_path / "kneecoach-sandbox"
+    assert (folder / "chat.db").exists() and (folder / "clock.json").exists()
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "--no-index", "kneecoach-sandbox/chat.db"],
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    assert ignored.returncode == 0  # the repository's .gitignore covers the folder
