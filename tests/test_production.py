@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
-import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from unittest import mock
 
 import aiohttp
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import HandledUpdates, Receiving, SendingLimits, create_services
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, Fault
 from bot.local import running_bot
-from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER
+from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER, HttpServer
 from handlers.services import Services
 from tests.auxil.chat import Chat
 from tests.auxil.tcpproxy import TcpProxy
@@ -25,10 +25,24 @@ SECRET = "hook-secret_0123456789"
 HOOK_PATH = "/telegram/updates"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@contextlib.contextmanager
+def started_servers(proxy: TcpProxy) -> Iterator[list[HttpServer]]:
+    """Record the bot's HTTP server once it listens, and point the proxy at its port.
+
+    The bot binds port 0 (the kernel picks a free port as it binds, nothing can take it in
+    between), and the webhook URL names the proxy's port, which the test holds open all along.
+    A port probed free, released and bound later could be taken by another process meanwhile:
+    that made these tests flaky on a busy machine."""
+    started: list[HttpServer] = []
+    original = HttpServer.start
+
+    async def start(self: HttpServer) -> None:
+        await original(self)
+        proxy.target = ("127.0.0.1", self.port)
+        started.append(self)
+
+    with mock.patch.object(HttpServer, "start", start):
+        yield started
 
 
 @dataclass
@@ -56,32 +70,29 @@ class Running:
 async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
-    port = free_port()
+    proxy = TcpProxy("127.0.0.1", 0)  # held open for the whole test: Telegram's side
+    await proxy.start()
     receiving = Receiving(
         poll_timeout=1,
-        webhook_url=f"http://127.0.0.1:{port}{HOOK_PATH}" if webhook else None,
+        webhook_url=f"http://127.0.0.1:{proxy.port}{HOOK_PATH}" if webhook else None,
         webhook_secret=SECRET if webhook else None,
         http_host="127.0.0.1",
-        http_port=port,
+        http_port=0,
     )
     limits = SendingLimits(chat_burst=1000)
-    async with (
-        running_bot(
-            services, emulator, engine_config=ENGINE_CONFIG, limits=limits, receiving=receiving
-        ) as running,
-        aiohttp.ClientSession() as http,
-    ):
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):  # until the server answers
-            try:
-                async with http.get(base + "/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-        if webhook:
-            await emulator.wait_for(lambda: emulator.webhook is not None)
-        yield Running(emulator, running.handled, http, base)
+    with started_servers(proxy) as servers:
+        async with (
+            running_bot(
+                services, emulator, engine_config=ENGINE_CONFIG, limits=limits, receiving=receiving
+            ) as running,
+            aiohttp.ClientSession() as http,
+        ):
+            await emulator.wait_for(lambda: bool(servers))  # it listens once start() returns
+            if webhook:
+                await emulator.wait_for(lambda: emulator.webhook is not None)
+            base = f"http://127.0.0.1:{proxy.port}"  # to the bot through the held port
+            yield Running(emulator, running.handled, http, base)
+    await proxy.stop()
     await emulator.stop()
 
 
@@ -180,7 +191,9 @@ async def test_health_and_metrics_in_polling_mode(services):
 
 async def test_readyz_follows_the_bot_api(services):
     async for running in run_bot(services, webhook=False):
-        await running.emulator.stop()
+        # The Bot API fails getMe. (Stopping the emulator instead freed its port, which
+        # another process on the machine could take and answer: a flaky test.)
+        running.emulator.faults = [Fault(status=502, method="getMe")]
         status, body = await running.get("/readyz")
         assert status == 503
         assert json.loads(body) == {"status": "not ready", "database": True, "bot_api": False}
