@@ -72,7 +72,7 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
     if reply.out_of_range or reply.intent is Intent.PAIN_OUT_OF_RANGE:
         turn.say(_(OUT_OF_RANGE))
     elif reply.intent is Intent.DONE:
-        await today.done_text(turn, _left_out(turn, reply), reply.score)
+        await today.done_text(turn, await _left_out(turn, reply), reply.score)
     elif reply.intent is Intent.SKIP:
         await today.mark_skipped(turn, turn.today)
     elif reply.intent is Intent.LATER:
@@ -87,21 +87,26 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
         turn.say(_(NOT_UNDERSTOOD))
 
 
-def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
+async def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
     """The exercises of today's session that the message says were not done."""
     plan = {exercise.slug for exercise in turn.services.catalogue.exercises}
-    did = {slug for name in reply.did if (slug := _exercise(turn, name))}
-    skipped = {slug for name in reply.skipped if (slug := _exercise(turn, name))}
+    levels = frozenset(await training.levels_of(turn.db, turn.user.id))
+    did = {slug for name in reply.did if (slug := _exercise(turn, name, levels))}
+    skipped = {slug for name in reply.skipped if (slug := _exercise(turn, name, levels))}
     left_out = (plan - did) if did else set()
     return frozenset(left_out | skipped)
 
 
-def _exercise(turn: Turn, name: str) -> str | None:
+def _exercise(turn: Turn, name: str, planned: frozenset[str] = frozenset()) -> str | None:
+    """The exercise a name means; of several close ones, the one in today's session."""
     matcher = turn.services.matcher
     for candidate in (name, name.removesuffix("s"), name.removesuffix("es")):
-        found = matcher.find(candidate).exercise
-        if found is not None:
-            return found.slug
+        match = matcher.find(candidate)
+        if match.exercise is not None:
+            return match.exercise.slug
+        close = [item.slug for item in match.suggestions if item.slug in planned]
+        if len(close) == 1:
+            return close[0]
     return None
 
 

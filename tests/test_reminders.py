@@ -126,8 +126,13 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
     await emulator.start()
     emulator.accept_unknown_chats = True
     users = range(20_000, 20_300)
-    await add_users(services, users)
+    # Their next slots are tomorrow: both engines go straight to the due pushes. (With slots to
+    # plan, one engine could spend the whole fan-out planning on a busy machine, and the
+    # other sent everything: sharing depended on timing.)
+    await add_users(services, users, next_slot_at=clock.now() + timedelta(days=1))
     await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
+    # The first batch answered slowly holds its engine long enough for the other to claim.
+    emulator.faults = [Fault(status=200, method="sendMessage", delay=0.3, times=20)]
     config = EngineConfig(batch_size=20, backoff_seconds=0.05)
     replica = await create_services(database_url, clock)
     first, bot_one = await make_engine(
