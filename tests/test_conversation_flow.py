@@ -352,3 +352,47 @@ async def test_exercise_texts_read_well(harness, ready_chat):
     assert "dumbbell" not in level_one.lower()
     balance = CATALOGUE.get("balance")
     assert "30 s" in balance.dose.describe() and "alphabet once" in balance.level(3).how
+
+
+# -- item 10: the first chart makes sense ------------------------------------------------------
+
+
+def test_chart_spans_the_persons_own_weeks_and_breaks_at_gaps():
+    from handlers.media.chart import ChartData, series, x_axis
+
+    first = date(2026, 12, 3)  # a Thursday
+    one = ChartData([(first, 3, None)], first_day=first, today=first)
+    assert x_axis(one)[:2] == (date(2026, 11, 30), date(2026, 12, 7))
+    assert x_axis(one)[3] == ["Nov 30", "Dec 7"]
+    gap = ChartData(
+        [(first, 3, 2), (first + timedelta(days=2), 2, 1), (first + timedelta(days=30), 4, 3)],
+        day_scores=[(first + timedelta(days=1), 6)],
+        skipped=[first + timedelta(days=9)],
+        holds=[(first + timedelta(days=10), first + timedelta(days=25))],
+        first_day=first,
+        today=first + timedelta(days=31),
+    )
+    lines = series(gap)
+    assert lines["during the session"] == [
+        [(first, 3), (first + timedelta(days=2), 2)],
+        [(first + timedelta(days=30), 4)],  # no line across four weeks
+    ]
+    assert lines["next morning"][0][0] == (date(2026, 12, 4), 2)  # on the morning's date
+    assert lines["knee that day"] == [[(date(2026, 12, 4), 6)]]
+    start, end, _ticks, labels = x_axis(gap)
+    assert (start, end) == (date(2026, 11, 30), date(2027, 1, 4))
+    assert labels[:2] == ["Nov 30", "Dec 7"]
+    russian = ChartData([(first, 3, None)], first_day=first, today=first, language="ru")
+    assert x_axis(russian)[3][0] == "30 нояб."
+
+
+async def test_first_progress_chart_through_the_chat(harness, ready_chat):
+    await ready_chat.send("done")
+    await ready_chat.send("3")
+    replies = await ready_chat.send("/progress")
+    [photo] = [event for event in harness.emulator.events if event.method == "sendPhoto"]
+    png = photo.document
+    assert png.startswith(b"\x89PNG")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (800, 450)
+    assert "This week: 1 of 2 planned sessions" in replies.text or photo.text

@@ -76,6 +76,34 @@ def _axis(data: ChartData, days: list[date]) -> tuple[date, date, list[date]]:
     return start, end, ticks
 
 
+def series(data: ChartData) -> dict[str, list[list[tuple[date, int]]]]:
+    """Each line of the chart as runs of (date, score), split where a week or more passed:
+    pain during sessions, next mornings on the morning's own date, and day scores."""
+    sessions = list(data.sessions)
+    return {
+        "during the session": _segments([(r[0], r[1]) for r in sessions if r[1] is not None]),
+        "next morning": _segments(
+            [(r[0] + timedelta(days=1), r[2]) for r in sessions if r[2] is not None]
+        ),
+        "knee that day": _segments(list(data.day_scores)),
+    }
+
+
+def x_axis(data: ChartData) -> tuple[date, date, list[date], list[str]]:
+    """The first and last day shown, the ticks and their labels ("Nov 30") in the person's
+    language: the person's own weeks, not years."""
+    days = [point[0] for runs in series(data).values() for run in runs for point in run]
+    days += [row[0] for row in data.sessions] + list(data.skipped)
+    days += [day for hold in data.holds for day in hold]
+    start, end, ticks = _axis(data, days or [data.today or date.today()])
+    return (
+        start,
+        end,
+        ticks,
+        [format_skeleton("MMMd", tick, locale=data.language) for tick in ticks],
+    )
+
+
 def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> bytes:
     """The pain chart as a PNG: sessions (during and next morning), day scores, skipped days
     and holds over the person's own weeks."""
@@ -88,24 +116,14 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
     axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
     axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
     sessions = list(data.sessions)
-    series = (
-        (
-            "during the session",
-            DURING_COLOUR,
-            "-",
-            [(r[0], r[1]) for r in sessions if r[1] is not None],
-        ),
-        (
-            "next morning",
-            MORNING_COLOUR,
-            "--",
-            [(r[0] + timedelta(days=1), r[2]) for r in sessions if r[2] is not None],
-        ),
-        ("knee that day", DAY_COLOUR, ":", list(data.day_scores)),
-    )
-    days = [row[0] for row in sessions] + list(data.skipped)
-    for label, colour, style, points in series:
-        for index, run in enumerate(_segments(points)):
+    styles = {
+        "during the session": (DURING_COLOUR, "-"),
+        "next morning": (MORNING_COLOUR, "--"),
+        "knee that day": (DAY_COLOUR, ":"),
+    }
+    for label, runs in series(data).items():
+        colour, style = styles[label]
+        for index, run in enumerate(runs):
             xs, ys = zip(*run, strict=True)
             axes.plot(
                 date2num(xs),
@@ -116,14 +134,12 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
                 color=colour,
                 label=label if index == 0 else None,
             )
-            days += list(xs)
     for first, last in data.holds:
         axes.axvspan(
             date2num(first) - 0.5, date2num(last) + 0.5, color=HOLD_COLOUR, alpha=0.6, zorder=1
         )
     if data.holds:
         axes.plot([], [], "s", color=HOLD_COLOUR, label="paused or on hold")
-        days += [day for hold in data.holds for day in hold]
     # A small mark at the bottom for every session done, scored or not, and a cross for a skip.
     if sessions:
         axes.plot(
@@ -143,10 +159,10 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
             markersize=6,
             label="skipped",
         )
-    start, end, ticks = _axis(data, days or [data.today or date.today()])
+    start, end, ticks, labels = x_axis(data)
     axes.set_xlim(date2num(start) - 0.5, date2num(end) + 0.5)
     axes.set_xticks(date2num(ticks))
-    axes.set_xticklabels([format_skeleton("MMMd", tick, locale=data.language) for tick in ticks])
+    axes.set_xticklabels(labels)
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     axes.set_ylabel("pain (0–10)")
