@@ -12,7 +12,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("history", "your last sessions and pain scores"),
     ("exercises", "all seven exercises"),
     ("exercise", "how to do one exercise, e.g. /exercise hip bump"),
-    ("schedule", "change your training days, reminder time or time zone"),
+    ("schedule", "your training days, reminder time, morning check and time zone"),
     ("pause", "no reminders for a while (holiday, flare-up)"),
     ("resume", "reminders back on"),
     ("redflags", "warning signs that need a doctor's check"),

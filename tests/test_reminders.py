@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -25,6 +26,12 @@ from tests.auxil.reminders import (
 from tests.conftest import TOKEN
 
 WEEKDAYS = "0,1,2,3,4"
+
+
+def spread(departures: list[float], arrivals: list[float]) -> float:
+    """How much the time between leaving and arriving varied, in seconds (n-th with n-th)."""
+    delays = [a - d for d, a in zip(sorted(departures), sorted(arrivals), strict=True)]
+    return max(delays) - min(delays)
 
 
 async def tick_at(harness, instant: datetime):
@@ -114,7 +121,11 @@ async def test_500_users_with_429_on_every_fifth_request(services, clock):
     assert engine.limiter.retries_after_429 >= 100
     assert len(departures) == len(received_at(emulator)) >= 600
     assert max_in_any_second(departures) <= 60
-    assert max_in_any_second(received_at(emulator)) <= 62
+    # Telegram counts arrivals. They bunch only by as much as the time on the way varies:
+    # on a busy machine a request may wait a moment in the event loop after its slot. (A
+    # fixed allowance of two made this test fail now and then.)
+    arrivals = received_at(emulator)
+    assert max_in_any_second(arrivals) <= 60 + math.ceil(60 * spread(departures, arrivals)) + 2
 
 
 async def test_two_engines_share_the_work_without_doubles(services, clock, database_url):
