@@ -208,16 +208,22 @@ async def expire_pending(db: AsyncSession, due_before: datetime) -> int:
 
 async def claim_due(db: AsyncSession, now: datetime, worker: str, limit: int) -> list[ClaimedRow]:
     """Claim up to limit due pushes for this worker, oldest first, with each person's chat."""
+    # A materialised CTE runs the locking SELECT exactly once. As an `IN (subquery)`,
+    # PostgreSQL may run the subquery again for later rows, each time finding the next
+    # pending ones: one claim then took far more than `limit` (a whole fan-out in one batch),
+    # and a second replica found nothing left to share.
     due = (
         select(Push.id)
         .where(Push.status == PushStatus.PENDING, Push.due_at <= now)
         .order_by(Push.due_at, Push.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
     claimed = await db.execute(
         update(Push)
-        .where(Push.id.in_(due.scalar_subquery()), Push.status == PushStatus.PENDING)
+        .where(Push.id.in_(select(due.c.id)), Push.status == PushStatus.PENDING)
         .values(status=PushStatus.CLAIMED, claimed_by=worker, claimed_at=now)
         .returning(Push.id, Push.user_id, Push.kind, Push.local_date, Push.attempts)
     )

@@ -137,13 +137,8 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
     await emulator.start()
     emulator.accept_unknown_chats = True
     users = range(20_000, 20_300)
-    # Their next slots are tomorrow: both engines go straight to the due pushes. (With slots to
-    # plan, one engine could spend the whole fan-out planning on a busy machine, and the
-    # other sent everything: sharing depended on timing.)
-    await add_users(services, users, next_slot_at=clock.now() + timedelta(days=1))
+    await add_users(services, users)
     await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
-    # The first batch answered slowly holds its engine long enough for the other to claim.
-    emulator.faults = [Fault(status=200, method="sendMessage", delay=0.3, times=20)]
     config = EngineConfig(batch_size=20, backoff_seconds=0.05)
     replica = await create_services(database_url, clock)
     first, bot_one = await make_engine(
@@ -164,6 +159,20 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
     async with services.database.transaction() as session:
         workers = set(await session.scalars(select(Push.claimed_by)))
     assert workers == {"one", "two"}
+
+
+async def test_a_claim_takes_at_most_its_batch(services, clock):
+    """On PostgreSQL an `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` could be run again for
+    later rows and claim the whole queue at once: the cause of the flaky two-engine test."""
+    from storage import outbox
+
+    users = range(30_000, 30_300)
+    await add_users(services, users)
+    await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
+    async with services.database.transaction() as session:
+        claimed = await outbox.claim_due(session, clock.now(), "one", 20)
+    assert len(claimed) == 20
+    assert (await statuses(services)) == {"claimed": 20, "pending": 280}
 
 
 async def test_blocked_user_stops_only_their_pushes(harness):
