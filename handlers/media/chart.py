@@ -20,6 +20,7 @@ from datetime import date
 from functools import partial
 from typing import ParamSpec, TypeVar
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
@@ -41,9 +42,7 @@ def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
-    axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
-    axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
+    draw_bands(axes, pain)
     for column, label, colour, style in (
         (1, "during the session", DURING_COLOUR, "-"),
         (2, "next morning", MORNING_COLOUR, "--"),
@@ -75,6 +74,13 @@ def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def draw_bands(axes: Axes, pain: PainThresholds) -> None:
+    """The pain model's bands behind the scores: safe, acceptable, too much."""
+    axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
+    axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
+    axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
 
 
 class ChartProcess:
