@@ -187,23 +187,24 @@ def _every(weeks: tuple[WeekTally, ...], step: int) -> list[WeekTally]:
 
 
 def _fortnight_section(data: ReportData) -> Section:
+    """One column per fortnight (so the table keeps its height over any period), one row per
+    kind of score: the median / the worst."""
     kinds = [("during", _("During sessions")), ("morning", _("Next mornings"))]
     if data.pain.get("day"):
         kinds.append(("day", _("Day scores")))
+    header = (_("From"), *(day_month(fortnight.first) for fortnight in data.fortnights))
     rows = []
-    for fortnight in data.fortnights:
-        cells = [f"{day_month(fortnight.first)} – {day_month(fortnight.last)}"]
-        for kind, _label in kinds:
+    for kind, label in kinds:
+        cells = [label]
+        for fortnight in data.fortnights:
             median, worst = fortnight.median(kind), fortnight.worst(kind)
             cells.append("–" if median is None else f"{decimal(median)} / {worst}")
         rows.append(tuple(cells))
-    share = 0.7 / len(kinds)
+    share = 0.8 / max(len(data.fortnights), 4)
     return Section(
         _("Pain per fortnight: median / worst"),
         table=Table(
-            (_("Fortnight"), *(label for _kind, label in kinds)),
-            tuple(rows),
-            (0.3, *(share for _ in kinds)),
+            header, tuple(rows), (0.2, *(share for _ in data.fortnights)), small=len(header) > 9
         ),
     )
 
@@ -227,7 +228,7 @@ def _program_section(data: ReportData, catalogue: Catalogue) -> Section:
         table=Table(
             (_("Exercise"), _("Level"), _("Dose"), _("Since")),
             tuple(rows),
-            (0.2, 0.3, 0.38, 0.12),
+            (0.22, 0.29, 0.37, 0.12),
         ),
     )
 

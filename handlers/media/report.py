@@ -77,6 +77,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]  # shares of the page width
     empty: str = ""  # said instead when there are no rows
+    small: bool = False  # a smaller font, for many narrow columns
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ class _Page(FPDF):
             self.set_font(FAMILY, "B", 6.5)
             self.set_xy(x - 2, top + bar_h - max(planned_h, done_h) - 3.2)
             self.cell(width + 4, 3, f"{week.done}/{week.planned}", align="C")
-            if index % every == 0 or index == len(weeks) - 1:
+            if index % every == 0:
                 self.set_font(FAMILY, "", 6)
                 self.set_text_color(*MUTED)
                 self.set_xy(x - 4, top + bar_h + 0.6)
@@ -288,13 +289,14 @@ class _Page(FPDF):
             return
         widths = [share * WIDTH for share in table.widths]
         height = 4.4
-        self.set_font(FAMILY, "B", 7.5)
+        size = 6.8 if table.small else 8.0
+        self.set_font(FAMILY, "" if table.small else "B", size - 0.5)
         self.set_text_color(*MUTED)
         for width, text in zip(widths, table.header, strict=True):
-            self.cell(width, height, printable(text))
+            self.cell(width, height, _clip(self, printable(text), width - 1))
         self.ln(height)
         self.set_text_color(*INK)
-        self.set_font(FAMILY, "", 8)
+        self.set_font(FAMILY, "", size)
         for index, row in enumerate(table.rows):
             if self.room() < height * 2 and index < len(table.rows) - 1:
                 self.cell(WIDTH, height, "…", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
