@@ -1,4 +1,5 @@
-"""The `kneecoach` command: run the bot, open the sandbox chat, or upgrade the database."""
+"""The `kneecoach` command: run the bot, open the sandbox chat, upgrade the database, or check
+the health of a running bot."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import asyncio
 import logging
 import signal
 import sys
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
-from bot.app import Receiving, SendingLimits, build_application, create_services, serve
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from content.catalogue import ContentError
-from scheduler.clock import SystemClock
-from scheduler.engine import EngineConfig
-from storage.db import Database
+
+# The bot, the database and the scheduler are imported where they are used, so that
+# `kneecoach healthcheck`, run every 30 s in the container, starts fast and stays small.
 
 log = logging.getLogger("kneecoach")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
@@ -38,17 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
+    health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 if the bot at KNEECOACH_HTTP_HOST:KNEECOACH_HTTP_PORT answers /healthz",
+    )
+    health.add_argument(
+        "--ready", action="store_true", help="ask /readyz (database and Bot API) instead"
+    )
+    health.add_argument("--timeout", type=float, default=4.0, help="seconds (default 4)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        secrets = [
-            secret.get_secret_value()
-            for secret in (settings.token, settings.webhook_secret)
-            if secret is not None
-        ]
+        if args.command == "healthcheck":
+            return healthcheck(settings, "/readyz" if args.ready else "/healthz", args.timeout)
         configure_logging(
             settings.log_level,
-            secrets,
+            settings.secrets(),
             json_lines=settings.log_format == "json",
             hash_user_ids=settings.log_hash_user_ids,
         )
@@ -72,7 +79,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def healthcheck(settings: Settings, path: str, timeout: float) -> int:
+    """0 if the bot's HTTP server answers path with 200; otherwise 1 and one line on stderr."""
+    host = settings.http_host
+    if host in ("0.0.0.0", ""):  # listening everywhere: ask on loopback
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    if settings.http_port == 0:
+        print("kneecoach healthcheck: KNEECOACH_HTTP_PORT is 0 (any port)", file=sys.stderr)
+        return 1
+    url = f"http://{host}:{settings.http_port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        print(f"kneecoach healthcheck: {url}: {reason}", file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"kneecoach healthcheck: {url} answered {status}", file=sys.stderr)
+        return 1
+    return 0
+
+
 async def _upgrade(database_url: str) -> None:
+    from storage.db import Database
+
     database = Database.open(database_url)
     try:
         await database.upgrade()
@@ -81,6 +118,10 @@ async def _upgrade(database_url: str) -> None:
 
 
 async def _run(settings: Settings, webhook: bool) -> None:
+    from bot.app import Receiving, SendingLimits, build_application, create_services, serve
+    from scheduler.clock import SystemClock
+    from scheduler.engine import EngineConfig
+
     token = settings.require_token()
     webhook_url, webhook_secret = settings.require_webhook() if webhook else (None, None)
     receiving = Receiving(

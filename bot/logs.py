@@ -98,3 +98,5 @@ def configure_logging(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at INFO when it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
