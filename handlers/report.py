@@ -82,11 +82,13 @@ def report_document(data: ReportData, catalogue: Catalogue, weeks: int) -> Repor
     period = ngettext(
         "{first} – {last} (the last week)", "{first} – {last} (the last {weeks} weeks)", weeks
     ).format(first=full_date(data.first_day), last=full_date(data.today), weeks=weeks)
+    schedule = _("{days} at {time}").format(
+        days=", ".join(days[day] for day in data.weekdays), time=clock_time(data.reminder_time)
+    )
     facts = (
         (_("Report period:"), period),
         (_("Program start:"), full_date(data.joined)),
-        (_("Training days:"), ", ".join(days[day] for day in data.weekdays)),
-        (_("Reminder time:"), clock_time(data.reminder_time)),
+        (_("Training days and reminder:"), schedule),
     )
     pain = catalogue.program.pain
     sections = [
@@ -226,9 +228,9 @@ def _program_section(data: ReportData, catalogue: Catalogue) -> Section:
     return Section(
         _("The program now"),
         table=Table(
-            (_("Exercise"), _("Level"), _("Dose"), _("Since")),
+            (_("Exercise"), _("Level"), _("Dose"), _("Last change")),
             tuple(rows),
-            (0.22, 0.29, 0.37, 0.12),
+            (0.22, 0.24, 0.42, 0.12),
         ),
     )
 
