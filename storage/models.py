@@ -294,3 +294,16 @@ class PausePeriod(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class UploadedFile(Base):
+    """A file Telegram already holds for this bot: sent again by its file_id, never uploaded
+    twice. Keyed by the bot (a new token is a new bot and uploads afresh) and the file's
+    content key (new content, new key)."""
+
+    __tablename__ = "uploaded_files"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 (a day score: kind "day", no session), and pause periods (for the chart and /export).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-27
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"  # given as 0005; main added 0008 on 0005 meanwhile
 branch_labels = None
 depends_on = None
 
