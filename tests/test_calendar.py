@@ -46,7 +46,7 @@ def test_local_now_crosses_midnight():
         ("mumbai", ["Asia/Kolkata"]),
         ("UTC", ["UTC"]),
         ("gmt+0", ["UTC"]),
-        ("Atlantis", []),
+        ("Xyzzyville", []),
         ("", []),
         ("+15", []),
         ("x" * 500, []),
@@ -59,7 +59,8 @@ def test_resolve_places(text, expected):
 def test_offsets_give_real_zones_with_that_offset_now():
     winter = resolve_timezone("UTC+1", WINTER)
     summer = resolve_timezone("UTC+1", SUMMER)
-    assert winter[0] == "Europe/Berlin" and "Europe/Berlin" not in summer  # CEST is +2
+    # Most people first (GeoNames populations): Lagos, then Berlin, Madrid, Rome, Paris.
+    assert "Europe/Berlin" in winter and "Europe/Berlin" not in summer  # CEST is +2
     assert "Europe/London" in summer
     assert resolve_timezone("+5:30", WINTER)[0] == "Asia/Kolkata"
     assert all(is_valid_zone(zone) for zone in winter + summer)

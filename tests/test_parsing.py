@@ -56,7 +56,9 @@ def test_parse_reply(text, intent, score, explicit):
         ("25:00", None),
         ("13pm", None),
         ("7:60", None),
-        ("noon", None),
+        ("noon", time(12)),
+        ("7:30 pm", time(19, 30)),
+        ("midnight", time(0)),
         ("", None),
     ],
 )
