@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from content.catalogue import Exercise
 from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.safety import hold_notice
 from storage import training
 
 SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
@@ -35,7 +36,10 @@ def show_list(turn: Turn) -> None:
 
 @turn_handler
 async def exercise(turn: Turn) -> None:
-    """Instructions for one exercise; a typo gets the closest names as buttons."""
+    """Instructions for one exercise; a typo gets the closest names as buttons. During a hold,
+    the hold is said first."""
+    if turn.user.on_hold:
+        hold_notice(turn)
     query = " ".join(turn.context.args or [])
     if not query.strip():
         show_list(turn)
@@ -46,7 +50,7 @@ async def exercise(turn: Turn) -> None:
 async def show_by_name(turn: Turn, query: str) -> None:
     match = turn.services.matcher.find(query)
     if match.exercise is not None:
-        await show_exercise(turn, match.exercise)
+        await show_exercise(turn, match.exercise, hold_said=True)
         return
     shown = query.strip()[:40]
     turn.say(
@@ -67,7 +71,9 @@ async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     show_list(turn)
 
 
-async def show_exercise(turn: Turn, item: Exercise) -> None:
+async def show_exercise(turn: Turn, item: Exercise, *, hold_said: bool = False) -> None:
+    if turn.user.on_hold and not hold_said:
+        hold_notice(turn)
     levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
     steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))
