@@ -46,10 +46,10 @@ async def free_text(turn: Turn) -> None:
 
 
 async def _pain(turn: Turn, score: int, explicit: bool, morning: bool) -> None:
-    asked = checkins.awaited_checkin(turn.user.awaiting)
-    if morning and (asked is None or asked[0] is not checkins.MORNING):
-        await checkins.record_morning_today(turn, score)  # "morning 6": yesterday's session
+    if morning:  # "morning 6": this morning's score, for the session the day before
+        await checkins.record_morning_today(turn, score)
         return
+    asked = checkins.awaited_checkin(turn.user.awaiting)
     if asked is None and explicit:
         asked = (checkins.DURING, turn.today)  # "pain 3" with no question pending: today's
     if asked is None:

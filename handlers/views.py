@@ -51,30 +51,17 @@ def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = F
     assert exercise is not None, "moves only name exercises of the catalogue"
     program = catalogue.program
     if move.step is Step.UNDO:
-        if move.new_level == 0:
-            return _(
-                "↩️ {name} is locked again for now: with the corrected score, the reason it "
-                "opened no longer holds."
-            ).format(name=exercise.name)
-        where = level_place(exercise, move.new_level)
-        if hard_effort:
-            return _(
-                "↩️ {name} goes back to {where}: that session felt hard, so it does not count "
-                "towards a step up."
-            ).format(name=exercise.name, where=where)
-        return _(
-            "↩️ {name} goes back to {where}: with the corrected score ({scores}) the earlier "
-            "change no longer holds."
-        ).format(name=exercise.name, where=where, scores=_scores_of(move.evidence))
+        return _undo(exercise, move, hard_effort)
     if move.step is Step.UNLOCK:
         after = next(rule.after for rule in program.unlock if rule.exercise == move.exercise)
         names = join_names([found.name for found in catalogue.in_session_order(after)])
         count = len(move.evidence)
         return ngettext(
-            "🔓 New exercise from your next session: {name}, now that {names} went well (your "
-            "last session: {during} during, {mornings} the morning after).",
-            "🔓 New exercise from your next session: {name}, now that {names} went well (your "
-            "last {count} sessions: {during} during, {mornings} the mornings after).",
+            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+            "last session had pain {during}, and your knee was {mornings} the morning after.",
+            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+            "last {count} sessions had pain {during}, and your knee was {mornings} the "
+            "mornings after.",
             count,
         ).format(
             name=exercise.name,
@@ -87,10 +74,10 @@ def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = F
     if move.step is Step.UP:
         count = len(move.evidence)
         return ngettext(
-            "⬆️ {name} moves up to {where}: your last session of it was {during} during and "
-            "{mornings} the morning after.",
-            "⬆️ {name} moves up to {where}: your last {count} sessions of it were {during} "
-            "during and {mornings} the mornings after.",
+            "⬆️ {name} moves up to {where}: your last session of it had pain {during}, and "
+            "your knee was {mornings} the morning after.",
+            "⬆️ {name} moves up to {where}: your last {count} sessions of it had pain "
+            "{during}, and your knee was {mornings} the mornings after.",
             count,
         ).format(
             name=exercise.name,
@@ -118,6 +105,29 @@ def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = F
         during=_during(move.evidence),
         limit=program.pain.acceptable_max,
     )
+
+
+def _undo(exercise: Exercise, move: Decision, hard_effort: bool) -> str:
+    if move.new_level == 0 and hard_effort:
+        return _(
+            "↩️ {name} is locked again for now: that session felt hard, so it does not count "
+            "towards opening a new exercise."
+        ).format(name=exercise.name)
+    if move.new_level == 0:
+        return _(
+            "↩️ {name} is locked again for now: with the corrected score ({scores}), the "
+            "reason it opened no longer holds."
+        ).format(name=exercise.name, scores=_scores_of(move.evidence))
+    where = level_place(exercise, move.new_level)
+    if hard_effort:
+        return _(
+            "↩️ {name} goes back to {where}: that session felt hard, so it does not count "
+            "towards a step up."
+        ).format(name=exercise.name, where=where)
+    return _(
+        "↩️ {name} goes back to {where}: with the corrected score ({scores}) the earlier "
+        "change no longer holds."
+    ).format(name=exercise.name, where=where, scores=_scores_of(move.evidence))
 
 
 def level_place(exercise: Exercise, level: int) -> str:

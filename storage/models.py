@@ -282,8 +282,8 @@ class SessionReview(Base):
     last_unlock_before: Mapped[date | None] = mapped_column(Date, default=None)
     # The moves the review stands by now: [{exercise, step, why, level, new_level}, ...].
     moves: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    # The latest verdict's stance (carry_on / stop_today / see_clinician) and, for
-    # see_clinician, why.
+    # The session's stance (carry_on / stop_today / see_clinician: the most serious of its
+    # reviews, or the corrected one) and, for see_clinician, why.
     voice: Mapped[str] = mapped_column(String(16))
     clinician: Mapped[str | None] = mapped_column(String(24), default=None)
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)

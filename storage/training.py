@@ -264,6 +264,19 @@ async def progression_inputs(
     )
 
 
+async def logged_by(db: AsyncSession, user_id: int, day: date, instant: datetime) -> bool:
+    """A done session of that day was logged by `instant` (e.g. before a clearance)."""
+    found = await db.scalar(
+        select(SessionLog.id).where(
+            SessionLog.user_id == user_id,
+            SessionLog.local_date == day,
+            SessionLog.status == SessionStatus.DONE,
+            SessionLog.logged_at <= instant,
+        )
+    )
+    return found is not None
+
+
 async def apply_moves(
     db: AsyncSession, user_id: int, moves: Iterable[Decision], now: datetime
 ) -> None:
@@ -325,7 +338,7 @@ async def stored_review(db: AsyncSession, session_log: SessionLog) -> StoredRevi
         last_unlock=row.last_unlock_before,
         moves=[_decision(move) for move in row.moves],
         voice=Voice(row.voice),
-        clinician=ClinicianReason(row.clinician) if row.clinician else None,
+        clinician=_clinician(row.clinician),
     )
 
 
@@ -341,9 +354,12 @@ async def store_review(
     voice: Voice,
     clinician: ClinicianReason | None,
     now: datetime,
+    replace: bool = False,
 ) -> None:
     """Keep a session's review: the state before it is written once (by its first review);
-    the moves replace the stored ones (the caller passes all the moves it stands by)."""
+    the moves replace the stored ones (the caller passes all the moves it stands by). The
+    stance kept is the most serious of the session's reviews (its morning score does not take
+    back a stop or a clinician), unless `replace` (a correction re-ran the review)."""
     row = await db.get(SessionReview, session_log.id)
     if row is None:
         row = SessionReview(
@@ -354,6 +370,8 @@ async def store_review(
             last_unlock_before=last_unlock,
         )
         db.add(row)
+    elif not replace and _SERIOUSNESS[Voice(row.voice)] > _SERIOUSNESS[voice]:
+        voice, clinician = Voice(row.voice), _clinician(row.clinician)
     row.moves = [_move_data(move) for move in moves]
     row.voice = voice.value
     row.clinician = clinician.value if clinician else None
@@ -370,6 +388,13 @@ async def clinician_advised_since_clearance(db: AsyncSession, user_id: int) -> b
     if cleared is not None:
         query = query.where(SessionReview.reviewed_at > cleared)
     return await db.scalar(query.limit(1)) is not None
+
+
+_SERIOUSNESS = {Voice.CARRY_ON: 0, Voice.STOP_TODAY: 1, Voice.SEE_CLINICIAN: 2}
+
+
+def _clinician(value: str | None) -> ClinicianReason | None:
+    return ClinicianReason(value) if value else None
 
 
 def _move_data(move: Decision) -> dict[str, Any]:

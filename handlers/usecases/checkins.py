@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,10 +125,17 @@ async def review_session(
     last_unlock = day_of(inputs.last_unlock)
     today = day_of(now)
     session = session_log.local_date
-    cleared_on = day_of(inputs.cleared_at) if inputs.cleared_at else None
+    cleared_on = None
+    if inputs.cleared_at is not None:
+        # Sessions before the clearance do not count, the day's own one included if it was
+        # logged before the clearance.
+        cleared_on = day_of(inputs.cleared_at)
+        if await training.logged_by(db, user.id, cleared_on, inputs.cleared_at):
+            cleared_on += timedelta(days=1)
     stored = await training.stored_review(db, session_log)
     kept: Sequence[Decision]
-    if stored is not None and rerun:
+    revised = stored is not None and rerun
+    if stored is not None and revised:
         revision = rules.revise(
             stored.moves,
             inputs.levels,
@@ -167,6 +174,7 @@ async def review_session(
         voice=review.voice,
         clinician=review.clinician,
         now=now,
+        replace=revised,
     )
     return review, changes
 
