@@ -282,6 +282,9 @@ async def apply_moves(
 ) -> None:
     """Store each level move and its reason: an opening adds the exercise's level row, an
     undone opening (new level 0) removes it again; every move is logged in level_changes."""
+    moves = list(moves)
+    if not moves:
+        return
     rows = {
         row.exercise: row
         for row in await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
