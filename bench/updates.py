@@ -153,8 +153,44 @@ class Result:
     rss_mb: float
 
 
+def profile_summary(raw: Path, top: int = 15) -> list[str]:
+    """The functions with the most samples in py-spy's collapsed stacks: own time (the frame
+    running) and inclusive time (anywhere on the stack), as shares of all samples."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count, frames = int(count_text), stack.split(";")
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    lines = [f"own time (of {total} samples):"]
+    lines += [f"  {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]
+    lines.append("inclusive time, project code:")
+    ours = [
+        (frame, n)
+        for frame, n in inclusive.most_common()
+        if any(
+            f"({package}/" in frame
+            for package in ("bot", "handlers", "scheduler", "storage", "content")
+        )
+    ]
+    lines += [f"  {n / total:6.1%}  {frame}" for frame, n in ours[:top]]
+    return lines
+
+
 async def measure(
-    name: str, command: list[str], env: dict[str, str], users: int, seconds: float, light: int
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    users: int,
+    seconds: float,
+    light: int,
+    profile: Path | None = None,
 ) -> Result:
     emulator = BotApiEmulator(TOKEN)
     emulator.accept_unknown_chats = True
@@ -209,9 +245,32 @@ async def measure(
                 saturated.append(await chats.answered(person, ask(person, text), replies[text]))
                 index += 1
 
+        spy = None
+        if profile is not None:
+            spy = subprocess.Popen(  # noqa: ASYNC220 (started once, before measuring)
+                [
+                    str(Path(sys.executable).parent / "py-spy"),
+                    "record",
+                    "--pid",
+                    str(process.pid),
+                    "--duration",
+                    str(int(seconds)),
+                    "--rate",
+                    "250",
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "--output",
+                    str(profile),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         cpu_before, started = cpu_seconds(process.pid), time.perf_counter()
         await asyncio.gather(*(person_loop(p, i) for i, p in enumerate(people)))
         elapsed, cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu_before
+        if spy is not None:
+            await asyncio.to_thread(spy.wait, 60)
         return Result(
             name,
             len(saturated) / elapsed,
@@ -284,8 +343,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--light", type=int, default=300)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record each bot with py-spy during saturation; print the top functions",
+    )
     parser.add_argument("--echo", metavar="API_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if args.echo:
         echo_bot(args.echo)
         return
@@ -300,6 +367,7 @@ def main() -> None:
                 args.users,
                 args.seconds,
                 args.light,
+                args.profile / "echo.txt" if args.profile else None,
             )
         )
     ]
@@ -326,6 +394,7 @@ def main() -> None:
                             args.users,
                             args.seconds,
                             args.light,
+                            args.profile / f"kneecoach-{backend}.txt" if args.profile else None,
                         )
                     )
                 )
@@ -353,6 +422,10 @@ def main() -> None:
             f"{row.saturated_p95 / echo.saturated_p95:.2f} | "
             f"{row.light_p95 / echo.light_p95:.2f} (target < 2) | (target < 80 MB) |"
         )
+    if args.profile:
+        for raw in sorted(args.profile.glob("*.txt")):
+            print(f"\nprofile {raw.stem}:")
+            print("\n".join(profile_summary(raw)))
     for backend, rows in statement_rows.items():
         print(f"\nSQL statements per update, by input ({backend}):")
         for text, value in rows.items():
