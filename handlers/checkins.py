@@ -162,7 +162,7 @@ def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None
     if outcome.corrected is None:
         head = _("Noted: {score}.").format(score=out_of_ten(outcome.score))
     else:
-        head = _("Updated: {score} (it was {earlier}; both are kept).").format(
+        head = _("Updated: {score} (it was {earlier}).").format(
             score=out_of_ten(outcome.score), earlier=out_of_ten(outcome.corrected)
         )
     if review.stop_today:

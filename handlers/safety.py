@@ -83,10 +83,9 @@ def clinician_advice(turn: Turn, review: Review) -> None:
     named = "; ".join(sessions)
     if review.clinician is ClinicianReason.SEVERE_AT_LOWEST:
         score = review.session.during if review.session else None
-        reason = _(
-            "⚠️ Pain of {score} with every exercise already at its easiest level needs a "
-            "closer look."
-        ).format(score=out_of_ten(score or 0))
+        reason = _("⚠️ Pain of {score} with every exercise already at its easiest level.").format(
+            score=out_of_ten(score or 0)
+        )
     elif review.clinician is ClinicianReason.SECOND_SEVERE:
         reason = _(
             "⚠️ This is the second time in {days} days that the pain reached {threshold} or "
@@ -107,8 +106,8 @@ def clinician_advice(turn: Turn, review: Review) -> None:
         reason
         + " "
         + _(
-            "Please have a doctor or physiotherapist look at it before you go on with the "
-            "program, and show them the exercises you do. Send /redflags to check the warning "
+            "Please have a doctor or physiotherapist look at your knee before you go on with "
+            "the program, and show them the exercises you do. Send /redflags to check the warning "
             "signs that need a check sooner. Once a clinician has checked your knee, tap below."
         ),
         cleared_button(),
