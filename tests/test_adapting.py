@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from content.catalogue import load_catalogue
+from storage import outbox
 from storage.models import (
     Clearance,
     ExerciseLevel,
@@ -215,6 +216,26 @@ async def test_pain_10_at_the_lowest_level_stops_today_and_calls_for_a_clinician
     assert await fetch(harness.services, LevelChange) == []  # nothing below level 1
 
 
+async def test_a_second_severe_score_within_14_days_calls_for_a_clinician(harness, ready_chat):
+    await set_levels(harness.services, 3)
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    first = await days.session(9)
+    assert "stop for today" in first.text and "doctor" not in first.text
+    await ready_chat.press("None of these")
+    await days.to(date(2026, 11, 27))
+    second = await days.session(8)
+    assert "stop for today" in second.text
+    assert (
+        "This is the second time in 14 days that the pain reached 8/10 or more "
+        "(9/10 on Wed 25 Nov; 8/10 on Fri 27 Nov)"
+    ) in second.text
+    assert CARRY_ON not in second.text.lower()
+    assert [change[2:4] for change in await changes_of(harness.services)] == [(3, 2)] * 3 + [
+        (2, 1)
+    ] * 3
+
+
 # --- rule 3: a late morning score ----------------------------------------------------------
 
 
@@ -414,6 +435,17 @@ async def test_a_morning_correction_locks_an_opening_again(harness, ready_chat):
     assert (await changes_of(harness.services))[-1][1:] == ("single_leg_rdl", 1, 0, "corrected")
     today = await ready_chat.send("/today")
     assert name("single_leg_rdl") not in today.text
+    # Two rows for that morning, one current: the reminder engine still sees it answered once.
+    async with harness.services.database.transaction() as session:
+        records = await outbox.day_records(session, [ready_chat.user_id], date(2026, 12, 2))
+    assert records[(ready_chat.user_id, date(2026, 12, 2))].morning_logged
+    mornings = await fetch(
+        harness.services, PainCheckin, PainCheckin.kind == "next_morning", order=PainCheckin.id
+    )
+    assert [(row.score, row.superseded_at is None) for row in mornings][-2:] == [
+        (1, False),
+        (3, True),
+    ]
 
 
 # --- rule 8: one voice, clearance restarts the count ---------------------------------------
