@@ -132,7 +132,7 @@ async def _run(settings: Settings, webhook: bool) -> None:
         http_port=settings.http_port,
         drain_seconds=settings.shutdown_seconds,
     )
-    services = await create_services(settings.database_url, SystemClock())
+    services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
     engine_config = EngineConfig(
         tick_seconds=settings.tick_seconds,
         grace=timedelta(hours=settings.reminder_grace_hours),

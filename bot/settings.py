@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
     # Logs: "text" or one JSON object per line; user ids as a keyed hash instead of the id.
     log_format: Literal["text", "json"] = "text"
     log_hash_user_ids: bool = False
+    # Rendered exercise animations are cached here (made if missing; if it cannot be written
+    # they are drawn in memory). Default: a kneecoach-media folder in the temp directory.
+    media_dir: Path | None = None
 
     @field_validator("token")
     @classmethod

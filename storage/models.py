@@ -354,3 +354,16 @@ class WeeklyReview(Base):
     sessions_planned: Mapped[int] = mapped_column(SmallInteger)
     barrier: Mapped[str | None] = mapped_column(String(16), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class UploadedFile(Base):
+    """A file Telegram already holds for this bot: sent again by its file_id, never uploaded
+    twice. Keyed by the bot (a new token is a new bot and uploads afresh) and the file's
+    content key (new content, new key)."""
+
+    __tablename__ = "uploaded_files"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

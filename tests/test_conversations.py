@@ -249,6 +249,7 @@ async def test_help_lists_every_command(chat, harness):
     every = {
         "today",
         "progress",
+        "report",
         "history",
         "exercises",
         "exercise",

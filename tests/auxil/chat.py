@@ -17,7 +17,8 @@ class Replies:
 
     @property
     def messages(self) -> list[Event]:
-        return [event for event in self.events if event.method in ("sendMessage", "sendDocument")]
+        kinds = ("sendMessage", "sendDocument", "sendAnimation")
+        return [event for event in self.events if event.method in kinds]
 
     @property
     def text(self) -> str:
