@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from datetime import time
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
@@ -204,8 +204,9 @@ class Tier(Enum):
     SOON = "soon"  # a doctor or physiotherapist before going on with the program
 
 
-class Moment(Enum):
-    """When the red-flag screen is shown: before the program starts, or in the middle of it."""
+class Moment(StrEnum):
+    """When the red-flag screen is shown: before the program starts, or in the middle of it
+    (stored by its value with each answer)."""
 
     START = "start"
     LATER = "later"
@@ -285,19 +286,6 @@ class Safety(_Strict):
         """The screen: the question, every flag, and the emergency line."""
         flags = "\n".join(f"• {flag.text}" for flag in self.flags)
         return f"{self.question.at(moment)}\n\n{flags}\n\n🚨 {self.emergency}"
-
-    # The names the handlers used before flags had keys and tiers; kept until they move over.
-    @property
-    def red_flags(self) -> list[str]:
-        return [flag.text for flag in self.flags]
-
-    @property
-    def red_flag_question(self) -> str:
-        return self.question.start
-
-    @property
-    def red_flag_advice(self) -> str:
-        return self.advice[Tier.SOON].start
 
 
 class Catalogue:

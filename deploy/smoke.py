@@ -414,8 +414,8 @@ def start_answered(chat: Emulator) -> None:
 
 @step("onboarding, a session done, a pain score, /progress: a chart is sent (sendPhoto)")
 def chart_drawn(chat: Emulator) -> None:
-    chat.press("I understand", has_button("No, none apply"))
-    chat.press("No, none apply", lambda event: event["method"] == "sendMessage")
+    chat.press("I understand", has_button("None of these"))
+    chat.press("None of these", lambda event: event["method"] == "sendMessage")
     chat.say("Berlin", has_button("Save days"))
     chat.press("Save days", has_button("18:00"))
     chat.press("18:00", says("all set"))

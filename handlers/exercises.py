@@ -6,6 +6,7 @@ from functools import partial
 
 from content.catalogue import Exercise
 from handlers.common import Attachment, Button, Keyboard, Turn, turn_handler
+from handlers.safety import hold_notice
 from handlers.start import keeps_question
 from storage import media, training
 
@@ -41,7 +42,10 @@ def show_list(turn: Turn) -> None:
 @turn_handler
 @keeps_question
 async def exercise(turn: Turn) -> None:
-    """Instructions for one exercise; a typo gets the closest names as buttons."""
+    """Instructions for one exercise; a typo gets the closest names as buttons. During a hold,
+    the hold is said first."""
+    if turn.user.on_hold:
+        hold_notice(turn)
     query = " ".join(turn.context.args or [])
     if not query.strip():
         show_list(turn)
@@ -52,7 +56,7 @@ async def exercise(turn: Turn) -> None:
 async def show_by_name(turn: Turn, query: str) -> None:
     match = turn.services.matcher.find(query)
     if match.exercise is not None:
-        await show_exercise(turn, match.exercise)
+        await show_exercise(turn, match.exercise, hold_said=True)
         return
     shown = query.strip()[:40]
     turn.say(
@@ -73,9 +77,12 @@ async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     show_list(turn)
 
 
-async def show_exercise(turn: Turn, item: Exercise) -> None:
+async def show_exercise(turn: Turn, item: Exercise, *, hold_said: bool = False) -> None:
     """The instructions, as the caption of the animation of the person's level (the level it
-    opens at, for an exercise not open yet); what does not fit a caption follows as a message."""
+    opens at, for an exercise not open yet); what does not fit a caption follows as a message.
+    During a red-flag hold, the hold is said first."""
+    if turn.user.on_hold and not hold_said:
+        hold_notice(turn)
     levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
     steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from content.catalogue import Moment
 from content.i18n import _
 from content.program import PainBand, needs_red_flag_check, pain_band, sore_days_in_a_row
 from handlers.common import Button, Turn, parse_day
@@ -55,7 +56,7 @@ async def record_day_score(turn: Turn, score: int) -> None:
         lines.append(gentle_line(turn))
     turn.say("\n\n".join(lines))
     if needs_red_flag_check(program, score):
-        ask_red_flags(turn, _("With pain this strong, please check: does any of this apply now?"))
+        ask_red_flags(turn, Moment.LATER)
 
 
 async def sore_lately(turn: Turn, day: date | None = None) -> bool:

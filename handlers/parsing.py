@@ -46,6 +46,11 @@ class Reply:
     skipped: tuple[str, ...] = ()  # exercises named as left out ("skipped the lunges")
     out_of_range: bool = False  # a score was given but is not a whole number from 0 to 10
 
+    @property
+    def morning(self) -> bool:
+        """It said 'morning': this morning's score, for the session the day before."""
+        return self.when is When.MORNING
+
 
 NUMBER_WORDS = {
     "zero": 0,
@@ -86,6 +91,9 @@ _PAIN = re.compile(
 _PAIN_AFTER = re.compile(  # "4 this morning", "6 today" are scores too once a day is named
     rf"^(?:{_WHEN}\s*)?(?P<word>{_PAIN_WORDS})\s*[:=]?\s*{_NUMBER}\s*(?:/\s*10|out of 10)?$"
 )
+_MORNING_FIRST = re.compile(  # "morning 6", "this morning: 4/10"
+    rf"^(?:this )?morning\s*[:=]?\s*{_NUMBER}\s*(?:/\s*10|out of 10)?$"
+)
 _KNEE_TALK = re.compile(
     r"^(?:my )?knee(?:s)? (?:hurts?|is (?:sore|painful|bad|hurting|killing me|aching)|"
     r"aches?|feels? (?:bad|sore|awful))(?: today| this morning| a lot| again)?$"
@@ -119,6 +127,13 @@ def _when(word: str | None) -> When:
 
 
 def _pain(clause: str) -> Reply | None:
+    if first := _MORNING_FIRST.match(clause):
+        score, ok = _score(first.group("score"))
+        if not ok:
+            return Reply(
+                Intent.PAIN_OUT_OF_RANGE, explicit=True, when=When.MORNING, out_of_range=True
+            )
+        return Reply(Intent.PAIN, score=score, explicit=True, when=When.MORNING)
     match = _PAIN.match(clause) or _PAIN_AFTER.match(clause)
     if match is None:
         return None

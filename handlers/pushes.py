@@ -66,6 +66,8 @@ class PushTexts:
         done: int,
         planned: int,
         day_scores: dict[date, int] | None = None,
+        *,
+        high_mornings: float | None = None,
     ) -> Outgoing:
         last = week_start + timedelta(days=6)
         week = f"{week_start.strftime('%d %b')}–{last.strftime('%d %b')}"
@@ -78,10 +80,19 @@ class PushTexts:
                 "Your knee this week, on the {count} days you told me: {scores}.",
                 len(day_scores),
             ).format(count=len(day_scores), scores=scores)
+        review = ""
+        if high_mornings is not None:
+            review = "\n\n" + _(
+                "🩺 Your knee has been {usual}/10 on a usual morning lately, more than the "
+                "{limit}/10 it should settle to. Nothing moves up while that lasts, and it's "
+                "worth having a doctor or physiotherapist review your knee and your program."
+            ).format(usual=f"{high_mornings:g}", limit=self.catalogue.program.pain.acceptable_max)
         if done >= planned:
             return Outgoing(
                 f"🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
-                "rhythm that makes knees stronger over the coming weeks. Keep going!" + knee,
+                "rhythm that makes knees stronger over the coming weeks. Keep going!"
+                + knee
+                + review,
                 [],
             )
         buttons = [
@@ -90,6 +101,6 @@ class PushTexts:
         ]
         return Outgoing(
             f"Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
-            "differ." + knee + " What got in the way most?",
+            "differ." + knee + " What got in the way most?" + review,
             [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
         )

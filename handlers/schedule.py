@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from content.catalogue import Moment
 from content.i18n import _
 from handlers.common import Button, Turn, parse_day, turn_handler
+from handlers.safety import ask_red_flags
 from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
 from scheduler.slots import local_day
 from storage import outbox, people, training
 from storage.outbox import NewPush
 from storage.states import PushKind
+
+# The weekly check-in's barrier that also offers the red-flag screen.
+PAIN_BARRIER = "pain"
 
 
 @turn_handler
@@ -90,6 +95,8 @@ async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
     review.barrier, review.answered_at = found.key, turn.now
     turn.edit(f"What got in the way: {found.label}")
     turn.say(f"Thanks for telling me. {found.tip}")
+    if found.key == PAIN_BARRIER:
+        ask_red_flags(turn, Moment.LATER)
 
 
 BUTTONS = (

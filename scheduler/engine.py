@@ -27,6 +27,7 @@ from telegram.ext import ExtBot
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
 from content.program import session_plan, sore_days_in_a_row, starting_levels
+from content.progression import Progression
 from scheduler.clock import Clock
 from scheduler.outgoing import Outgoing, PushRenderer
 from scheduler.planner import DayFacts, pushes_for_slot
@@ -269,8 +270,13 @@ class ReminderEngine:
         joined = local_day(user.created_at, user.timezone)
         tally = tally_week(done_days, user.weekdays, joined, start)
         await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
+        rules = Progression(self.catalogue)
+        history = await training.session_history(db, user.id)
+        high = rules.usual_morning(history) if rules.mornings_need_review(history) else None
         scores = await training.day_scores(db, user.id, user.timezone, start, start + WEEK)
-        return self.renderer.weekly(user, start, tally.done, tally.planned, scores)
+        return self.renderer.weekly(
+            user, start, tally.done, tally.planned, scores, high_mornings=high
+        )
 
     # -- sending --------------------------------------------------------------------------
 

@@ -48,4 +48,9 @@ class PushRenderer(Protocol):
         done: int,
         planned: int,
         day_scores: dict[date, int] | None = None,
-    ) -> Outgoing: ...
+        *,
+        high_mornings: float | None = None,
+    ) -> Outgoing:
+        """day_scores: the week's day scores. high_mornings: the usual morning score, when it
+        is above the acceptable band (the check-in then suggests a clinician review)."""
+        ...

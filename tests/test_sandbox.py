@@ -14,7 +14,7 @@ SCRIPT = (
             "/start",
             "",  # an empty line is not a message
             "#1",
-            "#2",
+            "#10",  # None of these
             "Berlin",
             "#8",
             "#5",

@@ -98,7 +98,7 @@ class Chat:
         """Run /start to the end with the default training days."""
         await self.send("/start")
         await self.press("I understand")
-        await self.press("No, none apply")
+        await self.press("None of these")
         zone = await self.send(place)
         assert "Got it" in zone.text, zone.events
         await self.press("Save days")
