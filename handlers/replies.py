@@ -120,6 +120,12 @@ async def _pain(turn: Turn, reply: Reply) -> None:
         if session is not None and session.status == SessionStatus.DONE:
             await checkins.record_checkin(turn, checkins.MORNING, yesterday, score)
         else:
+            turn.say(
+                _(
+                    "A morning score belongs to the session the day before, and I have none for "
+                    "yesterday, so I'm keeping it as how your knee is today."
+                )
+            )
             await knee.record_day_score(turn, score)
         return
     if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:

@@ -29,8 +29,15 @@ from tests.auxil.chat import Chat, Replies
 CATALOGUE = load_catalogue()
 SAFETY = CATALOGUE.safety
 JOINED = date(2026, 11, 25)  # a Wednesday: the harness clock starts there
-MORNING_TEXT = "How does your knee feel today"
+MORNING_TEXT = "How is your knee this morning"
 CARRY_ON = "carry on as planned"
+
+
+@pytest.fixture
+async def ready_chat(chat):
+    """Morning checks at 18:00, so the daily 17:00 UTC tick sends them with the reminder."""
+    await chat.onboard(morning="18:00")
+    return chat
 
 
 class Days:
@@ -65,6 +72,8 @@ class Days:
     async def session(self, pain: int | None, effort: str | None = None) -> Replies:
         """Today's session done, and its pain score tapped on the 0–10 buttons."""
         done = await self.chat.send("done")
+        if "Log an extra session" in done.text:  # a rest day: yes, an extra session
+            done = await self.chat.press("Yes, log it")
         assert "Logged" in done.text, done.text
         if pain is None:
             return done

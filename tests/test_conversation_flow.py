@@ -122,7 +122,7 @@ async def test_today_during_setup_names_the_pending_question(harness, chat):
     hello = await chat.send("hello")  # before /start
     assert "I'm Knee Coach" in hello.text and "I understand" in str(hello.last.buttons)
     await chat.press("I understand")
-    await chat.press("No, none apply")
+    await chat.press("None of these")
     today = await chat.send("/today")
     assert "Send /start" not in today.text
     assert "Let's finish setting you up first" in today.text

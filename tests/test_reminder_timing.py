@@ -111,7 +111,7 @@ async def test_morning_check_at_the_chosen_morning_time_never_at_the_reminder(ha
     setup = await chat.send("/start")
     assert "I'm Knee Coach" in setup.text
     await chat.press("I understand")
-    await chat.press("No, none apply")
+    await chat.press("None of these")
     await chat.send("Berlin")
     await chat.press("Save days")
     asked = await chat.press("19:00")
@@ -149,7 +149,7 @@ async def _weekly_after_return(harness, chat, leave: str, come_back: str) -> Non
     harness.clock.set(datetime(2026, 11, 27, 16, 50, tzinfo=UTC))  # Friday 17:50 Berlin
     await chat.send(leave)
     if leave == "/redflags":
-        await chat.press("Yes, one applies")
+        await chat.press("Numb or weak leg")
     await tick_at(harness, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))  # Friday's slot passes
     harness.clock.set(datetime(2026, 11, 27, 17, 10, tzinfo=UTC))
     if come_back == "cleared":

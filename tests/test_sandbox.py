@@ -81,7 +81,9 @@ def test_sandbox_chat_from_the_terminal(tmp_path):
 def test_sandbox_keeps_its_clock_and_shares_a_sample_location(tmp_path):
     """The clock moved with :wait is kept with the chat; the 📍 keyboard button is a numbered
     choice that shares a location (Berlin); the default database lives in kneecoach-sandbox/."""
-    first = _sandbox(tmp_path, "/start\n#1\n#2\n#1\n#8\n#5\n#3\n/today\n:wait 3d\n/today\n:quit\n")
+    # disclaimer, "None of these", 📍, save days, 18:00, morning 08:00
+    script = "/start\n#1\n#10\n#1\n#8\n#5\n#3\n/today\n:wait 3d\n/today\n:quit\n"
+    first = _sandbox(tmp_path, script)
     assert first.returncode == 0, first.stderr
     assert "Got it: Europe/Berlin" in first.stdout  # from the 📍 button's sample location
     headlines = [line for line in first.stdout.splitlines() if "📋" in line]
