@@ -1,6 +1,6 @@
-"""/report end to end: a one-page PDF whose text carries the database's numbers, in the
-person's language with every letter shown; friendly answers without data or with a bad
-number of weeks."""
+"""/report end to end: a one-page PDF whose text carries the database's numbers (sessions,
+pain, levels, effort answers, red flags and clearances), in the person's language with every
+letter shown; friendly answers without data or with a bad number of weeks."""
 
 from __future__ import annotations
 
@@ -14,17 +14,22 @@ from sqlalchemy import insert, select, update
 
 from content.adherence import summarize, tally_week, week_start
 from content.catalogue import load_catalogue
-from content.i18n import full_date, use_language
+from content.i18n import _, full_date, short_day, use_language
+from scheduler.slots import local_day
 from storage.models import (
+    Clearance,
     ExerciseLevel,
     LevelChange,
     PainCheckin,
+    RedFlagAnswer,
     SessionLog,
     User,
     WeeklyReview,
 )
+from tests.test_adapting import Days, changes_of, fetch
 
 CATALOGUE = load_catalogue()
+EFFORT_CYCLE = ("easy", "just_right", "hard", None, "just_right")
 
 
 def pdf_text(data: bytes) -> tuple[int, str]:
@@ -144,8 +149,79 @@ async def test_report_carries_the_databases_numbers(harness, ready_chat):
     assert f"/ {max(fortnight)}" in flat
 
 
+async def test_report_carries_effort_red_flags_and_clearances(harness, ready_chat):
+    """Played through the bot: effort answers after the pain scores, a "hard" that locks an
+    exercise again, a red flag, a clearance, another flag still open, and "None of these"."""
+    chat, days = ready_chat, Days(harness, ready_chat)
+    efforts = {date(2026, 11, 25): "Easy", date(2026, 11, 27): "Just right"}
+    replies = await days.week([(1, 1)] * 4, effort=efforts)  # Wed 25 … Wed 2; RDL opens Thu 3
+    await chat.press("Hard", replies[-2].with_buttons())  # Wednesday's effort: it locks again
+    assert [change[3] for change in await changes_of(harness.services)] == [1, 0]
+    await chat.send("/redflags")
+    await chat.press("Knee locks")  # Thu 3 Dec: on hold
+    await days.to(date(2026, 12, 5))
+    await chat.press("A clinician has cleared me")
+    screen = await chat.send("/redflags")
+    await chat.press("None of these", screen.with_buttons())
+    await days.to(date(2026, 12, 7))
+    await chat.send("/redflags")
+    await chat.press("Painful, swollen calf")  # Mon 7 Dec: on hold again, not cleared
+
+    replies = await chat.send("/report 3")
+    pages, text = pdf_text(the_document(replies).document)
+    assert pages == 1
+    flat = " ".join(text.split())
+
+    [user] = await fetch(harness.services, User)
+    logs = await fetch(harness.services, SessionLog)
+    rated = [log.effort for log in logs if log.effort is not None]
+    done = [log for log in logs if log.status == "done"]
+    counts = [rated.count(effort) for effort in ("easy", "just_right", "hard")]
+    assert counts == [1, 1, 1]  # as played
+    assert (
+        f"Effort ratings: {counts[0]} easy, {counts[1]} just right, {counts[2]} hard "
+        f"({len(rated)} of {len(done)} sessions rated)."
+    ) in flat
+    # The fortnight from Mon 23 Nov holds every session: its effort cell counts them all.
+    assert "effort easy / just right / hard" in flat
+    assert f"Effort {counts[0]} / {counts[1]} / {counts[2]}" in flat
+
+    zone = user.timezone
+    answers = await fetch(harness.services, RedFlagAnswer, order=RedFlagAnswer.id)
+    flags = [answer for answer in answers if answer.flag != "none"]
+    assert [answer.flag for answer in flags] == ["locking", "calf"]
+    tiers = {
+        "soon": "soon: a clinician before going on",
+        "same_day": "same day: a doctor or urgent care",
+        "emergency": "emergency: call the emergency number",
+    }
+    for answer in flags:
+        flag = CATALOGUE.safety.flag(answer.flag)
+        day = short_day(local_day(answer.answered_at, zone))
+        assert f"{day} {flag.button} {tiers[flag.tier.value]}" in flat
+    [clearance] = await fetch(harness.services, Clearance)
+    cleared, held = (
+        short_day(local_day(clearance.cleared_at, zone)),
+        short_day(local_day(clearance.held_since, zone)),
+    )
+    assert f"{cleared} Cleared by a clinician (on hold since {held})" in flat
+    nones = [local_day(answer.answered_at, zone) for answer in answers if answer.flag == "none"]
+    assert len(nones) == 2  # at /start and after the clearance
+    assert f"Screen answered “None of these” 2 times (last {short_day(nones[-1])})." in flat
+    on_hold = full_date(local_day(user.red_flag_reported_at, zone))
+    assert f"On hold now: a warning sign was reported on {on_hold}" in flat
+    # Red flags, then the clearance, in time order.
+    assert flat.index("Knee locks") < flat.index("Cleared by") < flat.index("Painful, swollen")
+
+    rdl = CATALOGUE.get("single_leg_rdl").name
+    assert f"{rdl} opened at level 1" in flat
+    assert f"{rdl} locked again (a corrected score or a later effort answer)" in flat
+    assert "→ 0" not in flat
+
+
 async def seed_year(harness, user_id: int, first_name: str, language: str) -> date:
-    """A year of Mon/Wed/Fri sessions with both scores, a few skips, and levels."""
+    """A year of Mon/Wed/Fri sessions with both scores and most with an effort answer, a few
+    skips, more level changes than the page has room for, a red flag and its clearance."""
     today = date(2026, 11, 25)
     joined = today - timedelta(weeks=52)
     async with harness.services.database.transaction() as db:
@@ -172,8 +248,9 @@ async def seed_year(harness, user_id: int, first_name: str, language: str) -> da
                 "local_date": day,
                 "status": status,
                 "logged_at": datetime.combine(day, time(17), UTC),
+                "effort": EFFORT_CYCLE[index % len(EFFORT_CYCLE)] if status == "done" else None,
             }
-            for day, status in logs
+            for index, (day, status) in enumerate(logs)
         ]
         await db.execute(insert(SessionLog), rows)
         ids = await db.execute(
@@ -195,6 +272,26 @@ async def seed_year(harness, user_id: int, first_name: str, language: str) -> da
                     }
                 )
         await db.execute(insert(PainCheckin), pain)
+        for index in range(24):  # every week of the last 24, one exercise up or down
+            db.add(
+                LevelChange(
+                    user_id=user_id,
+                    exercise=CATALOGUE.exercises[index % 5].slug,
+                    from_level=1 + index % 2,
+                    to_level=2 - index % 2,
+                    reason="pain_free" if index % 2 == 0 else "too_much_pain",
+                    changed_at=datetime.combine(
+                        today - timedelta(weeks=24 - index), time(18), UTC
+                    ),
+                )
+            )
+        flagged = datetime.combine(today - timedelta(days=30), time(18), UTC)
+        db.add(
+            RedFlagAnswer(user_id=user_id, flag="hot_knee", moment="later", answered_at=flagged)
+        )
+        db.add(
+            Clearance(user_id=user_id, held_since=flagged, cleared_at=flagged + timedelta(days=3))
+        )
     return today
 
 
@@ -222,3 +319,25 @@ async def test_russian_and_spanish_reports_show_every_letter(
     assert "?" not in flat and "\ufffd" not in flat and "□" not in flat
     for exercise in CATALOGUE.exercises:
         assert exercise.name[:12] in flat
+    # The red flag with its day, the clearance's day, the latest level change (the page
+    # keeps the latest when not all fit) and the last fortnight's effort answers.
+    async with harness.services.database.transaction() as db:
+        [flag] = await db.scalars(select(RedFlagAnswer).where(RedFlagAnswer.flag != "none"))
+        [clearance] = await db.scalars(select(Clearance))
+        latest = await db.scalar(select(LevelChange).order_by(LevelChange.changed_at.desc()))
+        first = week_start(today) - timedelta(weeks=25)
+        last_fortnight = first + timedelta(days=14 * ((today - first).days // 14))
+        efforts = list(
+            await db.scalars(
+                select(SessionLog.effort).where(SessionLog.local_date >= last_fortnight)
+            )
+        )
+    with use_language(language):
+        assert f"{short_day(flag.answered_at.date())} Hot, red knee and fever" in flat
+        assert short_day(clearance.cleared_at.date()) in flat
+        assert f"{short_day(latest.changed_at.date())}: " in flat
+        effort_row = re.search(re.escape(_("Effort")) + r"((?: (?:\d+ / \d+ / \d+|–))+)", flat)
+    assert CATALOGUE.get(latest.exercise).name in flat
+    counts = " / ".join(str(efforts.count(kind)) for kind in ("easy", "just_right", "hard"))
+    assert effort_row is not None and effort_row.group(1).split(" ", 1)[1].endswith(counts)
+    assert len(effort_row.group(1).split(" / ")) == 1 + 2 * 13  # 13 fortnights of 3 counts
