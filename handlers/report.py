@@ -9,8 +9,9 @@ from datetime import timedelta
 from functools import partial
 
 from content.adherence import WeekTally
-from content.catalogue import Catalogue
+from content.catalogue import Catalogue, Tier
 from content.i18n import (
+    N_,
     _,
     clock_time,
     day_month,
@@ -20,7 +21,7 @@ from content.i18n import (
     short_day,
     weekday_abbreviations,
 )
-from content.progression import Why
+from content.progression import Effort, Why
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.media.report import (
     PainChart,
@@ -31,7 +32,21 @@ from handlers.media.report import (
     WeekBar,
     render_report,
 )
-from handlers.usecases.report import DEFAULT_WEEKS, MAX_WEEKS, ReportData, gather_report
+from handlers.usecases.report import (
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    ClearanceDay,
+    FlagAnswer,
+    ReportData,
+    gather_report,
+)
+
+# How urgent each red flag is, in words a clinician reads at a glance.
+TIER_WORDS = {
+    Tier.EMERGENCY: N_("emergency: call the emergency number"),
+    Tier.SAME_DAY: N_("same day: a doctor or urgent care"),
+    Tier.SOON: N_("soon: a clinician before going on"),
+}
 
 
 @turn_handler
@@ -108,9 +123,8 @@ def report_document(data: ReportData, catalogue: Catalogue, weeks: int) -> Repor
         pain_title=_("Pain scores (0–10)"),
         chart=_chart(data, catalogue),
         pain_note=_(
-            "Bands of the pain-monitoring model: 0–{safe} safe, {low}–{acceptable} acceptable, "
-            "above {acceptable} too much. A next-morning score is shown on the day of the "
-            "session before it."
+            "Pain-monitoring bands: 0–{safe} safe, {low}–{acceptable} acceptable, above "
+            "{acceptable} too much. A next-morning score is shown on its session's day."
         ).format(safe=pain.safe_max, low=pain.safe_max + 1, acceptable=pain.acceptable_max),
         sections=tuple(sections),
         footer=_(
@@ -125,7 +139,9 @@ def _adherence_lines(data: ReportData, catalogue: Catalogue) -> tuple[str, ...]:
     lines = [
         _("Done in this period: {done} of {planned} planned sessions.").format(
             done=data.done_in_period, planned=data.planned_in_period
-        ),
+        )
+        + " "
+        + _("Sessions done since the start: {count}.").format(count=data.summary.sessions_done),
         ngettext(
             "Streak: {count} week in a row on target ({target} sessions a week, or all "
             "planned ones in a shorter week).",
@@ -133,7 +149,6 @@ def _adherence_lines(data: ReportData, catalogue: Catalogue) -> tuple[str, ...]:
             "planned ones in a shorter week).",
             data.summary.streak_weeks,
         ).format(count=data.summary.streak_weeks, target=target),
-        _("Sessions done since the start: {count}.").format(count=data.summary.sessions_done),
     ]
     if data.skipped:
         lines.append(
@@ -156,7 +171,28 @@ def _adherence_lines(data: ReportData, catalogue: Catalogue) -> tuple[str, ...]:
         lines.append(_("Reasons given at the weekly check-in: {reasons}.").format(reasons=reasons))
     else:
         lines.append(_("Reasons given at the weekly check-in: none."))
+    lines.append(_effort_line(data))
     return tuple(lines)
+
+
+def _effort_line(data: ReportData) -> str:
+    """The optional one-tap effort answers of the period's sessions, counted."""
+    rated = len(data.efforts)
+    if not rated:
+        return _("Effort ratings: none given in this period.")
+    return ngettext(
+        "Effort ratings: {easy} easy, {right} just right, {hard} hard ({rated} of {done} "
+        "session rated).",
+        "Effort ratings: {easy} easy, {right} just right, {hard} hard ({rated} of {done} "
+        "sessions rated).",
+        data.done_in_period,
+    ).format(
+        easy=data.effort_count(Effort.EASY),
+        right=data.effort_count(Effort.JUST_RIGHT),
+        hard=data.effort_count(Effort.HARD),
+        rated=rated,
+        done=data.done_in_period,
+    )
 
 
 def _chart(data: ReportData, catalogue: Catalogue) -> PainChart:
@@ -190,7 +226,8 @@ def _every(weeks: tuple[WeekTally, ...], step: int) -> list[WeekTally]:
 
 def _fortnight_section(data: ReportData) -> Section:
     """One column per fortnight (so the table keeps its height over any period), one row per
-    kind of score: the median / the worst."""
+    kind of score: the median / the worst; and, when any was given, the effort answers:
+    easy / just right / hard."""
     kinds = [("during", _("During sessions")), ("morning", _("Next mornings"))]
     if data.pain.get("day"):
         kinds.append(("day", _("Day scores")))
@@ -202,9 +239,17 @@ def _fortnight_section(data: ReportData) -> Section:
             median, worst = fortnight.median(kind), fortnight.worst(kind)
             cells.append("–" if median is None else f"{decimal(median)} / {worst}")
         rows.append(tuple(cells))
+    title = _("Pain per fortnight: median / worst")
+    if data.efforts:
+        title = _("Per fortnight: pain median / worst; effort easy / just right / hard")
+        cells = [_("Effort")]
+        for fortnight in data.fortnights:
+            counts = [fortnight.effort_count(effort) for effort in Effort]
+            cells.append(" / ".join(map(str, counts)) if fortnight.efforts else "–")
+        rows.append(tuple(cells))
     share = 0.8 / max(len(data.fortnights), 4)
     return Section(
-        _("Pain per fortnight: median / worst"),
+        title,
         table=Table(
             header, tuple(rows), (0.2, *(share for _ in data.fortnights)), small=len(header) > 9
         ),
@@ -242,6 +287,8 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
         name = exercise.name if exercise else change.exercise
         if change.from_level is None:
             what = _("{name} opened at level {level}").format(name=name, level=change.to_level)
+        elif change.to_level == 0:
+            what = _("{name} locked again").format(name=name)
         else:
             what = _("{name}: level {old} → {new}").format(
                 name=name, old=change.from_level, new=change.to_level
@@ -250,6 +297,15 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
     return Section(
         _("Level changes in this period"),
         tuple(lines) or (_("No level changes in this period."),),
+        latest_last=True,
+        overflow=tuple(
+            ngettext(
+                "… {count} earlier change in this period is left out.",
+                "… {count} earlier changes in this period are left out.",
+                count,
+            ).format(count=count)
+            for count in range(1, len(lines) + 1)
+        ),
     )
 
 
@@ -265,17 +321,56 @@ def _reason(reason: str, catalogue: Catalogue) -> str:
         Why.SEVERE_PAIN: _("severe pain during a session"),
         Why.WORSE_MORNING: _("next morning clearly worse than usual"),
         Why.HIGH_MORNING: _("next morning above {limit}/10"),
-        Why.CORRECTED: _("a corrected score"),
+        Why.CORRECTED: _("a corrected score or a later effort answer"),
     }
     return words.get(why, why.value.replace("_", " ")).format(limit=acceptable)
 
 
 def _safety_section(data: ReportData) -> Section:
+    """The red flags tapped and the clearances of the period, day by day, then how often the
+    screen was answered "None of these" and whether a hold is open now."""
+    events = [(answer.day, 0, _flag_row(answer)) for answer in data.flags]
+    events += [(clearance.day, 1, _clearance_row(clearance)) for clearance in data.clearances]
+    events.sort(key=lambda event: event[:2])  # a flag before the clearance of the same day
     if data.on_hold_since is not None:
         line = _(
-            "A warning sign was reported on {day}: the program is on hold until a clinician "
-            "has cleared the person."
+            "On hold now: a warning sign was reported on {day}, and the program waits until a "
+            "clinician has cleared the person."
         ).format(day=full_date(data.on_hold_since))
     else:
-        line = _("No warning sign is open now: the program is running.")
-    return Section(_("Red flags and clearances"), (line,))
+        line = _("No hold open now: the program is running.")
+    if data.all_clear:
+        line += " " + ngettext(
+            "Screen answered “None of these” {count} time (last {day}).",
+            "Screen answered “None of these” {count} times (last {day}).",
+            len(data.all_clear),
+        ).format(count=len(data.all_clear), day=short_day(data.all_clear[-1]))
+    return Section(
+        _("Red flags and clearances"),
+        (line,),
+        table=Table(
+            (_("Day"), _("Warning sign tapped, or clearance"), _("Urgency")),
+            tuple(row for _day, _order, row in events),
+            (0.13, 0.47, 0.4),
+            empty=_("No warning sign tapped and no clearance in this period."),
+        ),
+    )
+
+
+def _flag_row(answer: FlagAnswer) -> tuple[str, str, str]:
+    flag = answer.flag
+    what = flag.button if flag is not None else answer.key.replace("_", " ")
+    if answer.before_start:
+        what = _("{flag} (before starting)").format(flag=what)
+    urgency = _(TIER_WORDS[flag.tier]) if flag is not None else "–"
+    return short_day(answer.day), what, urgency
+
+
+def _clearance_row(clearance: ClearanceDay) -> tuple[str, str, str]:
+    if clearance.held_since is not None:
+        what = _("Cleared by a clinician (on hold since {day})").format(
+            day=short_day(clearance.held_since)
+        )
+    else:
+        what = _("Checked by a clinician after the advice to see one")
+    return short_day(clearance.day), what, "–"

@@ -1,5 +1,6 @@
 """What /report reads beyond /progress: skipped days, the weekly check-ins' barriers, level
-changes, each exercise's level with when it last changed, and scores not tied to a session."""
+changes, each exercise's level with when it last changed, scores not tied to a session, and
+the red-flag answers and clinician clearances of the period."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ExerciseLevel, LevelChange, PainCheckin, SessionLog, WeeklyReview
+from storage.models import (
+    Clearance,
+    ExerciseLevel,
+    LevelChange,
+    PainCheckin,
+    RedFlagAnswer,
+    SessionLog,
+    WeeklyReview,
+)
 from storage.states import SessionStatus
 
 
@@ -72,14 +81,41 @@ async def exercise_levels(db: AsyncSession, user_id: int) -> list[ExerciseLevel]
 async def scores_without_session(
     db: AsyncSession, user_id: int, since: datetime
 ) -> list[tuple[datetime, int]]:
-    """(when, score) of the pain scores given outside a session (day scores), oldest first."""
+    """(when, score) of the pain scores given outside a session (day scores), oldest first;
+    a corrected score counts once, as corrected."""
     rows = await db.execute(
         select(PainCheckin.recorded_at, PainCheckin.score)
         .where(
             PainCheckin.user_id == user_id,
             PainCheckin.session_id.is_(None),
+            PainCheckin.superseded_at.is_(None),
             PainCheckin.recorded_at >= since,
         )
         .order_by(PainCheckin.recorded_at)
     )
     return [(row.recorded_at, row.score) for row in rows]
+
+
+async def red_flag_answers_since(
+    db: AsyncSession, user_id: int, since: datetime
+) -> list[RedFlagAnswer]:
+    """Every answer on the red-flag screen since `since` (flags and "None of these"), oldest
+    first."""
+    return list(
+        await db.scalars(
+            select(RedFlagAnswer)
+            .where(RedFlagAnswer.user_id == user_id, RedFlagAnswer.answered_at >= since)
+            .order_by(RedFlagAnswer.answered_at, RedFlagAnswer.id)
+        )
+    )
+
+
+async def clearances_since(db: AsyncSession, user_id: int, since: datetime) -> list[Clearance]:
+    """The clinician clearances given since `since`, oldest first."""
+    return list(
+        await db.scalars(
+            select(Clearance)
+            .where(Clearance.user_id == user_id, Clearance.cleared_at >= since)
+            .order_by(Clearance.cleared_at, Clearance.id)
+        )
+    )

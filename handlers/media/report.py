@@ -44,7 +44,8 @@ WIDTH = PAGE_W - 2 * MARGIN
 FOOTER_H = 12.0
 INK, MUTED, RULE = (34, 40, 49), (105, 112, 122), (200, 204, 210)
 BAR_DONE, BAR_PLANNED = (31, 95, 168), (226, 232, 240)
-CHART_H = 54.0  # mm
+CHART_H = 44.0  # mm
+ROW_H = 4.0  # a table row, mm
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class Section:
     title: str
     lines: tuple[str, ...] = ()
     table: Table | None = None
+    # Lines in time order: when they don't fit, a line saying how many earlier ones are left
+    # out (overflow[count - 1]; "…" without one), then the latest that fit.
+    latest_last: bool = False
+    overflow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,8 @@ class ReportDocument:
 
 
 def render_report(document: ReportDocument) -> bytes:
-    """The one-page PDF. Lists too long for the page end in "…"; nothing flows onto a second
-    page."""
+    """The one-page PDF. Lists too long for the page end in "…" (or, for a list in time order,
+    start with it and keep the latest); nothing flows onto a second page."""
     pdf = _Page()
     pdf.heading(document.title, 16)
     pdf.facts(document.facts)
@@ -119,7 +124,10 @@ def render_report(document: ReportDocument) -> bytes:
         pdf.heading(section.title, 11)
         if section.table is not None:
             pdf.data_table(section.table)
-        pdf.lines(section.lines)
+        if section.latest_last:
+            pdf.latest_lines(section.lines, section.overflow)
+        else:
+            pdf.lines(section.lines)
     pdf.footer_text(document.footer)
     return bytes(pdf.output())
 
@@ -199,7 +207,7 @@ class _Page(FPDF):
         return self.bottom - self.get_y()
 
     def heading(self, text: str, size: float) -> None:
-        self.ln(1.5 if size < 14 else 0)
+        self.ln(1.0 if size < 14 else 0)
         self.set_font(FAMILY, "B", size)
         self.cell(WIDTH, size * 0.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if size < 14:
@@ -249,10 +257,36 @@ class _Page(FPDF):
             self.multi_cell(WIDTH, height, printable(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*INK)
 
+    def latest_lines(
+        self, lines: Sequence[str], overflow: Sequence[str], size: float = 8.5
+    ) -> None:
+        """lines if they all fit in the room left; else how many earlier ones are left out,
+        then as many of the last as fit."""
+        self.set_font(FAMILY, "", size)
+        height = size * 0.48
+        needed = [self._line_count(line, height) for line in lines]
+        if sum(needed) * height > self.room():
+            room = self.room() - height  # the line saying what is left out
+            kept = 0
+            for count in reversed(needed):
+                if count * height > room:
+                    break
+                room -= count * height
+                kept += 1
+            left_out = len(lines) - kept
+            said = overflow[left_out - 1] if left_out <= len(overflow) else "…"
+            self.lines((said,), size, MUTED)
+            lines = lines[left_out:]
+        self.lines(lines, size)
+
+    def _line_count(self, text: str, height: float) -> int:
+        wrapped = self.multi_cell(WIDTH, height, printable(text), dry_run=True, output="LINES")
+        return len(wrapped) if isinstance(wrapped, list) else 1
+
     def week_bars(self, weeks: Sequence[WeekBar]) -> None:
         if not weeks:
             return
-        top, bar_h = self.get_y() + 4, 11.0
+        top, bar_h = self.get_y() + 4, 9.0
         slot = min(WIDTH / len(weeks), 16.0)
         width = slot * 0.62
         most = max(max(week.planned, week.done) for week in weeks) or 1
@@ -288,7 +322,7 @@ class _Page(FPDF):
                 self.lines((table.empty,))
             return
         widths = [share * WIDTH for share in table.widths]
-        height = 4.4
+        height = ROW_H
         size = 6.8 if table.small else 8.0
         self.set_font(FAMILY, "" if table.small else "B", size - 0.5)
         self.set_text_color(*MUTED)
