@@ -44,6 +44,13 @@ def the_document(replies):
     return document
 
 
+@pytest.fixture
+async def ready_chat(chat):
+    """Morning checks at 18:00, so the daily 17:00 UTC tick of Days sends them."""
+    await chat.onboard(morning="18:00")
+    return chat
+
+
 async def test_no_data_gets_a_friendly_text(harness, ready_chat):
     replies = await ready_chat.send("/report")
     assert "nothing to report yet" in replies.text
