@@ -3,9 +3,9 @@ then about one message a second per chat.
 
 PTB's AIORateLimiter has no per-private-chat limit and pauses every request of the bot on one
 429; this limiter paces both, and a 429 waits only the request (and chat) that got it. Replies
-and reminders share one budget because they share one bot. The reminder engine reserves its
-slot *before* it marks a push as being sent, so a crash can never leave a push marked "sending"
-while it still waits in a queue here.
+and reminders share one budget because they share one bot. The reminder engine takes its slot
+and its departure *before* it marks a push as being sent, and handles a 429 itself, so a crash
+can never leave a push marked "sending" while it still waits here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # Telegram's receipt (network, a busy event loop) never lets Telegram count more in a second.
 WINDOW = 1.1
 PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this request
+# rate_limit_args: the caller holds a slot and its departure (depart()); a 429 is raised to
+# the caller, which decides what to do while it waits.
+DEPARTED = "departed"
 _PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 
 
@@ -131,6 +134,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
             await self.chats.acquire(chat_id)
         await self.pacing.acquire()
 
+    async def depart(self) -> None:
+        """Wait for this request's departure: the strict, evenly spaced window."""
+        await self.departures.acquire()
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -143,25 +150,30 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         paced = endpoint.startswith(_PACED_PREFIXES)
         chat_id = _chat_id(data.get("chat_id"))
         prepaid = rate_limit_args == PREPAID
+        departed = rate_limit_args == DEPARTED
         for attempt in range(self.max_retries + 1):
-            if paced and not prepaid:
+            if paced and not (prepaid or departed):
                 await self.reserve(chat_id)
-            if paced:
+            if paced and not departed:
                 await self.departures.acquire()
             prepaid = False  # a retry after 429 needs a fresh slot
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == self.max_retries:
-                    raise
                 self.retries_after_429 += 1
-                with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
-                    warnings.simplefilter("ignore")
-                    wait = error.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                if departed or attempt == self.max_retries:
+                    raise
+                seconds = retry_after_seconds(error)
                 log.info("429 for %s in chat %s: retrying in %.1f s", endpoint, chat_id, seconds)
                 await asyncio.sleep(seconds + 0.05)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def _chat_id(value: object) -> int | None:

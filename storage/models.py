@@ -1,5 +1,5 @@
 """Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
-level changes, the reminder outbox and weekly reviews."""
+level changes, the reminder outbox, weekly reviews and the inbox of updates from Telegram."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     Time,
     UniqueConstraint,
     and_,
@@ -280,3 +281,24 @@ class WeeklyReview(Base):
     sessions_planned: Mapped[int] = mapped_column(SmallInteger)
     barrier: Mapped[str | None] = mapped_column(String(16), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it arrived (the getUpdates
+    offset, the webhook's 2xx) and handled at least once: by the process that stored it
+    (claimed_by), or by another once that claim is older than the lease. The row stays a while
+    after it is handled, without its payload, so a re-delivery (or a second webhook replica) is
+    recognised by its update_id."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_handled_at_received_at", "handled_at", "received_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The update as Telegram sent it (JSON); cleared once handled, so nobody's words linger.
+    payload: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Times a process took it up; an update that keeps killing its handler is given up.
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
