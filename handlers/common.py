@@ -28,7 +28,7 @@ from content.i18n import supported, use_language
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard
-from storage import people
+from storage import inbox, people
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -153,18 +153,33 @@ UpdateHandler = Callable[[Update, KneeContext], Coroutine[Any, Any, None]]
 
 
 def turn_handler(handler: TurnHandler) -> UpdateHandler:
-    """Run handler inside one database transaction; send its replies only after commit."""
+    """Run handler inside one database transaction; send its replies only after commit.
+
+    The transaction also records the update as handled in the inbox (storage.inbox.take): an
+    update delivered again after a crash that came between that commit and the inbox's own
+    record is not applied twice."""
 
     async def run(update: Update, context: KneeContext) -> None:
         sender, chat = update.effective_user, update.effective_chat
         if sender is None or chat is None or chat.type != "private":
             return  # channel posts, group chats: Knee Coach is a one-to-one coach
-        started = time.perf_counter()
         services = context.services
         observer = services.observer
+        if chat.id != sender.id:  # Telegram never sends this; rows are keyed by the sender
+            log.warning(
+                "update %s ignored: sent by %s into the private chat of %s",
+                update.update_id,
+                observer.user_ref(sender.id),
+                observer.user_ref(chat.id),
+            )
+            return
+        started = time.perf_counter()
         with observer.context(update=update.update_id, user=observer.user_ref(sender.id)):
             now = services.clock.now()
             async with services.database.transaction() as db:
+                if not await inbox.take(db, update.update_id, now):
+                    log.info("update %s was handled before a restart: not again", update.update_id)
+                    return
                 user = await people.get_or_create_user(
                     db,
                     sender.id,

@@ -104,10 +104,13 @@ async def claim_unhandled(
     claimed_before: datetime | None,
     limit: int,
 ) -> list[Stored]:
-    """Unhandled updates, oldest first, that nobody holds: never claimed, handed back, or
-    claimed before claimed_before (their process is gone). None takes every unhandled one
-    (SQLite, where one process owns the database). They are now claimed by worker."""
-    conditions: list[ColumnElement[bool]] = [InboxUpdate.handled_at.is_(None)]
+    """Unhandled updates, oldest first, that no other process holds: handed back, or claimed
+    before claimed_before (their process is gone); None takes every one that worker does not
+    hold already (SQLite, where one process owns the database). They are now worker's."""
+    conditions: list[ColumnElement[bool]] = [
+        InboxUpdate.handled_at.is_(None),
+        or_(InboxUpdate.claimed_by.is_(None), InboxUpdate.claimed_by != worker),
+    ]
     if claimed_before is not None:
         conditions.append(
             or_(InboxUpdate.claimed_by.is_(None), InboxUpdate.claimed_at < claimed_before)

@@ -4,6 +4,7 @@ bot is idle, the flood's excess is dropped with one "slow down", and each chat s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 
@@ -48,12 +49,10 @@ class Latencies:
             await asyncio.sleep(SPACING)
 
     async def all_answered(self, emulator: BotApiEmulator, users: range) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await emulator.wait_for(
                 lambda: all(user in self.answered for user in users), timeout=PATIENCE
             )
-        except TimeoutError:
-            pass
 
     def summary(self, users: range) -> tuple[float, int]:
         answered = [self.answered[user] for user in users if user in self.answered]

@@ -92,7 +92,9 @@ async def test_sigterm_with_a_backlog_then_sigkill_loses_nothing(services, datab
         await emulator.stop()
     got = replies(emulator)
     expected = sent()
-    unanswered = {user: expected[user] - got[user] for user in expected if got[user] < expected[user]}
+    unanswered = {
+        user: expected[user] - got[user] for user in expected if got[user] < expected[user]
+    }
     doubled = {user: got[user] - expected[user] for user in expected if got[user] > expected[user]}
     print(
         f"\nSIGTERM with {sum(expected.values())} updates queued, SIGKILL after {GRACE:.0f} s "
