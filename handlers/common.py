@@ -206,10 +206,15 @@ def turn_handler(handler: TurnHandler) -> UpdateHandler:
 ButtonHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
 
 
+# Telegram's limit on callback_data; anything longer was not made by this bot.
+MAX_CALLBACK_BYTES = 64
+
+
 @dataclass(frozen=True)
 class Button:
     """An inline button's callback data 'action', or 'action:<args>' when args (a regex whose
-    groups are passed on) is given, and its handler."""
+    groups are passed on) is given, and its handler. The regex is ASCII-only (\\d is 0-9) and
+    should bound its numbers to values the handler can use."""
 
     action: str
     handler: ButtonHandler
@@ -218,13 +223,13 @@ class Button:
     @property
     def pattern(self) -> re.Pattern[str]:
         action = re.escape(self.action)
-        return re.compile(f"{action}:{self.args}" if self.args else action)
+        return re.compile(f"{action}:{self.args}" if self.args else action, re.ASCII)
 
 
 class ButtonRouter:
-    """Every button's data is matched exactly; anything else is refused politely. Two buttons
-    with one action are a wiring mistake, reported at start-up rather than one silently
-    replacing the other."""
+    """Every button's data is matched exactly; anything else (not text, longer than Telegram
+    allows, not one of our patterns) is refused politely. Two buttons with one action are a
+    wiring mistake, reported at start-up rather than one silently replacing the other."""
 
     def __init__(self, buttons: Iterable[Button]) -> None:
         self._routes: dict[str, tuple[re.Pattern[str], ButtonHandler]] = {}
@@ -233,7 +238,9 @@ class ButtonRouter:
                 raise ValueError(f"two handlers for the button action {button.action!r}")
             self._routes[button.action] = (button.pattern, button.handler)
 
-    def route(self, data: str) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+    def route(self, data: object) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+        if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_CALLBACK_BYTES:
+            return None
         found = self._routes.get(data.split(":", 1)[0])
         match = found[0].fullmatch(data) if found else None
         if found is None or match is None:
@@ -246,10 +253,10 @@ class ButtonRouter:
         @turn_handler
         async def dispatch_button(turn: Turn) -> None:
             query = turn.update.callback_query
-            data = query.data if query is not None and isinstance(query.data, str) else ""
+            data = query.data if query is not None else None
             routed = self.route(data)
             if routed is None:
-                log.warning("refused callback data %r", data[:64])
+                log.warning("refused callback data %r", str(data)[:MAX_CALLBACK_BYTES])
                 turn.toast = "That button has expired. Send /today for a fresh one."
                 return
             handler, args = routed

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -64,6 +65,7 @@ class Harness:
     clock: ManualClock
     handled: HandledUpdates
     engine: ReminderEngine
+    application: Any
 
     def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
         return Chat(self.emulator, self.handled, user_id, first_name)
@@ -78,7 +80,9 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     async with running_bot(
         services, emulator, engine_config=ENGINE_CONFIG, limits=limits
     ) as running:
-        yield Harness(emulator, services, clock, running.handled, running.engine)
+        yield Harness(
+            emulator, services, clock, running.handled, running.engine, running.bot.application
+        )
     await emulator.stop()
 
 
