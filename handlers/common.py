@@ -119,8 +119,12 @@ class Turn:
                 try:
                     await query.edit_message_text(item.text, reply_markup=inline)
                 except BadRequest as error:
-                    if "not modified" not in str(error).lower():
-                        raise
+                    if "not modified" in str(error).lower():
+                        continue
+                    # The message is gone or too old to edit (or never was: a forged
+                    # button): the answer comes as a new message instead.
+                    log.info("could not edit the pressed message (%s): sending anew", error)
+                    await bot.send_message(self.user.chat_id, item.text, reply_markup=inline)
             else:
                 markup = inline or item.reply_markup
                 await bot.send_message(self.user.chat_id, item.text, reply_markup=markup)

@@ -126,6 +126,15 @@ async def test_callback_data_that_is_not_text_is_refused_politely(harness, ready
     assert await count(harness.services, User) == 1
 
 
+async def test_a_button_on_a_message_that_is_gone_answers_anew(harness, ready_chat, caplog):
+    """Telegram refuses to edit a deleted (or 48-hour-old) message: the answer is sent as a
+    new one, not an apology."""
+    replies = await ready_chat.press_data("keep", message_id=999_999)
+    assert "Nothing was deleted" in replies.text
+    assert "went wrong" not in replies.text
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
 async def test_pain_button_for_a_day_without_session(harness, ready_chat):
     replies = await ready_chat.press_data("pain:2026-11-25:3")
     assert "finished" in replies.text

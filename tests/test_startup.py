@@ -104,7 +104,7 @@ def read_only_directory(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], check=False)
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
 
 
 def sqlite_failure(monkeypatch, capsys, path: Path, *args: str) -> tuple[int, list[str]]:
