@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
@@ -156,12 +157,18 @@ TurnHandler = Callable[[Turn], Awaitable[None]]
 UpdateHandler = Callable[[Update, KneeContext], Coroutine[Any, Any, None]]
 
 
+# Times an update's transaction is tried when the database connection drops under it.
+TURN_ATTEMPTS = 3
+
+
 def turn_handler(handler: TurnHandler) -> UpdateHandler:
     """Run handler inside one database transaction; send its replies only after commit.
 
     The transaction also records the update as handled in the inbox (storage.inbox.take): an
     update delivered again after a crash that came between that commit and the inbox's own
-    record is not applied twice."""
+    record is not applied twice. That also makes it safe to run the transaction again when
+    the connection drops under it (a database restart, a killed backend): nothing was sent
+    yet, and if the commit did go through, the second run finds the update handled."""
 
     async def run(update: Update, context: KneeContext) -> None:
         sender, chat = update.effective_user, update.effective_chat
@@ -179,30 +186,48 @@ def turn_handler(handler: TurnHandler) -> UpdateHandler:
             return
         started = time.perf_counter()
         with observer.context(update=update.update_id, user=observer.user_ref(sender.id)):
-            now = services.clock.now()
-            async with services.database.transaction() as db:
-                if not await inbox.take(db, update.update_id, now):
-                    log.info("update %s was handled before a restart: not again", update.update_id)
-                    return
-                user = await people.get_or_create_user(
-                    db,
-                    sender.id,
-                    chat.id,
-                    sender.first_name or "",
-                    supported(sender.language_code),
-                    services.catalogue.program,
-                    now,
-                )
-                turn = Turn(update, context, db, user, now, handler.__name__)
-                with observer.context(handler=turn.handler), use_language(user.language):
-                    await handler(turn)
-            with use_language(user.language):
+            for attempt in range(1, TURN_ATTEMPTS + 1):
+                try:
+                    turn = await _apply(update, context, handler)
+                    break
+                except DBAPIError as error:
+                    if not error.connection_invalidated or attempt == TURN_ATTEMPTS:
+                        raise
+                    log.warning("database connection lost (%s); trying again", error.orig)
+            if turn is None:
+                log.info("update %s was handled before a restart: not again", update.update_id)
+                return
+            with use_language(turn.user.language):
                 await turn.flush()
         observer.handled(turn.handler, time.perf_counter() - started)
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__
     return run
+
+
+async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> Turn | None:
+    """The handler's transaction, committed; None if the update was handled before."""
+    sender, chat = update.effective_user, update.effective_chat
+    assert sender is not None and chat is not None
+    services = context.services
+    now = services.clock.now()
+    async with services.database.transaction() as db:
+        if not await inbox.take(db, update.update_id, now):
+            return None
+        user = await people.get_or_create_user(
+            db,
+            sender.id,
+            chat.id,
+            sender.first_name or "",
+            supported(sender.language_code),
+            services.catalogue.program,
+            now,
+        )
+        turn = Turn(update, context, db, user, now, handler.__name__)
+        with services.observer.context(handler=turn.handler), use_language(user.language):
+            await handler(turn)
+    return turn
 
 
 # -- inline buttons ---------------------------------------------------------------------------
