@@ -33,16 +33,24 @@ PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this
 # the caller, which decides what to do while it waits.
 DEPARTED = "departed"
 _PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
+# Departures that may leave closer together than the even spacing (3 within one gap at most).
+DEPARTURE_BURST = 3
 
 
 class SlidingWindow:
     """At most `limit` starts in any `window` seconds, granted first come, first served.
-    With `even`, starts are also spaced window/limit apart, so no burst can bunch up later."""
+    With `even`, starts are also spaced window/limit apart on average, so no burst can bunch
+    up later: any `burst` + 1 starts in a row span at least `burst` gaps. (With burst 1 every
+    start waits a full gap after the one before; a few more let a reply that comes just after
+    another one leave at once, while a sustained stream is still evenly spaced.)"""
 
-    def __init__(self, limit: int, window: float = WINDOW, even: bool = False) -> None:
+    def __init__(
+        self, limit: int, window: float = WINDOW, even: bool = False, burst: int = 1
+    ) -> None:
         self.limit = limit
         self.window = window
         self.gap = window / limit if even else 0.0
+        self.burst = max(1, min(burst, limit))
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
@@ -52,8 +60,9 @@ class SlidingWindow:
                 now = time.monotonic()
                 while self._starts and now - self._starts[0] >= self.window:
                     self._starts.popleft()
-                if self._starts and now - self._starts[-1] < self.gap:
-                    await asyncio.sleep(self._starts[-1] + self.gap - now)
+                span = self.burst * self.gap
+                if len(self._starts) >= self.burst and now - self._starts[-self.burst] < span:
+                    await asyncio.sleep(self._starts[-self.burst] + span - now)
                     continue
                 if len(self._starts) < self.limit:
                     self._starts.append(now)
@@ -117,7 +126,7 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         # Pacing spaces out reservations; the departure window is the strict one, checked
         # right before a request leaves, so delays between the two can never bunch requests.
         self.pacing = SlidingWindow(overall_per_second)
-        self.departures = SlidingWindow(overall_per_second, even=True)
+        self.departures = SlidingWindow(overall_per_second, even=True, burst=DEPARTURE_BURST)
         self.chats = ChatBuckets(chat_burst, chat_per_second)
         self.max_retries = max_retries
         self.retries_after_429 = 0

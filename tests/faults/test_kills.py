@@ -21,7 +21,7 @@ from tests.conftest import TOKEN
 pytestmark = pytest.mark.faults
 
 USERS = range(40_000, 40_200)
-KILLS = 10  # per scenario; two scenarios
+KILLS = 5  # per scenario and database: 20 in all
 FINAL = {"sent", "in_doubt"}
 
 
