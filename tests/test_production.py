@@ -244,6 +244,33 @@ async def test_metrics_are_served_while_postgresql_is_away(postgres_url, clock):
 
 
 @pytest.mark.postgres
+async def test_webhook_answers_503_until_the_update_is_stored(postgres_url, clock):
+    """While the database is away the webhook does not confirm an update (Telegram sends it
+    again); once it is back, the update is stored, confirmed and answered."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    services = await create_services(through_proxy, clock)
+    await empty_tables(services.database.engine)
+    try:
+        async for running in run_bot(services, webhook=True):
+            emulator = running.emulator
+            await proxy.stop()
+            update_id = emulator.send_message(5001, "/help")
+            answers = emulator.webhook_answers
+            await emulator.wait_for(lambda: len(answers) >= 2, timeout=10)  # noqa: B023
+            assert {status for _id, status in emulator.webhook_answers} == {503}
+            await proxy.start()
+            await running.handled.wait(update_id, timeout=15)
+            assert emulator.webhook_answers[-1] == (update_id, 200)
+            assert "Here's what I can do" in emulator.chat_events(5001)[-1].text
+    finally:
+        await services.database.dispose()
+        await proxy.stop()
+
+
+@pytest.mark.postgres
 async def test_two_webhook_replicas_on_one_database_handle_each_update_once(postgres_url, clock):
     """Telegram (or a load balancer retrying) delivers every update to both replicas: the
     inbox they share lets exactly one of them handle it."""
