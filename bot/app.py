@@ -6,6 +6,7 @@ import asyncio
 import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from content.poses import load_animations
 from handlers import register
 from handlers.common import KneeContext
 from handlers.media.chart import ChartProcess
+from handlers.media.files import AnimationFiles, default_media_dir
 from handlers.menu import COMMANDS
 from handlers.pushes import PushTexts
 from handlers.services import BotData, Services
@@ -75,19 +77,25 @@ class Observer:
             self.metrics.handler_seconds.labels(handler).observe(seconds)
 
 
-async def create_services(database_url: str, clock: Clock) -> Services:
-    """Load and validate content, open the database and bring its schema up to date."""
+async def create_services(
+    database_url: str, clock: Clock, media_dir: Path | None = None
+) -> Services:
+    """Load and validate content, open the database and bring its schema up to date.
+    media_dir caches rendered files (default: a folder in the temp directory)."""
     catalogue = load_catalogue()
-    load_animations()  # every exercise level must have its animation before the bot starts
+    # Every exercise level must have its animation before the bot starts.
+    animations = load_animations()
     database = Database.open(database_url)
     await database.upgrade()
+    drawing = ChartProcess()
     return Services(
         clock=clock,
         database=database,
         catalogue=catalogue,
         matcher=ExerciseMatcher(catalogue),
-        charts=ChartProcess(),
+        charts=drawing,
         observer=Observer(),
+        animations=AnimationFiles(animations, drawing, media_dir or default_media_dir()),
     )
 
 

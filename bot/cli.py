@@ -1,4 +1,5 @@
-"""The `kneecoach` command: run the bot, open the sandbox chat, or upgrade the database.
+"""The `kneecoach` command: run the bot, open the sandbox chat, upgrade the database, or check
+the health of a running bot.
 
 Whatever way the process ends, what it writes goes through the log redaction (bot.logs): a
 start-up failure is one line saying what failed and which setting to check, with a non-zero
@@ -12,25 +13,19 @@ import asyncio
 import logging
 import signal
 import sys
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import BadRequest, InvalidToken, TelegramError
-
-from bot.app import Receiving, SendingLimits, build_application, create_services, serve
-from bot.intake import IntakeConfig
 from bot.logs import configure_logging, redact
 from bot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from content.catalogue import ContentError
-from scheduler.clock import SystemClock
-from scheduler.engine import EngineConfig
-from storage.db import Database, DatabaseUnavailable
+
+# The bot, the database and the scheduler are imported where they are used, so that
+# `kneecoach healthcheck`, run every 30 s in the container, starts fast and stays small.
 
 log = logging.getLogger("kneecoach")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox.db"
-# The errors a database driver raises when it cannot connect or write.
-DATABASE_ERRORS = (DatabaseUnavailable, SQLAlchemyError, OSError)
 
 
 class StartupError(Exception):
@@ -50,6 +45,15 @@ def _reason(error: BaseException) -> str:
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The errors a database driver raises when it cannot connect or write."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import DatabaseUnavailable
+
+    return (DatabaseUnavailable, SQLAlchemyError, OSError)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,20 +71,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
+    health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 if the bot at KNEECOACH_HTTP_HOST:KNEECOACH_HTTP_PORT answers /healthz",
+    )
+    health.add_argument(
+        "--ready", action="store_true", help="ask /readyz (database and Bot API) instead"
+    )
+    health.add_argument("--timeout", type=float, default=4.0, help="seconds (default 4)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        secrets = [
-            secret.get_secret_value()
-            for secret in (settings.token, settings.webhook_secret)
-            if secret is not None
-        ]
-        password = make_url(settings.database_url).password
-        if password:
-            secrets.append(str(password))
+        if args.command == "healthcheck":
+            return healthcheck(settings, "/readyz" if args.ready else "/healthz", args.timeout)
         configure_logging(
             settings.log_level,
-            secrets,
+            settings.secrets(),
             json_lines=settings.log_format == "json",
             hash_user_ids=settings.log_hash_user_ids,
         )
@@ -94,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             print("database is up to date")
         else:
             asyncio.run(_run(settings, webhook=args.webhook))
-    except (SettingsError, ContentError) as error:
-        _say(f"kneecoach: {error}")
-        return 2
-    except StartupError as error:
+    except (SettingsError, ContentError, StartupError) as error:
         _say(f"kneecoach: {error}")
         return 2
     except KeyboardInterrupt:
@@ -115,26 +118,58 @@ def _say(line: str) -> None:
     print(redact(line), file=sys.stderr)
 
 
+def healthcheck(settings: Settings, path: str, timeout: float) -> int:
+    """0 if the bot's HTTP server answers path with 200; otherwise 1 and one line on stderr."""
+    host = settings.http_host
+    if host in ("0.0.0.0", ""):  # listening everywhere: ask on loopback
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    if settings.http_port == 0:
+        print("kneecoach healthcheck: KNEECOACH_HTTP_PORT is 0 (any port)", file=sys.stderr)
+        return 1
+    url = f"http://{host}:{settings.http_port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        print(f"kneecoach healthcheck: {url}: {reason}", file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"kneecoach healthcheck: {url} answered {status}", file=sys.stderr)
+        return 1
+    return 0
+
+
 async def _upgrade(database_url: str) -> None:
-    database = await _open_database(database_url)
-    await database.dispose()
+    """The database migrated; a StartupError naming KNEECOACH_DATABASE_URL if it cannot be."""
+    from storage.db import Database
 
-
-async def _open_database(database_url: str) -> Database:
-    """The database, migrated; a StartupError naming KNEECOACH_DATABASE_URL if it cannot be."""
     try:
         database = Database.open(database_url)
-    except DATABASE_ERRORS as error:
+    except _database_errors() as error:
         raise StartupError("cannot open the database", "DATABASE_URL", error) from None
     try:
         await database.upgrade()
-    except DATABASE_ERRORS as error:
-        await database.dispose()
+    except _database_errors() as error:
         raise StartupError("cannot open the database", "DATABASE_URL", error) from None
-    return database
+    finally:
+        await database.dispose()
 
 
 async def _run(settings: Settings, webhook: bool) -> None:
+    from telegram.error import BadRequest, InvalidToken, TelegramError
+
+    from bot.app import Receiving, SendingLimits, build_application, create_services, serve
+    from bot.intake import IntakeConfig
+    from scheduler.clock import SystemClock
+    from scheduler.engine import EngineConfig
+
     token = settings.require_token()
     webhook_url, webhook_secret = settings.require_webhook() if webhook else (None, None)
     receiving = Receiving(
@@ -146,8 +181,8 @@ async def _run(settings: Settings, webhook: bool) -> None:
         drain_seconds=settings.shutdown_seconds,
     )
     try:
-        services = await create_services(settings.database_url, SystemClock())
-    except DATABASE_ERRORS as error:
+        services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
+    except _database_errors() as error:
         raise StartupError("cannot open the database", "DATABASE_URL", error) from None
     engine_config = EngineConfig(
         tick_seconds=settings.tick_seconds,

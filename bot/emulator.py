@@ -104,6 +104,8 @@ class Event:
     document: bytes | None = None
     filename: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    file_id: str | None = None  # of a file sent
+    uploaded: bool = False  # the file came with the request (not by an earlier file_id)
 
     def button_data(self, label: str) -> str:
         """callback_data of the button whose text contains label (case-insensitive)."""
@@ -131,6 +133,9 @@ class BotApiEmulator:
         # Requests received and not yet answered, by method: what a crash leaves in flight.
         self.open_requests: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        # Every file uploaded, as (method, the file_id it was given); and the files by file_id.
+        self.uploads: list[tuple[str, str]] = []
+        self._files: dict[str, _Upload] = {}
         self.accept_unknown_chats = False
         self._chats: dict[int, dict[str, Any]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -440,26 +445,45 @@ class BotApiEmulator:
     def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send_file("sendDocument", "document", params)
 
+    def _api_sendAnimation(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file("sendAnimation", "animation", params)
+
     def _send_file(self, method: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A new upload (multipart), or a file_id this bot got back from an earlier upload."""
         chat = self._chat(params)
-        upload = params.get(kind)
-        if not isinstance(upload, _Upload):
+        sent = params.get(kind)
+        if isinstance(sent, _Upload):
+            upload = sent
+            file_id = f"{kind}-{len(self.uploads) + 1}-{self.token.split(':', 1)[0]}"
+            self._files[file_id] = upload
+            self.uploads.append((method, file_id))
+        elif isinstance(sent, str) and sent in self._files:
+            file_id, upload = sent, self._files[sent]
+        elif isinstance(sent, str) and sent:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        else:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         caption = params.get("caption") or ""
         if len(caption) > MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
         meta = {
-            "file_id": f"file{len(self.events)}",
-            "file_unique_id": f"u{len(self.events)}",
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id,
             "file_size": len(upload.content),
         }
         if kind == "photo":
             payload: dict[str, Any] = {"photo": [{**meta, "width": 800, "height": 600}]}
+        elif kind == "animation":
+            # Telegram answers a GIF with both an animation and a document.
+            animation = {**meta, "width": 320, "height": 320, "duration": 3}
+            animation |= {"file_name": upload.filename, "mime_type": "video/mp4"}
+            payload = {"animation": animation, "document": {**meta, "file_name": upload.filename}}
         else:
             payload = {"document": {**meta, "file_name": upload.filename}}
         message = self._new_message(chat, {**payload, "caption": caption}, params)
         event = self._event(method, message, caption, params)
         event.document, event.filename = upload.content, upload.filename
+        event.file_id, event.uploaded = file_id, isinstance(sent, _Upload)
         self._record(event)
         return message
 

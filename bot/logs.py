@@ -109,6 +109,8 @@ def configure_logging(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at INFO when it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # An exception nobody catches (in any thread) is written through the same handler, so
     # its traceback is redacted too, instead of by Python's default hook.
     sys.excepthook = _log_uncaught

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -35,6 +44,9 @@ class Settings(BaseSettings):
 
     token: SecretStr | None = None
     database_url: str = "sqlite+aiosqlite:///kneecoach.db"
+    # The PostgreSQL password on its own, so it may contain any character (@ / # : ...); it
+    # replaces a password in the URL.
+    database_password: SecretStr | None = None
     bot_api_url: str = DEFAULT_BOT_API_URL
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Long-polling timeout in seconds for getUpdates.
@@ -66,6 +78,9 @@ class Settings(BaseSettings):
     # Logs: "text" or one JSON object per line; user ids as a keyed hash instead of the id.
     log_format: Literal["text", "json"] = "text"
     log_hash_user_ids: bool = False
+    # Rendered exercise animations are cached here (made if missing; if it cannot be written
+    # they are drawn in memory). Default: a kneecoach-media folder in the temp directory.
+    media_dir: Path | None = None
 
     @field_validator("token")
     @classmethod
@@ -85,6 +100,27 @@ class Settings(BaseSettings):
         if driver is None:
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("database_password")
+    @classmethod
+    def _password_needs_postgresql(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        url = info.data.get("database_url")
+        if value is not None and url is not None and not url.startswith("postgresql"):
+            raise ValueError("is only used with a postgresql:// KNEECOACH_DATABASE_URL")
+        return value
+
+    @model_validator(mode="after")
+    def _apply_database_password(self) -> Settings:
+        # SQLAlchemy sets the password on the parsed URL and escapes it when it renders the
+        # URL, so "p@ss/w#rd:1" stays a password instead of becoming part of the host.
+        if self.database_password is not None:
+            url = make_url(self.database_url).set(
+                password=self.database_password.get_secret_value()
+            )
+            self.database_url = url.render_as_string(hide_password=False)
+        return self
 
     @field_validator("bot_api_url")
     @classmethod
@@ -106,6 +142,18 @@ class Settings(BaseSettings):
         if value is not None and not _SECRET_PATTERN.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters: letters, digits, _ and -")
         return value
+
+    def secrets(self) -> list[str]:
+        """Values the logs must never show: the token first (it keys hashed user ids), the
+        webhook secret, and the database password as typed and as escaped in the URL."""
+        values = [
+            secret.get_secret_value()
+            for secret in (self.token, self.webhook_secret, self.database_password)
+            if secret is not None
+        ]
+        if self.database_password is not None:
+            values.append(quote(self.database_password.get_secret_value(), safe=" +"))
+        return values
 
     def require_webhook(self) -> tuple[str, str]:
         """The webhook URL and secret, both needed for --webhook."""

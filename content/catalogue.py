@@ -9,12 +9,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from datetime import time
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from content.i18n import DEFAULT_LANGUAGE
+from content.translations import MissingTranslation, translate
 
 DATA_DIR = Path(__file__).parent / "data"
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -201,8 +204,9 @@ class Tier(Enum):
     SOON = "soon"  # a doctor or physiotherapist before going on with the program
 
 
-class Moment(Enum):
-    """When the red-flag screen is shown: before the program starts, or in the middle of it."""
+class Moment(StrEnum):
+    """When the red-flag screen is shown: before the program starts, or in the middle of it
+    (stored by its value with each answer)."""
 
     START = "start"
     LATER = "later"
@@ -282,19 +286,6 @@ class Safety(_Strict):
         """The screen: the question, every flag, and the emergency line."""
         flags = "\n".join(f"• {flag.text}" for flag in self.flags)
         return f"{self.question.at(moment)}\n\n{flags}\n\n🚨 {self.emergency}"
-
-    # The names the handlers used before flags had keys and tiers; kept until they move over.
-    @property
-    def red_flags(self) -> list[str]:
-        return [flag.text for flag in self.flags]
-
-    @property
-    def red_flag_question(self) -> str:
-        return self.question.start
-
-    @property
-    def red_flag_advice(self) -> str:
-        return self.advice[Tier.SOON].start
 
 
 class Catalogue:
@@ -399,15 +390,29 @@ class _BarrierFile(_Strict):
 
 
 @cache
-def load_catalogue(data_dir: Path = DATA_DIR) -> Catalogue:
-    """Load and cross-check the data files; raises ContentError on the first problem."""
+def load_catalogue(data_dir: Path = DATA_DIR, language: str = DEFAULT_LANGUAGE) -> Catalogue:
+    """Load and cross-check the data files, in language (its translation file laid over the
+    English ones); raises ContentError on the first problem."""
     exercises_path = data_dir / "exercises.toml"
     program_path = data_dir / "program.toml"
     safety_path = data_dir / "safety.toml"
-    exercises = _parse(_ExerciseFile, _read_toml(exercises_path), exercises_path).exercise
-    program = _parse(Program, _read_toml(program_path), program_path)
-    safety = _parse(Safety, _read_toml(safety_path), safety_path)
     barriers_path = data_dir / "barriers.toml"
-    barriers = _parse(_BarrierFile, _read_toml(barriers_path), barriers_path).barrier
+    raw_exercises = _read_toml(exercises_path)
+    raw_safety = _read_toml(safety_path)
+    raw_barriers = _read_toml(barriers_path)
+    if language != DEFAULT_LANGUAGE:
+        words = data_dir / f"{language}.toml"
+        overlay = _read_toml(words)
+        try:
+            raw_exercises = translate(raw_exercises, {"exercise": overlay.get("exercise")})
+            raw_safety = translate(raw_safety, overlay.get("safety"), "safety")
+            raw_barriers = translate(raw_barriers, {"barrier": overlay.get("barrier")})
+        except MissingTranslation as missing:
+            raise ContentError(f"{words}: {missing}: no {language} translation") from None
+        exercises_path = safety_path = barriers_path = words
+    exercises = _parse(_ExerciseFile, raw_exercises, exercises_path).exercise
+    program = _parse(Program, _read_toml(program_path), program_path)
+    safety = _parse(Safety, raw_safety, safety_path)
+    barriers = _parse(_BarrierFile, raw_barriers, barriers_path).barrier
     _check_references(exercises, program, exercises_path, program_path)
     return Catalogue(exercises, program, safety, barriers)

@@ -19,9 +19,10 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -117,3 +118,13 @@ def weekday_abbreviations() -> tuple[str, ...]:
     """Monday first: 'Mon' … 'Sun' in the current language."""
     names = locale().days["format"]["abbreviated"]
     return tuple(str(names[day]) for day in range(7))
+
+
+def full_date(day: date) -> str:
+    """'20 December 2026', '20 декабря 2026 г.', '20 de diciembre de 2026'."""
+    return format_date(day, format="long", locale=locale())
+
+
+def decimal(value: float) -> str:
+    """A number the way the language writes it: 2.5, 2,5."""
+    return format_decimal(value, format="#,##0.#", locale=locale())

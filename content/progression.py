@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 from statistics import median
 
 from content.catalogue import Catalogue, PainThresholds, ProgressionRules
@@ -37,8 +37,8 @@ from content.catalogue import Catalogue, PainThresholds, ProgressionRules
 LONG_AGO = date.min
 
 
-class Effort(Enum):
-    """The optional one-tap rating after the pain score."""
+class Effort(StrEnum):
+    """The optional one-tap rating after the pain score (stored by its value)."""
 
     EASY = "easy"
     JUST_RIGHT = "just_right"

@@ -1,7 +1,10 @@
-"""Pain check-ins: once right after a session ("during") and once the next morning.
+"""Pain check-ins: once right after a session ("during") and once the next morning, then the
+optional one-tap effort question.
 
-Both are asked with 0–10 buttons, and a typed number answers whichever was asked last; the
-question asked is kept on the user's row as an Awaiting.
+Both scores are asked with 0–10 buttons, and a typed number answers whichever was asked last;
+the question asked is kept on the user's row as an Awaiting. Each reply speaks with the one
+voice of the session's review: carry on (with any moves announced), stop for today, or see a
+clinician, never "carry on" next to "see a clinician".
 """
 
 from __future__ import annotations
@@ -9,14 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from content.program import PainBand, needs_red_flag_check, pain_band
-from handlers.common import Button, Turn, parse_day
-from handlers.safety import advise_clinician, ask_red_flags
-from handlers.usecases.checkins import record_score
-from handlers.views import announce_move, pain_keyboard
+from content.i18n import N_, _
+from content.program import PainBand, pain_band
+from content.progression import Effort, Signal, Step, Voice, Why
+from handlers.common import Button, Keyboard, Turn, parse_day
+from handlers.safety import ask_red_flags, clinician_advice
+from handlers.usecases.checkins import (
+    ScoreOutcome,
+    record_effort,
+    record_morning,
+    record_score,
+)
+from handlers.views import announce_move, out_of_ten, pain_keyboard
 from storage.states import Awaiting, PainKind, Question
 
 SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
+EFFORT_ARGS = r"(\d{4}-\d{2}-\d{2}):(easy|just_right|hard)"
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,11 @@ MORNING = CheckinKind(
     "Knee this morning",
     {
         PainBand.SAFE: "Your knee took the last session well.",
-        PainBand.ACCEPTABLE: "If that's about your usual, carry on as planned.",
-        PainBand.TOO_MUCH: "If that's clearly worse than usual, take the next session a level "
-        "easier.",
+        PainBand.ACCEPTABLE: N_("That's acceptable the morning after. Carry on as planned."),
+        PainBand.TOO_MUCH: N_(
+            "That's more than we want the morning after: nothing moves up until your mornings "
+            "settle."
+        ),
     },
 )
 _KINDS = {kind.question: kind for kind in (DURING, MORNING)}
@@ -59,6 +72,16 @@ MORNING_QUESTION = (
     "Good morning! How does your knee feel today, compared with how it usually feels? "
     "Score it from 0 (no pain) to 10 (the worst you can imagine)."
 )
+EFFORT_LABELS = {
+    Effort.EASY: N_("😌 Easy"),
+    Effort.JUST_RIGHT: N_("👍 Just right"),
+    Effort.HARD: N_("😓 Hard"),
+}
+EFFORT_WORDS = {
+    Effort.EASY: N_("easy"),
+    Effort.JUST_RIGHT: N_("just right"),
+    Effort.HARD: N_("hard"),
+}
 
 
 def ask_pain(turn: Turn, day: date) -> None:
@@ -97,10 +120,10 @@ async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
 async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
     """Store the score against that day's done session and answer with what it means."""
     catalogue = turn.services.catalogue
-    recorded = await record_score(
+    outcome = await record_score(
         turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
     )
-    if recorded is None:
+    if outcome is None:
         turn.toast = "No finished session that day."
         turn.say(
             "I can only note pain for a session you've finished. "
@@ -109,31 +132,123 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):
         turn.user.awaiting = None
-    turn.toast = f"Pain {score}/10 noted"
-    lines = [
-        ("Updated: " if recorded.replaced else "Noted: ")
-        + f"{score}/10. "
-        + _advice(turn, kind, score)
-    ]
-    lines += [announce_move(catalogue, move) for move in recorded.review.moves]
-    turn.say("\n\n".join(lines))
-    if recorded.review.see_clinician:
-        names = [
-            found.name
-            for slug in recorded.review.see_clinician
-            if (found := catalogue.get(slug)) is not None
-        ]
-        advise_clinician(turn, names)
-    if needs_red_flag_check(catalogue.program, score):
-        ask_red_flags(turn, "With pain this strong, please check: does any of this apply now?")
+    render_outcome(turn, kind, outcome)
     return True
 
 
-def _advice(turn: Turn, kind: CheckinKind, score: int) -> str:
-    return kind.advice[pain_band(turn.services.catalogue.program, score)]
+async def record_morning_today(turn: Turn, score: int) -> None:
+    """ "morning 6" typed: this morning's score, for the session the day before."""
+    catalogue = turn.services.catalogue
+    outcome = await record_morning(turn.db, catalogue, turn.user, turn.today, score, turn.now)
+    if outcome is None:
+        turn.say(
+            _(
+                "A morning score belongs to the session the day before, and I have none for "
+                "yesterday. After a session, send the score the next morning."
+            )
+        )
+        return
+    if turn.user.awaiting == Awaiting(MORNING.question, outcome.session_day):
+        turn.user.awaiting = None
+    render_outcome(turn, MORNING, outcome)
+
+
+def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None:
+    """One reply in the review's one voice, then the red-flag screen, the clinician advice or
+    the effort question when they apply."""
+    catalogue = turn.services.catalogue
+    review = outcome.review
+    turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
+    if outcome.corrected is None:
+        head = _("Noted: {score}.").format(score=out_of_ten(outcome.score))
+    else:
+        head = _("Updated: {score} (it was {earlier}).").format(
+            score=out_of_ten(outcome.score), earlier=out_of_ten(outcome.corrected)
+        )
+    if review.stop_today:
+        head += " " + _(
+            "🛑 {score} is severe pain. Please stop for today and rest your knee: no more "
+            "exercises today, and take the easier level next time."
+        ).format(score=out_of_ten(outcome.score))
+    elif review.voice is Voice.CARRY_ON:
+        head += " " + _advice(turn, kind, outcome)
+    lines = [head]
+    lines += [announce_move(catalogue, change) for change in outcome.changes]
+    turn.say("\n\n".join(lines))
+    if review.voice is Voice.SEE_CLINICIAN:
+        clinician_advice(turn, review)
+    if review.red_flag_screen:
+        ask_red_flags(turn)
+    if outcome.ask_effort:
+        ask_effort(turn, outcome.session_day)
+
+
+def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
+    """What the score means, for a reply that carries on."""
+    review, score = outcome.review, outcome.score
+    pain = turn.services.catalogue.program.pain
+    band = pain_band(turn.services.catalogue.program, score)
+    session = review.session
+    worse_morning = (
+        kind is MORNING
+        and review.signal is Signal.DOWN
+        and session is not None
+        and (session.during is None or session.during <= pain.acceptable_max)
+    )
+    if not worse_morning:
+        return _(kind.advice[band])
+    usual = next(
+        (change.usual_morning for change in outcome.changes if change.why is Why.WORSE_MORNING),
+        review.usual_morning,
+    )
+    text = _("That's clearly worse than your usual morning.")
+    if usual is not None:
+        text = _("That's clearly worse than your usual morning ({usual}/10).").format(
+            usual=f"{usual:g}"
+        )
+    if not any(change.step is Step.DOWN for change in outcome.changes):
+        text += " " + _("Take it easy in your next session.")
+    return text
+
+
+def ask_effort(turn: Turn, day: date) -> None:
+    """The optional one-tap question after the pain score; no answer has no effect."""
+    keyboard: Keyboard = [
+        [(_(label), f"effort:{day}:{effort.value}") for effort, label in EFFORT_LABELS.items()]
+    ]
+    turn.say(_("How hard was the session? One tap, if you like; it's fine to skip it."), keyboard)
+
+
+async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
+    day, effort = parse_day(args[0]), Effort(args[1])
+    if day is None:
+        turn.toast = "That button has expired."
+        return
+    catalogue = turn.services.catalogue
+    outcome = await record_effort(turn.db, catalogue, turn.user, day, effort, turn.now)
+    if outcome is None:
+        turn.toast = "No finished session that day."
+        return
+    word = _(EFFORT_WORDS[effort])
+    turn.toast = _("Effort: {effort}").format(effort=word)
+    turn.edit(_("How hard was the session: {effort}").format(effort=word))
+    if effort is Effort.HARD:
+        text = _(
+            "Thanks. A hard session doesn't count towards a step up, so your knee gets time "
+            "to get used to this level."
+        )
+    else:
+        text = _("Thanks, noted.")
+    lines = [text]
+    lines += [
+        announce_move(catalogue, change, hard_effort=effort is Effort.HARD)
+        for change in outcome.changes
+    ]
+    turn.say("\n\n".join(lines))
 
 
 BUTTONS = (
     Button(DURING.action, during_button, SCORE_ARGS),
     Button(MORNING.action, morning_button, SCORE_ARGS),
+    Button("effort", effort_button, EFFORT_ARGS),
 )

@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -43,11 +44,19 @@ class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
 @dataclass(frozen=True)
 class Attachment:
-    kind: Literal["photo", "document"]
+    kind: Literal["photo", "document", "animation"]
     filename: str
     # Makes the file after the update's transaction has ended, off the event loop; it gets
-    # plain data, never the database session.
-    make: Callable[[], Awaitable[bytes]]
+    # plain data, never the database session. None: there is no file after all, and the
+    # caption is sent as a message of its own.
+    make: Callable[[], Awaitable[bytes | None]]
+    # A file Telegram already holds for this bot: sent by this id, nothing is made or uploaded
+    # (unless Telegram refuses the id).
+    file_id: str | None = None
+    # Told the file_id Telegram gives a new upload, to send it by id next time.
+    uploaded: Callable[[str], Awaitable[None]] | None = None
+    # The caption stands without the file: if Telegram refuses the upload, send the text alone.
+    optional: bool = False
 
 
 @dataclass
@@ -99,7 +108,8 @@ class Turn:
         self._outbox.append(_Outgoing(text, None, ReplyKeyboardRemove()))
 
     def send_file(self, attachment: Attachment, caption: str) -> None:
-        """A photo or document with a caption, made after commit off the event loop."""
+        """A photo, document or animation with a caption (at most 1,024 characters), made
+        after commit off the event loop, or sent by file_id when Telegram already has it."""
         self._outbox.append(_Outgoing(caption, None, attachment=attachment))
 
     def edit(self, text: str, keyboard: Keyboard | None = None) -> None:
@@ -134,12 +144,48 @@ class Turn:
 async def _send_file(
     bot: ExtBot[None], chat_id: int, attachment: Attachment, caption: str
 ) -> None:
+    if attachment.file_id is not None:
+        try:
+            await _send_media(bot, chat_id, attachment.kind, attachment.file_id, caption)
+            return
+        except BadRequest as error:
+            log.warning("Telegram refused the file_id of %s: %s", attachment.filename, error)
     data = await attachment.make()
+    if data is None:
+        await bot.send_message(chat_id, caption)
+        return
     upload = InputFile(data, filename=attachment.filename)
-    if attachment.kind == "photo":
-        await bot.send_photo(chat_id, upload, caption=caption)
-    else:
-        await bot.send_document(chat_id, upload, caption=caption)
+    try:
+        message = await _send_media(bot, chat_id, attachment.kind, upload, caption)
+    except BadRequest as error:
+        if not attachment.optional:
+            raise
+        log.warning("Telegram refused %s (%s); sending the text alone", attachment.filename, error)
+        await bot.send_message(chat_id, caption)
+        return
+    new_id = _file_id(message, attachment.kind)
+    if attachment.uploaded is not None and new_id is not None:
+        try:
+            await attachment.uploaded(new_id)
+        except Exception as error:  # the person has the file; it only uploads again next time
+            log.warning("could not store the file_id of %s: %r", attachment.filename, error)
+
+
+async def _send_media(
+    bot: ExtBot[None], chat_id: int, kind: str, media: InputFile | str, caption: str
+) -> Message:
+    if kind == "photo":
+        return await bot.send_photo(chat_id, media, caption=caption)
+    if kind == "animation":
+        return await bot.send_animation(chat_id, media, caption=caption)
+    return await bot.send_document(chat_id, media, caption=caption)
+
+
+def _file_id(message: Message, kind: str) -> str | None:
+    if kind == "photo":
+        return message.photo[-1].file_id if message.photo else None
+    found = message.animation if kind == "animation" else message.document
+    return found.file_id if found is not None else None
 
 
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

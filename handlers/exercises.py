@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from content.catalogue import Exercise
-from handlers.common import Button, Keyboard, Turn, turn_handler
-from storage import training
+from handlers.common import Attachment, Button, Keyboard, Turn, turn_handler
+from handlers.safety import hold_notice
+from storage import media, training
 
 SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
+CAPTION_LIMIT = 1024  # Telegram's limit for a caption
 
 
 def _list_keyboard(exercises: tuple[Exercise, ...] | list[Exercise]) -> Keyboard:
@@ -35,7 +39,10 @@ def show_list(turn: Turn) -> None:
 
 @turn_handler
 async def exercise(turn: Turn) -> None:
-    """Instructions for one exercise; a typo gets the closest names as buttons."""
+    """Instructions for one exercise; a typo gets the closest names as buttons. During a hold,
+    the hold is said first."""
+    if turn.user.on_hold:
+        hold_notice(turn)
     query = " ".join(turn.context.args or [])
     if not query.strip():
         show_list(turn)
@@ -46,7 +53,7 @@ async def exercise(turn: Turn) -> None:
 async def show_by_name(turn: Turn, query: str) -> None:
     match = turn.services.matcher.find(query)
     if match.exercise is not None:
-        await show_exercise(turn, match.exercise)
+        await show_exercise(turn, match.exercise, hold_said=True)
         return
     shown = query.strip()[:40]
     turn.say(
@@ -67,7 +74,12 @@ async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     show_list(turn)
 
 
-async def show_exercise(turn: Turn, item: Exercise) -> None:
+async def show_exercise(turn: Turn, item: Exercise, *, hold_said: bool = False) -> None:
+    """The instructions, as the caption of the animation of the person's level (the level it
+    opens at, for an exercise not open yet); what does not fit a caption follows as a message.
+    During a red-flag hold, the hold is said first."""
+    if turn.user.on_hold and not hold_said:
+        hold_notice(turn)
     levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
     steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))
@@ -82,13 +94,62 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
         if current is not None
         else "Not in your program yet: it opens as you progress."
     )
-    turn.say(
-        f"📖 {item.name}\n{item.purpose}\n\n"
-        f"How to do it:\n{steps}\n\n"
-        f"Feel for:\n{cues}\n\n"
-        f"Avoid:\n{avoid}\n\n"
-        f"Dose: {item.dose.describe()}\n\n"
-        f"Levels (easier to harder):\n" + "\n".join(level_lines) + f"\n{status}"
+    sections = [
+        f"📖 {item.name}\n{item.purpose}",
+        f"How to do it:\n{steps}",
+        f"Feel for:\n{cues}",
+        f"Avoid:\n{avoid}",
+        f"Dose: {item.dose.describe()}",
+        "Levels (easier to harder):\n" + "\n".join(level_lines) + f"\n{status}",
+    ]
+    animation = await _animation(turn, item.slug, current or item.start_level)
+    if animation is None:
+        turn.say("\n\n".join(sections))
+        return
+    caption, rest = split_caption(sections)
+    turn.send_file(animation, caption)
+    if rest:
+        turn.say(rest)
+
+
+def split_caption(sections: list[str], limit: int = CAPTION_LIMIT) -> tuple[str, str]:
+    """(caption, follow-up): as many whole sections as fit in a caption, then the rest; a first
+    section longer than a caption is cut at a line."""
+    taken = 0
+    while taken < len(sections) and len("\n\n".join(sections[: taken + 1])) <= limit:
+        taken += 1
+    if taken == 0:
+        lines = sections[0].splitlines()
+        head = ""
+        while lines and len(head + "\n" + lines[0]) <= limit:
+            head = f"{head}\n{lines.pop(0)}".strip("\n")
+        head = head or sections[0][:limit]
+        rest = sections[0][len(head) :].strip("\n")
+        return head, "\n\n".join(filter(None, [rest, *sections[1:]]))
+    return "\n\n".join(sections[:taken]), "\n\n".join(sections[taken:])
+
+
+async def _animation(turn: Turn, slug: str, level: int) -> Attachment | None:
+    """The level's animation, by the file_id Telegram gave this bot for it if there is one."""
+    files = turn.services.animations
+    key = files.key(slug, level)
+    if key is None:
+        return None
+    bot_id = turn.context.bot.id
+    stored = await media.file_id(turn.db, bot_id, key)
+    database, clock = turn.services.database, turn.services.clock
+
+    async def uploaded(file_id: str) -> None:
+        async with database.transaction() as db:
+            await media.remember_file_id(db, bot_id, key, file_id, clock.now())
+
+    return Attachment(
+        "animation",
+        files.filename(slug, level),
+        partial(files.gif, slug, level),
+        file_id=stored,
+        uploaded=uploaded,
+        optional=True,
     )
 
 

@@ -7,6 +7,8 @@ from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
+from content.i18n import _
+from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
 from scheduler.slots import local_day
 from storage import training
@@ -106,4 +108,6 @@ def _history_line(session: training.SessionSummary) -> str:
         for label, score in (("pain", session.during), ("morning", session.morning))
         if score is not None
     ]
+    if session.effort is not None:
+        scores.append(_("effort: {effort}").format(effort=_(EFFORT_WORDS[session.effort])))
     return " · ".join([f"{day.strftime(SHORT_DAY)}: ✅ done", *scores])

@@ -9,6 +9,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", "today's session, with done and skip buttons"),
     ("progress", "your weeks, streak, levels and a pain chart"),
     ("history", "your last sessions and pain scores"),
+    ("report", "a one-page PDF for your physiotherapist, e.g. /report 12"),
     ("exercises", "all seven exercises"),
     ("exercise", "how to do one exercise, e.g. /exercise hip bump"),
     ("schedule", "change your training days, reminder time or time zone"),

@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.common import Attachment, Button, Turn, turn_handler
@@ -51,7 +52,7 @@ def export_csv(rows: people.UserRows) -> bytes:
         ("profile", at(user.created_at), "", "", "", user.onboarding_step, profile)
     ]
     records += [
-        ("session", at(log.logged_at), day(log.local_date), "", "", log.status, "")
+        ("session", at(log.logged_at), day(log.local_date), "", "", log.status, log.effort or "")
         for log in rows.sessions
     ]
     records += [
@@ -74,7 +75,8 @@ def export_csv(rows: people.UserRows) -> bytes:
             "",
             "",
             row.score,
-            row.kind,
+            # A corrected score stays, marked with when it was superseded.
+            f"{row.kind}; superseded {at(row.superseded_at)}" if row.superseded_at else row.kind,
         )
         for row in rows.pain
     ]
@@ -92,6 +94,34 @@ def export_csv(rows: people.UserRows) -> bytes:
             row.reason,
         )
         for row in rows.level_changes
+    ]
+    records += [
+        (
+            "session_review",
+            at(row.reviewed_at),
+            day(session_days.get(row.session_id)),
+            "",
+            "",
+            row.clinician or row.voice,
+            _review_text(row.moves, row.levels_before, row.steps_before, row.last_unlock_before),
+        )
+        for row in rows.reviews
+    ]
+    records += [
+        ("red_flag", at(row.answered_at), "", "", "", row.flag, row.moment)
+        for row in rows.red_flags
+    ]
+    records += [
+        (
+            "clearance",
+            at(row.cleared_at),
+            "",
+            "",
+            "",
+            "",
+            f"hold since {at(row.held_since)}" if row.held_since else "",
+        )
+        for row in rows.clearances
     ]
     records += [
         (
@@ -122,6 +152,24 @@ def export_csv(rows: people.UserRows) -> bytes:
     writer.writerow(CSV_COLUMNS)
     writer.writerows(records)
     return buffer.getvalue().encode("utf-8")
+
+
+def _review_text(
+    moves: list[dict[str, Any]],
+    levels: dict[str, int],
+    since: dict[str, str],
+    last_unlock: date | None,
+) -> str:
+    """A session review's moves ('balance up 2>3 (pain_free)') and the state before it."""
+    made = "; ".join(
+        f"{move['exercise']} {move['step']} {move['level']}>{move['new_level']} ({move['why']})"
+        for move in moves
+    )
+    before = ", ".join(
+        f"{slug} {level} since {since.get(slug, '?')}" for slug, level in levels.items()
+    )
+    opened = last_unlock.isoformat() if last_unlock else "none"
+    return f"moves: {made or 'none'} | before: {before}; last opening {opened}"
 
 
 @turn_handler

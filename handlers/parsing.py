@@ -31,6 +31,8 @@ class Reply:
     score: int | None = None
     # True when the text said 'pain' explicitly, so it is a pain score whatever was asked last.
     explicit: bool = False
+    # True when it said 'morning': this morning's score, for the session the day before.
+    morning: bool = False
 
 
 _DONE = re.compile(
@@ -41,7 +43,8 @@ _LATER = re.compile(r"^(later|not now|remind me later|snooze|after)$")
 _YES = re.compile(r"^(yes|y|yeah|yep|ok|okay|sure|i agree|agree|accept)$")
 _NO = re.compile(r"^(no|n|nope|none|no\s+none|none of them)$")
 _PAIN = re.compile(
-    r"^(?:(?P<word>pain|hurts?|score)\s*(?:is|was|of|level|:|=)?\s*)?"
+    r"^(?:(?P<word>pain|hurts?|score|(?P<morning>(?:this )?morning))"
+    r"\s*(?:is|was|of|level|:|=)?\s*)?"
     r"(?P<score>-?\d{1,3}(?:[.,]\d+)?)\s*(?:/\s*10|out of 10)?$"
 )
 
@@ -64,10 +67,11 @@ def parse_reply(text: str) -> Reply:
     if pain is None:
         return Reply(Intent.UNKNOWN)
     explicit = pain.group("word") is not None
+    morning = pain.group("morning") is not None
     value = float(pain.group("score").replace(",", "."))
     if not value.is_integer() or not 0 <= value <= MAX_PAIN:
-        return Reply(Intent.PAIN_OUT_OF_RANGE, explicit=explicit)
-    return Reply(Intent.PAIN, score=int(value), explicit=explicit)
+        return Reply(Intent.PAIN_OUT_OF_RANGE, explicit=explicit, morning=morning)
+    return Reply(Intent.PAIN, score=int(value), explicit=explicit, morning=morning)
 
 
 _TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$")

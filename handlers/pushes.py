@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from content.catalogue import Catalogue
+from content.i18n import _
 from content.program import PlannedExercise
 from handlers.checkins import MORNING_QUESTION
 from handlers.views import DAY_FORMAT, pain_keyboard, session_keyboard, session_lines
@@ -53,13 +54,28 @@ class PushTexts:
             [[("📋 Today's session", "today")]],
         )
 
-    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing:
+    def weekly(
+        self,
+        user: User,
+        week_start: date,
+        done: int,
+        planned: int,
+        *,
+        high_mornings: float | None = None,
+    ) -> Outgoing:
         last = week_start + timedelta(days=6)
         week = f"{week_start.strftime('%d %b')}–{last.strftime('%d %b')}"
+        review = ""
+        if high_mornings is not None:
+            review = "\n\n" + _(
+                "🩺 Your knee has been {usual}/10 on a usual morning lately, more than the "
+                "{limit}/10 it should settle to. Nothing moves up while that lasts, and it's "
+                "worth having a doctor or physiotherapist review your knee and your program."
+            ).format(usual=f"{high_mornings:g}", limit=self.catalogue.program.pain.acceptable_max)
         if done >= planned:
             return Outgoing(
                 f"🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
-                "rhythm that makes knees stronger over the coming weeks. Keep going!",
+                "rhythm that makes knees stronger over the coming weeks. Keep going!" + review,
                 [],
             )
         buttons = [
@@ -68,6 +84,6 @@ class PushTexts:
         ]
         return Outgoing(
             f"Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
-            "differ. What got in the way most?",
+            "differ. What got in the way most?" + review,
             [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
         )

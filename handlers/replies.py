@@ -38,14 +38,17 @@ async def free_text(turn: Turn) -> None:
     elif reply.intent is Intent.PAIN_OUT_OF_RANGE:
         turn.say(OUT_OF_RANGE)
     elif reply.intent is Intent.PAIN and reply.score is not None:
-        await _pain(turn, reply.score, reply.explicit)
+        await _pain(turn, reply.score, reply.explicit, reply.morning)
     elif (match := turn.services.matcher.find(text)).exercise is not None:
         await exercises.show_exercise(turn, match.exercise)
     else:
         turn.say(f"Sorry, I didn't catch that. {HINT}")
 
 
-async def _pain(turn: Turn, score: int, explicit: bool) -> None:
+async def _pain(turn: Turn, score: int, explicit: bool, morning: bool) -> None:
+    if morning:  # "morning 6": this morning's score, for the session the day before
+        await checkins.record_morning_today(turn, score)
+        return
     asked = checkins.awaited_checkin(turn.user.awaiting)
     if asked is None and explicit:
         asked = (checkins.DURING, turn.today)  # "pain 3" with no question pending: today's

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from content.catalogue import Moment
 from handlers.common import Button, Turn, parse_day, turn_handler
+from handlers.safety import ask_red_flags
 from handlers.start import ask_timezone, first_slot, require_setup
 from scheduler.slots import local_day
 from storage import outbox, training
 from storage.outbox import NewPush
 from storage.states import PushKind
+
+# The weekly check-in's barrier that also offers the red-flag screen.
+PAIN_BARRIER = "pain"
 
 
 @turn_handler
@@ -84,6 +89,8 @@ async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
     review.barrier, review.answered_at = found.key, turn.now
     turn.edit(f"What got in the way: {found.label}")
     turn.say(f"Thanks for telling me. {found.tip}")
+    if found.key == PAIN_BARRIER:
+        ask_red_flags(turn, Moment.LATER)
 
 
 BUTTONS = (

@@ -10,6 +10,7 @@ from typing import Protocol
 from content.catalogue import Catalogue
 from content.matcher import ExerciseMatcher
 from handlers.media.chart import ChartProcess
+from handlers.media.files import AnimationFiles
 from scheduler.clock import Clock
 from storage.db import Database
 
@@ -36,8 +37,9 @@ class Services:
     database: Database
     catalogue: Catalogue
     matcher: ExerciseMatcher
-    charts: ChartProcess
+    charts: ChartProcess  # the drawing process: charts, animations, reports
     observer: Observer
+    animations: AnimationFiles
 
 
 class BotData:

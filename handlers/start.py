@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from content.i18n import _
 from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.parsing import parse_time
-from handlers.safety import ask_red_flags, hold_notice, put_on_hold
+from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
 from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import is_valid_zone, resolve_timezone, timezone_at
+from storage import safety as answers
 from storage import training
+from storage.safety import NONE_OF_THESE
 from storage.states import Awaiting, OnboardingStep, Question
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
@@ -75,12 +78,20 @@ async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
 
 
 async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
-    """The screen's answer, wherever it was asked: at /start, after strong pain, /redflags."""
-    user = turn.user
-    if args[0] == "yes":
-        turn.edit("You said one of these warning signs applies to you.")
-        put_on_hold(turn)
-    elif user.on_hold:
+    """The screen's answer, wherever it was asked: at /start, after severe pain, at the weekly
+    check-in, on /redflags. A flag puts the program on hold; "None of these" carries on."""
+    user, key = turn.user, args[0]
+    safety = turn.services.catalogue.safety
+    if key == "no":  # the old screen's "No, none apply"
+        key = NONE_OF_THESE
+    if key != NONE_OF_THESE and key != "yes" and safety.flag(key) is None:
+        turn.toast = "That button has expired."
+        return
+    if key != NONE_OF_THESE:
+        await report_flag(turn, key)
+        return
+    await answers.record_answer(turn.db, user.id, NONE_OF_THESE, moment_of(turn), turn.now)
+    if user.on_hold:
         turn.edit("None of these applies right now.")
         hold_notice(turn)
     elif user.onboarding_step == OnboardingStep.RED_FLAGS:
@@ -90,17 +101,32 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     else:
         turn.edit("Good: none of the warning signs apply.")
         turn.say(
-            "Carry on as planned. If the pain is strong, take the easier version of each "
-            "exercise (📖 shows it) and stop anything that feels sharp."
+            _(
+                "If your knee hurts a lot, rest it today and take the easier version of each "
+                "exercise next time (📖 shows it); stop anything that feels sharp. If the pain "
+                "keeps coming back, have a doctor or physiotherapist look at it."
+            )
         )
 
 
 async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
-    """The user confirms a clinician cleared them: the program picks up where it stopped."""
+    """The user confirms a clinician checked them: a hold ends and the program picks up where
+    it stopped; after the advice to see one, earlier regressions stop counting."""
     user = turn.user
     if not user.on_hold:
-        turn.toast = "Nothing is on hold."
+        if not await training.clinician_advised_since_clearance(turn.db, user.id):
+            turn.toast = "Nothing is on hold."
+            return
+        await answers.record_clearance(turn.db, user.id, None, turn.now)
+        turn.edit(_("✅ Checked by a clinician: good to hear."))
+        turn.say(
+            _(
+                "Thanks for letting me know. Earlier sessions no longer count towards that "
+                "advice. Start gently: the easier version of each exercise is in 📖."
+            )
+        )
         return
+    await answers.record_clearance(turn.db, user.id, user.red_flag_reported_at, turn.now)
     user.red_flag_reported_at = None
     turn.edit("✅ Cleared by a clinician: good to hear.")
     if user.onboarded:
@@ -293,7 +319,7 @@ def _past_screen(turn: Turn) -> bool:
 
 
 BUTTONS = (
-    Button("redflag", answer_red_flags, "(yes|no)"),
+    Button("redflag", answer_red_flags, r"([a-z][a-z0-9_]{1,31})"),
     Button("tz", choose_timezone, r"([A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})"),
     Button("days", toggle_day, r"(\d{1,3})"),
     Button("savedays", save_days, r"(\d{1,3})"),

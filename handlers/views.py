@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from content.catalogue import Catalogue
+from content.catalogue import Catalogue, Exercise
+from content.i18n import _, ngettext, short_day
 from content.program import PlannedExercise, session_minutes
-from content.progression import Decision, Step, Why
+from content.progression import Decision, Scores, Step, Why
 from scheduler.outgoing import Keyboard
 
 DAY_FORMAT = "%A %d %B"
@@ -42,37 +43,141 @@ def pain_keyboard(action: str, day: date) -> Keyboard:
     return [buttons[:6], buttons[6:]]
 
 
-def announce_move(catalogue: Catalogue, move: Decision) -> str:
-    """One line that says what moved and why."""
+def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = False) -> str:
+    """One line that says what moved and why, quoting the real scores behind it.
+
+    hard_effort: an undo caused by the answer "hard" rather than by a corrected score."""
     exercise = catalogue.get(move.exercise)
     assert exercise is not None, "moves only name exercises of the catalogue"
     program = catalogue.program
-    label = exercise.level(move.new_level).label
-    where = f"level {move.new_level} of {len(exercise.levels)} ({label})"
+    if move.step is Step.UNDO:
+        return _undo(exercise, move, hard_effort)
     if move.step is Step.UNLOCK:
         after = next(rule.after for rule in program.unlock if rule.exercise == move.exercise)
         names = join_names([found.name for found in catalogue.in_session_order(after)])
-        return (
-            f"🔓 New exercise from your next session: {exercise.name}, now that {names} "
-            "went pain-free."
+        count = len(move.evidence)
+        return ngettext(
+            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+            "last session had pain {during}, and your knee was {mornings} the morning after.",
+            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+            "last {count} sessions had pain {during}, and your knee was {mornings} the "
+            "mornings after.",
+            count,
+        ).format(
+            name=exercise.name,
+            names=names,
+            count=count,
+            during=_during(move.evidence),
+            mornings=_mornings(move.evidence),
         )
+    where = level_place(exercise, move.new_level)
     if move.step is Step.UP:
-        sessions = program.progression.pain_free_sessions
-        return (
-            f"⬆️ {exercise.name} moves up to {where}: your last {sessions} sessions of it were "
-            "pain-free and your knee was fine the mornings after."
+        count = len(move.evidence)
+        return ngettext(
+            "⬆️ {name} moves up to {where}: your last session of it had pain {during}, and "
+            "your knee was {mornings} the morning after.",
+            "⬆️ {name} moves up to {where}: your last {count} sessions of it had pain "
+            "{during}, and your knee was {mornings} the mornings after.",
+            count,
+        ).format(
+            name=exercise.name,
+            where=where,
+            count=count,
+            during=_during(move.evidence),
+            mornings=_mornings(move.evidence),
         )
     if move.why is Why.WORSE_MORNING:
-        return (
-            f"⬇️ {exercise.name} goes back to {where}: your knee was clearly worse the "
-            "morning after."
+        usual = move.usual_morning
+        return _(
+            "⬇️ {name} goes back to {where}: your knee was {mornings} the morning after, "
+            "clearly worse than your usual {usual}/10."
+        ).format(
+            name=exercise.name,
+            where=where,
+            mornings=_mornings(move.evidence),
+            usual=f"{usual:g}" if usual is not None else "?",
         )
-    return (
-        f"⬇️ {exercise.name} goes back to {where}: the pain during the session was above "
-        f"{program.pain.acceptable_max}."
+    return _(
+        "⬇️ {name} goes back to {where}: the pain during the session was {during}, above {limit}."
+    ).format(
+        name=exercise.name,
+        where=where,
+        during=_during(move.evidence),
+        limit=program.pain.acceptable_max,
     )
+
+
+def _undo(exercise: Exercise, move: Decision, hard_effort: bool) -> str:
+    if move.new_level == 0 and hard_effort:
+        return _(
+            "↩️ {name} is locked again for now: that session felt hard, so it does not count "
+            "towards opening a new exercise."
+        ).format(name=exercise.name)
+    if move.new_level == 0:
+        return _(
+            "↩️ {name} is locked again for now: with the corrected score ({scores}), the "
+            "reason it opened no longer holds."
+        ).format(name=exercise.name, scores=_scores_of(move.evidence))
+    where = level_place(exercise, move.new_level)
+    if hard_effort:
+        return _(
+            "↩️ {name} goes back to {where}: that session felt hard, so it does not count "
+            "towards a step up."
+        ).format(name=exercise.name, where=where)
+    return _(
+        "↩️ {name} goes back to {where}: with the corrected score ({scores}) the earlier "
+        "change no longer holds."
+    ).format(name=exercise.name, where=where, scores=_scores_of(move.evidence))
+
+
+def level_place(exercise: Exercise, level: int) -> str:
+    return _("level {level} of {total} ({label})").format(
+        level=level, total=len(exercise.levels), label=exercise.level(level).label
+    )
+
+
+def out_of_ten(score: int) -> str:
+    return _("{score}/10").format(score=score)
+
+
+def _during(evidence: tuple[Scores, ...]) -> str:
+    return join_names(
+        [out_of_ten(scores.during) for scores in evidence if scores.during is not None]
+    )
+
+
+def _mornings(evidence: tuple[Scores, ...]) -> str:
+    return join_names(
+        [out_of_ten(scores.morning) for scores in evidence if scores.morning is not None]
+    )
+
+
+def _scores_of(evidence: tuple[Scores, ...]) -> str:
+    """'3/10 during, 1/10 the morning after' for the session(s) behind a decision."""
+    parts = []
+    for scores in evidence:
+        if scores.during is not None:
+            parts.append(_("{score} during").format(score=out_of_ten(scores.during)))
+        if scores.morning is not None:
+            parts.append(_("{score} the morning after").format(score=out_of_ten(scores.morning)))
+    return ", ".join(parts) or _("no score")
+
+
+def describe_session(scores: Scores, acceptable_max: int) -> str:
+    """A session named by its day and the score that counted: 'pain 7/10 on Mon 30 Nov'."""
+    if scores.during is not None and (scores.morning is None or scores.during > acceptable_max):
+        return _("{score} on {day}").format(
+            score=out_of_ten(scores.during), day=short_day(scores.day)
+        )
+    if scores.morning is not None:
+        return _("{score} the morning after {day}").format(
+            score=out_of_ten(scores.morning), day=short_day(scores.day)
+        )
+    return short_day(scores.day)
 
 
 def join_names(names: list[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
-    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+    if len(names) < 2:
+        return "".join(names)
+    return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])

@@ -29,6 +29,7 @@ from telegram.ext import ExtBot
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
 from content.program import session_plan, starting_levels
+from content.progression import Progression
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
 from scheduler.outgoing import Outgoing, PushRenderer
@@ -267,7 +268,10 @@ class ReminderEngine:
         joined = local_day(user.created_at, user.timezone)
         tally = tally_week(done_days, user.weekdays, joined, start)
         await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
-        return self.renderer.weekly(user, start, tally.done, tally.planned)
+        rules = Progression(self.catalogue)
+        history = await training.session_history(db, user.id)
+        high = rules.usual_morning(history) if rules.mornings_need_review(history) else None
+        return self.renderer.weekly(user, start, tally.done, tally.planned, high_mornings=high)
 
     # -- sending --------------------------------------------------------------------------
 

@@ -40,4 +40,15 @@ class PushRenderer(Protocol):
 
     def nudge(self, user: User, missed_day: date) -> Outgoing: ...
 
-    def weekly(self, user: User, week_start: date, done: int, planned: int) -> Outgoing: ...
+    def weekly(
+        self,
+        user: User,
+        week_start: date,
+        done: int,
+        planned: int,
+        *,
+        high_mornings: float | None = None,
+    ) -> Outgoing:
+        """high_mornings: the usual morning score, when it is above the acceptable band (the
+        check-in then suggests a clinician review)."""
+        ...

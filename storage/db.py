@@ -125,8 +125,14 @@ def alembic_config() -> Config:
     return config
 
 
+# pg_advisory_xact_lock key: "knee" in ASCII. Replicas starting together migrate one at a time;
+# the later ones find the schema current and do nothing.
+MIGRATION_LOCK = 0x6B6E6565
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations on the app's own engine (Alembic's connection-sharing recipe)."""
+    """Apply migrations on the app's own engine (Alembic's connection-sharing recipe), one
+    process at a time on PostgreSQL (SQLite's own write lock already serialises them)."""
 
     def run(connection: Connection) -> None:
         config = alembic_config()
@@ -134,4 +140,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(run)

@@ -1,5 +1,6 @@
 """Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
-level changes, the reminder outbox, weekly reviews and the inbox of updates from Telegram."""
+level changes, what each session's review did, red-flag answers and clinician clearances, the
+reminder outbox, weekly reviews, files Telegram holds, and the inbox of updates from Telegram."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     and_,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -30,6 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from content.catalogue import Moment
+from content.progression import Effort
 from storage.states import (
     Awaiting,
     OnboardingStep,
@@ -175,6 +180,8 @@ class SessionLog(Base):
     local_date: Mapped[date] = mapped_column(Date)
     status: Mapped[SessionStatus] = mapped_column(StrEnumColumn(SessionStatus, 8))
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The optional one-tap answer to "How hard was it?"; NULL = not answered (no effect).
+    effort: Mapped[Effort | None] = mapped_column(StrEnumColumn(Effort, 12), default=None)
 
     exercises: Mapped[list[SessionExercise]] = relationship(
         back_populates="session", cascade="all, delete-orphan", lazy="selectin"
@@ -197,13 +204,24 @@ class SessionExercise(Base):
 
 
 class PainCheckin(Base):
-    """A 0–10 pain score, either during a session or the next morning."""
+    """A 0–10 pain score, either during a session or the next morning.
+
+    Never overwritten: a correction is a new row, and the row it corrects gets superseded_at
+    and superseded_by. At most one row per session and kind is current (superseded_at NULL).
+    """
 
     __tablename__ = "pain_checkins"
     __table_args__ = (
-        UniqueConstraint("session_id", "kind"),
         CheckConstraint("score BETWEEN 0 AND 10", name="score"),
         CheckConstraint("kind IN ('during', 'next_morning')", name="kind"),
+        Index(
+            "ix_pain_checkins_current",
+            "session_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -214,6 +232,10 @@ class PainCheckin(Base):
     kind: Mapped[PainKind] = mapped_column(StrEnumColumn(PainKind, 16))
     score: Mapped[int] = mapped_column(SmallInteger)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    superseded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("pain_checkins.id", ondelete="SET NULL"), default=None
+    )
 
 
 class ExerciseLevel(Base):
@@ -230,7 +252,8 @@ class ExerciseLevel(Base):
 
 
 class LevelChange(Base):
-    """Every step of an exercise up or down, and every opening (from_level NULL), with why."""
+    """Every step of an exercise up or down, every opening (from_level NULL), and every move a
+    corrected score undid (reason "corrected"; to_level 0 = locked again), with why."""
 
     __tablename__ = "level_changes"
 
@@ -241,6 +264,57 @@ class LevelChange(Base):
     to_level: Mapped[int] = mapped_column(SmallInteger)
     reason: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionReview(Base):
+    """What the progression review of one session did, so that a corrected score can re-run
+    it (content.progression.revise): the state before its first review, and its moves."""
+
+    __tablename__ = "session_reviews"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session_logs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Before the first review: {exercise: level}, {exercise: "YYYY-MM-DD" it reached that level}
+    # and the day of the latest opening (or the program's first day).
+    levels_before: Mapped[dict[str, int]] = mapped_column(JSON)
+    steps_before: Mapped[dict[str, str]] = mapped_column(JSON)
+    last_unlock_before: Mapped[date | None] = mapped_column(Date, default=None)
+    # The moves the review stands by now: [{exercise, step, why, level, new_level}, ...].
+    moves: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The session's stance (carry_on / stop_today / see_clinician: the most serious of its
+    # reviews, or the corrected one) and, for see_clinician, why.
+    voice: Mapped[str] = mapped_column(String(16))
+    clinician: Mapped[str | None] = mapped_column(String(24), default=None)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RedFlagAnswer(Base):
+    """One answer on the red-flag screen: a flag's key, or "none" for "None of these"."""
+
+    __tablename__ = "red_flag_answers"
+    __table_args__ = (CheckConstraint("moment IN ('start', 'later')", name="moment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    flag: Mapped[str] = mapped_column(String(32))
+    # Before the program started (at /start) or in the middle of it.
+    moment: Mapped[Moment] = mapped_column(StrEnumColumn(Moment, 8))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Clearance(Base):
+    """The person said a clinician has checked them: it ends a red-flag hold (held_since is
+    when the hold began) or answers the advice to see one; regressions before it no longer
+    count towards "in a row"."""
+
+    __tablename__ = "clearances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cleared_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Push(Base):
@@ -281,6 +355,19 @@ class WeeklyReview(Base):
     sessions_planned: Mapped[int] = mapped_column(SmallInteger)
     barrier: Mapped[str | None] = mapped_column(String(16), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class UploadedFile(Base):
+    """A file Telegram already holds for this bot: sent again by its file_id, never uploaded
+    twice. Keyed by the bot (a new token is a new bot and uploads afresh) and the file's
+    content key (new content, new key)."""
+
+    __tablename__ = "uploaded_files"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class InboxUpdate(Base):

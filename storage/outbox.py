@@ -113,6 +113,7 @@ async def day_records(db: AsyncSession, user_ids: Iterable[int], since: date) ->
             and_(
                 PainCheckin.session_id == SessionLog.id,
                 PainCheckin.kind == PainKind.NEXT_MORNING,
+                PainCheckin.superseded_at.is_(None),  # one current row per session and kind
             ),
         )
         .where(SessionLog.user_id.in_(list(user_ids)), SessionLog.local_date >= since)

@@ -12,12 +12,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from content.catalogue import Program
 from storage.models import (
+    Clearance,
     ExerciseLevel,
     LevelChange,
     PainCheckin,
     Push,
+    RedFlagAnswer,
     SessionExercise,
     SessionLog,
+    SessionReview,
     User,
     WeeklyReview,
 )
@@ -62,6 +65,9 @@ USER_TABLES: tuple[Any, ...] = (
     Push,
     WeeklyReview,
     LevelChange,
+    SessionReview,
+    RedFlagAnswer,
+    Clearance,
     ExerciseLevel,
     PainCheckin,
     SessionExercise,
@@ -77,9 +83,12 @@ class UserRows:
     user: User
     sessions: list[SessionLog]
     session_exercises: list[SessionExercise]
-    pain: list[PainCheckin]
+    pain: list[PainCheckin]  # every score, the corrected ones too (superseded_at set)
     levels: list[ExerciseLevel]
     level_changes: list[LevelChange]
+    reviews: list[SessionReview]
+    red_flags: list[RedFlagAnswer]
+    clearances: list[Clearance]
     weekly_reviews: list[WeeklyReview]
     pushes: list[Push]
 
@@ -98,6 +107,9 @@ async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
         pain=await all_of(PainCheckin, PainCheckin.recorded_at, PainCheckin.id),
         levels=await all_of(ExerciseLevel, ExerciseLevel.exercise),
         level_changes=await all_of(LevelChange, LevelChange.id),
+        reviews=await all_of(SessionReview, SessionReview.reviewed_at),
+        red_flags=await all_of(RedFlagAnswer, RedFlagAnswer.answered_at, RedFlagAnswer.id),
+        clearances=await all_of(Clearance, Clearance.cleared_at, Clearance.id),
         weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
         pushes=await all_of(Push, Push.due_at, Push.id),
     )

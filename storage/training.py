@@ -1,26 +1,42 @@
-"""Training sessions, pain scores and exercise levels: what the conversations read and write."""
+"""Training sessions, pain scores, effort and exercise levels, and what each session's review
+did: what the conversations read and write.
+
+Pain scores are never overwritten: a correction is a new row that supersedes the old one, and
+everything that reads a score reads the current row (superseded_at NULL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue
 from content.program import PlannedExercise, session_plan, starting_levels
-from content.progression import Decision, SessionRecord, Step
+from content.progression import (
+    ClinicianReason,
+    Decision,
+    Effort,
+    SessionRecord,
+    Step,
+    Voice,
+    Why,
+    morning_session,
+)
 from storage.models import (
     ExerciseLevel,
     LevelChange,
     PainCheckin,
     SessionExercise,
     SessionLog,
+    SessionReview,
     User,
     WeeklyReview,
 )
+from storage.safety import latest_clearance
 from storage.states import PainKind, SessionStatus
 
 # Enough done sessions to judge the latest ones against a few earlier mornings.
@@ -89,22 +105,35 @@ async def record_pain(
     kind: PainKind,
     score: int,
     now: datetime,
-) -> bool:
-    """Store the score for that session and kind; returns True if it replaced an earlier one."""
-    checkin = await db.scalar(
+) -> int | None:
+    """Store the score for that session and kind as a new row; an earlier score of the same
+    session and kind is kept, marked as superseded by it. Returns the score it corrects."""
+    earlier = await db.scalar(
         select(PainCheckin).where(
-            PainCheckin.session_id == session_log.id, PainCheckin.kind == kind
+            PainCheckin.session_id == session_log.id,
+            PainCheckin.kind == kind,
+            PainCheckin.superseded_at.is_(None),
         )
     )
-    if checkin is None:
-        db.add(
-            PainCheckin(
-                user_id=user_id, session_id=session_log.id, kind=kind, score=score, recorded_at=now
-            )
-        )
-        return False
-    checkin.score, checkin.recorded_at = score, now
-    return True
+    if earlier is not None:
+        earlier.superseded_at = now
+        await db.flush()  # at most one current row per session and kind, at every moment
+    checkin = PainCheckin(
+        user_id=user_id, session_id=session_log.id, kind=kind, score=score, recorded_at=now
+    )
+    db.add(checkin)
+    await db.flush()
+    if earlier is None:
+        return None
+    earlier.superseded_by = checkin.id
+    return earlier.score
+
+
+async def morning_owner(db: AsyncSession, user_id: int, morning: date) -> date | None:
+    """The done session a score given on the morning of `morning` belongs to: the one the day
+    before, even when that day's own session is already logged."""
+    days = await done_days_between(db, user_id, morning - timedelta(days=1), morning)
+    return morning_session(days, morning)
 
 
 async def current_plan(
@@ -119,21 +148,23 @@ async def current_plan(
 
 @dataclass(frozen=True)
 class SessionSummary:
-    """A session with its two pain scores, as /history, /progress and the chart read it."""
+    """A session with its current pain scores and effort, as /history, /progress and the
+    chart read it."""
 
     day: date
     status: SessionStatus
     during: int | None
     morning: int | None
+    effort: Effort | None = None
 
 
 async def sessions_with_pain(
     db: AsyncSession, user_id: int, *, done_only: bool = False, limit: int | None = None
 ) -> list[SessionSummary]:
-    """The user's sessions, newest first, each with its during and next-morning score."""
-    query = select(SessionLog.id, SessionLog.local_date, SessionLog.status).where(
-        SessionLog.user_id == user_id
-    )
+    """The user's sessions, newest first, each with its current during and next-morning score."""
+    query = select(
+        SessionLog.id, SessionLog.local_date, SessionLog.status, SessionLog.effort
+    ).where(SessionLog.user_id == user_id)
     if done_only:
         query = query.where(SessionLog.status == SessionStatus.DONE)
     rows = (await db.execute(query.order_by(SessionLog.local_date.desc()).limit(limit))).all()
@@ -144,6 +175,7 @@ async def sessions_with_pain(
             row.status,
             scores.get((row.id, PainKind.DURING)),
             scores.get((row.id, PainKind.NEXT_MORNING)),
+            row.effort,
         )
         for row in rows
     ]
@@ -152,77 +184,124 @@ async def sessions_with_pain(
 async def _scores(
     db: AsyncSession, user_id: int, session_ids: list[int]
 ) -> dict[tuple[int, PainKind], int]:
-    """(session id, kind) → pain score, for the given sessions."""
+    """(session id, kind) → current pain score, for the given sessions."""
     if not session_ids:
         return {}
     checkins = await db.execute(
         select(PainCheckin.session_id, PainCheckin.kind, PainCheckin.score).where(
-            PainCheckin.user_id == user_id, PainCheckin.session_id.in_(session_ids)
+            PainCheckin.user_id == user_id,
+            PainCheckin.session_id.in_(session_ids),
+            PainCheckin.superseded_at.is_(None),
         )
     )
     return {(row.session_id, row.kind): row.score for row in checkins}
 
 
-@dataclass(frozen=True)
-class ProgressionInputs:
-    """What the progression rules read about one user: levels, recent done sessions (oldest
-    first), and when each exercise last moved and when one last opened."""
-
-    levels: dict[str, int]
-    history: list[SessionRecord]
-    last_step: dict[str, datetime]
-    last_unlock: datetime | None
+async def set_effort(db: AsyncSession, session_log: SessionLog, effort: Effort) -> Effort | None:
+    """Store the session's effort answer; returns the earlier answer, if any."""
+    earlier = session_log.effort
+    session_log.effort = effort
+    await db.flush()
+    return earlier
 
 
-async def progression_inputs(db: AsyncSession, user: User) -> ProgressionInputs:
-    levels = await levels_of(db, user.id)
-    logs = list(
-        await db.scalars(
-            select(SessionLog)
-            .where(SessionLog.user_id == user.id, SessionLog.status == SessionStatus.DONE)
-            .order_by(SessionLog.local_date.desc())
-            .limit(PROGRESSION_LOOKBACK)
-        )
+async def session_history(
+    db: AsyncSession, user_id: int, *, upto: date | None = None
+) -> list[SessionRecord]:
+    """The latest done sessions (up to and including `upto`), oldest first, each with the
+    levels it was done at, its current scores and its effort."""
+    query = select(SessionLog).where(
+        SessionLog.user_id == user_id, SessionLog.status == SessionStatus.DONE
     )
-    scores = await _scores(db, user.id, [log.id for log in logs])
-    history = [
+    if upto is not None:
+        query = query.where(SessionLog.local_date <= upto)
+    logs = list(
+        await db.scalars(query.order_by(SessionLog.local_date.desc()).limit(PROGRESSION_LOOKBACK))
+    )
+    scores = await _scores(db, user_id, [log.id for log in logs])
+    return [
         SessionRecord(
             log.local_date,
             {row.exercise: row.level for row in log.exercises if row.done},
             scores.get((log.id, PainKind.DURING)),
             scores.get((log.id, PainKind.NEXT_MORNING)),
+            log.effort,
         )
         for log in reversed(logs)
     ]
-    last_step: dict[str, datetime] = {}
-    last_unlock: datetime | None = None
-    for change in await db.scalars(
-        select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.id)
-    ):
-        if change.from_level is None:
-            last_unlock = change.changed_at
-        else:
-            last_step[change.exercise] = change.changed_at
-    return ProgressionInputs(levels, history, last_step, last_unlock)
+
+
+@dataclass(frozen=True)
+class ProgressionInputs:
+    """What the progression rules read about one user: levels, recent done sessions (oldest
+    first), the moment each exercise reached its current level (it opened, the program began,
+    or its last move), the latest opening (or the program's start), and the latest clearance."""
+
+    levels: dict[str, int]
+    history: list[SessionRecord]
+    last_step: dict[str, datetime]
+    last_unlock: datetime
+    cleared_at: datetime | None
+
+
+async def progression_inputs(
+    db: AsyncSession, user: User, *, upto: date | None = None
+) -> ProgressionInputs:
+    """The inputs for reviewing the session of `upto` (default: the latest)."""
+    rows = list(await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user.id)))
+    last_opening = await db.scalar(
+        select(LevelChange.changed_at)
+        .where(LevelChange.user_id == user.id, LevelChange.from_level.is_(None))
+        .order_by(LevelChange.id.desc())
+        .limit(1)
+    )
+    return ProgressionInputs(
+        levels={row.exercise: row.level for row in rows},
+        history=await session_history(db, user.id, upto=upto),
+        last_step={row.exercise: row.changed_at for row in rows},
+        last_unlock=last_opening or user.created_at,
+        cleared_at=await latest_clearance(db, user.id),
+    )
+
+
+async def logged_by(db: AsyncSession, user_id: int, day: date, instant: datetime) -> bool:
+    """A done session of that day was logged by `instant` (e.g. before a clearance)."""
+    found = await db.scalar(
+        select(SessionLog.id).where(
+            SessionLog.user_id == user_id,
+            SessionLog.local_date == day,
+            SessionLog.status == SessionStatus.DONE,
+            SessionLog.logged_at <= instant,
+        )
+    )
+    return found is not None
 
 
 async def apply_moves(
     db: AsyncSession, user_id: int, moves: Iterable[Decision], now: datetime
 ) -> None:
-    """Store each level move and its reason; an opening adds the exercise's level row."""
+    """Store each level move and its reason: an opening adds the exercise's level row, an
+    undone opening (new level 0) removes it again; every move is logged in level_changes."""
+    moves = list(moves)
+    if not moves:
+        return
     rows = {
         row.exercise: row
         for row in await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
     }
     for move in moves:
-        if move.step is Step.UNLOCK:
-            db.add(
-                ExerciseLevel(
-                    user_id=user_id, exercise=move.exercise, level=move.new_level, changed_at=now
-                )
+        row = rows.get(move.exercise)
+        if move.new_level == 0:
+            if row is not None:
+                await db.delete(row)
+                del rows[move.exercise]
+        elif row is None:
+            row = ExerciseLevel(
+                user_id=user_id, exercise=move.exercise, level=move.new_level, changed_at=now
             )
+            db.add(row)
+            rows[move.exercise] = row
         else:
-            row = rows[move.exercise]
             row.level, row.changed_at = move.new_level, now
         db.add(
             LevelChange(
@@ -234,6 +313,111 @@ async def apply_moves(
                 changed_at=now,
             )
         )
+    await db.flush()
+
+
+# --- what each session's review did ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    """A session's review as stored: the state before its first review, and its moves."""
+
+    levels: dict[str, int]
+    last_step: dict[str, date]
+    last_unlock: date | None
+    moves: list[Decision]
+    voice: Voice
+    clinician: ClinicianReason | None
+
+
+async def stored_review(db: AsyncSession, session_log: SessionLog) -> StoredReview | None:
+    row = await db.get(SessionReview, session_log.id)
+    if row is None:
+        return None
+    return StoredReview(
+        levels=dict(row.levels_before),
+        last_step={slug: date.fromisoformat(day) for slug, day in row.steps_before.items()},
+        last_unlock=row.last_unlock_before,
+        moves=[_decision(move) for move in row.moves],
+        voice=Voice(row.voice),
+        clinician=_clinician(row.clinician),
+    )
+
+
+async def store_review(
+    db: AsyncSession,
+    user_id: int,
+    session_log: SessionLog,
+    *,
+    levels: Mapping[str, int],
+    last_step: Mapping[str, date],
+    last_unlock: date | None,
+    moves: Iterable[Decision],
+    voice: Voice,
+    clinician: ClinicianReason | None,
+    now: datetime,
+    replace: bool = False,
+) -> None:
+    """Keep a session's review: the state before it is written once (by its first review);
+    the moves replace the stored ones (the caller passes all the moves it stands by). The
+    stance kept is the most serious of the session's reviews (its morning score does not take
+    back a stop or a clinician), unless `replace` (a correction re-ran the review)."""
+    row = await db.get(SessionReview, session_log.id)
+    if row is None:
+        row = SessionReview(
+            session_id=session_log.id,
+            user_id=user_id,
+            levels_before=dict(levels),
+            steps_before={slug: day.isoformat() for slug, day in last_step.items()},
+            last_unlock_before=last_unlock,
+        )
+        db.add(row)
+    elif not replace and _SERIOUSNESS[Voice(row.voice)] > _SERIOUSNESS[voice]:
+        voice, clinician = Voice(row.voice), _clinician(row.clinician)
+    row.moves = [_move_data(move) for move in moves]
+    row.voice = voice.value
+    row.clinician = clinician.value if clinician else None
+    row.reviewed_at = now
+    await db.flush()
+
+
+async def clinician_advised_since_clearance(db: AsyncSession, user_id: int) -> bool:
+    """A session review advised seeing a clinician after the latest clearance (if any)."""
+    query = select(SessionReview.session_id).where(
+        SessionReview.user_id == user_id, SessionReview.clinician.is_not(None)
+    )
+    cleared = await latest_clearance(db, user_id)
+    if cleared is not None:
+        query = query.where(SessionReview.reviewed_at > cleared)
+    return await db.scalar(query.limit(1)) is not None
+
+
+_SERIOUSNESS = {Voice.CARRY_ON: 0, Voice.STOP_TODAY: 1, Voice.SEE_CLINICIAN: 2}
+
+
+def _clinician(value: str | None) -> ClinicianReason | None:
+    return ClinicianReason(value) if value else None
+
+
+def _move_data(move: Decision) -> dict[str, Any]:
+    return {
+        "exercise": move.exercise,
+        "step": move.step.value,
+        "why": move.why.value,
+        "level": move.level,
+        "new_level": move.new_level,
+    }
+
+
+def _decision(data: Mapping[str, Any]) -> Decision:
+    return Decision(
+        str(data["exercise"]),
+        Step(data["step"]),
+        Why(data["why"]),
+        int(data["level"]),
+        int(data["new_level"]),
+    )
 
 
 async def done_days_between(db: AsyncSession, user_id: int, first: date, end: date) -> list[date]:

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,9 +50,17 @@ def clock() -> ManualClock:
     return ManualClock(WEDNESDAY_MORNING)
 
 
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One animation cache for the test session: each file is drawn once."""
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
-async def services(database_url: str, clock: ManualClock) -> AsyncIterator[Services]:
-    built = await create_services(database_url, clock)
+async def services(
+    database_url: str, clock: ManualClock, media_dir: Path
+) -> AsyncIterator[Services]:
+    built = await create_services(database_url, clock, media_dir)
     if database_url.startswith("postgresql"):
         await empty_tables(built.database.engine)
     yield built

@@ -168,7 +168,7 @@ async def test_schedule_buttons_before_screen_are_refused(harness, chat):
 async def test_wrong_number_of_days_is_refused(chat):
     await chat.send("/start")
     await chat.press("I understand")
-    await chat.press("No, none apply")
+    await chat.press("None of these")
     await chat.send("Paris")
     one_day = await chat.press_data("savedays:1", chat.last_buttons.message_id)
     assert "Please pick 2 to 5 days" in one_day.toast
@@ -179,7 +179,7 @@ async def test_wrong_number_of_days_is_refused(chat):
 async def test_unknown_place_and_bad_time(chat):
     await chat.send("/start")
     await chat.press("I understand")
-    await chat.press("No, none apply")
+    await chat.press("None of these")
     unknown = await chat.send("Atlantis")
     assert "couldn't find that place" in unknown.text
     await chat.send("Lisbon")

@@ -238,13 +238,6 @@ def test_red_flag_buttons_fit_telegram():
     assert len(safety.none_button) <= BUTTON_TEXT_MAX
 
 
-def test_screen_keeps_the_names_the_handlers_use_today():
-    safety = load_catalogue().safety
-    assert safety.red_flags == [flag.text for flag in safety.flags]
-    assert safety.red_flag_question == safety.question.start
-    assert "doctor or physiotherapist" in safety.red_flag_advice
-
-
 def test_barrier_tips():
     catalogue = load_catalogue()
     assert "one set of each exercise" in catalogue.barriers["time"].tip

@@ -19,8 +19,10 @@ async def test_start_walks_through_disclaimer_screen_and_schedule(harness, chat)
     welcome = await chat.send("/start")
     assert "Knee Coach" in welcome.text and "not a diagnosis" in welcome.text
     screen = await chat.press("I understand")
-    assert "calf" in screen.text and "Yes, one applies" in str(screen.with_buttons().buttons)
-    asked = await chat.press("No, none apply")
+    labels = [label for row in screen.with_buttons().buttons for label, _ in row]
+    assert "calf" in screen.text and "emergency number" in screen.text
+    assert labels[-1] == "None of these" and "Painful, swollen calf" in labels
+    asked = await chat.press("None of these")
     assert "time zone" in asked.text
     days = await chat.send("new york")
     assert "America/New York" in days.text and "Chosen: Mon, Wed, Fri" in days.text
@@ -39,11 +41,11 @@ async def test_start_walks_through_disclaimer_screen_and_schedule(harness, chat)
     assert levels == {"balance": 2, "hip_bump": 2, "squat_to_surface": 2}
 
 
-async def test_red_flag_yes_stops_the_program(harness, chat):
+async def test_red_flag_stops_the_program(harness, chat):
     await chat.send("/start")
     await chat.press("I understand")
-    stopped = await chat.press("Yes, one applies")
-    assert "see a doctor or physiotherapist" in stopped.text
+    stopped = await chat.press("Knee locks")
+    assert "see a doctor or physiotherapist before starting" in stopped.text
     assert "emergency" in stopped.text
     today = await chat.send("/today")
     assert "on hold" in today.text and "1." not in today.text
@@ -125,8 +127,9 @@ async def test_done_and_pain_as_free_text(harness, ready_chat):
     assert "If 2 is a pain score" in again.text  # the question was answered already
     fixed = await ready_chat.send("pain 1")
     assert "Updated: 1/10" in fixed.text
-    [checkin] = await rows(harness.services, PainCheckin)
-    assert checkin.score == 1
+    first, fixed = sorted(await rows(harness.services, PainCheckin), key=lambda row: row.id)
+    assert (first.score, fixed.score) == (3, 1)  # the correction is a new row
+    assert first.superseded_by == fixed.id and fixed.superseded_at is None
 
 
 async def test_bare_number_answers_the_pain_question(harness, ready_chat):
@@ -140,14 +143,16 @@ async def test_bare_number_answers_the_pain_question(harness, ready_chat):
 async def test_high_pain_offers_red_flag_check(harness, ready_chat):
     await ready_chat.send("done")
     replies = await ready_chat.send("9")
-    assert "pain this strong" in replies.text and "calf" in replies.text
-    fine = await ready_chat.press("No, none apply")
-    assert "Carry on as planned" in fine.text
+    assert "stop for today" in replies.text and "calf" in replies.text
+    fine = await ready_chat.press("None of these")
+    assert "none of the warning signs apply" in fine.text
+    assert "carry on" not in fine.text.lower()
     [user] = await rows(harness.services, User)
     assert not user.on_hold
     await ready_chat.send("/redflags")
-    held = await ready_chat.press("Yes, one applies")
-    assert "doctor or physiotherapist" in held.text and "emergency" in held.text
+    held = await ready_chat.press("Numb or weak leg")
+    assert "doctor or physiotherapist before carrying on" in held.text
+    assert "emergency" in held.text
     assert "on hold" in (await ready_chat.send("/today")).text
     assert "on hold" in (await ready_chat.send("done")).text
 
@@ -244,6 +249,7 @@ async def test_help_lists_every_command(chat, harness):
     every = {
         "today",
         "progress",
+        "report",
         "history",
         "exercises",
         "exercise",
@@ -280,7 +286,7 @@ async def test_two_users_do_not_see_each_others_data(harness):
 async def test_time_zone_from_a_location_pin(harness, chat):
     await chat.send("/start")
     await chat.press("I understand")
-    asked = await chat.press("No, none apply")
+    asked = await chat.press("None of these")
     location_button = asked.events[-1].params["reply_markup"]["keyboard"][0][0]
     assert location_button["request_location"] is True
     at_sea = await chat.send_location(0.0, -30.0)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
+from storage.db import Database, alembic_config
 from storage.models import Base
+from tests.auxil.databases import create_postgres_database, drop_postgres_database
 
 
 async def test_migrated_schema_matches_models(services):
@@ -42,3 +46,21 @@ def test_db_upgrade_command(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
     assert (tmp_path / "cli.db").stat().st_size > 0
+
+
+async def test_replicas_starting_together_migrate_once(postgres_url):
+    """Several processes upgrading one fresh database at once: one migrates, the others wait
+    for it and find nothing to do (without the advisory lock, they race to CREATE TABLE)."""
+    fresh = await create_postgres_database(migrate=False)
+    databases = [Database.open(fresh) for _ in range(4)]
+    try:
+        await asyncio.gather(*(database.upgrade() for database in databases))
+        async with databases[0].connection() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert {"users", "pushes", "level_changes"} <= tables
+    finally:
+        for database in databases:
+            await database.dispose()
+        await drop_postgres_database(fresh)

@@ -25,8 +25,8 @@ OTHER_USER = 7002
 
 
 async def train_a_week(harness, chat) -> None:
-    """Two sessions with pain and morning scores, a weekly check-in, and the level changes
-    that follow: a row in every table."""
+    """Two sessions with pain and morning scores (one corrected), an effort answer, a weekly
+    check-in, the level changes that follow, and a red flag cleared: a row in every table."""
     for day, morning in ((25, None), (26, "1"), (27, None), (28, "1")):
         harness.clock.set(datetime(2026, 11, day, 17, 0, tzinfo=UTC))
         before = len(harness.emulator.events)
@@ -38,9 +38,14 @@ async def train_a_week(harness, chat) -> None:
         if reminders:
             await chat.press("Session done", reminders[-1])
             await chat.send("1")
+            await chat.press("Just right")
         if day == 27:
+            await chat.send("pain 6")  # a correction: down a level
             harness.clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
             assert (await harness.engine.tick()).counts["sent"] == 1  # the weekly check-in
+    await chat.send("/redflags")
+    await chat.press("Numb or weak leg")
+    await chat.press("A clinician has cleared me")
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
@@ -89,6 +94,9 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "pain_checkins": "pain",
         "exercise_levels": "level",
         "level_changes": "level_change",
+        "session_reviews": "session_review",
+        "red_flag_answers": "red_flag",
+        "clearances": "clearance",
         "weekly_reviews": "weekly_review",
         "pushes": "reminder",
     }
@@ -123,10 +131,23 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
             select(func.count()).select_from(Push).where(Push.user_id == user_id)
         )
     exported_pain = {
-        (row["date"], row["detail"], row["value"], datetime.fromisoformat(row["time"]))
+        (
+            row["date"],
+            row["detail"].split(";")[0],
+            row["value"],
+            datetime.fromisoformat(row["time"]),
+        )
         for row in by_record["pain"]
     }
     assert exported_pain == stored_pain
+    # The corrected score and its correction are both there.
+    friday = [
+        (row["value"], row["detail"].startswith("during; superseded 2026-11-27T18:"))
+        for row in by_record["pain"]
+        if row["date"] == "2026-11-27" and row["detail"].startswith("during")
+    ]
+    assert friday == [("1", True), ("6", False)]
+    assert [row["detail"] for row in by_record["session"]] == ["just_right", "just_right"]
     assert {(row["exercise"], row["level"]) for row in by_record["level"]} == stored_levels
     assert {
         (row["exercise"], row["value"], row["level"], row["detail"])

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import struct
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from content.catalogue import load_catalogue
-from storage.models import ExerciseLevel, LevelChange, SessionLog
+from storage.models import ExerciseLevel, LevelChange, SessionLog, SessionReview
 from tests.auxil.reminders import REMINDER_TEXT
 
 CATALOGUE = load_catalogue()
 MORNING_TEXT = "How does your knee feel today"
-MOVE_MARKS = ("⬆️", "⬇️", "🔓")
+MOVE_MARKS = ("⬆️", "⬇️", "🔓", "↩️")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -63,13 +65,13 @@ async def local_sessions(harness) -> list[SessionLog]:
 # Pain during / next morning for each training day (Mon, Wed, Fri) from Wed 25 November.
 SIX_WEEKS = [
     (1, 1),  # Wed 25 Nov
-    (1, 1),  # Fri 27: two pain-free sessions → three steps up and a new exercise
+    (1, 1),  # Fri 27: two pain-free sessions, but nothing changes in the first week
     (0, 1),  # Mon 30
-    (1, 1),  # Wed 2 Dec
-    (2, 2),  # Fri 4
-    (1, 1),  # Mon 7
-    (7, 4),  # Wed 9: too much pain → down a level
-    (6, 5),  # Fri 11: again → hold (one step a week) and see a clinician
+    (1, 1),  # Wed 2 Dec: the first change, an opening (Thursday morning)
+    (2, 2),  # Fri 4: balance up (Saturday morning), one change per review
+    (1, 1),  # Mon 7: hip bump up (Tuesday morning)
+    (7, 4),  # Wed 9: too much pain → down a level at once, two days after a step up
+    (6, 5),  # Fri 11: again → down at once, and see a clinician
     (2, 1),  # Mon 14
     (1, 1),  # Wed 16
     (1, 1),  # Fri 18
@@ -81,14 +83,15 @@ SIX_WEEKS = [
     (None, None),  # Fri 1 Jan: done, no scores given
     (0, 1),  # Mon 4 Jan
 ]
+JOINED = date(2026, 11, 25)
 
 
 async def test_six_weeks_of_training(harness, ready_chat):
     chat, emulator = ready_chat, harness.emulator
-    day = date(2026, 11, 25)
+    day = JOINED
     scores = iter(SIX_WEEKS)
     announcements: list[str] = []
-    clinician_advice = 0
+    clinician_advice: list[date] = []
     last_morning: int | None = None
     while day <= date(2027, 1, 5):
         harness.clock.set(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=17))
@@ -106,13 +109,16 @@ async def test_six_weeks_of_training(harness, ready_chat):
             if during is not None:
                 replies = await chat.send(str(during))
                 announcements += moves_in(replies.text)
-                clinician_advice += "protested 2 sessions in a row" in replies.text
+                if "protested 2 sessions in a row" in replies.text:
+                    clinician_advice.append(day)
+                    assert "carry on as planned" not in replies.text.lower()
         day += timedelta(days=1)
 
     assert next(scores, "all used") == "all used"
     async with harness.services.database.transaction() as session:
         changes = list(await session.scalars(select(LevelChange).order_by(LevelChange.id)))
         levels = {row.exercise: row.level for row in await session.scalars(select(ExerciseLevel))}
+        reviews = list(await session.scalars(select(SessionReview)))
     # Every stored change was announced, in order, with the exercise's name.
     assert len(announcements) == len(changes) > 0
     for line, change in zip(announcements, changes, strict=True):
@@ -121,20 +127,43 @@ async def test_six_weeks_of_training(harness, ready_chat):
             assert line.startswith("🔓")
         else:
             assert line.startswith("⬆️" if change.to_level > change.from_level else "⬇️")
-    ordered = [(change.exercise, change.from_level, change.to_level) for change in changes]
-    assert ordered[:4] == [
-        ("balance", 2, 3),
-        ("hip_bump", 2, 3),
-        ("squat_to_surface", 2, 3),
-        ("single_leg_rdl", None, 1),
+    berlin = ZoneInfo("Europe/Berlin")
+    dated = [
+        (
+            change.changed_at.astimezone(berlin).date(),
+            change.exercise,
+            change.from_level,
+            change.to_level,
+            change.reason,
+        )
+        for change in changes
     ]
-    assert ("hip_bump", 3, 2, "too_much_pain") in [
-        (change.exercise, change.from_level, change.to_level, change.reason) for change in changes
+    # Nothing changes in the first week, and never more than one increase a day.
+    increases = [when for when, _, before, after, _ in dated if before is None or after > before]
+    assert min(increases) >= JOINED + timedelta(days=7)
+    assert len(increases) == len(set(increases)), "one change at a time"
+    # Down-steps never wait: Wednesday's 7 and Friday's 6 each move down on their own day,
+    # two days after hip bumps went up.
+    assert (date(2026, 12, 8), "hip_bump", 2, 3, "pain_free") in dated
+    assert (date(2026, 12, 9), "hip_bump", 3, 2, "too_much_pain") in dated
+    assert (date(2026, 12, 11), "hip_bump", 2, 1, "too_much_pain") in dated
+    assert clinician_advice == [date(2026, 12, 11)]
+    assert [review.clinician for review in reviews if review.clinician] == ["regressions_in_a_row"]
+    # Openings in the seed's order, a week apart at least, the reverse lunge last.
+    openings = [(when, slug) for when, slug, before, _, _ in dated if before is None]
+    assert [slug for _, slug in openings] == [
+        "single_leg_rdl",
+        "hip_circles",
+        "sumo_squat",
+        "reverse_lunge",
     ]
-    assert clinician_advice == 1
-    # The seed's order is kept and the reverse lunge came last, if it came at all.
-    opened = [change.exercise for change in changes if change.from_level is None]
-    assert opened[0] == "single_leg_rdl" and "reverse_lunge" not in opened[:-1]
+    assert all((later - earlier).days >= 7 for (earlier, _), (later, _) in pairwise(openings))
+    # An exercise stays a week at a level before it moves up.
+    for slug in levels:
+        moved = [(when, before, after) for when, name, before, after, _ in dated if name == slug]
+        for (earlier, _, _), (later, before, after) in pairwise(moved):
+            if before is not None and after > before:
+                assert (later - earlier).days >= 7, (slug, earlier, later)
 
     progress = await chat.send("/progress")
     [photo] = [event for event in progress.events if event.method == "sendPhoto"]

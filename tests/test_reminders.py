@@ -318,7 +318,7 @@ async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
     reminder = await reminder_after_onboarding(harness)
     await ready_chat.press("Snooze", reminder)  # a push already waiting for 18:00
     await ready_chat.send("/redflags")
-    await ready_chat.press("Yes, one applies")
+    await ready_chat.press("Numb or weak leg")
     report = await tick_at(harness, datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
     assert (report.counts["skipped"], report.counts["sent"]) == (1, 0)
     for day in (26, 27):  # Thursday, Friday: nothing is even planned
@@ -354,7 +354,7 @@ async def test_weekly_check_in_asks_about_barriers(harness, ready_chat):
     weekly = [event for event in harness.emulator.events if "Your week" in event.text][-1]
     assert "1 of 2 planned sessions" in weekly.text  # joined on Wednesday: Monday not planned
     answer = await ready_chat.press("No time", weekly)
-    assert "A short session still counts" in answer.text
+    assert "one set of each exercise" in answer.text
     async with harness.services.database.transaction() as session:
         review = await session.scalar(select(WeeklyReview))
     assert (review.sessions_done, review.sessions_planned, review.barrier) == (1, 2, "time")

@@ -13,7 +13,7 @@ SCRIPT = (
         [
             "/start",
             "#1",
-            "#2",
+            "#10",  # None of these
             "Berlin",
             "#8",
             "#5",  # disclaimer, screen, zone, days, 18:00

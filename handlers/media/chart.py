@@ -13,11 +13,14 @@ import io
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
+from functools import partial
+from typing import ParamSpec, TypeVar
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
@@ -26,6 +29,8 @@ from content.catalogue import PainThresholds
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 ChartRows = Sequence[tuple[date, int | None, int | None]]
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8, 4.5, 100  # 800 × 450 pixels
 BANDS = ("#dff2e1", "#fdf0d2", "#f9dcdc")  # safe, acceptable, too much
@@ -37,9 +42,7 @@ def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
-    axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
-    axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
+    draw_bands(axes, pain)
     for column, label, colour, style in (
         (1, "during the session", DURING_COLOUR, "-"),
         (2, "next morning", MORNING_COLOUR, "--"),
@@ -73,14 +76,28 @@ def render_pain_chart(sessions: ChartRows, pain: PainThresholds) -> bytes:
     return buffer.getvalue()
 
 
+def draw_bands(axes: Axes, pain: PainThresholds) -> None:
+    """The pain model's bands behind the scores: safe, acceptable, too much."""
+    axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
+    axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
+    axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
+
+
 class ChartProcess:
-    """One process drawing charts in turn, started on first use and replaced if it dies."""
+    """One process drawing charts, animations and reports in turn, started on first use and
+    replaced if it dies."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
     async def draw(self, sessions: ChartRows, pain: PainThresholds) -> bytes:
+        return await self.run(render_pain_chart, sessions, pain)
+
+    async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """function(*args) in the drawing process; function, its arguments and its result
+        must pickle (a module-level function and plain data)."""
         loop = asyncio.get_running_loop()
+        call = partial(function, *args, **kwargs)
         for attempt in (1, 2):
             if self._pool is None:
                 # "spawn": a fork would copy the bot's threads and open connections. The
@@ -90,7 +107,7 @@ class ChartProcess:
                     max_workers=1, mp_context=context, initializer=os.nice, initargs=(10,)
                 )
             try:
-                return await loop.run_in_executor(self._pool, render_pain_chart, sessions, pain)
+                return await loop.run_in_executor(self._pool, call)
             except BrokenProcessPool:
                 log.warning("the chart process died (attempt %d); starting a new one", attempt)
                 self._pool = None

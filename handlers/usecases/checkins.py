@@ -1,24 +1,52 @@
-"""Record a pain score for a session and re-judge the exercise levels."""
+"""Record a pain score or an effort answer for a session and re-judge the exercise levels.
+
+A score is reviewed against its own session (a late morning score judges the session before
+that morning, not the latest one). A corrected score, or a changed effort answer, re-runs that
+session's review from the state before its first review (content.progression.revise): moves
+the new answer no longer supports are undone, moves it now calls for are made.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue
-from content.progression import Progression, Review
+from content.progression import Decision, Effort, Progression, Review, ScoreKind, Voice
 from scheduler.slots import local_day
 from storage import training
-from storage.models import User
+from storage.models import SessionLog, User
 from storage.states import PainKind, SessionStatus
+
+ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 
 
 @dataclass(frozen=True)
-class ScoreRecorded:
-    replaced: bool  # an earlier score for that session and kind was corrected
-    review: Review  # what the progression rules decided, already stored
+class ScoreOutcome:
+    """What a pain score did, for the conversation to render in one reply."""
+
+    kind: PainKind
+    score: int
+    corrected: int | None  # the score this one corrects (kept, superseded), if any
+    review: Review  # the verdict on that session; its voice is the reply's one stance
+    # Applied and stored now: the review's moves, or for a correction what it undid (UNDO)
+    # and what it now calls for.
+    changes: tuple[Decision, ...]
+    ask_effort: bool  # offer the optional "How hard was it?" question
+
+    @property
+    def session_day(self) -> date:
+        assert self.review.session is not None, "a recorded score always has its session"
+        return self.review.session.day
+
+
+@dataclass(frozen=True)
+class EffortOutcome:
+    effort: Effort
+    changes: tuple[Decision, ...]  # what the answer changed in the session's review
 
 
 async def record_score(
@@ -29,30 +57,130 @@ async def record_score(
     day: date,
     score: int,
     now: datetime,
-) -> ScoreRecorded | None:
-    """Store the score against that day's done session; None when there is no such session."""
-    session_log = await training.session_on(db, user.id, day)
-    if session_log is None or session_log.status != SessionStatus.DONE:
+) -> ScoreOutcome | None:
+    """Store the score against that day's done session and review that session; None when
+    there is no such session."""
+    session_log = await _done_session(db, user, day)
+    if session_log is None:
         return None
-    replaced = await training.record_pain(db, user.id, session_log, kind, score, now)
-    return ScoreRecorded(replaced, await review_levels(db, catalogue, user, now))
+    corrected = await training.record_pain(db, user.id, session_log, kind, score, now)
+    review, changes = await review_session(
+        db, catalogue, user, session_log, now, arrived=ARRIVED[kind], rerun=corrected is not None
+    )
+    ask_effort = (
+        kind is PainKind.DURING
+        and corrected is None
+        and review.voice is Voice.CARRY_ON
+        and not review.severe
+    )
+    return ScoreOutcome(kind, score, corrected, review, changes, ask_effort)
 
 
-async def review_levels(
-    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime
-) -> Review:
-    """Apply the progression rules to the person's latest sessions and store what moved."""
-    inputs = await training.progression_inputs(db, user)
+async def record_morning(
+    db: AsyncSession, catalogue: Catalogue, user: User, morning: date, score: int, now: datetime
+) -> ScoreOutcome | None:
+    """A score given on the morning of `morning` without naming its session: it belongs to the
+    session the day before (content.progression.morning_session); None if there was none."""
+    owner = await training.morning_owner(db, user.id, morning)
+    if owner is None:
+        return None
+    return await record_score(db, catalogue, user, PainKind.NEXT_MORNING, owner, score, now)
+
+
+async def record_effort(
+    db: AsyncSession, catalogue: Catalogue, user: User, day: date, effort: Effort, now: datetime
+) -> EffortOutcome | None:
+    """Store the optional effort answer; a changed answer for a session already reviewed
+    re-runs its review ("hard" holds its up-steps). None when there is no done session."""
+    session_log = await _done_session(db, user, day)
+    if session_log is None:
+        return None
+    earlier = await training.set_effort(db, session_log, effort)
+    changes: tuple[Decision, ...] = ()
+    if earlier is not effort and await training.stored_review(db, session_log) is not None:
+        _, changes = await review_session(db, catalogue, user, session_log, now, rerun=True)
+    return EffortOutcome(effort, changes)
+
+
+async def review_session(
+    db: AsyncSession,
+    catalogue: Catalogue,
+    user: User,
+    session_log: SessionLog,
+    now: datetime,
+    *,
+    arrived: ScoreKind | None = None,
+    rerun: bool = False,
+) -> tuple[Review, tuple[Decision, ...]]:
+    """Review one session with the progression rules, apply and store what moved, and keep
+    the review so that a later correction can re-run it. rerun: an answer of this session
+    changed; revise its earlier review instead of adding to it."""
+    inputs = await training.progression_inputs(db, user, upto=session_log.local_date)
 
     def day_of(instant: datetime) -> date:
         return local_day(instant, user.timezone)
 
-    review = Progression(catalogue).review(
-        inputs.levels,
-        inputs.history,
-        {slug: day_of(instant) for slug, instant in inputs.last_step.items()},
-        day_of(inputs.last_unlock) if inputs.last_unlock else None,
-        day_of(now),
+    rules = Progression(catalogue)
+    last_step = {slug: day_of(instant) for slug, instant in inputs.last_step.items()}
+    last_unlock = day_of(inputs.last_unlock)
+    today = day_of(now)
+    session = session_log.local_date
+    cleared_on = None
+    if inputs.cleared_at is not None:
+        # Sessions before the clearance do not count, the day's own one included if it was
+        # logged before the clearance.
+        cleared_on = day_of(inputs.cleared_at)
+        if await training.logged_by(db, user.id, cleared_on, inputs.cleared_at):
+            cleared_on += timedelta(days=1)
+    stored = await training.stored_review(db, session_log)
+    kept: Sequence[Decision]
+    revised = stored is not None and rerun
+    if stored is not None and revised:
+        revision = rules.revise(
+            stored.moves,
+            inputs.levels,
+            stored.levels,
+            inputs.history,
+            stored.last_step,
+            stored.last_unlock,
+            today,
+            session=session,
+            cleared_on=cleared_on,
+            arrived=arrived,
+        )
+        review, changes, kept = revision.review, revision.changes, revision.review.moves
+    else:
+        review = rules.review(
+            inputs.levels,
+            inputs.history,
+            last_step,
+            last_unlock,
+            today,
+            session=session,
+            cleared_on=cleared_on,
+            arrived=arrived,
+        )
+        changes = review.moves
+        kept = [*(stored.moves if stored else ()), *review.moves]
+    await training.apply_moves(db, user.id, changes, now)
+    await training.store_review(
+        db,
+        user.id,
+        session_log,
+        levels=inputs.levels,
+        last_step=last_step,
+        last_unlock=last_unlock,
+        moves=kept,
+        voice=review.voice,
+        clinician=review.clinician,
+        now=now,
+        replace=revised,
     )
-    await training.apply_moves(db, user.id, review.moves, now)
-    return review
+    return review, changes
+
+
+async def _done_session(db: AsyncSession, user: User, day: date) -> SessionLog | None:
+    session_log = await training.session_on(db, user.id, day)
+    if session_log is None or session_log.status != SessionStatus.DONE:
+        return None
+    return session_log

@@ -17,7 +17,8 @@ class Replies:
 
     @property
     def messages(self) -> list[Event]:
-        return [event for event in self.events if event.method in ("sendMessage", "sendDocument")]
+        kinds = ("sendMessage", "sendDocument", "sendAnimation")
+        return [event for event in self.events if event.method in kinds]
 
     @property
     def text(self) -> str:
@@ -95,7 +96,7 @@ class Chat:
         """Run /start to the end with the default training days."""
         await self.send("/start")
         await self.press("I understand")
-        await self.press("No, none apply")
+        await self.press("None of these")
         zone = await self.send(place)
         assert "Got it" in zone.text, zone.events
         await self.press("Save days")

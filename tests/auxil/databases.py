@@ -36,7 +36,7 @@ def postgres_or_skip() -> None:
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
 
 
-async def create_postgres_database() -> str:
+async def create_postgres_database(*, migrate: bool = True) -> str:
     name = f"kneecoach_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
     try:
@@ -45,9 +45,10 @@ async def create_postgres_database() -> str:
         await connection.close()
     base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
-    engine = create_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
+    if migrate:
+        engine = create_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
     return url
 
 

@@ -2,7 +2,7 @@
 and remembered a while by update_id so a re-delivery (or a second replica) is handled once.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-27
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

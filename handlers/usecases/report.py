@@ -1,0 +1,234 @@
+"""What /report tells the physiotherapist, as numbers and dates: read in one transaction, with
+the adherence numbers from content.adherence (the functions /progress uses), the pain scores
+and effort answers as /progress reads them (a corrected score counts as corrected), and the
+red-flag answers and clinician clearances of the period."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.adherence import ProgressSummary, WeekTally, summarize, tally_week, week_start
+from content.catalogue import Catalogue, Moment, RedFlag
+from content.progression import Effort
+from scheduler.slots import local_day, slot_instant
+from storage import reports, training
+from storage.models import User
+from storage.safety import NONE_OF_THESE
+
+DEFAULT_WEEKS, MAX_WEEKS = 6, 26
+FORTNIGHT = timedelta(days=14)
+PAIN_KINDS = ("during", "morning", "day")
+
+
+@dataclass(frozen=True)
+class LevelNow:
+    exercise: str
+    level: int | None  # None: not open yet
+    changed_on: date | None
+
+
+@dataclass(frozen=True)
+class Change:
+    day: date
+    exercise: str
+    from_level: int | None  # None: the exercise opened
+    to_level: int  # 0: an opening undone, the exercise locked again
+    reason: str
+
+
+@dataclass(frozen=True)
+class FlagAnswer:
+    """A red flag the person tapped on the screen."""
+
+    day: date
+    key: str
+    flag: RedFlag | None  # its words and tier in safety.toml; None if no longer there
+    before_start: bool  # tapped at /start, before the program began
+
+
+@dataclass(frozen=True)
+class ClearanceDay:
+    day: date
+    held_since: date | None  # the day the hold it ended began; None: it answered the advice
+
+
+@dataclass(frozen=True)
+class Fortnight:
+    first: date
+    last: date
+    scores: dict[str, tuple[int, ...]]  # by pain kind
+    efforts: tuple[Effort, ...] = ()  # the effort answers of its sessions
+
+    def median(self, kind: str) -> float | None:
+        scores = self.scores.get(kind, ())
+        return statistics.median(scores) if scores else None
+
+    def worst(self, kind: str) -> int | None:
+        scores = self.scores.get(kind, ())
+        return max(scores) if scores else None
+
+    def effort_count(self, effort: Effort) -> int:
+        return self.efforts.count(effort)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    first_name: str
+    joined: date
+    first_day: date  # the Monday the period starts
+    today: date
+    weekdays: tuple[int, ...]
+    reminder_time: time
+    weeks: tuple[WeekTally, ...]  # oldest first
+    summary: ProgressSummary  # streak and sessions done in all, as /progress says them
+    skipped: tuple[date, ...]
+    barriers: tuple[tuple[date, str], ...]  # (week start, barrier key)
+    pain: dict[str, tuple[tuple[date, int], ...]]  # by kind: (day, score), oldest first
+    fortnights: tuple[Fortnight, ...]
+    levels: tuple[LevelNow, ...]  # in program order
+    changes: tuple[Change, ...]
+    on_hold_since: date | None
+    efforts: tuple[tuple[date, Effort], ...] = ()  # (session day, answer), oldest first
+    flags: tuple[FlagAnswer, ...] = ()  # oldest first
+    all_clear: tuple[date, ...] = ()  # days the screen was answered "None of these"
+    clearances: tuple[ClearanceDay, ...] = ()  # oldest first
+
+    @property
+    def done_in_period(self) -> int:
+        return sum(week.done for week in self.weeks)
+
+    @property
+    def planned_in_period(self) -> int:
+        return sum(week.planned for week in self.weeks)
+
+    def effort_count(self, effort: Effort) -> int:
+        return Counter(answer for _, answer in self.efforts)[effort]
+
+
+async def gather_report(
+    db: AsyncSession, catalogue: Catalogue, user: User, today: date, weeks: int
+) -> ReportData | None:
+    """The report over the last `weeks` weeks (this one included, none before the person
+    joined); None if the person has logged nothing yet."""
+    if not await reports.has_logged_anything(db, user.id):
+        return None
+    zone = user.timezone
+    joined = local_day(user.created_at, zone)
+    this_monday = week_start(today)
+    first_day = max(this_monday - timedelta(weeks=weeks - 1), week_start(joined))
+    since = slot_instant(first_day, time(0), zone)
+
+    sessions = await training.sessions_with_pain(db, user.id, done_only=True)
+    done_days = [session.day for session in sessions]
+    summary = summarize(done_days, user.weekdays, joined, today, catalogue.program.progress)
+    tallies = []
+    monday = first_day
+    while monday <= this_monday:
+        tallies.append(tally_week(done_days, user.weekdays, joined, monday))
+        monday += timedelta(weeks=1)
+
+    in_period = [session for session in reversed(sessions) if session.day >= first_day]
+    efforts = tuple((s.day, s.effort) for s in in_period if s.effort is not None)
+    pain: dict[str, tuple[tuple[date, int], ...]] = {
+        "during": tuple((s.day, s.during) for s in in_period if s.during is not None),
+        "morning": tuple((s.day, s.morning) for s in in_period if s.morning is not None),
+        "day": tuple(
+            (local_day(at, zone), score)
+            for at, score in await reports.scores_without_session(db, user.id, since)
+        ),
+    }
+
+    rows = {row.exercise: row for row in await reports.exercise_levels(db, user.id)}
+    levels = tuple(
+        LevelNow(
+            exercise.slug,
+            rows[exercise.slug].level if exercise.slug in rows else None,
+            local_day(rows[exercise.slug].changed_at, zone) if exercise.slug in rows else None,
+        )
+        for exercise in catalogue.exercises
+    )
+    changes = tuple(
+        Change(
+            local_day(change.changed_at, zone),
+            change.exercise,
+            change.from_level,
+            change.to_level,
+            change.reason,
+        )
+        for change in await reports.level_changes_since(db, user.id, since)
+    )
+    answers = await reports.red_flag_answers_since(db, user.id, since)
+    flags = tuple(
+        FlagAnswer(
+            local_day(answer.answered_at, zone),
+            answer.flag,
+            catalogue.safety.flag(answer.flag),
+            answer.moment is Moment.START,
+        )
+        for answer in answers
+        if answer.flag != NONE_OF_THESE
+    )
+    clearances = tuple(
+        ClearanceDay(
+            local_day(clearance.cleared_at, zone),
+            local_day(clearance.held_since, zone) if clearance.held_since else None,
+        )
+        for clearance in await reports.clearances_since(db, user.id, since)
+    )
+    end = today + timedelta(days=1)
+    return ReportData(
+        first_name=user.first_name,
+        joined=joined,
+        first_day=first_day,
+        today=today,
+        weekdays=user.weekdays,
+        reminder_time=user.reminder_time,
+        weeks=tuple(tallies),
+        summary=summary,
+        skipped=tuple(await reports.skipped_days(db, user.id, first_day, end)),
+        barriers=tuple(await reports.barriers(db, user.id, first_day)),
+        pain=pain,
+        fortnights=tuple(fortnights(pain, first_day, today, efforts)),
+        levels=levels,
+        changes=changes,
+        on_hold_since=(
+            local_day(user.red_flag_reported_at, zone) if user.red_flag_reported_at else None
+        ),
+        efforts=efforts,
+        flags=flags,
+        all_clear=tuple(
+            local_day(answer.answered_at, zone)
+            for answer in answers
+            if answer.flag == NONE_OF_THESE
+        ),
+        clearances=clearances,
+    )
+
+
+def fortnights(
+    pain: dict[str, tuple[tuple[date, int], ...]],
+    first_day: date,
+    today: date,
+    efforts: Sequence[tuple[date, Effort]] = (),
+) -> Iterable[Fortnight]:
+    """Two-week blocks from first_day to today (the last one may be shorter), each with the
+    scores of every kind and the effort answers that fall in it."""
+    start = first_day
+    while start <= today:
+        last = min(start + FORTNIGHT - timedelta(days=1), today)
+        yield Fortnight(
+            start,
+            last,
+            {
+                kind: tuple(score for day, score in points if start <= day <= last)
+                for kind, points in pain.items()
+            },
+            tuple(answer for day, answer in efforts if start <= day <= last),
+        )
+        start += FORTNIGHT

@@ -1,0 +1,52 @@
+"""Red-flag answers, one row per tapped flag (or "None of these"), and clinician clearances."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.catalogue import Moment
+from storage.models import Clearance, RedFlagAnswer
+
+# The flag key stored for "None of these".
+NONE_OF_THESE = "none"
+
+
+async def record_answer(
+    db: AsyncSession, user_id: int, flag: str, moment: Moment, now: datetime
+) -> None:
+    db.add(RedFlagAnswer(user_id=user_id, flag=flag, moment=moment, answered_at=now))
+    await db.flush()
+
+
+async def flags_since(db: AsyncSession, user_id: int, since: datetime) -> list[str]:
+    """The flags answered "yes" since `since` (the start of a hold), oldest first."""
+    return list(
+        await db.scalars(
+            select(RedFlagAnswer.flag)
+            .where(
+                RedFlagAnswer.user_id == user_id,
+                RedFlagAnswer.answered_at >= since,
+                RedFlagAnswer.flag != NONE_OF_THESE,
+            )
+            .order_by(RedFlagAnswer.answered_at, RedFlagAnswer.id)
+        )
+    )
+
+
+async def record_clearance(
+    db: AsyncSession, user_id: int, held_since: datetime | None, now: datetime
+) -> None:
+    db.add(Clearance(user_id=user_id, held_since=held_since, cleared_at=now))
+    await db.flush()
+
+
+async def latest_clearance(db: AsyncSession, user_id: int) -> datetime | None:
+    return await db.scalar(
+        select(Clearance.cleared_at)
+        .where(Clearance.user_id == user_id)
+        .order_by(Clearance.cleared_at.desc(), Clearance.id.desc())
+        .limit(1)
+    )
