@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # Sender-side windows are 10% longer than a second, so that jitter between our send and
 # Telegram's receipt (network, a busy event loop) never lets Telegram count more in a second.
 WINDOW = 1.1
-PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this request
 # rate_limit_args: the caller holds a slot and its departure (depart()); a 429 is raised to
 # the caller, which decides what to do while it waits.
 DEPARTED = "departed"
@@ -158,14 +157,11 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         paced = endpoint.startswith(_PACED_PREFIXES)
         chat_id = _chat_id(data.get("chat_id"))
-        prepaid = rate_limit_args == PREPAID
         departed = rate_limit_args == DEPARTED
         for attempt in range(self.max_retries + 1):
-            if paced and not (prepaid or departed):
-                await self.reserve(chat_id)
             if paced and not departed:
+                await self.reserve(chat_id)
                 await self.departures.acquire()
-            prepaid = False  # a retry after 429 needs a fresh slot
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

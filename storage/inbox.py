@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -164,13 +164,3 @@ async def forget(connection: AsyncConnection, received_before: datetime) -> int:
         )
     )
     return _rowcount(result)
-
-
-async def count_unhandled(connection: AsyncConnection) -> int:
-    """How many stored updates are not handled yet."""
-    return int(
-        await connection.scalar(
-            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
-        )
-        or 0
-    )
