@@ -1,16 +1,16 @@
 """The inbox: updates from Telegram stored before they are confirmed, handled at least once,
 and remembered a while by update_id so a re-delivery (or a second replica) is handled once.
 
-Revision ID: 0007
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
