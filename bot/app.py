@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,11 +12,13 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ExtBot
+from telegram.ext import Application, ApplicationBuilder, ExtBot
 from telegram.ext import ContextTypes as PTBContextTypes
 
+from bot.intake import Intake, IntakeConfig
 from bot.logs import log_context, user_ref
 from bot.metrics import Metrics
+from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
@@ -32,7 +32,7 @@ from handlers.menu import COMMANDS
 from handlers.pushes import PushTexts
 from handlers.services import BotData, Services
 from scheduler import timezones
-from scheduler.clock import Clock
+from scheduler.clock import Clock, SystemClock
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
 from storage.db import Database
@@ -43,47 +43,6 @@ KneeApplication = Application[Any, KneeContext, Any, Any, BotData, Any]
 SORRY = "Sorry, something went wrong on my side. Please try that again in a moment."
 
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Different chats are served concurrently; one chat's updates run strictly in order,
-    so a double tap on "done" can never race itself."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: Counter[int] = Counter()
-        # Called with each update once it is fully handled (the sandbox and tests wait on it).
-        self.listeners: list[Callable[[object], None]] = []
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        try:
-            await self._in_chat_order(update, coroutine)
-        finally:
-            for listener in self.listeners:
-                listener(update)
-
-    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._users[chat.id] += 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[chat.id] -= 1
-            if not self._users[chat.id]:
-                del self._users[chat.id]
-                del self._locks[chat.id]
-
-    async def initialize(self) -> None:
-        """Nothing to set up: locks are made on demand."""
-
-    async def shutdown(self) -> None:
-        """Nothing to free: locks go with their last waiter."""
-
-
 class HandledUpdates:
     """Update ids the bot has finished handling, so a test waits exactly as long as needed."""
 
@@ -91,11 +50,10 @@ class HandledUpdates:
         self.ids: set[int] = set()
         self._changed = asyncio.Event()
 
-    def __call__(self, update: object) -> None:
-        if isinstance(update, Update):
-            self.ids.add(update.update_id)
-            self._changed.set()
-            self._changed = asyncio.Event()
+    def __call__(self, update_id: int, _kind: str) -> None:
+        self.ids.add(update_id)
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def wait(self, update_id: int, timeout: float = 10) -> None:
         async with asyncio.timeout(timeout):
@@ -150,7 +108,7 @@ class KneeBot:
     application: KneeApplication
     engine: ReminderEngine
     metrics: Metrics
-    processor: PerChatUpdateProcessor
+    intake: Intake
 
     @property
     def services(self) -> Services:
@@ -170,7 +128,7 @@ class SendingLimits:
 class Receiving:
     """How updates arrive (long polling, or a webhook when webhook_url is set), where the HTTP
     server for health and metrics listens (none when http_host is None), and how long a
-    shutdown waits for the reminder batch in flight."""
+    shutdown waits for the stored updates and the reminder batch in flight."""
 
     poll_timeout: int = 10
     webhook_url: str | None = None
@@ -186,7 +144,7 @@ def build_application(
     services: Services,
     engine_config: EngineConfig | None = None,
     limits: SendingLimits | None = None,
-    webhook: bool = False,
+    intake_config: IntakeConfig | None = None,
 ) -> KneeBot:
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
@@ -197,14 +155,14 @@ def build_application(
         .token(token)
         .base_url(bot_api_url)
         .context_types(PTBContextTypes(context=KneeContext, bot_data=BotData))
-        .concurrent_updates(PerChatUpdateProcessor(64))
+        # Updates come through bot.intake (stored, then handled per chat), fetched by
+        # bot.polling or posted to bot.web: neither PTB's Updater nor its update processor.
+        .updater(None)
         # A second connection lets the shutdown call that confirms the last updates go out
         # while the cancelled long poll still holds the first; otherwise they come again.
         .get_updates_connection_pool_size(2)
         .rate_limiter(limiter)
     )
-    if webhook:
-        builder = builder.updater(None)  # updates come in through bot.web
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
         builder = builder.base_file_url(bot_api_url.removesuffix("/bot") + "/file/bot")
     application: KneeApplication = builder.build()
@@ -214,11 +172,12 @@ def build_application(
     application.add_error_handler(_report_error)
     engine = reminder_engine(services, application.bot, limiter, engine_config)
     metrics.watch_engine(engine, limiter)
-    processor = application.update_processor
-    assert isinstance(processor, PerChatUpdateProcessor)
-    processor.listeners.append(metrics.count_update)
+    intake = Intake(
+        application, services.database, metrics, SystemClock(), engine.worker, intake_config
+    )
+    intake.listeners.append(metrics.count_update)
     _schedule_ticks(application, engine)
-    return KneeBot(application, engine, metrics, processor)
+    return KneeBot(application, engine, metrics, intake)
 
 
 def reminder_engine(
@@ -287,10 +246,17 @@ async def _report_error(update: object, context: KneeContext) -> None:
             log.warning("could not tell the user about the error: %s", error)
 
 
-async def serve(bot: KneeBot, stop: asyncio.Event, receiving: Receiving | None = None) -> None:
+async def serve(
+    bot: KneeBot,
+    stop: asyncio.Event,
+    receiving: Receiving | None = None,
+    started: asyncio.Event | None = None,
+) -> None:
     """Take updates until stop is set, then shut down without losing any: stop taking
-    updates, let the reminder batch in flight finish (or hand it back to the queue), handle
-    the updates already received, and close."""
+    updates (Telegram keeps the ones not stored), handle the stored ones within the drain
+    time while the reminder batch in flight finishes (or goes back to the queue), hand back
+    to the inbox whatever is left for the next start, and close. `started` is set once the
+    bot is serving (an error before it is a start-up failure)."""
     receiving = receiving or Receiving()
     application, services = bot.application, bot.services
     http = None
@@ -303,6 +269,7 @@ async def serve(bot: KneeBot, stop: asyncio.Event, receiving: Receiving | None =
             application,
             services.database,
             bot.metrics,
+            bot.intake,
             receiving.http_host,
             receiving.http_port,
             webhook,
@@ -310,8 +277,10 @@ async def serve(bot: KneeBot, stop: asyncio.Event, receiving: Receiving | None =
     async with application:
         await _announce_commands(application)
         await application.start()
+        await bot.intake.start()
         if http is not None:
             await http.start()
+        polling = None
         if receiving.webhook_url is not None:
             await application.bot.set_webhook(
                 receiving.webhook_url,
@@ -319,25 +288,33 @@ async def serve(bot: KneeBot, stop: asyncio.Event, receiving: Receiving | None =
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=receiving.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
+            await application.bot.delete_webhook()
+            poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+            polling = asyncio.create_task(poller.run(stop), name="polling")
+        if started is not None:
+            started.set()
         await stop.wait()
         log.info("stopping: no new updates; finishing the work in flight")
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        if polling is not None:
+            await polling
         elif http is not None:
             await http.stop()  # the webhook goes with it; Telegram keeps new updates
-        try:
-            await asyncio.wait_for(bot.engine.drain(), receiving.drain_seconds)
-        except TimeoutError:
-            log.warning(
-                "reminders still in flight after %.0f s: they stay claimed and are "
-                "recovered by the next process after the claim lease",
-                receiving.drain_seconds,
-            )
+        await asyncio.gather(
+            _drain_reminders(bot.engine, receiving.drain_seconds),
+            bot.intake.drain(receiving.drain_seconds),
+        )
         await application.stop()
-        if http is not None and application.updater is not None:
+        if http is not None and polling is not None:
             await http.stop()
     services.charts.close()
+
+
+async def _drain_reminders(engine: ReminderEngine, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(engine.drain(), seconds)
+    except TimeoutError:
+        log.warning(
+            "reminders still in flight after %.0f s: they stay claimed and are "
+            "recovered by the next process after the claim lease",
+            seconds,
+        )

@@ -1,5 +1,10 @@
 """The `kneecoach` command: run the bot, open the sandbox chat, upgrade the database, or check
-the health of a running bot."""
+the health of a running bot.
+
+Whatever way the process ends, what it writes goes through the log redaction (bot.logs): a
+start-up failure is one line saying what failed and which setting to check, with a non-zero
+exit status; an unexpected error is one line too, its traceback in the (redacted) log.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ import urllib.error
 import urllib.request
 from datetime import timedelta
 
-from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.logs import configure_logging, redact
+from bot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from content.catalogue import ContentError
 
 # The bot, the database and the scheduler are imported where they are used, so that
@@ -21,6 +26,32 @@ from content.catalogue import ContentError
 
 log = logging.getLogger("kneecoach")
 SANDBOX_DATABASE = "sqlite+aiosqlite:///kneecoach-sandbox/chat.db"
+
+
+class StartupError(Exception):
+    """Something the bot needs is not there: what failed, and the setting to check."""
+
+    def __init__(self, what: str, variable: str, error: BaseException | None = None) -> None:
+        reason = f": {_reason(error)}" if error is not None else ""
+        super().__init__(f"{what}{reason}. Check {ENV_PREFIX}{variable}.")
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of an error, from its driver when it has one (SQLAlchemy's own text
+    adds the statement and a link)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [""]
+    text = lines[0].strip()
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The errors a database driver raises when it cannot connect or write."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import DatabaseUnavailable
+
+    return (DatabaseUnavailable, SQLAlchemyError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,14 +100,22 @@ def main(argv: list[str] | None = None) -> int:
             print("database is up to date")
         else:
             asyncio.run(_run(settings, webhook=args.webhook))
-    except (SettingsError, ContentError) as error:
-        print(f"kneecoach: {error}", file=sys.stderr)
+    except (SettingsError, ContentError, StartupError) as error:
+        _say(f"kneecoach: {error}")
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         return 0
+    except Exception as error:  # the traceback goes to the redacted log, one line to stderr
+        log.critical("stopped by an unexpected error", exc_info=error)
+        _say(f"kneecoach: stopped by an unexpected error: {_reason(error)}")
+        return 1
     return 0
+
+
+def _say(line: str) -> None:
+    print(redact(line), file=sys.stderr)
 
 
 def healthcheck(settings: Settings, path: str, timeout: float) -> int:
@@ -108,17 +147,26 @@ def healthcheck(settings: Settings, path: str, timeout: float) -> int:
 
 
 async def _upgrade(database_url: str) -> None:
+    """The database migrated; a StartupError naming KNEECOACH_DATABASE_URL if it cannot be."""
     from storage.db import Database
 
-    database = Database.open(database_url)
+    try:
+        database = Database.open(database_url)
+    except _database_errors() as error:
+        raise StartupError("cannot open the database", "DATABASE_URL", error) from None
     try:
         await database.upgrade()
+    except _database_errors() as error:
+        raise StartupError("cannot open the database", "DATABASE_URL", error) from None
     finally:
         await database.dispose()
 
 
 async def _run(settings: Settings, webhook: bool) -> None:
+    from telegram.error import BadRequest, InvalidToken, TelegramError
+
     from bot.app import Receiving, SendingLimits, build_application, create_services, serve
+    from bot.intake import IntakeConfig
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
 
@@ -132,24 +180,49 @@ async def _run(settings: Settings, webhook: bool) -> None:
         http_port=settings.http_port,
         drain_seconds=settings.shutdown_seconds,
     )
-    services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
+    try:
+        services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
+    except _database_errors() as error:
+        raise StartupError("cannot open the database", "DATABASE_URL", error) from None
     engine_config = EngineConfig(
         tick_seconds=settings.tick_seconds,
         grace=timedelta(hours=settings.reminder_grace_hours),
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    limits = SendingLimits(settings.messages_per_second, settings.chat_burst)
-    bot = build_application(
-        token, settings.bot_api_url, services, engine_config, limits, webhook=webhook
+    limits = SendingLimits(
+        settings.messages_per_second, settings.chat_burst, settings.chat_per_second
     )
+    intake = IntakeConfig(
+        chat_queue_limit=settings.chat_queue_limit,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
+    )
+    bot = build_application(token, settings.bot_api_url, services, engine_config, limits, intake)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     mode = "webhook" if webhook else "long polling"
     log.info("Knee Coach is running (%s, database %s)", mode, services.database.engine.url)
+    started = asyncio.Event()
     try:
-        await serve(bot, stop, receiving)
+        await serve(bot, stop, receiving, started)
+    except InvalidToken:
+        if started.is_set():
+            raise
+        raise StartupError("the Bot API refused the token", "TOKEN") from None
+    except BadRequest as error:
+        if started.is_set():
+            raise
+        what = "Telegram refused the webhook" if webhook else "Telegram refused a request"
+        raise StartupError(what, "WEBHOOK_URL" if webhook else "BOT_API_URL", error) from None
+    except TelegramError as error:
+        if started.is_set():
+            raise
+        raise StartupError("cannot reach the Bot API", "BOT_API_URL", error) from None
+    except OSError as error:
+        if started.is_set():
+            raise
+        raise StartupError("cannot start the HTTP server", "HTTP_PORT", error) from None
     finally:
         await services.database.dispose()
     log.info("Knee Coach stopped cleanly")

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +130,8 @@ class BotApiEmulator:
         }
         self.events: list[Event] = []
         self.requests: list[tuple[float, str, int | None]] = []
+        # Requests received and not yet answered, by method: what a crash leaves in flight.
+        self.open_requests: Counter[str] = Counter()
         self.faults: list[Fault] = []
         # Every file uploaded, as (method, the file_id it was given); and the files by file_id.
         self.uploads: list[tuple[str, str]] = []
@@ -203,6 +206,15 @@ class BotApiEmulator:
         self._updates.append({"update_id": update_id, **payload})
         self._notify()
         return update_id
+
+    def push_update(self, payload: dict[str, Any]) -> int:
+        """Queue any update body (a forged or future-shaped one, say); returns its update_id."""
+        return self._push_update(payload)
+
+    @property
+    def unconfirmed(self) -> int:
+        """Updates the bot has not confirmed yet (getUpdates offset or webhook 2xx)."""
+        return len(self._updates)
 
     def send_message(self, user_id: int, text: str, first_name: str = "Alex") -> int:
         """The user types text; returns the update_id."""
@@ -301,7 +313,16 @@ class BotApiEmulator:
             return _error(error.status, error.description)
         chat_id = _int_or_none(params.get("chat_id"))
         self.requests.append((time.monotonic(), method, chat_id))
+        self.open_requests[method] += 1
         self._notify()
+        try:
+            return await self._answer(method, chat_id, params)
+        finally:
+            self.open_requests[method] -= 1
+
+    async def _answer(
+        self, method: str, chat_id: int | None, params: dict[str, Any]
+    ) -> web.Response:
         for fault in self.faults:
             if fault.applies(method, chat_id):
                 if fault.delay:

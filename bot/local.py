@@ -17,6 +17,7 @@ from bot.app import (
     serve,
 )
 from bot.emulator import BotApiEmulator
+from bot.intake import IntakeConfig
 from handlers.services import Services
 from scheduler.engine import EngineConfig, ReminderEngine
 
@@ -43,6 +44,7 @@ async def running_bot(
     engine_config: EngineConfig | None = None,
     limits: SendingLimits | None = None,
     receiving: Receiving | None = None,
+    intake: IntakeConfig | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Serve the bot until the block ends. bot_api is an emulator in this process (its long
     polls are released at the end, so stopping is quick) or the base URL of one elsewhere,
@@ -52,16 +54,9 @@ async def running_bot(
     else:
         base_url, token = bot_api.base_url, token or bot_api.token
     receiving = receiving or Receiving(poll_timeout=1)
-    bot = build_application(
-        token,
-        base_url,
-        services,
-        engine_config,
-        limits,
-        webhook=receiving.webhook_url is not None,
-    )
+    bot = build_application(token, base_url, services, engine_config, limits, intake)
     handled = HandledUpdates()
-    bot.processor.listeners.append(handled)
+    bot.intake.listeners.append(handled)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(bot, stop, receiving))
     try:

@@ -14,12 +14,22 @@ import hmac
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
+from types import TracebackType
 from typing import TextIO
 
 _context: ContextVar[dict[str, object]] = ContextVar("log_context", default={})  # noqa: B039
 _user_key: bytes | None = None
+_secrets: list[str] = []
+
+
+def redact(text: str) -> str:
+    """text with every configured secret masked (for what is written outside logging)."""
+    for secret in _secrets:
+        text = text.replace(secret, "[token]")
+    return text
 
 
 def user_ref(user_id: int | None) -> str:
@@ -86,6 +96,7 @@ def configure_logging(
 ) -> None:
     global _user_key
     _user_key = secrets[0].encode() if hash_user_ids and secrets else None
+    _secrets[:] = [secret for secret in secrets if secret]
     handler = logging.StreamHandler(stream or sys.stderr)
     formatter_class = JsonFormatter if json_lines else RedactingFormatter
     handler.setFormatter(
@@ -100,3 +111,22 @@ def configure_logging(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Alembic announces each of its plugins at INFO when it is imported.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # An exception nobody catches (in any thread) is written through the same handler, so
+    # its traceback is redacted too, instead of by Python's default hook.
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    logging.getLogger("kneecoach").critical("uncaught error", exc_info=(kind, error, traceback))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        logging.getLogger("kneecoach").critical(
+            "uncaught error in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )

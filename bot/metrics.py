@@ -1,16 +1,22 @@
-"""Prometheus metrics: updates by type, handler latency, reminder outcomes, 429s, active users.
+"""Prometheus metrics: updates by type, updates dropped and queued, handler latency, reminder
+outcomes, 429s, active users, and whether the database answered the scrape.
 
 Each application has its own registry (tests run several in one process). Counters kept
-elsewhere (the engine's totals, the rate limiter's 429 count) are read at scrape time rather
-than copied, so there is one source for each number.
+elsewhere (the engine's totals, the rate limiter's 429 count, the intake's queue) are read at
+scrape time rather than copied, so there is one source for each number. The page is served
+even while the database is away: the active-users gauge then keeps its last value and
+kneecoach_database_up says 0.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from telegram import Update
 
@@ -19,18 +25,18 @@ from scheduler.ratelimit import TelegramRateLimiter
 from storage import people
 from storage.db import Database
 
+log = logging.getLogger(__name__)
+
+# A scrape never waits longer than this for the database.
+DATABASE_TIMEOUT = 2.0
 REMINDER_OUTCOMES = ("due", "sent", "retried", "failed", "skipped", "expired", "in_doubt")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def update_type(update: object) -> str:
-    """The kind of update: message, callback_query, edited_message, ..."""
-    if not isinstance(update, Update):
-        return "other"
-    for name in Update.ALL_TYPES:
-        if getattr(update, name, None) is not None:
-            return name
-    return "other"
+def update_type(kind: str) -> str:
+    """The kind of update as a label: message, callback_query, edited_message, ... (a kind
+    this PTB does not know is "other", so a forged one cannot add labels)."""
+    return kind if kind in Update.ALL_TYPES else "other"
 
 
 class _EngineCollector(Collector):
@@ -48,6 +54,23 @@ class _EngineCollector(Collector):
             "kneecoach_telegram_429",
             "Requests Telegram answered with 429 Too Many Requests, since start",
             value=self.limiter.retries_after_429,
+        )
+
+
+class Queue(Protocol):
+    @property
+    def queued(self) -> int: ...
+
+
+class _QueueCollector(Collector):
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "kneecoach_updates_queued",
+            "Updates received and stored, waiting for or in their handler",
+            value=self.queue.queued,
         )
 
 
@@ -72,6 +95,18 @@ class Metrics:
             "Users who get reminders: set up, not paused, reachable, not on a red-flag hold",
             registry=self.registry,
         )
+        self.updates_dropped = Counter(
+            "kneecoach_updates_dropped",
+            "Updates not handled, by reason: flood (a chat's queue was full), unreadable "
+            "(PTB could not read it), malformed (not an update), given_up (kept failing)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.database_up = Gauge(
+            "kneecoach_database_up",
+            "1 if the database answered this scrape; 0: kneecoach_active_users is stale",
+            registry=self.registry,
+        )
         self.webhook_refused = Counter(
             "kneecoach_webhook_refused",
             "Webhook requests refused, by reason",
@@ -82,11 +117,20 @@ class Metrics:
     def watch_engine(self, engine: ReminderEngine, limiter: TelegramRateLimiter) -> None:
         self.registry.register(_EngineCollector(engine, limiter))
 
-    def count_update(self, update: object) -> None:
-        self.updates.labels(update_type(update)).inc()
+    def watch_intake(self, intake: Queue) -> None:
+        self.registry.register(_QueueCollector(intake))
+
+    def count_update(self, _update_id: int, kind: str) -> None:
+        self.updates.labels(update_type(kind)).inc()
 
     async def exposition(self, database: Database) -> bytes:
-        """The text Prometheus scrapes; active users are counted now, in one query."""
-        async with database.transaction() as db:
-            self.active_users.set(await people.count_receiving_pushes(db))
+        """The text Prometheus scrapes; active users are counted now, in one query, if the
+        database answers in time."""
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT), database.transaction() as db:
+                self.active_users.set(await people.count_receiving_pushes(db))
+            self.database_up.set(1)
+        except Exception as error:  # served anyway: the other numbers matter most then
+            log.warning("metrics: the database did not answer: %s", error)
+            self.database_up.set(0)
         return generate_latest(self.registry)

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # burst then one message a second per chat.
     messages_per_second: int = Field(default=30, ge=1, le=1000)
     chat_burst: int = Field(default=3, ge=1, le=100)
+    chat_per_second: float = Field(default=1.0, gt=0, le=30)
+    # Updates one chat may have waiting; past it the person is asked to slow down and the
+    # rest is dropped. Stored updates of a process that died are taken up after the lease.
+    chat_queue_limit: int = Field(default=20, ge=1, le=10_000)
+    inbox_lease_seconds: float = Field(default=30, gt=0, le=3600)
     # Webhook mode (`kneecoach run --webhook`): the public HTTPS URL Telegram posts to (its
     # path is served locally too) and the secret Telegram sends back in a header.
     webhook_url: str | None = None
@@ -67,7 +72,8 @@ class Settings(BaseSettings):
     # The HTTP server: /healthz, /readyz, /metrics, and the webhook. Port 0 = any free port.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
-    # On SIGTERM, how long to wait for the reminder batch in flight.
+    # On SIGTERM, how long to wait for the stored updates and the reminder batch in flight
+    # (keep it under the orchestrator's grace period: what is left is handed back).
     shutdown_seconds: float = Field(default=20, ge=0, le=600)
     # Logs: "text" or one JSON object per line; user ids as a keyed hash instead of the id.
     log_format: Literal["text", "json"] = "text"

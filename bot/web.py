@@ -1,8 +1,11 @@
 """The bot's HTTP server (starlette + uvicorn, PTB's custom-webhook recipe): /healthz, /readyz
 and /metrics always, and in webhook mode the endpoint Telegram posts updates to.
 
-The webhook answers Telegram as soon as the update is queued; the bot handles it afterwards.
-A request without the right secret token is refused with 403 before its body is read.
+The webhook answers Telegram 200 once the update is stored in the inbox (bot.intake); the bot
+handles it afterwards. A request without the right secret token is refused with 403 before its
+body is read; what is not a Telegram update with 400; and while the database cannot store it,
+503, so that Telegram sends it again later. An update already stored (sent again, or also
+delivered to another replica sharing the database) is acknowledged and handled once.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import hmac
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +25,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from telegram import Update
 from telegram.error import TelegramError
 
+from bot.intake import Intake, update_id_of
 from bot.metrics import Metrics
 from storage.db import Database
 
@@ -46,22 +48,6 @@ class Webhook:
     secret: str
 
 
-class RecentUpdates:
-    """update_ids already queued: Telegram re-sends an update it thinks was not received."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._seen: OrderedDict[int, None] = OrderedDict()
-        self._size = size
-
-    def first_time(self, update_id: int) -> bool:
-        if update_id in self._seen:
-            return False
-        self._seen[update_id] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
-
-
 class _QuietServer(uvicorn.Server):
     """uvicorn without its own signal handling: `kneecoach run` owns SIGTERM and SIGINT."""
 
@@ -76,6 +62,7 @@ class HttpServer:
         application: Any,
         database: Database,
         metrics: Metrics,
+        intake: Intake,
         host: str,
         port: int,
         webhook: Webhook | None = None,
@@ -84,7 +71,7 @@ class HttpServer:
         self.database = database
         self.metrics = metrics
         self.webhook = webhook
-        self.recent = RecentUpdates()
+        self.intake = intake
         self._bot_api_ok_until = 0.0
         routes = [
             Route("/healthz", self.healthz),
@@ -113,9 +100,11 @@ class HttpServer:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
-            if self._task.done():  # could not bind: surface the error
-                await self._task
-                raise RuntimeError("the HTTP server stopped while starting")
+            if self._task.done():  # could not bind (uvicorn logged why, and exits)
+                config = self._server.config
+                with contextlib.suppress(SystemExit):
+                    await self._task
+                raise OSError(f"cannot listen on {config.host}:{config.port}")
             await asyncio.sleep(0.02)
         log.info("HTTP server on port %s", self.port)
 
@@ -171,15 +160,14 @@ class HttpServer:
             return self._refuse("too_large", 413, "request body too large")
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+            update_id_of(data)
+        except (ValueError, RecursionError):  # bot.intake.NotAnUpdate is a ValueError
             return self._refuse("malformed", 400, "not a Telegram update")
-        if update is None or not isinstance(data, dict):
-            return self._refuse("malformed", 400, "not a Telegram update")
-        if self.recent.first_time(update.update_id):
-            await self.application.update_queue.put(update)
-        else:
-            log.info("update %s came again; handled once", update.update_id)
+        try:
+            await self.intake.receive([data])
+        except Exception as error:  # not stored: Telegram must send it again
+            log.warning("webhook: could not store an update: %s", error)
+            return self._refuse("unavailable", 503, "try again later")
         return Response(status_code=200)
 
     def _refuse(self, reason: str, status: int, message: str) -> Response:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
@@ -29,7 +30,7 @@ from content.i18n import supported, use_language
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard
-from storage import people
+from storage import inbox, people
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,12 @@ class Turn:
                 try:
                     await query.edit_message_text(item.text, reply_markup=inline)
                 except BadRequest as error:
-                    if "not modified" not in str(error).lower():
-                        raise
+                    if "not modified" in str(error).lower():
+                        continue
+                    # The message is gone or too old to edit (or never was: a forged
+                    # button): the answer comes as a new message instead.
+                    log.info("could not edit the pressed message (%s): sending anew", error)
+                    await bot.send_message(self.user.chat_id, item.text, reply_markup=inline)
             else:
                 markup = inline or item.reply_markup
                 await bot.send_message(self.user.chat_id, item.text, reply_markup=markup)
@@ -198,32 +203,47 @@ TurnHandler = Callable[[Turn], Awaitable[None]]
 UpdateHandler = Callable[[Update, KneeContext], Coroutine[Any, Any, None]]
 
 
+# Times an update's transaction is tried when the database connection drops under it.
+TURN_ATTEMPTS = 3
+
+
 def turn_handler(handler: TurnHandler) -> UpdateHandler:
-    """Run handler inside one database transaction; send its replies only after commit."""
+    """Run handler inside one database transaction; send its replies only after commit.
+
+    The transaction also records the update as handled in the inbox (storage.inbox.take): an
+    update delivered again after a crash that came between that commit and the inbox's own
+    record is not applied twice. That also makes it safe to run the transaction again when
+    the connection drops under it (a database restart, a killed backend): nothing was sent
+    yet, and if the commit did go through, the second run finds the update handled."""
 
     async def run(update: Update, context: KneeContext) -> None:
         sender, chat = update.effective_user, update.effective_chat
         if sender is None or chat is None or chat.type != "private":
             return  # channel posts, group chats: Knee Coach is a one-to-one coach
-        started = time.perf_counter()
         services = context.services
         observer = services.observer
+        if chat.id != sender.id:  # Telegram never sends this; rows are keyed by the sender
+            log.warning(
+                "update %s ignored: sent by %s into the private chat of %s",
+                update.update_id,
+                observer.user_ref(sender.id),
+                observer.user_ref(chat.id),
+            )
+            return
+        started = time.perf_counter()
         with observer.context(update=update.update_id, user=observer.user_ref(sender.id)):
-            now = services.clock.now()
-            async with services.database.transaction() as db:
-                user = await people.get_or_create_user(
-                    db,
-                    sender.id,
-                    chat.id,
-                    sender.first_name or "",
-                    supported(sender.language_code),
-                    services.catalogue.program,
-                    now,
-                )
-                turn = Turn(update, context, db, user, now, handler.__name__)
-                with observer.context(handler=turn.handler), use_language(user.language):
-                    await handler(turn)
-            with use_language(user.language):
+            for attempt in range(1, TURN_ATTEMPTS + 1):
+                try:
+                    turn = await _apply(update, context, handler)
+                    break
+                except DBAPIError as error:
+                    if not error.connection_invalidated or attempt == TURN_ATTEMPTS:
+                        raise
+                    log.warning("database connection lost (%s); trying again", error.orig)
+            if turn is None:
+                log.info("update %s was handled before a restart: not again", update.update_id)
+                return
+            with use_language(turn.user.language):
                 await turn.flush()
         observer.handled(turn.handler, time.perf_counter() - started)
 
@@ -232,15 +252,44 @@ def turn_handler(handler: TurnHandler) -> UpdateHandler:
     return run
 
 
+async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> Turn | None:
+    """The handler's transaction, committed; None if the update was handled before."""
+    sender, chat = update.effective_user, update.effective_chat
+    assert sender is not None and chat is not None
+    services = context.services
+    now = services.clock.now()
+    async with services.database.transaction() as db:
+        if not await inbox.take(db, update.update_id, now):
+            return None
+        user = await people.get_or_create_user(
+            db,
+            sender.id,
+            chat.id,
+            sender.first_name or "",
+            supported(sender.language_code),
+            services.catalogue.program,
+            now,
+        )
+        turn = Turn(update, context, db, user, now, handler.__name__)
+        with services.observer.context(handler=turn.handler), use_language(user.language):
+            await handler(turn)
+    return turn
+
+
 # -- inline buttons ---------------------------------------------------------------------------
 
 ButtonHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
 
 
+# Telegram's limit on callback_data; anything longer was not made by this bot.
+MAX_CALLBACK_BYTES = 64
+
+
 @dataclass(frozen=True)
 class Button:
     """An inline button's callback data 'action', or 'action:<args>' when args (a regex whose
-    groups are passed on) is given, and its handler."""
+    groups are passed on) is given, and its handler. The regex is ASCII-only (\\d is 0-9) and
+    should bound its numbers to values the handler can use."""
 
     action: str
     handler: ButtonHandler
@@ -249,13 +298,13 @@ class Button:
     @property
     def pattern(self) -> re.Pattern[str]:
         action = re.escape(self.action)
-        return re.compile(f"{action}:{self.args}" if self.args else action)
+        return re.compile(f"{action}:{self.args}" if self.args else action, re.ASCII)
 
 
 class ButtonRouter:
-    """Every button's data is matched exactly; anything else is refused politely. Two buttons
-    with one action are a wiring mistake, reported at start-up rather than one silently
-    replacing the other."""
+    """Every button's data is matched exactly; anything else (not text, longer than Telegram
+    allows, not one of our patterns) is refused politely. Two buttons with one action are a
+    wiring mistake, reported at start-up rather than one silently replacing the other."""
 
     def __init__(self, buttons: Iterable[Button]) -> None:
         self._routes: dict[str, tuple[re.Pattern[str], ButtonHandler]] = {}
@@ -264,7 +313,9 @@ class ButtonRouter:
                 raise ValueError(f"two handlers for the button action {button.action!r}")
             self._routes[button.action] = (button.pattern, button.handler)
 
-    def route(self, data: str) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+    def route(self, data: object) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+        if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_CALLBACK_BYTES:
+            return None
         found = self._routes.get(data.split(":", 1)[0])
         match = found[0].fullmatch(data) if found else None
         if found is None or match is None:
@@ -277,10 +328,10 @@ class ButtonRouter:
         @turn_handler
         async def dispatch_button(turn: Turn) -> None:
             query = turn.update.callback_query
-            data = query.data if query is not None and isinstance(query.data, str) else ""
+            data = query.data if query is not None else None
             routed = self.route(data)
             if routed is None:
-                log.warning("refused callback data %r", data[:64])
+                log.warning("refused callback data %r", str(data)[:MAX_CALLBACK_BYTES])
                 turn.toast = "That button has expired. Send /today for a fresh one."
                 return
             handler, args = routed

@@ -227,6 +227,6 @@ async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
 
 
 BUTTONS = (
-    Button("delete", confirm_delete, r"(\d{1,12})"),
+    Button("delete", confirm_delete, r"(\d{1,10})"),  # a Unix time before the year 2286
     Button("keep", keep),
 )

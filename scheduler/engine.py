@@ -1,9 +1,11 @@
 """The reminder engine: one periodic job that plans, claims, sends and records pushes.
 
 State lives in the database (storage.outbox), not in memory. A push moves
-pending → claimed → sending → sent. A push is marked "sending" only once its rate-limit slot
-is reserved and just before the request leaves; after a crash such a row is "in doubt" and is
-not sent again, because Telegram may already have shown it: a reminder is never sent twice.
+pending → claimed → sending → sent. A push is marked "sending" only once its own rate-limit
+slot and departure have come, immediately before its request leaves, and goes back to
+"claimed" while it waits out a 429 or a back-off. After a crash a "sending" row is "in doubt"
+and is not sent again, because Telegram may already have shown it: a reminder is never sent
+twice, and only the requests actually in flight at the crash can be in doubt.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from content.catalogue import Catalogue
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import Progression
 from scheduler.clock import Clock
+from scheduler.coalesce import Coalescer
 from scheduler.outgoing import Outgoing, PushRenderer
 from scheduler.planner import DayFacts, pushes_for_slot
-from scheduler.ratelimit import PREPAID, TelegramRateLimiter
+from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
 from storage import outbox, training
 from storage.db import Database
@@ -49,8 +52,8 @@ class EngineConfig:
     grace: timedelta = timedelta(hours=3)
     lease: timedelta = timedelta(minutes=10)
     batch_size: int = 200
-    group_size: int = 25
-    groups_in_flight: int = 4
+    # Pushes waiting for their slot or answer at once (each holds a claim, no "sending" mark).
+    in_flight: int = 100
     send_retries: int = 3
     max_attempts: int = 5
     backoff_seconds: float = 0.5
@@ -124,6 +127,9 @@ class ReminderEngine:
         self.totals: Counter[str] = Counter()
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._mark_sending = Coalescer(self._mark_sending_now)
+        self._book = Coalescer(self._book_now)
+        self._outcomes: dict[int, tuple[_Claimed, str]] = {}
 
     async def tick(self) -> TickReport:
         """One pass: recover stale claims, plan due slots, then send everything due."""
@@ -281,32 +287,35 @@ class ReminderEngine:
     # -- sending --------------------------------------------------------------------------
 
     async def _send_all(self, batch: list[_Claimed], report: TickReport) -> None:
-        """Send in small groups: a group reserves its rate-limit slots, is marked "sending" in
-        one statement, leaves at once, and is booked in one statement when all have answered.
-        Several groups are in flight, so one slow answer holds up only its own group."""
+        """Send each push on its own clock: it waits for its rate-limit slot and its departure
+        while still "claimed", is marked "sending" only then, right before its request
+        leaves, and is booked as soon as Telegram answers. Marks and bookings that fall due
+        together share one statement (scheduler.coalesce), so statements stay few at high
+        rates. A crash can therefore leave "in doubt" only pushes whose request had left."""
         ready = [push for push in batch if push.outgoing]
-        size = self.config.group_size
-        gate = asyncio.Semaphore(self.config.groups_in_flight)
+        gate = asyncio.Semaphore(self.config.in_flight)
+        released: list[_Claimed] = []
 
-        async def run(group: list[_Claimed]) -> None:
+        async def run(push: _Claimed) -> None:
             async with gate:
-                if self._stopping:  # shutting down: the queue gets these back untouched
-                    await self._release(group, report)
-                    return
-                await asyncio.gather(*(self.limiter.reserve(push.chat_id) for push in group))
-                held = await self._move(
-                    group, PushStatus.CLAIMED, PushStatus.SENDING, count_attempt=True
-                )
-                outcomes = await asyncio.gather(
-                    *(self._deliver(push, report) for push in group if push.push_id in held)
-                )
-                await self._record(list(outcomes), report)
+                outcome = "released" if self._stopping else await self._deliver(push, report)
+            if outcome == "released":  # shutting down: the queue gets it back untouched
+                released.append(push)
+            elif outcome != "lost_claim":
+                counted = await self._booked(push, outcome)
+                report.counts[counted] += 1
+                if counted == "unreachable":
+                    report.counts["failed"] += 1
 
-        await asyncio.gather(*(run(ready[i : i + size]) for i in range(0, len(ready), size)))
+        await asyncio.gather(*(run(push) for push in ready))
+        if released:
+            await self._release(released, report)
 
-    async def _deliver(self, push: _Claimed, report: TickReport) -> tuple[_Claimed, str]:
-        """Send one push already marked "sending"; transient errors are retried with back-off.
-        Returns the outcome: sent, unreachable, failed, retry (next tick) or lost_claim."""
+    async def _deliver(self, push: _Claimed, report: TickReport) -> str:
+        """Send one claimed push. Transient errors are retried with back-off, a 429 after its
+        retry_after; while it waits the push is back to "claimed", so a crash loses nothing.
+        Returns the outcome: sent, unreachable, failed, retry (next tick), lost_claim, or
+        released (the process is stopping and it never left)."""
         assert push.outgoing is not None
         markup = (
             InlineKeyboardMarkup(
@@ -318,39 +327,68 @@ class ReminderEngine:
             if push.outgoing.keyboard
             else None
         )
-        for attempt in range(self.config.send_retries + 1):
-            if attempt:  # back in the queue state while waiting, so a crash loses nothing
-                await asyncio.sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
-                await self.limiter.reserve(push.chat_id)
-                claimed, sending = PushStatus.CLAIMED, PushStatus.SENDING
-                if not await self._move([push], claimed, sending, count_attempt=True):
-                    return push, "lost_claim"
+        failures = waits = 0
+        while True:
+            await self.limiter.reserve(push.chat_id)
+            await self.limiter.depart()
+            if self._stopping:
+                return "released"
+            if not await self._mark_sending(push.push_id):
+                return "lost_claim"
             try:
                 await self.bot.send_message(
-                    push.chat_id, push.outgoing.text, reply_markup=markup, rate_limit_args=PREPAID
+                    push.chat_id, push.outgoing.text, reply_markup=markup, rate_limit_args=DEPARTED
                 )
-                return push, "sent"
+                return "sent"
             except Forbidden as error:
-                return push, self._unreachable(push, error)
+                return self._unreachable(push, error)
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
-                    return push, self._unreachable(push, error)
+                    return self._unreachable(push, error)
                 log.error(
                     "push %s to %s refused: %s", push.push_id, self.user_ref(push.user_id), error
                 )
-                return push, "failed"
-            except (RetryAfter, NetworkError) as error:  # 5xx, time-outs, 429 after retries
+                return "failed"
+            except RetryAfter as error:
                 await self._move([push], PushStatus.SENDING, PushStatus.CLAIMED)
-                if attempt == self.config.send_retries:
-                    log.warning(
-                        "push %s to %s: giving up this tick: %s",
-                        push.push_id,
-                        self.user_ref(push.user_id),
-                        error,
-                    )
-                    return push, "retry"
+                waits += 1
+                if waits > self.limiter.max_retries:
+                    return self._give_up(push, error)
                 report.counts["retried"] += 1
-        return push, "retry"
+                await asyncio.sleep(retry_after_seconds(error) + 0.05)
+            except NetworkError as error:  # 5xx, time-outs
+                await self._move([push], PushStatus.SENDING, PushStatus.CLAIMED)
+                failures += 1
+                if failures > self.config.send_retries:
+                    return self._give_up(push, error)
+                report.counts["retried"] += 1
+                await asyncio.sleep(self.config.backoff_seconds * 2 ** (failures - 1))
+
+    def _give_up(self, push: _Claimed, error: Exception) -> str:
+        log.warning(
+            "push %s to %s: giving up this tick: %s",
+            push.push_id,
+            self.user_ref(push.user_id),
+            error,
+        )
+        return "retry"
+
+    async def _mark_sending_now(self, push_ids: list[int]) -> dict[int, bool]:
+        held = await self._move_ids(
+            push_ids, PushStatus.CLAIMED, PushStatus.SENDING, count_attempt=True
+        )
+        return {push_id: push_id in held for push_id in push_ids}
+
+    async def _booked(self, push: _Claimed, outcome: str) -> str:
+        """Book one push's outcome (with whatever else is answered meanwhile); returns what it
+        counts as (a retry past the last attempt counts as failed)."""
+        self._outcomes[push.push_id] = (push, outcome)
+        return await self._book(push.push_id)
+
+    async def _book_now(self, push_ids: list[int]) -> dict[int, str]:
+        outcomes = [self._outcomes.pop(push_id) for push_id in push_ids]
+        counted = await self._record(outcomes)
+        return dict(zip(push_ids, counted, strict=True))
 
     async def drain(self) -> None:
         """Stop claiming: groups already in flight finish and are booked, the rest of the
@@ -380,10 +418,21 @@ class ReminderEngine:
         count_attempt: bool = False,
     ) -> set[int]:
         """Move pushes this worker still holds from one state to another; returns their ids."""
+        return await self._move_ids(
+            [push.push_id for push in pushes], old, new, count_attempt=count_attempt
+        )
+
+    async def _move_ids(
+        self,
+        push_ids: list[int],
+        old: PushStatus,
+        new: PushStatus,
+        count_attempt: bool = False,
+    ) -> set[int]:
         async with self.database.connection() as connection:
             return await outbox.move_held(
                 connection,
-                [push.push_id for push in pushes],
+                push_ids,
                 self.worker,
                 old,
                 new,
@@ -391,8 +440,8 @@ class ReminderEngine:
                 count_attempt=count_attempt,
             )
 
-    async def _record(self, outcomes: list[tuple[_Claimed, str]], report: TickReport) -> None:
-        """Book a group's outcomes in one transaction."""
+    async def _record(self, outcomes: list[tuple[_Claimed, str]]) -> list[str]:
+        """Book pushes' outcomes in one transaction; returns what each counts as."""
         now = self.clock.now()
         by_outcome: dict[str, list[_Claimed]] = {}
         for push, outcome in outcomes:
@@ -400,6 +449,7 @@ class ReminderEngine:
         gone = [push.user_id for push in by_outcome.get("unreachable", [])]
         failed = [push.push_id for push in by_outcome.get("failed", [])]
         sent = by_outcome.get("sent", [])
+        counted = {push.push_id: outcome for push, outcome in outcomes}
         async with self.database.transaction() as db:
             await outbox.set_status(
                 db, [push.push_id for push in sent], PushStatus.SENT, sent_at=now
@@ -411,10 +461,9 @@ class ReminderEngine:
             for push in by_outcome.get("retry", []):
                 if push.row.attempts + 1 >= self.config.max_attempts:
                     failed.append(push.push_id)
+                    counted[push.push_id] = "failed"
                 else:
                     due = now + timedelta(minutes=push.row.attempts + 1)
                     await outbox.retry_later(db, push.push_id, due)
             await outbox.set_status(db, failed, PushStatus.FAILED)
-        report.counts["sent"] += len(sent)
-        report.counts["unreachable"] += len(gone)
-        report.counts["failed"] += len(failed) + len(gone)
+        return [counted[push.push_id] for push, _outcome in outcomes]

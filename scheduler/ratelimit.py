@@ -3,9 +3,9 @@ then about one message a second per chat.
 
 PTB's AIORateLimiter has no per-private-chat limit and pauses every request of the bot on one
 429; this limiter paces both, and a 429 waits only the request (and chat) that got it. Replies
-and reminders share one budget because they share one bot. The reminder engine reserves its
-slot *before* it marks a push as being sent, so a crash can never leave a push marked "sending"
-while it still waits in a queue here.
+and reminders share one budget because they share one bot. The reminder engine takes its slot
+and its departure *before* it marks a push as being sent, and handles a 429 itself, so a crash
+can never leave a push marked "sending" while it still waits here.
 """
 
 from __future__ import annotations
@@ -28,18 +28,28 @@ log = logging.getLogger(__name__)
 # Sender-side windows are 10% longer than a second, so that jitter between our send and
 # Telegram's receipt (network, a busy event loop) never lets Telegram count more in a second.
 WINDOW = 1.1
-PREPAID = "prepaid"  # rate_limit_args: the caller already holds a slot for this request
+# rate_limit_args: the caller holds a slot and its departure (depart()); a 429 is raised to
+# the caller, which decides what to do while it waits.
+DEPARTED = "departed"
 _PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
+# Departures that may leave closer together than the even spacing (3 within one gap at most).
+DEPARTURE_BURST = 3
 
 
 class SlidingWindow:
     """At most `limit` starts in any `window` seconds, granted first come, first served.
-    With `even`, starts are also spaced window/limit apart, so no burst can bunch up later."""
+    With `even`, starts are also spaced window/limit apart on average, so no burst can bunch
+    up later: any `burst` + 1 starts in a row span at least `burst` gaps. (With burst 1 every
+    start waits a full gap after the one before; a few more let a reply that comes just after
+    another one leave at once, while a sustained stream is still evenly spaced.)"""
 
-    def __init__(self, limit: int, window: float = WINDOW, even: bool = False) -> None:
+    def __init__(
+        self, limit: int, window: float = WINDOW, even: bool = False, burst: int = 1
+    ) -> None:
         self.limit = limit
         self.window = window
         self.gap = window / limit if even else 0.0
+        self.burst = max(1, min(burst, limit))
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
@@ -49,8 +59,9 @@ class SlidingWindow:
                 now = time.monotonic()
                 while self._starts and now - self._starts[0] >= self.window:
                     self._starts.popleft()
-                if self._starts and now - self._starts[-1] < self.gap:
-                    await asyncio.sleep(self._starts[-1] + self.gap - now)
+                span = self.burst * self.gap
+                if len(self._starts) >= self.burst and now - self._starts[-self.burst] < span:
+                    await asyncio.sleep(self._starts[-self.burst] + span - now)
                     continue
                 if len(self._starts) < self.limit:
                     self._starts.append(now)
@@ -114,7 +125,7 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         # Pacing spaces out reservations; the departure window is the strict one, checked
         # right before a request leaves, so delays between the two can never bunch requests.
         self.pacing = SlidingWindow(overall_per_second)
-        self.departures = SlidingWindow(overall_per_second, even=True)
+        self.departures = SlidingWindow(overall_per_second, even=True, burst=DEPARTURE_BURST)
         self.chats = ChatBuckets(chat_burst, chat_per_second)
         self.max_retries = max_retries
         self.retries_after_429 = 0
@@ -131,6 +142,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
             await self.chats.acquire(chat_id)
         await self.pacing.acquire()
 
+    async def depart(self) -> None:
+        """Wait for this request's departure: the strict, evenly spaced window."""
+        await self.departures.acquire()
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -142,26 +157,28 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         paced = endpoint.startswith(_PACED_PREFIXES)
         chat_id = _chat_id(data.get("chat_id"))
-        prepaid = rate_limit_args == PREPAID
+        departed = rate_limit_args == DEPARTED
         for attempt in range(self.max_retries + 1):
-            if paced and not prepaid:
+            if paced and not departed:
                 await self.reserve(chat_id)
-            if paced:
                 await self.departures.acquire()
-            prepaid = False  # a retry after 429 needs a fresh slot
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == self.max_retries:
-                    raise
                 self.retries_after_429 += 1
-                with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
-                    warnings.simplefilter("ignore")
-                    wait = error.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                if departed or attempt == self.max_retries:
+                    raise
+                seconds = retry_after_seconds(error)
                 log.info("429 for %s in chat %s: retrying in %.1f s", endpoint, chat_id, seconds)
                 await asyncio.sleep(seconds + 0.05)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def _chat_id(value: object) -> int | None:

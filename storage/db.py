@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,6 +22,33 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened; the message says why (never with a password)."""
+
+
+def sqlite_problem(database_url: str) -> str | None:
+    """Why a SQLite database at this URL could not be opened for writing, if that can be
+    seen before trying: a missing directory, a directory where the file should be, a
+    read-only file or directory (SQLite also writes its journal files beside the database).
+    None for other databases, in-memory ones, and paths that look fine."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database or "")
+    folder = path.parent
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    if not folder.exists():
+        return f"the directory {folder} does not exist"
+    if not folder.is_dir():
+        return f"{folder} is not a directory"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"{path} cannot be read and written (read-only?)"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the directory {folder} cannot be written (read-only?)"
+    return None
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -57,6 +85,10 @@ class Database:
 
     @classmethod
     def open(cls, database_url: str) -> Database:
+        """The database at this URL; DatabaseUnavailable if it plainly cannot be written."""
+        problem = sqlite_problem(database_url)
+        if problem is not None:
+            raise DatabaseUnavailable(problem)
         return cls(create_engine(database_url))
 
     @property

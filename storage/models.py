@@ -1,6 +1,6 @@
 """Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
 level changes, what each session's review did, red-flag answers and clinician clearances, the
-reminder outbox and weekly reviews."""
+reminder outbox, weekly reviews, files Telegram holds, and the inbox of updates from Telegram."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     Time,
     UniqueConstraint,
     and_,
@@ -381,3 +382,24 @@ class UploadedFile(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     file_id: Mapped[str] = mapped_column(String(256))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it arrived (the getUpdates
+    offset, the webhook's 2xx) and handled at least once: by the process that stored it
+    (claimed_by), or by another once that claim is older than the lease. The row stays a while
+    after it is handled, without its payload, so a re-delivery (or a second webhook replica) is
+    recognised by its update_id."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_handled_at_received_at", "handled_at", "received_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The update as Telegram sent it (JSON); cleared once handled, so nobody's words linger.
+    payload: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Times a process took it up; an update that keeps killing its handler is given up.
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,7 @@ class Harness:
     clock: ManualClock
     handled: HandledUpdates
     engine: ReminderEngine
+    application: Any
 
     def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
         return Chat(self.emulator, self.handled, user_id, first_name)
@@ -94,7 +96,9 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
         assert job_queue is not None
         for job in job_queue.get_jobs_by_name("reminders"):
             job.schedule_removal()
-        yield Harness(emulator, services, clock, running.handled, running.engine)
+        yield Harness(
+            emulator, services, clock, running.handled, running.engine, running.bot.application
+        )
     await emulator.stop()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -42,7 +43,7 @@ async def test_sticker_gets_an_answer(ready_chat):
     assert "only read text and buttons" in replies.text
 
 
-async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_chat):
+async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_chat, caplog):
     forged = [
         "",
         "nonsense",
@@ -72,19 +73,66 @@ async def test_forged_and_stale_callbacks_are_refused_politely(harness, ready_ch
         "delete",
         "delete:soon",
         "delete:99999999999",  # a confirmation from the future
+        "delete:999999999999",  # past the year 9999
+        "delete:100000000000",
         "delete:1",  # from 1970
         "delete:-5",
+        "delete:١٢٣",  # digits, but not ASCII ones
+        "done:２０２６-11-25",
+        "days:٣",
     ]
     for data in forged:
         replies = await ready_chat.press_data(data)
         assert replies.toast, data
         assert "went wrong" not in replies.text, data
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     stale = await ready_chat.press_data("done:2026-11-01")
     assert "has passed" in stale.toast
     assert await count(harness.services, SessionLog) == 0
     assert await count(harness.services, User) == 1  # no forged /delete went through
     still_fine = await ready_chat.send("/today")
     assert "training day" in still_fine.text
+
+
+async def test_callback_data_that_is_not_text_is_refused_politely(harness, ready_chat, caplog):
+    """A forged client can put any JSON in callback_query.data."""
+    for data in (12345, 1.5, True, None, ["done"], {"delete": 1}, "x" * 300):
+        before = len(harness.emulator.events)
+        update_id = harness.emulator.push_update(
+            {
+                "callback_query": {
+                    "id": f"forged-{len(str(data))}",
+                    "from": {"id": ready_chat.user_id, "is_bot": False, "first_name": "Alex"},
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": {
+                        "message_id": 1,
+                        "date": 1_790_000_000,
+                        "chat": {"id": ready_chat.user_id, "type": "private"},
+                        "text": "(old message)",
+                    },
+                }
+            }
+        )
+        await harness.handled.wait(update_id)
+        toasts = [
+            event.text
+            for event in harness.emulator.events[before:]
+            if event.method == "answerCallbackQuery"
+        ]
+        assert toasts == ["That button has expired. Send /today for a fresh one."], data
+        assert "went wrong" not in " ".join(e.text for e in harness.emulator.events[before:])
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert await count(harness.services, User) == 1
+
+
+async def test_a_button_on_a_message_that_is_gone_answers_anew(harness, ready_chat, caplog):
+    """Telegram refuses to edit a deleted (or 48-hour-old) message: the answer is sent as a
+    new one, not an apology."""
+    replies = await ready_chat.press_data("keep", message_id=999_999)
+    assert "Nothing was deleted" in replies.text
+    assert "went wrong" not in replies.text
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_pain_button_for_a_day_without_session(harness, ready_chat):

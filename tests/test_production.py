@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from unittest import mock
@@ -18,6 +20,7 @@ from bot.local import running_bot
 from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER, HttpServer
 from handlers.services import Services
 from tests.auxil.chat import Chat
+from tests.auxil.databases import empty_tables
 from tests.auxil.tcpproxy import TcpProxy
 from tests.conftest import ENGINE_CONFIG, TOKEN
 
@@ -67,9 +70,14 @@ class Running:
             return response.status, await response.text()
 
 
-async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
-    emulator = BotApiEmulator(TOKEN)
-    await emulator.start()
+async def run_bot(
+    services: Services, webhook: bool, emulator: BotApiEmulator | None = None
+) -> AsyncIterator[Running]:
+    """The bot with its HTTP server, against the given emulator or one of its own."""
+    own = emulator is None
+    if emulator is None:
+        emulator = BotApiEmulator(TOKEN)
+        await emulator.start()
     proxy = TcpProxy("127.0.0.1", 0)  # held open for the whole test: Telegram's side
     await proxy.start()
     receiving = Receiving(
@@ -93,7 +101,8 @@ async def run_bot(services: Services, webhook: bool) -> AsyncIterator[Running]:
             base = f"http://127.0.0.1:{proxy.port}"  # to the bot through the held port
             yield Running(emulator, running.handled, http, base)
     await proxy.stop()
-    await emulator.stop()
+    if own:
+        await emulator.stop()
 
 
 @pytest.fixture
@@ -156,6 +165,30 @@ async def test_malformed_and_oversized_bodies_are_refused(hooked):
     assert "/today" in replies.text
 
 
+async def test_update_ids_that_are_not_integers_and_deep_json_are_refused(hooked, caplog):
+    for body in (
+        b'{"update_id": "12", "message": {"text": "hi"}}',
+        b'{"update_id": 1.5}',
+        b'{"update_id": true}',
+        b'{"update_id": null}',
+        b'{"update_id": -1}',
+        b'{"update_id": 123456789012345678901234567890}',
+    ):
+        assert await hooked.post_update(body) == 400, body
+    deep = b'{"update_id": 5, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert len(deep) < MAX_UPDATE_BYTES
+    assert await hooked.post_update(deep) == 400
+    nested = {"update_id": 6, "message": {"text": "hi"}}
+    for _ in range(40):  # deeper than any real update, shallower than Python's limits
+        nested["message"] = {"reply_to_message": nested["message"]}
+    assert await hooked.post_update(json.dumps(nested).encode()) == 400
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    _status, metrics = await hooked.get("/metrics")
+    assert 'kneecoach_webhook_refused_total{reason="malformed"} 8.0' in metrics
+    replies = await hooked.chat().send("/help")  # still serving
+    assert "/today" in replies.text
+
+
 async def test_an_update_sent_twice_is_handled_once(hooked):
     hooked.emulator.accept_unknown_chats = True
     body = update_json(950)
@@ -197,6 +230,101 @@ async def test_readyz_follows_the_bot_api(services):
         status, body = await running.get("/readyz")
         assert status == 503
         assert json.loads(body) == {"status": "not ready", "database": True, "bot_api": False}
+
+
+@pytest.mark.postgres
+async def test_metrics_are_served_while_postgresql_is_away(postgres_url, clock):
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    services = await create_services(through_proxy, clock)
+    try:
+        async for running in run_bot(services, webhook=False):
+            status, metrics = await running.get("/metrics")
+            assert status == 200 and "kneecoach_database_up 1.0" in metrics
+            await proxy.stop()
+            status, metrics = await running.get("/metrics")
+            assert status == 200
+            assert "kneecoach_database_up 0.0" in metrics
+            assert "kneecoach_active_users " in metrics  # the last value, marked stale above
+            assert "kneecoach_updates_queued 0.0" in metrics
+            await proxy.start()
+            status, metrics = await running.get("/metrics")
+            assert status == 200 and "kneecoach_database_up 1.0" in metrics
+    finally:
+        await services.database.dispose()
+        await proxy.stop()
+
+
+@pytest.mark.postgres
+async def test_webhook_answers_503_until_the_update_is_stored(postgres_url, clock):
+    """While the database is away the webhook does not confirm an update (Telegram sends it
+    again); once it is back, the update is stored, confirmed and answered."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    services = await create_services(through_proxy, clock)
+    await empty_tables(services.database.engine)
+    try:
+        async for running in run_bot(services, webhook=True):
+            emulator = running.emulator
+            await proxy.stop()
+            update_id = emulator.send_message(5001, "/help")
+            answers = emulator.webhook_answers
+            await emulator.wait_for(lambda: len(answers) >= 2, timeout=10)  # noqa: B023
+            assert {status for _id, status in emulator.webhook_answers} == {503}
+            await proxy.start()
+            await running.handled.wait(update_id, timeout=15)
+            assert emulator.webhook_answers[-1] == (update_id, 200)
+            assert "Here's what I can do" in emulator.chat_events(5001)[-1].text
+    finally:
+        await services.database.dispose()
+        await proxy.stop()
+
+
+@pytest.mark.postgres
+async def test_two_webhook_replicas_on_one_database_handle_each_update_once(postgres_url, clock):
+    """Telegram (or a load balancer retrying) delivers every update to both replicas: the
+    inbox they share lets exactly one of them handle it."""
+    first = await create_services(postgres_url, clock)
+    await empty_tables(first.database.engine)
+    second = await create_services(postgres_url, clock)
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    emulator.accept_unknown_chats = True
+    updates = range(3000, 3040)
+    try:
+        async for one in run_bot(first, webhook=True, emulator=emulator):
+            async for two in run_bot(second, webhook=True, emulator=emulator):
+                for update_id in updates:
+                    body = update_json(update_id, user_id=8000 + update_id % 10)
+                    statuses = await asyncio.gather(one.post_update(body), two.post_update(body))
+                    assert statuses == [200, 200]
+                for update_id in updates:  # handled by one replica or the other
+                    waits = {
+                        asyncio.ensure_future(one.handled.wait(update_id)),
+                        asyncio.ensure_future(two.handled.wait(update_id)),
+                    }
+                    done, pending = await asyncio.wait(waits, return_when="FIRST_COMPLETED")
+                    for wait in pending:
+                        wait.cancel()
+                    assert any(wait.exception() is None for wait in done), update_id
+                await two.chat(8100).send("/help")  # (the emulator posts to the last webhook)
+                handled_by = (one.handled.ids & set(updates), two.handled.ids & set(updates))
+    finally:
+        await first.database.dispose()
+        await second.database.dispose()
+        await emulator.stop()
+    helps = [
+        event
+        for event in emulator.events
+        if event.method == "sendMessage" and 8000 <= (event.chat_id or 0) < 8010
+    ]
+    assert len(helps) == len(updates)
+    assert not handled_by[0] & handled_by[1]
+    assert handled_by[0] and handled_by[1]  # both took part
 
 
 @pytest.mark.postgres

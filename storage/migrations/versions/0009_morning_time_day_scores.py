@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"  # given as 0005; main added 0008 on 0005 meanwhile
+down_revision = "0008"  # given as 0005; main has chained 0006-0008 on 0005 meanwhile
 branch_labels = None
 depends_on = None
 

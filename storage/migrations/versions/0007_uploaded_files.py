@@ -1,14 +1,14 @@
 """Files Telegram holds for the bot (exercise animations), by bot and content key.
 
-Revision ID: 0008
-Revises: 0006 (re-chained after issue 10's 0006 when merging main)
-Create Date: 2026-12-20
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-27
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,166 @@
+"""The inbox: every update from Telegram is stored here before Telegram is told it arrived, so
+none is lost when the process stops, crashes or loses its database for a while.
+
+A row is claimed by the process that stored it and handled at least once: by that process, or
+by another one once the claim is older than a lease (the owner renews its claims while it
+lives). Handling an update records it in the same transaction as the handler's own writes
+(`take`), so a re-delivered update never applies twice. Handled rows lose their payload and
+are kept a while, keyed by update_id, so Telegram re-sending an update (or a second webhook
+replica receiving it) is recognised; then they are forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.models import InboxUpdate
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An update taken from the inbox to be handled."""
+
+    update_id: int
+    payload: str
+    attempts: int
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return max(result.rowcount or 0, 0)
+
+
+async def store(
+    connection: AsyncConnection,
+    updates: Sequence[tuple[int, str]],
+    worker: str,
+    now: datetime,
+) -> set[int]:
+    """Store (update_id, payload) pairs claimed by worker; returns the ids that were new.
+    An id already stored (by this process or another replica) is left as it is."""
+    if not updates:
+        return set()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboxUpdate)
+        .values(
+            [
+                {
+                    "update_id": update_id,
+                    "payload": payload,
+                    "received_at": now,
+                    "claimed_by": worker,
+                    "claimed_at": now,
+                    "attempts": 1,
+                }
+                for update_id, payload in updates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.update_id)
+    )
+    return set((await connection.execute(statement)).scalars())
+
+
+async def take(db: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Inside the transaction that handles an update: record it as handled. False when it
+    already was (handled before a crash, then delivered again): its effects are in, so the
+    handler must not run again. An update that never went through the inbox is not refused."""
+    marked = await db.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, payload=None)
+    )
+    if _rowcount(marked):
+        return True
+    known = await db.scalar(select(exists().where(InboxUpdate.update_id == update_id)))
+    return not known
+
+
+async def mark_handled(
+    connection: AsyncConnection, update_ids: Sequence[int], now: datetime
+) -> None:
+    """These updates are done (replied to, dropped, or found unusable)."""
+    if update_ids:
+        await connection.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.handled_at.is_(None))
+            .values(handled_at=now, payload=None)
+        )
+
+
+async def claim_unhandled(
+    connection: AsyncConnection,
+    worker: str,
+    now: datetime,
+    claimed_before: datetime | None,
+    limit: int,
+) -> list[Stored]:
+    """Unhandled updates, oldest first, that no other process holds: handed back, or claimed
+    before claimed_before (their process is gone); None takes every one that worker does not
+    hold already (SQLite, where one process owns the database). They are now worker's."""
+    conditions: list[ColumnElement[bool]] = [
+        InboxUpdate.handled_at.is_(None),
+        or_(InboxUpdate.claimed_by.is_(None), InboxUpdate.claimed_by != worker),
+    ]
+    if claimed_before is not None:
+        conditions.append(
+            or_(InboxUpdate.claimed_by.is_(None), InboxUpdate.claimed_at < claimed_before)
+        )
+    candidates = (
+        select(InboxUpdate.update_id)
+        .where(*conditions)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await connection.execute(
+        update(InboxUpdate)
+        .where(
+            InboxUpdate.update_id.in_(candidates.scalar_subquery()),
+            InboxUpdate.handled_at.is_(None),
+        )
+        .values(claimed_by=worker, claimed_at=now, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
+    )
+    return sorted(
+        (Stored(row.update_id, row.payload or "", row.attempts) for row in claimed),
+        key=lambda stored: stored.update_id,
+    )
+
+
+async def renew_claims(connection: AsyncConnection, worker: str, now: datetime) -> None:
+    """This process is alive: its unhandled claims are fresh again."""
+    await connection.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.claimed_by == worker, InboxUpdate.handled_at.is_(None))
+        .values(claimed_at=now)
+    )
+
+
+async def hand_back(connection: AsyncConnection, worker: str) -> int:
+    """Shutting down: this process's unhandled updates are free for the next one at once."""
+    result = await connection.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.claimed_by == worker, InboxUpdate.handled_at.is_(None))
+        .values(claimed_by=None, claimed_at=None)
+    )
+    return _rowcount(result)
+
+
+async def forget(connection: AsyncConnection, received_before: datetime) -> int:
+    """Drop handled rows received before the given time (Telegram re-sends for a day at most)."""
+    result = await connection.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < received_before
+        )
+    )
+    return _rowcount(result)
