@@ -28,6 +28,9 @@ SECRET = "hook-secret_0123456789"
 HOOK_PATH = "/telegram/updates"
 
 
+REAL_START = HttpServer.start
+
+
 @contextlib.contextmanager
 def started_servers(proxy: TcpProxy) -> Iterator[list[HttpServer]]:
     """Record the bot's HTTP server once it listens, and point the proxy at its port.
@@ -37,10 +40,9 @@ def started_servers(proxy: TcpProxy) -> Iterator[list[HttpServer]]:
     A port probed free, released and bound later could be taken by another process meanwhile:
     that made these tests flaky on a busy machine."""
     started: list[HttpServer] = []
-    original = HttpServer.start
 
     async def start(self: HttpServer) -> None:
-        await original(self)
+        await REAL_START(self)  # not a patch of an outer run_bot (two replicas)
         proxy.target = ("127.0.0.1", self.port)
         started.append(self)
 
