@@ -216,6 +216,11 @@ class BotApiEmulator:
         """Updates the bot has not confirmed yet (getUpdates offset or webhook 2xx)."""
         return len(self._updates)
 
+    def continue_after(self, update_id: int) -> None:
+        """Number new updates after update_id, as Telegram does for a bot that has seen it
+        (the sandbox restarted on a kept chat: its inbox remembers the earlier ids)."""
+        self._update_ids = itertools.count(max(update_id, self.last_update_id) + 1)
+
     def send_message(self, user_id: int, text: str, first_name: str = "Alex") -> int:
         """The user types text; returns the update_id."""
         message = self._user_message(user_id, first_name)

@@ -25,6 +25,7 @@ from bot.emulator import BotApiEmulator, Event
 from bot.local import LOCAL_TOKEN, running_bot
 from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
+from storage import inbox
 
 SANDBOX_USER = 1001
 REPLY_WAIT = 10.0
@@ -144,6 +145,8 @@ async def run_sandbox(
     stored = StoredClock(folder, database_url)
     stored.load(clock)
     services = await create_services(database_url, clock)
+    async with services.database.transaction() as db:
+        emulator.continue_after(await inbox.last_update_id(db))
     # Reminders are checked every two seconds and right after ":wait"; a jump of up to two
     # days still delivers what fell due on the way.
     config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, or_, select, update
+from sqlalchemy import CursorResult, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -164,3 +164,9 @@ async def forget(connection: AsyncConnection, received_before: datetime) -> int:
         )
     )
     return _rowcount(result)
+
+
+async def last_update_id(db: AsyncSession) -> int:
+    """The highest update_id remembered (0 when none): a local Bot API that starts again
+    numbers its updates after it, as Telegram would."""
+    return await db.scalar(select(func.max(InboxUpdate.update_id))) or 0
