@@ -99,3 +99,15 @@ def test_a_list_of_the_wrong_length_is_refused(data_copy):
     path.write_text(text.replace(first_steps, 'steps = ["only one"]', 1))
     with pytest.raises(ContentError, match=r"exercise\.balance\.steps \(needs 3 entries, has 1\)"):
         load_catalogue(data_copy, "xx")
+
+
+SHIPPED = sorted(path.stem for path in DATA_DIR.glob("??.toml"))
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_a_shipped_translation_loads_with_red_flag_buttons_that_fit_a_phone(language):
+    english, other = load_catalogue(), load_catalogue(language=language)
+    assert [e.slug for e in other.exercises] == [e.slug for e in english.exercises]
+    assert [flag.key for flag in other.safety.flags] == [flag.key for flag in english.safety.flags]
+    for button in [flag.button for flag in other.safety.flags] + [other.safety.none_button]:
+        assert len(button) <= 32, button
