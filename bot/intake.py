@@ -184,9 +184,7 @@ class Intake:
         if self._busy:
             await asyncio.wait(set(self._busy), timeout=FINISH_SECONDS)
         tasks = [*self._workers, *self._notices]
-        for task in (self._chores, self._marker):
-            if task is not None:
-                tasks.append(task)
+        tasks += [task for task in (self._chores, self._marker) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
