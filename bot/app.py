@@ -51,6 +51,7 @@ class HandledUpdates:
         self._changed = asyncio.Event()
 
     def __call__(self, update_id: int, _kind: str) -> None:
+        """Record `update_id` as handled and wake every waiter (an intake listener)."""
         self.ids.add(update_id)
         self._changed.set()
         self._changed = asyncio.Event()
@@ -70,12 +71,15 @@ class Observer:
         self.metrics = metrics
 
     def context(self, **fields: object) -> AbstractContextManager[None]:
+        """Fields added to every log line written inside the block."""
         return log_context(**fields)
 
     def user_ref(self, user_id: int | None) -> str:
+        """How a person appears in logs: their id, or a keyed hash when ids are hashed."""
         return user_ref(user_id)
 
     def handled(self, handler: str, seconds: float) -> None:
+        """Observe one update's handling time under the handler's name; no-op without metrics."""
         if self.metrics is not None:
             self.metrics.handler_seconds.labels(handler).observe(seconds)
 
@@ -114,6 +118,7 @@ class KneeBot:
 
     @property
     def services(self) -> Services:
+        """The services the handlers share, as stored in the application's bot_data."""
         return self.application.bot_data.services
 
 
@@ -148,6 +153,8 @@ def build_application(
     limits: SendingLimits | None = None,
     intake_config: IntakeConfig | None = None,
 ) -> KneeBot:
+    """Assemble the bot: PTB's application with the handlers, the shared rate limiter, the
+    reminder engine, metrics and the update intake. Nothing is started yet."""
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second

@@ -51,6 +51,8 @@ Buttons = list[list[tuple[str, str]]]
 
 
 class ApiError(Exception):
+    """A Bot API error answer: the HTTP status, Telegram's description and any retry_after."""
+
     def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
@@ -75,6 +77,8 @@ class Fault:
     seen: int = 0
 
     def applies(self, method: str, chat_id: int | None) -> bool:
+        """Whether this request gets the fault; counts the match. getUpdates and the like
+        only get faults that name their method."""
         if self.method is not None and self.method != method:
             return False
         if self.method is None and method in _NO_FAULTS:
@@ -117,6 +121,8 @@ class Event:
 
 
 class BotApiEmulator:
+    """A fake Bot API server: plays the user, records what the bot sends, injects faults."""
+
     def __init__(self, token: str, bot_name: str = "Knee Coach") -> None:
         self.token = token
         self.bot_user = {
@@ -157,6 +163,7 @@ class BotApiEmulator:
     # -- server ---------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0: any free port); returns the Bot API base URL for the bot."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle_api)
         app.router.add_get("/bot{token}/{method}", self._handle_api)
@@ -178,6 +185,7 @@ class BotApiEmulator:
         self._notify()
 
     async def stop(self) -> None:
+        """Stop posting to a webhook and close the server."""
         await self._stop_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -231,11 +239,13 @@ class BotApiEmulator:
         return self._push_update({"message": message})
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
+        """The user shares a location pin; returns the update_id."""
         message = self._user_message(user_id, "Alex")
         message["location"] = {"latitude": latitude, "longitude": longitude}
         return self._push_update({"message": message})
 
     def send_sticker(self, user_id: int) -> int:
+        """The user sends a sticker (no text for the bot to read); returns the update_id."""
         message = self._user_message(user_id, "Alex")
         message["sticker"] = {
             "file_id": "sticker",
@@ -284,6 +294,7 @@ class BotApiEmulator:
     # -- observation ----------------------------------------------------------------------
 
     def chat_events(self, chat_id: int, since: int = 0) -> list[Event]:
+        """What the bot did in one chat, from event index `since` on."""
         return [event for event in self.events[since:] if event.chat_id == chat_id]
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 5.0) -> None:

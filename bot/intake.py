@@ -112,6 +112,9 @@ Listener = Callable[[int, str], None]
 
 
 class Intake:
+    """Stores every update in the inbox, then hands them to a pool of workers, one chat at a
+    time and in arrival order (see the module docstring)."""
+
     def __init__(
         self,
         application: Any,

@@ -37,6 +37,8 @@ class _Strict(BaseModel):
 
 
 class Range(_Strict):
+    """An inclusive range of counts, written [min, max] in the data files; shown as "2–3"."""
+
     low: int = Field(ge=0)
     high: int = Field(ge=0)
 
@@ -60,6 +62,8 @@ class Range(_Strict):
 
 
 class Dose(_Strict):
+    """How much of an exercise to do: sets, reps or time in `unit`, and how often a week."""
+
     sets: Range
     reps: Range | None = None
     unit: Text
@@ -81,11 +85,15 @@ class Dose(_Strict):
 
 
 class Level(_Strict):
+    """One difficulty level of an exercise: a short label and how it differs."""
+
     label: Annotated[str, Field(min_length=1, max_length=40)]
     how: Text
 
 
 class Exercise(_Strict):
+    """One exercise as the data file describes it: words, dose and its levels (1 = easiest)."""
+
     slug: Slug
     name: Annotated[str, Field(min_length=2, max_length=60)]
     aliases: list[Annotated[str, Field(min_length=2, max_length=60)]] = []
@@ -111,11 +119,15 @@ class Exercise(_Strict):
 
 
 class Unlock(_Strict):
+    """A locked exercise that opens once every exercise in `after` is done without pain."""
+
     exercise: Slug
     after: list[Slug] = Field(min_length=1)
 
 
 class PainThresholds(_Strict):
+    """The pain-monitoring bands (scores 0–10): safe, acceptable, too much, and severe."""
+
     safe_max: int = Field(ge=0, le=10)
     acceptable_max: int = Field(ge=0, le=10)
     red_flag_prompt_above: int = Field(ge=0, le=10)
@@ -131,11 +143,16 @@ class PainThresholds(_Strict):
 
 
 class ReminderRules(_Strict):
+    """When a snoozed reminder comes back and how long after the last reminder of the week the
+    weekly check-in follows."""
+
     snooze_minutes: int = Field(ge=5, le=600)
     weekly_checkin_after_hours: int = Field(ge=0, le=12)
 
 
 class ProgressionRules(_Strict):
+    """The pain-guided progression rules; program.toml explains each number."""
+
     pain_free_sessions: int = Field(ge=1, le=10)
     morning_worse_by: int = Field(ge=0, le=10)
     usual_morning_window: int = Field(ge=1, le=30)
@@ -146,18 +163,24 @@ class ProgressionRules(_Strict):
 
 
 class ProgressReport(_Strict):
+    """How much /progress and /history show, and what a week needs to count for the streak."""
+
     streak_sessions: int = Field(ge=1, le=7)
     weeks_shown: int = Field(ge=1, le=12)
     history_sessions: int = Field(ge=1, le=30)
 
 
 class Barrier(_Strict):
+    """A reason for missed sessions offered at the weekly check-in, with its tip."""
+
     key: Annotated[str, Field(pattern=r"^[a-z]{2,16}$")]
     label: Annotated[str, Field(min_length=2, max_length=30)]
     tip: Text
 
 
 class Program(_Strict):
+    """The program: session order, starter set, default schedule, unlocks and pain rules."""
+
     area_order: list[Slug] = Field(min_length=1)
     starter: list[Slug] = Field(min_length=3, max_length=4)
     session_minutes_max: int = Field(ge=5, le=60)
@@ -213,6 +236,8 @@ class Moment(StrEnum):
 
 
 class RedFlag(_Strict):
+    """A red-flag symptom: its urgency, its button and the full text on the screen."""
+
     key: FlagKey
     tier: Tier
     button: ButtonText
@@ -223,6 +248,7 @@ class RedFlag(_Strict):
 
     @property
     def callback_data(self) -> str:
+        """The button's callback data; the catalogue checks it fits Telegram's 64 bytes."""
         return RED_FLAG_CALLBACK.format(key=self.key)
 
 
@@ -234,10 +260,13 @@ class ByMoment(_Strict):
     later: Text
 
     def at(self, moment: Moment) -> str:
+        """The wording for the moment the screen is shown."""
         return self.start if moment is Moment.START else self.later
 
 
 class Safety(_Strict):
+    """The disclaimer, the red-flag screen and the advice for each tier of flag."""
+
     # One line with the local-emergency advice; it must appear word for word in the disclaimer
     # and is shown on the red-flag screen itself.
     emergency: Text
@@ -270,6 +299,7 @@ class Safety(_Strict):
         return self
 
     def flag(self, key: str) -> RedFlag | None:
+        """The flag with this key, or None for an unknown (e.g. since removed) key."""
         return next((flag for flag in self.flags if flag.key == key), None)
 
     def tier_of(self, keys: Iterable[str]) -> Tier | None:
@@ -305,13 +335,16 @@ class Catalogue:
         self._by_slug = {exercise.slug: exercise for exercise in self.exercises}
 
     def get(self, slug: str) -> Exercise | None:
+        """The exercise with this slug, or None (a stored slug may outlive an edited file)."""
         return self._by_slug.get(slug)
 
     def in_session_order(self, slugs: Iterable[str]) -> list[Exercise]:
+        """The exercises with these slugs in session order; unknown slugs are dropped."""
         wanted = set(slugs)
         return [exercise for exercise in self.exercises if exercise.slug in wanted]
 
     def session_slugs(self, slugs: Iterable[str]) -> list[str]:
+        """These slugs in session order; unknown slugs are dropped."""
         return [exercise.slug for exercise in self.in_session_order(slugs)]
 
 

@@ -34,6 +34,7 @@ _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 def po_path(language: str) -> Path:
+    """Where the `.po` catalogue of `language` lives."""
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -67,6 +68,7 @@ def use_language(language: str) -> Iterator[None]:
 
 
 def current_language() -> str:
+    """The language `_()` speaks now (the one of the update being handled)."""
     return _language.get()
 
 
@@ -90,6 +92,7 @@ _DATE_LOCALES = {"en": "en_GB"}
 
 
 def locale() -> Locale:
+    """Babel's locale for dates and numbers in the current language (en is British)."""
     language = _language.get()
     return Locale.parse(_DATE_LOCALES.get(language, language))
 

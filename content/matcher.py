@@ -28,6 +28,8 @@ class Match:
 
 
 class ExerciseMatcher:
+    """Resolves typed exercise names against the catalogue (built once, read-only)."""
+
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
         self._keys: list[tuple[str, Exercise]] = []
@@ -36,6 +38,8 @@ class ExerciseMatcher:
                 self._keys.append((normalize(label), exercise))
 
     def find(self, query: str) -> Match:
+        """The exercise meant, if one is clearly best; otherwise the closest few as suggestions
+        (the first few exercises for an empty query)."""
         wanted = normalize(query)[:80]
         if not wanted:
             return Match(None, self._catalogue.exercises[:MAX_SUGGESTIONS])

@@ -32,6 +32,9 @@ EFFORT_ARGS = r"(\d{4}-\d{2}-\d{2}):(easy|just_right|hard)"
 
 @dataclass(frozen=True)
 class CheckinKind:
+    """One pain question (during a session, or the next morning): its button, the question a
+    typed number answers, how the score is stored, and the words around it."""
+
     action: str  # button prefix
     question: Question  # what a typed number answers while this is pending
     stored_as: PainKind
@@ -84,6 +87,7 @@ EFFORT_WORDS = {
 
 
 def ask_pain(turn: Turn, day: date) -> None:
+    """Ask for the pain during the session of `day`; a typed number answers it from now on."""
     turn.user.awaiting = Awaiting(DURING.question, day)
     turn.say(
         "How much did your knee hurt during the session? "
@@ -100,10 +104,12 @@ def awaited_checkin(awaiting: Awaiting | None) -> tuple[CheckinKind, date] | Non
 
 
 async def during_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the pain-during question: "pain:<day>:<score>"."""
     await _button(turn, DURING, args)
 
 
 async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the morning question: "morning:<day>:<score>"."""
     await _button(turn, MORNING, args)
 
 
@@ -219,6 +225,8 @@ def ask_effort(turn: Turn, day: date) -> None:
 
 
 async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """The optional effort rating of the session of that day; "hard" holds back step-ups from
+    it, and any move it undoes is announced."""
     day, effort = parse_day(args[0]), Effort(args[1])
     if day is None:
         turn.toast = "That button has expired."

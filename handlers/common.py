@@ -37,13 +37,18 @@ log = logging.getLogger(__name__)
 
 
 class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """PTB's context with typed bot_data, so handlers reach the services without casts."""
+
     @property
     def services(self) -> Services:
+        """The services the handlers share; RuntimeError if the application has none."""
         return self.bot_data.services
 
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to send with a caption; see the fields for when it is made, reused or left out."""
+
     kind: Literal["photo", "document", "animation"]
     filename: str
     # Makes the file after the update's transaction has ended, off the event loop; it gets
@@ -84,17 +89,21 @@ class Turn:
 
     @property
     def services(self) -> Services:
+        """The services the handlers share."""
         return self.context.services
 
     @property
     def local_now(self) -> datetime:
+        """The update's time on the user's wall clock."""
         return local_now(self.now, self.user.timezone)
 
     @property
     def today(self) -> date:
+        """The user's local date now: the "today" of sessions and buttons."""
         return self.local_now.date()
 
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Queue a new message, with inline buttons if given; sent after the commit."""
         self._outbox.append(_Outgoing(text, keyboard))
 
     def ask_location(self, text: str) -> None:
@@ -117,6 +126,8 @@ class Turn:
         self._outbox.append(_Outgoing(text, keyboard, edit=True))
 
     async def flush(self) -> None:
+        """Send the queued replies; call only after the transaction committed. The pressed
+        button is answered (with the toast) and its message edited before new messages go out."""
         query = self.update.callback_query
         if query is not None:
             await query.answer(self.toast)
@@ -297,6 +308,7 @@ class Button:
 
     @property
     def pattern(self) -> re.Pattern[str]:
+        """The regex the whole callback data must match; its groups are the handler's args."""
         action = re.escape(self.action)
         return re.compile(f"{action}:{self.args}" if self.args else action, re.ASCII)
 
@@ -314,6 +326,7 @@ class ButtonRouter:
             self._routes[button.action] = (button.pattern, button.handler)
 
     def route(self, data: object) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+        """The handler and its args for this callback data, or None for anything not ours."""
         if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_CALLBACK_BYTES:
             return None
         found = self._routes.get(data.split(":", 1)[0])
@@ -343,6 +356,7 @@ class ButtonRouter:
 
 
 def parse_day(text: str) -> date | None:
+    """The ISO date in a button's data, or None if it is not one (a forged button)."""
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -26,6 +26,7 @@ async def list_exercises(turn: Turn) -> None:
 
 
 def show_list(turn: Turn) -> None:
+    """Every exercise in program order with its dose, one button each for its instructions."""
     exercises = turn.services.catalogue.exercises
     lines = [
         f"{number}. {exercise.name}: {exercise.dose.describe()}"
@@ -54,6 +55,7 @@ async def exercise(turn: Turn) -> None:
 
 
 async def show_by_name(turn: Turn, query: str) -> None:
+    """Show the exercise a typed name means, or ask back with the closest names as buttons."""
     match = turn.services.matcher.find(query)
     if match.exercise is not None:
         await show_exercise(turn, match.exercise, hold_said=True)
@@ -66,6 +68,7 @@ async def show_by_name(turn: Turn, query: str) -> None:
 
 
 async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """📖 on a session: the instructions of that exercise (if still in the program)."""
     found = turn.services.catalogue.get(args[0])
     if found is None:
         turn.toast = "That exercise is no longer in the program."
@@ -74,6 +77,7 @@ async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "All exercises" under a did-you-mean answer."""
     show_list(turn)
 
 

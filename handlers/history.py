@@ -23,6 +23,8 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 @turn_handler
 @keeps_question
 async def progress(turn: Turn) -> None:
+    """/progress: the week tallies, the streak, every exercise's level, and the pain chart once
+    there are scores (the text as its caption when it fits)."""
     user, catalogue = turn.user, turn.services.catalogue
     sessions = await training.sessions_with_pain(turn.db, user.id, done_only=True)
     if not sessions:
@@ -80,6 +82,7 @@ async def _holds(turn: Turn) -> list[tuple[date, date]]:
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:
+    """The text of /progress; the streak target and the pain bands come from the program."""
     report = catalogue.program.progress
     lines = [
         "📈 Your progress",
@@ -124,6 +127,7 @@ def _tally(week: WeekTally) -> str:
 @turn_handler
 @keeps_question
 async def history(turn: Turn) -> None:
+    """/history: the last sessions and the day scores given since, newest first."""
     user = turn.user
     limit = turn.services.catalogue.program.progress.history_sessions
     sessions = await training.sessions_with_pain(turn.db, user.id, limit=limit)

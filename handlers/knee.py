@@ -42,6 +42,8 @@ def ask_day_score(turn: Turn) -> None:
 
 
 async def record_day_score(turn: Turn, score: int) -> None:
+    """Keep a knee score given outside a session as today's day score; advise on it and offer
+    the red-flag screen when it is high."""
     user, program = turn.user, turn.services.catalogue.program
     await training.add_day_score(turn.db, user.id, score, turn.now)
     if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
@@ -69,10 +71,12 @@ async def sore_lately(turn: Turn, day: date | None = None) -> bool:
 
 
 def gentle_line(turn: Turn) -> str:
+    """The "take it gently" advice after sore days in a row, with the program's limit in it."""
     return _(GENTLE).format(limit=turn.services.catalogue.program.pain.acceptable_max)
 
 
 async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the day-score question; only today's buttons still count."""
     day, score = parse_day(args[0]), int(args[1])
     if day is None or score > 10 or day != turn.today:
         turn.toast = _('That question has passed. Tell me how your knee is, like "pain 4".')

@@ -27,6 +27,7 @@ HINT = 'You can type "done" after a session, a pain score like "pain 3", or use 
 
 
 def help_text() -> str:
+    """The command list as /help shows it, with the plain-words hint."""
     lines = [f"/{name}: {description}" for name, description in COMMANDS]
     return (
         "Here's what I can do:\n\n"
@@ -39,11 +40,13 @@ def help_text() -> str:
 @turn_handler
 @keeps_question
 async def show_help(turn: Turn) -> None:
+    """/help: every command and what it does."""
     turn.say(help_text())
 
 
 @turn_handler
 async def unknown_command(turn: Turn) -> None:
+    """An unknown command: say so, then the /help text."""
     message = turn.update.effective_message
     command = (message.text or "").split(maxsplit=1)[0][:32] if message else "/"
     turn.say(f"I don't know the command {command}.\n\n{help_text()}")

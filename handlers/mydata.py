@@ -24,6 +24,7 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 @turn_handler
 @keeps_question
 async def export(turn: Turn) -> None:
+    """/export: every stored row about the user as a CSV file, times in their time zone."""
     rows = await people.rows_of_user(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     labels = {
@@ -201,6 +202,7 @@ def _review_text(
 
 @turn_handler
 async def delete(turn: Turn) -> None:
+    """/delete: ask for confirmation; the button is valid for CONFIRM_WITHIN."""
     stamp = int(turn.now.timestamp())
     turn.say(
         "This erases everything I have stored about you: your sessions, pain scores, levels, "
@@ -210,6 +212,7 @@ async def delete(turn: Turn) -> None:
 
 
 async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
+    """Erase the user and all their data, if the confirmation is still fresh."""
     asked = datetime.fromtimestamp(int(args[0]), tz=turn.now.tzinfo)
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = "That button has expired. Send /delete again."
@@ -223,6 +226,7 @@ async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "Keep my data": nothing is deleted."""
     turn.edit("Nothing was deleted. Your program carries on.")
 
 

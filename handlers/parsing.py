@@ -17,6 +17,8 @@ MAX_LENGTH = 120
 
 
 class Intent(Enum):
+    """What a free-text reply means, as far as the bot can tell."""
+
     DONE = "done"
     SKIP = "skip"
     LATER = "later"
@@ -29,6 +31,8 @@ class Intent(Enum):
 
 
 class When(Enum):
+    """Which day a reply's score is about."""
+
     ANY = "any"  # no day named: the pending question decides
     TODAY = "today"
     MORNING = "morning"  # "this morning": the morning after the last session
@@ -36,6 +40,8 @@ class When(Enum):
 
 @dataclass(frozen=True)
 class Reply:
+    """A free-text reply understood: its intent, any score, and the exercises it names."""
+
     intent: Intent
     score: int | None = None
     # True when the text said 'pain' (or 'knee', 'sore') explicitly, so it is a pain score

@@ -32,6 +32,8 @@ class PushTexts:
         snoozed: bool,
         gentle: bool = False,
     ) -> Outgoing:
+        """The training-day reminder: the plan with done / snooze / skip buttons (no snooze on a
+        snoozed one), gentler wording after sore days."""
         opening = (
             "⏰ Here's your reminder again." if snoozed else "⏰ Time for today's knee session!"
         )
@@ -46,6 +48,7 @@ class PushTexts:
         )
 
     def morning(self, user: User, session_day: date) -> Outgoing:
+        """The morning question about the session of `session_day`; a typed number answers it."""
         return Outgoing(
             _(MORNING_QUESTION),
             pain_keyboard("morning", session_day),
@@ -53,6 +56,7 @@ class PushTexts:
         )
 
     def nudge(self, user: User, missed_day: date) -> Outgoing:
+        """The one nudge after a missed training day, with a button to today's session."""
         return Outgoing(
             f"Hi! We missed each other on {missed_day.strftime(DAY_FORMAT)}. No pressure: a "
             "short session today still counts, and every session helps your knee.",
@@ -69,6 +73,8 @@ class PushTexts:
         *,
         high_mornings: float | None = None,
     ) -> Outgoing:
+        """The weekly check-in: sessions done against planned, the week's knee scores, a
+        clinician review when mornings stay high, and the barrier buttons if short of the plan."""
         last = week_start + timedelta(days=6)
         week = f"{week_start.strftime('%d %b')}–{last.strftime('%d %b')}"
         knee = ""

@@ -30,6 +30,8 @@ _CLEARLY_ELSE = (Intent.DONE, Intent.SKIP, Intent.LATER, Intent.KNEE)
 
 @turn_handler
 async def free_text(turn: Turn) -> None:
+    """Any text that is not a command: a setup answer while setup asks, else a reply
+    understood in the context of the last question, or a short hint."""
     message = turn.update.effective_message
     text = (message.text if message else None) or ""
     user = turn.user

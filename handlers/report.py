@@ -51,6 +51,7 @@ TIER_WORDS = {
 
 @turn_handler
 async def report(turn: Turn) -> None:
+    """/report [weeks]: a PDF for the physiotherapist, drawn in the drawing process."""
     weeks = parse_weeks(turn.context.args or [])
     if weeks is None:
         turn.say(

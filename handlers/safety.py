@@ -17,6 +17,7 @@ CLEARED_LABEL = N_("✅ A clinician has cleared me")
 
 
 def cleared_button() -> Keyboard:
+    """The button a user on hold taps once a clinician has checked them."""
     return [[(_(CLEARED_LABEL), "cleared")]]
 
 
@@ -33,6 +34,7 @@ def ask_red_flags(turn: Turn, moment: Moment | None = None) -> None:
 
 
 def flag_keyboard(safety: Safety, tapped: frozenset[str] = frozenset()) -> Keyboard:
+    """One button per red flag not yet tapped; "None of these" only before any is tapped."""
     keyboard: Keyboard = [
         [(flag.button, flag.callback_data)] for flag in safety.flags if flag.key not in tapped
     ]
@@ -66,6 +68,8 @@ async def report_flag(turn: Turn, key: str) -> None:
 
 
 def hold_notice(turn: Turn) -> None:
+    """Say the program is on hold until a clinician has checked the knee, with the cleared
+    button."""
     turn.say(
         "Your program is on hold until a doctor or physiotherapist has checked your knee, "
         "so I'm not sending exercises or reminders. Once you've been cleared, tap below.",

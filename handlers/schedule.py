@@ -29,6 +29,7 @@ async def change_schedule(turn: Turn) -> None:
 @turn_handler
 @keeps_question
 async def pause(turn: Turn) -> None:
+    """/pause: no reminders until /resume; the pause is recorded, progress kept."""
     if not require_setup(turn):
         return
     if turn.user.paused:
@@ -45,6 +46,7 @@ async def pause(turn: Turn) -> None:
 @turn_handler
 @keeps_question
 async def resume(turn: Turn) -> None:
+    """/resume: reminders from the next slot on; nothing missed during the pause is caught up."""
     if not require_setup(turn):
         return
     if not turn.user.paused:
@@ -57,6 +59,7 @@ async def resume(turn: Turn) -> None:
 
 
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """⏰ Snooze on today's reminder; a reminder of another day has passed."""
     if parse_day(args[0]) != turn.today:
         turn.toast = "That reminder has passed."
         return
@@ -87,6 +90,8 @@ async def snooze_today(turn: Turn) -> None:
 
 
 async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
+    """The weekly check-in's barrier button: store it, give its tip, and for pain offer the
+    red-flag screen."""
     week, found = parse_day(args[0]), turn.services.catalogue.barriers.get(args[1])
     review = await training.weekly_review(turn.db, turn.user.id, week) if week else None
     if found is None or review is None:

@@ -33,6 +33,8 @@ class Observer(Protocol):
 
 @dataclass(frozen=True)
 class Services:
+    """What the handlers share, built once at start-up by bot.app."""
+
     clock: Clock
     database: Database
     catalogue: Catalogue
@@ -50,6 +52,7 @@ class BotData:
 
     @property
     def services(self) -> Services:
+        """The shared services; RuntimeError if the application was built without them."""
         if self._services is None:
             raise RuntimeError("the application was built without services")
         return self._services

@@ -136,6 +136,7 @@ async def start(turn: Turn) -> None:
 
 
 async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The disclaimer is acknowledged: on to the red-flag screen."""
     user = turn.user
     if user.onboarding_step != OnboardingStep.DISCLAIMER or user.on_hold:
         turn.toast = "Already noted."
@@ -214,6 +215,7 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
 
 
 async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The "change schedule" button: the schedule menu, once setup is done."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
         return
@@ -237,6 +239,7 @@ def show_schedule_menu(turn: Turn) -> None:
 
 
 async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """One choice of the schedule menu: keep, or ask for the days, a time or the time zone."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
         return
@@ -257,6 +260,7 @@ async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 def ask_timezone(turn: Turn) -> None:
+    """Ask for the time zone, with a button that shares the location."""
     turn.user.awaiting = Awaiting(Question.TIMEZONE)
     turn.ask_location(_(ASK_TIMEZONE))
 
@@ -307,6 +311,7 @@ async def timezone_text(turn: Turn, text: str) -> None:
 
 
 async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
+    """A time-zone button offered for a typed place; it counts only while that is asked."""
     if not _past_screen(turn):
         return
     if not is_valid_zone(args[0]):
@@ -336,6 +341,7 @@ async def _set_timezone(turn: Turn, zone: str) -> None:
 
 
 def ask_days(turn: Turn) -> None:
+    """Ask for the training days: toggle buttons starting from the current days."""
     turn.user.awaiting = Awaiting(Question.DAYS)
     mask = days_to_mask(turn.user.weekdays)
     turn.say(_days_prompt(turn, mask), _days_keyboard(mask))
@@ -362,6 +368,7 @@ def _days_keyboard(mask: int) -> Keyboard:
 
 
 async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
+    """A day toggled on the days screen: redraw it with the new mask (nothing saved yet)."""
     mask = int(args[0])
     if not _past_screen(turn) or mask > 127:
         turn.toast = turn.toast or _("That button has expired.")
@@ -370,6 +377,7 @@ async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
+    """Save the days picked (within the program's min and max), then go on with setup."""
     if not _past_screen(turn):
         return
     days = mask_to_days(int(args[0]) & 127)
@@ -388,6 +396,7 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 def ask_reminder_time(turn: Turn) -> None:
+    """Ask for the reminder time: buttons, or a typed time."""
     turn.user.awaiting = Awaiting(Question.REMINDER_TIME)
     turn.say(
         _("What time should I remind you on training days? Tap a time or type one, like 7:30."),
@@ -399,6 +408,7 @@ def ask_reminder_time(turn: Turn) -> None:
 
 
 def ask_morning_time(turn: Turn) -> None:
+    """Ask for the morning check time: buttons, or a typed time."""
     turn.user.awaiting = Awaiting(Question.MORNING_TIME)
     turn.say(
         _(
@@ -410,10 +420,12 @@ def ask_morning_time(turn: Turn) -> None:
 
 
 async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
+    """A reminder-time button."""
     await _time_button(turn, args[0], Question.REMINDER_TIME)
 
 
 async def choose_morning_time(turn: Turn, args: tuple[str, ...]) -> None:
+    """A morning-check-time button."""
     await _time_button(turn, args[0], Question.MORNING_TIME)
 
 
@@ -520,6 +532,7 @@ def first_slot(turn: Turn) -> datetime:
 
 
 def schedule_lines(turn: Turn) -> str:
+    """The user's schedule in one line: days, reminder time, time zone and morning check."""
     user = turn.user
     return _("Training days: {days} at {time} ({zone}). Morning check: {morning}.").format(
         days=describe_days(user.weekdays),

@@ -20,6 +20,7 @@ DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
+    """Today's exercises at the user's levels, in program order."""
     catalogue = turn.services.catalogue
     return await training.current_plan(turn.db, catalogue, turn.user.id, turn.now)
 
@@ -33,11 +34,14 @@ async def today(turn: Turn) -> None:
 
 
 async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The "Today's session" button: /today, once setup is done."""
     if require_setup(turn):
         await show_today(turn)
 
 
 async def show_today(turn: Turn) -> None:
+    """Today's plan with its buttons, or what is already logged; a rest day says when the next
+    training day is and still offers the session."""
     plan = await todays_plan(turn)
     day = turn.today
     logged = await training.session_on(turn.db, turn.user.id, day)
@@ -79,11 +83,13 @@ def _session_day(turn: Turn, text: str) -> date | None:
 
 
 async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """✅ on a session of today or yesterday: log it as done."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_done(turn, day)
 
 
 async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """⏭ on a session of today or yesterday: log it as skipped."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_skipped(turn, day)
 
@@ -143,16 +149,20 @@ async def done_text(
 
 
 async def extra_yes(turn: Turn, args: tuple[str, ...]) -> None:
+    """ "Yes" to an extra session on a rest day: log it as done, with the typed score if any."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         turn.edit(_("An extra session today. 💪"))
         await mark_done(turn, day, score=None if args[1] == "-" else int(args[1]))
 
 
 async def extra_no(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "No" to an extra session on a rest day: nothing is logged."""
     turn.edit(_("Nothing logged. Enjoy your rest day!"))
 
 
 async def mark_skipped(turn: Turn, day: date) -> None:
+    """Log the day's session as skipped; a rest day has nothing to skip and a logged session
+    stays as it is."""
     if not is_training_day(turn.user.weekdays, day):
         upcoming = next_training_day(turn.user.weekdays, day)
         turn.toast = _("A rest day")

@@ -14,6 +14,7 @@ DAY_FORMAT = "%A %d %B"
 
 
 def session_lines(plan: list[PlannedExercise]) -> list[str]:
+    """The plan as numbered lines with level and dose, then the estimated minutes."""
     lines = [
         f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
         for number, item in enumerate(plan, start=1)
@@ -25,6 +26,8 @@ def session_lines(plan: list[PlannedExercise]) -> list[str]:
 def session_keyboard(
     day: date, plan: list[PlannedExercise], *, loggable: bool, snooze: bool = False
 ) -> Keyboard:
+    """The session's buttons: done (/ snooze) / skip when it can still be logged, then 📖 for
+    each exercise, two a row."""
     keyboard: Keyboard = []
     if loggable:
         row = [("✅ Session done", f"done:{day}")]
@@ -131,12 +134,14 @@ def _undo(exercise: Exercise, move: Decision, hard_effort: bool) -> str:
 
 
 def level_place(exercise: Exercise, level: int) -> str:
+    """ "level 2 of 4 (label)", in the current language."""
     return _("level {level} of {total} ({label})").format(
         level=level, total=len(exercise.levels), label=exercise.level(level).label
     )
 
 
 def out_of_ten(score: int) -> str:
+    """A score as "3/10", in the current language."""
     return _("{score}/10").format(score=score)
 
 

@@ -48,6 +48,8 @@ UserRef = Callable[[int | None], str]
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """Tuning of the engine; the defaults suit one process sending to Telegram."""
+
     tick_seconds: float = 60.0
     grace: timedelta = timedelta(hours=3)
     lease: timedelta = timedelta(minutes=10)
@@ -61,9 +63,12 @@ class EngineConfig:
 
 @dataclass
 class TickReport:
+    """What one tick did: how many pushes ended in each outcome."""
+
     counts: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
+        """The counts as one log line, every outcome listed (zeros included) in a fixed order."""
         keys = (
             "planned",
             "due",
@@ -80,6 +85,7 @@ class TickReport:
 
 
 def worker_name() -> str:
+    """A name unique to this process (host, pid, random suffix), written on the claims it holds."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
@@ -102,6 +108,9 @@ class _Claimed:
 
 
 class ReminderEngine:
+    """Plans, claims, sends and records reminder pushes. Replicas may each run one: every
+    step claims its rows in the database, so no push is sent by two of them."""
+
     def __init__(
         self,
         database: Database,

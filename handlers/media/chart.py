@@ -193,6 +193,7 @@ class ChartProcess:
         self._pool: ProcessPoolExecutor | None = None
 
     async def draw(self, sessions: ChartData | ChartRows, pain: PainThresholds) -> bytes:
+        """The pain chart as PNG bytes, drawn in the drawing process."""
         return await self.run(render_pain_chart, sessions, pain)
 
     async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -216,6 +217,7 @@ class ChartProcess:
         raise RuntimeError("the chart process keeps dying")
 
     def close(self) -> None:
+        """Stop the drawing process, dropping queued drawings; the next call starts a new one."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
