@@ -57,7 +57,7 @@ def supported(code: str | None) -> str:
 
 
 @contextmanager
-def use_language(language: str) -> Iterator[None]:
+def use_language(language: str | None) -> Iterator[None]:
     """Every `_()` inside the block (and in tasks it starts) speaks language."""
     token = _language.set(supported(language))
     try:

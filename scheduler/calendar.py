@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from content.i18n import _, weekday_abbreviations
 
 
 def local_now(now: datetime, timezone: str) -> datetime:
@@ -26,7 +26,9 @@ def next_training_day(weekdays: tuple[int, ...], after: date) -> date | None:
 
 
 def describe_days(weekdays: tuple[int, ...]) -> str:
-    return ", ".join(WEEKDAY_LABELS[day] for day in sorted(weekdays)) or "no days"
+    """'Mon, Wed, Fri' in the current language."""
+    labels = weekday_abbreviations()
+    return ", ".join(labels[day] for day in sorted(weekdays)) or _("no days")
 
 
 def days_to_mask(weekdays: tuple[int, ...]) -> int:
