@@ -120,6 +120,22 @@ def weekday_abbreviations() -> tuple[str, ...]:
     return tuple(str(names[day]) for day in range(7))
 
 
+def weekday_names(language: str) -> tuple[tuple[str, ...], ...]:
+    """Monday first: every way language names each weekday (wide, abbreviated and short, as
+    written in a date and standing alone): ('Monday', 'Mon', 'Mo'), ('понедельник', 'пн', …)."""
+    days = Locale.parse(_DATE_LOCALES.get(language, language)).days
+    return tuple(
+        tuple(
+            dict.fromkeys(
+                str(days[context][width][day])
+                for context in ("format", "stand-alone")
+                for width in ("wide", "abbreviated", "short")
+            )
+        )
+        for day in range(7)
+    )
+
+
 def full_date(day: date) -> str:
     """'20 December 2026', '20 декабря 2026 г.', '20 de diciembre de 2026'."""
     return format_date(day, format="long", locale=locale())

@@ -33,7 +33,7 @@ async def free_text(turn: Turn) -> None:
     message = turn.update.effective_message
     text = (message.text if message else None) or ""
     user = turn.user
-    reply = parse_reply(text)
+    reply = parse_reply(text, user.language)
     awaiting = user.awaiting
     if awaiting is not None and awaiting.question in SETUP_QUESTIONS:
         if _clearly_else(reply):
@@ -60,7 +60,7 @@ async def _answer_setup(turn: Turn, question: Question, text: str) -> None:
         await start.timezone_text(turn, text)
     elif question in (Question.REMINDER_TIME, Question.MORNING_TIME):
         await start.time_text(turn, text, question)
-    else:
+    elif not await start.days_text(turn, text):
         turn.say(_("Tap the days you want to train on, then 💾 Save days."))
         start.ask_days(turn)
 

@@ -14,7 +14,7 @@ from functools import wraps
 from content.i18n import N_, _, clock_time, weekday_abbreviations
 from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
-from handlers.parsing import is_bare_midnight, parse_time
+from handlers.parsing import is_bare_midnight, parse_days, parse_time
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
 from handlers.usecases.training import move_morning_checks, restart_pushes
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
@@ -377,15 +377,37 @@ async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
 async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
     if not _past_screen(turn):
         return
-    days = mask_to_days(int(args[0]) & 127)
+    await _save_days(turn, mask_to_days(int(args[0]) & 127), typed=False)
+
+
+async def days_text(turn: Turn, text: str) -> bool:
+    """Training days typed as weekday names ('пн, ср, пт', 'lunes y jueves'); False when the
+    text names no days."""
+    days = parse_days(text, turn.user.language)
+    if days is None:
+        return False
+    await _save_days(turn, days, typed=True)
+    return True
+
+
+async def _save_days(turn: Turn, days: tuple[int, ...], *, typed: bool) -> None:
     program = turn.catalogue.program
     if not program.min_training_days <= len(days) <= program.max_training_days:
-        turn.toast = _("Please pick {low} to {high} days.").format(
+        wrong = _("Please pick {low} to {high} days.").format(
             low=program.min_training_days, high=program.max_training_days
         )
+        if typed:
+            turn.say(wrong)
+            ask_days(turn)
+        else:
+            turn.toast = wrong
         return
     turn.user.training_days = ",".join(str(day) for day in days)
-    turn.edit(_("Training days: {days}").format(days=describe_days(days)))
+    saved = _("Training days: {days}").format(days=describe_days(days))
+    if typed:
+        turn.say(saved)
+    else:
+        turn.edit(saved)
     if turn.user.onboarded:
         await _saved(turn)
     else:
@@ -454,7 +476,7 @@ async def retime(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def time_text(turn: Turn, text: str, question: Question = Question.REMINDER_TIME) -> None:
     """A typed time for the reminder or the morning check."""
-    chosen = parse_time(text)
+    chosen = parse_time(text, turn.user.language)
     if chosen is None:
         turn.say(_("I didn't understand that time. Please send it like 7:30, 18:00, 6pm or noon."))
         return
