@@ -131,6 +131,8 @@ class BotApiEmulator:
         self.events: list[Event] = []
         # The command menu per language_code ("" for the default), as setMyCommands left it.
         self.commands: dict[str, list[dict[str, str]]] = {}
+        # The language each user's Telegram app is set to (sent as from.language_code).
+        self.language_codes: dict[int, str] = {}
         self.requests: list[tuple[float, str, int | None]] = []
         # Requests received and not yet answered, by method: what a crash leaves in flight.
         self.open_requests: Counter[str] = Counter()
@@ -200,7 +202,7 @@ class BotApiEmulator:
             "id": user_id,
             "is_bot": False,
             "first_name": chat["first_name"],
-            "language_code": "en",
+            "language_code": self.language_codes.get(user_id, "en"),
         }
 
     def _push_update(self, payload: dict[str, Any]) -> int:
