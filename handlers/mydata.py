@@ -116,7 +116,9 @@ def _export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str]) -> by
             "",
             row.score,
             # A corrected score stays, marked with when it was superseded.
-            f"{row.kind}; superseded {at(row.superseded_at)}" if row.superseded_at else row.kind,
+            _("{kind}; superseded {time}").format(kind=row.kind, time=at(row.superseded_at))
+            if row.superseded_at
+            else row.kind,
         )
         for row in rows.pain
     ]
