@@ -179,3 +179,19 @@ def test_parse_time_in_the_persons_language(language, text, expected):
 )
 def test_parse_days_in_the_persons_language(language, text, expected):
     assert parse_days(text, language) == expected
+
+
+def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
+    from content import words
+
+    broken = tmp_path / "words.toml"
+    broken.write_text('[ru]\ndone = "готово"\n', encoding="utf-8")
+    monkeypatch.setattr(words, "WORDS_PATH", broken)
+    words.vocabulary.cache_clear()
+    try:
+        with pytest.raises(words.WordsError, match=r"words\.toml: ru\.done must be a list"):
+            words.vocabulary("ru")
+        with pytest.raises(words.WordsError, match=r"no \[es\] words"):
+            words.vocabulary("es")
+    finally:
+        words.vocabulary.cache_clear()
