@@ -23,6 +23,11 @@ MAX_PAIN = 10
 MAX_LENGTH = 120
 
 
+def _words(words: tuple[str, ...]) -> str:
+    """A regex alternative of words (longest first), a space matching any run of spaces."""
+    return "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words) or r"(?!)"
+
+
 class Intent(Enum):
     DONE = "done"
     SKIP = "skip"
@@ -59,20 +64,8 @@ class Reply:
         return self.when is When.MORNING
 
 
-NUMBER_WORDS = {
-    "zero": 0,
-    "nil": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
+_ENGLISH = vocabulary(DEFAULT_LANGUAGE)  # the plain words; sentence patterns follow
+NUMBER_WORDS = _ENGLISH.numbers
 _NUMBER = r"(?P<score>-?\d{1,3}(?:[.,]\d+)?|" + "|".join(NUMBER_WORDS) + ")"
 _DONE = re.compile(
     r"^(?:done|done ✅|✅|✔️|did it|i did it|finished|i finished|complete|completed|all done|"
@@ -80,13 +73,13 @@ _DONE = re.compile(
     r"(?:i )?did (?:them|it all|everything)|session done|exercises done)$"
 )
 _DID = re.compile(r"^(?:i )?(?:did|done|finished|completed) (?:the |my |some )?(?P<what>.+)$")
-_SKIP = re.compile(r"^(skip|skipped|skip it|skip today|skipping today|not today|⏭)$")
+_SKIP = re.compile(rf"^({_words(_ENGLISH.skip)})$")
 _SKIPPED = re.compile(
     r"^(?:i )?(?:skipped|skip|left out|missed|didn't do|did not do) (?:the |my )?(?P<what>.+)$"
 )
-_LATER = re.compile(r"^(later|not now|remind me later|snooze|after)$")
-_YES = re.compile(r"^(yes|y|yeah|yep|ok|okay|sure|i agree|agree|accept)$")
-_NO = re.compile(r"^(no|n|nope|none|no\s+none|none of them)$")
+_LATER = re.compile(rf"^({_words(_ENGLISH.later)})$")
+_YES = re.compile(rf"^({_words(_ENGLISH.yes)})$")
+_NO = re.compile(rf"^({_words(_ENGLISH.no)})$")
 _PAIN_WORDS = (
     r"(?:(?:my )?knee(?: pain)?(?: is| was| feels|'s)?(?: sore| painful| hurting| at)?|"
     r"pain(?: is| was| level| score| of)?|hurts?|sore(?:ness)?|score(?: is| of)?)"
@@ -222,7 +215,7 @@ def _combine(cleaned: str, clauses: re.Pattern[str], one: Callable[[str], Reply]
 _TIME = re.compile(
     r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$"
 )
-_NAMED_TIMES = {"noon": time(12), "midday": time(12), "midnight": time(0)}
+_NAMED_TIMES = {word.replace(" ", ""): at for word, at in _ENGLISH.times.named.items()}
 
 
 def parse_time(text: str, language: str = DEFAULT_LANGUAGE) -> time | None:
