@@ -27,7 +27,7 @@ def language_keyboard(current: str) -> Keyboard:
 async def choose_language(turn: Turn) -> None:
     turn.say(
         _("Which language should I speak? You're using {language} now.").format(
-            language=NAMES[turn.user.language]
+            language=NAMES.get(turn.user.language, NAMES["en"])
         ),
         language_keyboard(turn.user.language),
     )
