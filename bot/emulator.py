@@ -135,6 +135,10 @@ class BotApiEmulator:
             "supports_inline_queries": False,
         }
         self.events: list[Event] = []
+        # The command menu per language_code ("" for the default), as setMyCommands left it.
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        # The language each user's Telegram app is set to (sent as from.language_code).
+        self.language_codes: dict[int, str] = {}
         self.requests: list[tuple[float, str, int | None]] = []
         # Requests received and not yet answered, by method: what a crash leaves in flight.
         self.open_requests: Counter[str] = Counter()
@@ -206,7 +210,7 @@ class BotApiEmulator:
             "id": user_id,
             "is_bot": False,
             "first_name": chat["first_name"],
-            "language_code": "en",
+            "language_code": self.language_codes.get(user_id, "en"),
         }
 
     def _push_update(self, payload: dict[str, Any]) -> int:
@@ -424,6 +428,25 @@ class BotApiEmulator:
                     await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        """Checked as Telegram does: up to 100 commands of 1–32 lowercase letters, digits and
+        underscores with a description of 1–256 characters, and an optional two-letter
+        ISO 639-1 language_code (the menu for people whose Telegram speaks that language)."""
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name = command.get("command") if isinstance(command, dict) else None
+            description = command.get("description") if isinstance(command, dict) else None
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise ApiError(400, "Bad Request: LANGUAGE_CODE_INVALID")
+        self.commands[language] = [
+            {"command": item["command"], "description": item["description"]} for item in commands
+        ]
         self._record(Event("setMyCommands", None, None, "", [], time.monotonic(), params=params))
         return True
 

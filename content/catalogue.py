@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from content.i18n import DEFAULT_LANGUAGE
+from content.i18n import DEFAULT_LANGUAGE, _, ngettext
 from content.translations import MissingTranslation, translate
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -72,16 +72,24 @@ class Dose(_Strict):
     load: str = ""
 
     def describe(self) -> str:
-        """One line such as '2–3 sets × 10 reps per leg, 3×/week'."""
-        side = f" per {self.per_side}" if self.per_side else ""
+        """One line such as '2–3 sets × 10 reps per leg, 3×/week', in the current language."""
         if self.reps is None:
-            amount = f"{self.sets} {self.unit}{side}"
+            amount = _("{count} {unit}").format(count=self.sets, unit=self.unit)
         elif self.sets.high == 1:
-            amount = f"{self.reps} {self.unit}{side}"
+            amount = _("{count} {unit}").format(count=self.reps, unit=self.unit)
         else:
-            amount = f"{self.sets} sets × {self.reps} {self.unit}{side}"
+            amount = ngettext(
+                "{sets} set × {reps} {unit}", "{sets} sets × {reps} {unit}", self.sets.high
+            ).format(sets=self.sets, reps=self.reps, unit=self.unit)
+        if self.per_side == "leg":
+            amount = _("{amount} per leg").format(amount=amount)
+        elif self.per_side == "foot":
+            amount = _("{amount} per foot").format(amount=amount)
         load = f", {self.load}" if self.load else ""
-        return f"{amount}{load}, {self.times_per_week}×/week"
+        weekly = ngettext("{count}×/week", "{count}×/week", self.times_per_week.high).format(
+            count=self.times_per_week
+        )
+        return f"{amount}{load}, {weekly}"
 
 
 class Level(_Strict):

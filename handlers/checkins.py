@@ -46,22 +46,25 @@ DURING = CheckinKind(
     "pain",
     Question.PAIN,
     PainKind.DURING,
-    "Pain during the session",
+    N_("Pain during the session"),
     {
-        PainBand.SAFE: "That's in the safe zone. Keep it up!",
-        PainBand.ACCEPTABLE: "That's acceptable while exercising, as long as it has settled by "
-        "tomorrow morning.",
-        PainBand.TOO_MUCH: "That's more than we want. Ease off next time: fewer reps or the "
-        "easier version in 📖, and stop anything that feels sharp.",
+        PainBand.SAFE: N_("That's in the safe zone. Keep it up!"),
+        PainBand.ACCEPTABLE: N_(
+            "That's acceptable while exercising, as long as it has settled by tomorrow morning."
+        ),
+        PainBand.TOO_MUCH: N_(
+            "That's more than we want. Ease off next time: fewer reps or the "
+            "easier version in 📖, and stop anything that feels sharp."
+        ),
     },
 )
 MORNING = CheckinKind(
     "morning",
     Question.MORNING,
     PainKind.NEXT_MORNING,
-    "Knee this morning",
+    N_("Knee this morning"),
     {
-        PainBand.SAFE: "Your knee took the last session well.",
+        PainBand.SAFE: N_("Your knee took the last session well."),
         PainBand.ACCEPTABLE: N_("That's acceptable the morning after. Carry on as planned."),
         PainBand.TOO_MUCH: N_(
             "That's more than we want the morning after: nothing moves up until your mornings "
@@ -90,8 +93,10 @@ def ask_pain(turn: Turn, day: date) -> None:
     """Ask for the pain during the session of `day`; a typed number answers it from now on."""
     turn.user.awaiting = Awaiting(DURING.question, day)
     turn.say(
-        "How much did your knee hurt during the session? "
-        "0 means no pain, 10 the worst you can imagine.",
+        _(
+            "How much did your knee hurt during the session? "
+            "0 means no pain, 10 the worst you can imagine."
+        ),
         pain_keyboard(DURING.action, day),
     )
 
@@ -116,23 +121,25 @@ async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
 async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
     day, score = parse_day(args[0]), int(args[1])
     if day is None or score > 10:
-        turn.toast = "That button has expired."
+        turn.toast = _("That button has expired.")
         return
     if await record_checkin(turn, kind, day, score):
-        turn.edit(f"{kind.echo}: {score}/10")
+        turn.edit(_("{what}: {score}/10").format(what=_(kind.echo), score=score))
 
 
 async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
     """Store the score against that day's done session and answer with what it means."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_score(
         turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
     )
     if outcome is None:
-        turn.toast = "No finished session that day."
+        turn.toast = _("No finished session that day.")
         turn.say(
-            "I can only note pain for a session you've finished. "
-            "Send /today and tap ✅ when you're done."
+            _(
+                "I can only note pain for a session you've finished. "
+                "Send /today and tap ✅ when you're done."
+            )
         )
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):
@@ -143,7 +150,7 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
 
 async def record_morning_today(turn: Turn, score: int) -> None:
     """ "morning 6" typed: this morning's score, for the session the day before."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_morning(turn.db, catalogue, turn.user, turn.today, score, turn.now)
     if outcome is None:
         turn.say(
@@ -161,7 +168,7 @@ async def record_morning_today(turn: Turn, score: int) -> None:
 def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None:
     """One reply in the review's one voice, then the red-flag screen, the clinician advice or
     the effort question when they apply."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     review = outcome.review
     turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
     if outcome.corrected is None:
@@ -191,8 +198,8 @@ def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None
 def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
     """What the score means, for a reply that carries on."""
     review, score = outcome.review, outcome.score
-    pain = turn.services.catalogue.program.pain
-    band = pain_band(turn.services.catalogue.program, score)
+    pain = turn.catalogue.program.pain
+    band = pain_band(turn.catalogue.program, score)
     session = review.session
     worse_morning = (
         kind is MORNING
@@ -229,12 +236,12 @@ async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
     it, and any move it undoes is announced."""
     day, effort = parse_day(args[0]), Effort(args[1])
     if day is None:
-        turn.toast = "That button has expired."
+        turn.toast = _("That button has expired.")
         return
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_effort(turn.db, catalogue, turn.user, day, effort, turn.now)
     if outcome is None:
-        turn.toast = "No finished session that day."
+        turn.toast = _("No finished session that day.")
         return
     word = _(EFFORT_WORDS[effort])
     turn.toast = _("Effort: {effort}").format(effort=word)

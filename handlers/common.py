@@ -26,7 +26,9 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from content.i18n import supported, use_language
+from content.catalogue import Catalogue
+from content.i18n import _, supported, use_language
+from content.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard
@@ -93,6 +95,16 @@ class Turn:
         return self.context.services
 
     @property
+    def catalogue(self) -> Catalogue:
+        """The exercises, safety texts and barrier tips in the person's language."""
+        return self.services.catalogue_in(self.user.language)
+
+    @property
+    def matcher(self) -> ExerciseMatcher:
+        """Exercise names as the person types them, in their language or in English."""
+        return self.services.matcher_in(self.user.language)
+
+    @property
     def local_now(self) -> datetime:
         """The update's time on the user's wall clock."""
         return local_now(self.now, self.user.timezone)
@@ -108,7 +120,7 @@ class Turn:
 
     def ask_location(self, text: str) -> None:
         """A message with a button under the text field that shares the user's location."""
-        button = KeyboardButton("📍 Share my location", request_location=True)
+        button = KeyboardButton(_("📍 Share my location"), request_location=True)
         markup = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
         self._outbox.append(_Outgoing(text, None, markup))
 
@@ -345,7 +357,7 @@ class ButtonRouter:
             routed = self.route(data)
             if routed is None:
                 log.warning("refused callback data %r", str(data)[:MAX_CALLBACK_BYTES])
-                turn.toast = "That button has expired. Send /today for a fresh one."
+                turn.toast = _("That button has expired. Send /today for a fresh one.")
                 return
             handler, args = routed
             turn.handler = f"button_{handler.__name__}"

@@ -61,7 +61,7 @@ async def report(turn: Turn) -> None:
             ).format(default=DEFAULT_WEEKS, most=MAX_WEEKS)
         )
         return
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     data = await gather_report(turn.db, catalogue, turn.user, turn.today, weeks)
     if data is None:
         turn.say(

@@ -3,8 +3,9 @@ through PTB's typed application data."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from content.catalogue import Catalogue
@@ -37,11 +38,23 @@ class Services:
 
     clock: Clock
     database: Database
-    catalogue: Catalogue
+    catalogue: Catalogue  # English, the source every translation is laid over
     matcher: ExerciseMatcher
     charts: ChartProcess  # the drawing process: charts, animations, reports
     observer: Observer
     animations: AnimationFiles
+    # The catalogue (and its name matcher) in each language the bot speaks, all loaded and
+    # validated at start-up; a language missing here speaks English.
+    catalogues: Mapping[str, Catalogue] = field(default_factory=dict)
+    matchers: Mapping[str, ExerciseMatcher] = field(default_factory=dict)
+
+    def catalogue_in(self, language: str) -> Catalogue:
+        """The exercises, safety texts and barrier tips in language."""
+        return self.catalogues.get(language, self.catalogue)
+
+    def matcher_in(self, language: str) -> ExerciseMatcher:
+        """Exercise names as typed in language (the English names are matched too)."""
+        return self.matchers.get(language, self.matcher)
 
 
 class BotData:

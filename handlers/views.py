@@ -10,8 +10,6 @@ from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Scores, Step, Why
 from scheduler.outgoing import Keyboard
 
-DAY_FORMAT = "%A %d %B"
-
 
 def session_lines(plan: list[PlannedExercise]) -> list[str]:
     """The plan as numbered lines with level and dose, then the estimated minutes."""
@@ -19,7 +17,15 @@ def session_lines(plan: list[PlannedExercise]) -> list[str]:
         f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
         for number, item in enumerate(plan, start=1)
     ]
-    lines.append(f"\nAbout {session_minutes(plan)} minutes. Tap 📖 for how to do each one.")
+    minutes = session_minutes(plan)
+    lines.append(
+        "\n"
+        + ngettext(
+            "About {count} minute. Tap 📖 for how to do each one.",
+            "About {count} minutes. Tap 📖 for how to do each one.",
+            minutes,
+        ).format(count=minutes)
+    )
     return lines
 
 
@@ -30,10 +36,10 @@ def session_keyboard(
     each exercise, two a row."""
     keyboard: Keyboard = []
     if loggable:
-        row = [("✅ Session done", f"done:{day}")]
+        row = [(_("✅ Session done"), f"done:{day}")]
         if snooze:
-            row.append(("⏰ Snooze 1 h", f"snooze:{day}"))
-        row.append(("⏭ Skip today", f"skip:{day}"))
+            row.append((_("⏰ Snooze 1 h"), f"snooze:{day}"))
+        row.append((_("⏭ Skip today"), f"skip:{day}"))
         keyboard.append(row)
     how_to = [(f"📖 {item.exercise.name}", f"how:{item.exercise.slug}") for item in plan]
     keyboard += [how_to[index : index + 2] for index in range(0, len(how_to), 2)]

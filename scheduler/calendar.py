@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from content.i18n import _, weekday_abbreviations
 
 
 def local_now(now: datetime, timezone: str) -> datetime:
@@ -28,8 +28,10 @@ def next_training_day(weekdays: tuple[int, ...], after: date) -> date | None:
 
 
 def describe_days(weekdays: tuple[int, ...]) -> str:
-    """Weekdays as short English labels in week order ("Mon, Wed, Fri"), "no days" when empty."""
-    return ", ".join(WEEKDAY_LABELS[day] for day in sorted(weekdays)) or "no days"
+    """Weekdays as short labels in week order ("Mon, Wed, Fri" in the current language),
+    "no days" when empty."""
+    labels = weekday_abbreviations()
+    return ", ".join(labels[day] for day in sorted(weekdays)) or _("no days")
 
 
 def days_to_mask(weekdays: tuple[int, ...]) -> int:

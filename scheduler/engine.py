@@ -16,7 +16,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from telegram.ext import ExtBot
 
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
+from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import Progression
 from scheduler.clock import Clock
@@ -123,10 +124,13 @@ class ReminderEngine:
         *,
         worker: str | None = None,
         user_ref: UserRef = str,
+        catalogues: Mapping[str, Catalogue] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.catalogue = catalogue
+        # The catalogue in each language, for the exercise names a reminder lists.
+        self.catalogues = catalogues or {}
         self.bot = bot
         self.limiter = limiter
         self.renderer = renderer
@@ -234,7 +238,8 @@ class ReminderEngine:
                 user = users.get(push.user_id)  # None: the user deleted their data meanwhile
                 push.outgoing = None
                 if user is not None and user.receives_pushes:
-                    push.outgoing = await self._render(db, push.row, user, records, levels)
+                    with use_language(user.language):  # each push in its recipient's words
+                        push.outgoing = await self._render(db, push.row, user, records, levels)
                 if push.outgoing is None:
                     skipped.append(push.push_id)
             await outbox.set_status(db, skipped, PushStatus.SKIPPED)
@@ -254,7 +259,7 @@ class ReminderEngine:
         if push.kind in (PushKind.REMINDER, PushKind.SNOOZED):
             if day.today is not None:
                 return None
-            catalogue = self.catalogue
+            catalogue = self.catalogues.get(user.language, self.catalogue)
             plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
             recent = await training.day_scores(
                 db,
