@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -23,12 +23,13 @@ from sqlalchemy import func, select, text
 
 from bot.app import HandledUpdates, Receiving, SendingLimits, create_services
 from bot.emulator import BotApiEmulator, Event
+from bot.intake import IntakeConfig
 from bot.local import running_bot
 from bot.web import SECRET_HEADER
 from handlers.services import Services
 from scheduler.engine import EngineConfig, ReminderEngine
 from storage import people, training
-from storage.models import PainCheckin, Push, SessionLog, UploadedFile, User
+from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User
 from storage.states import PainKind, PushKind, PushStatus
 from tests.auxil.chat import Chat
 from tests.auxil.databases import empty_tables
@@ -143,7 +144,9 @@ def toast(events: list[Event]) -> str:
 
 
 @contextlib.asynccontextmanager
-async def replica(services: Services, emulator: BotApiEmulator) -> AsyncIterator[Replica]:
+async def replica(
+    services: Services, emulator: BotApiEmulator, intake: IntakeConfig | None = None
+) -> AsyncIterator[Replica]:
     """One webhook replica serving until the block ends; its reminder job is off (tests tick
     its engine themselves)."""
     proxy = TcpProxy("127.0.0.1", 0)  # the port Telegram (the emulator) knows
@@ -161,7 +164,12 @@ async def replica(services: Services, emulator: BotApiEmulator) -> AsyncIterator
         with started_servers(proxy) as servers:
             async with (
                 running_bot(
-                    services, emulator, engine_config=ENGINE, limits=limits, receiving=receiving
+                    services,
+                    emulator,
+                    engine_config=ENGINE,
+                    limits=limits,
+                    receiving=receiving,
+                    intake=intake,
                 ) as running,
                 aiohttp.ClientSession() as http,
             ):
@@ -177,8 +185,10 @@ async def replica(services: Services, emulator: BotApiEmulator) -> AsyncIterator
         await proxy.stop()
 
 
-@pytest.fixture
-async def replicas(postgres_url, clock, media_dir) -> AsyncIterator[Replicas]:
+@contextlib.asynccontextmanager
+async def two_replicas(
+    postgres_url: str, clock: Any, media_dir: Any, intake: IntakeConfig | None = None
+) -> AsyncIterator[Replicas]:
     """Two replicas, each with its own connection pool, on one PostgreSQL database."""
     first = await create_services(postgres_url, clock, media_dir)
     await empty_tables(first.database.engine)
@@ -187,12 +197,21 @@ async def replicas(postgres_url, clock, media_dir) -> AsyncIterator[Replicas]:
     await emulator.start()
     emulator.accept_unknown_chats = True  # people whose updates a test posts itself
     try:
-        async with replica(first, emulator) as one, replica(second, emulator) as two:
+        async with (
+            replica(first, emulator, intake) as one,
+            replica(second, emulator, intake) as two,
+        ):
             yield Replicas(one, two, emulator)
     finally:
         await first.database.dispose()
         await second.database.dispose()
         await emulator.stop()
+
+
+@pytest.fixture
+async def replicas(postgres_url, clock, media_dir) -> AsyncIterator[Replicas]:
+    async with two_replicas(postgres_url, clock, media_dir) as both:
+        yield both
 
 
 async def count(services: Services, statement: Any) -> int:
@@ -386,3 +405,46 @@ async def test_an_animation_uploaded_by_one_replica_is_sent_by_file_id_from_the_
     assert uploaded.uploaded and not by_id.uploaded
     assert by_id.file_id == uploaded.file_id
     assert await count(two.services, select(func.count()).select_from(UploadedFile)) == 1
+
+
+# -- a replica that died ----------------------------------------------------------------------
+
+
+async def test_updates_of_a_replica_that_died_are_handled_by_another(
+    postgres_url, clock, media_dir
+):
+    """A replica stored an update (Telegram was told it arrived) and died before handling it:
+    once its claim is older than the inbox lease, a living replica takes it up; it is
+    answered once."""
+    async with two_replicas(
+        postgres_url, clock, media_dir, IntakeConfig(lease=timedelta(seconds=1))
+    ) as replicas:
+        update = replicas.message(7061, "/help")
+        stored_at = datetime.now(UTC)  # leases are about processes: the real time
+        async with replicas.one.services.database.connection() as connection:
+            await connection.execute(
+                InboxUpdate.__table__.insert(),
+                {
+                    "update_id": update["update_id"],
+                    "payload": json.dumps(update),
+                    "received_at": stored_at,
+                    "claimed_by": "a-replica-that-died",
+                    "claimed_at": stored_at,
+                    "attempts": 1,
+                },
+            )
+        waits = {
+            asyncio.ensure_future(replicas.one.handled.wait(update["update_id"])),
+            asyncio.ensure_future(replicas.two.handled.wait(update["update_id"])),
+        }
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        assert any(wait.exception() is None for wait in done)
+        answers = replicas.messages(7061, 0)
+        handled = select(InboxUpdate.handled_at).where(
+            InboxUpdate.update_id == update["update_id"]
+        )
+        async with replicas.two.services.database.transaction() as db:
+            assert await db.scalar(handled) is not None
+    assert len(answers) == 1 and "/today" in answers[0], answers
