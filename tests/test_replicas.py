@@ -28,7 +28,7 @@ from bot.local import running_bot
 from bot.web import SECRET_HEADER
 from handlers.services import Services
 from scheduler.engine import EngineConfig, ReminderEngine
-from storage import people, training
+from storage import inbox, people, training
 from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User
 from storage.states import PainKind, PushKind, PushStatus
 from tests.auxil.chat import Chat
@@ -71,10 +71,7 @@ class Replicas:
         """Deliver one update to this replica, wait until it is handled, and return what the
         bot did in that person's chat meanwhile (answers to buttons included)."""
         before = len(self.emulator.events)
-        headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
-        url = replica.base + HOOK_PATH
-        async with replica.http.post(url, data=json.dumps(payload), headers=headers) as answer:
-            assert answer.status == 200, await answer.text()
+        await self.deliver(replica, payload)
         await replica.handled.wait(payload["update_id"])
         user_id = _sender(payload)
         return [
@@ -83,6 +80,13 @@ class Replicas:
             if event.chat_id == user_id
             or event.params.get("callback_query_id") == _query_id(payload)
         ]
+
+    async def deliver(self, replica: Replica, payload: dict[str, Any]) -> None:
+        """Deliver one update to this replica: it is stored once this returns."""
+        headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+        url = replica.base + HOOK_PATH
+        async with replica.http.post(url, data=json.dumps(payload), headers=headers) as answer:
+            assert answer.status == 200, await answer.text()
 
     def messages(self, user_id: int, since: int) -> list[str]:
         """The texts of the messages sent to this person since that many events."""
@@ -352,6 +356,52 @@ async def test_one_persons_updates_on_two_replicas_apply_one_at_a_time(replicas)
     assert sum("already logged as done" in answer for answer in answers) == 1, answers
     sessions = select(func.count()).select_from(SessionLog).where(SessionLog.user_id == 7031)
     assert await count(one.services, sessions) == 1
+
+
+async def test_a_chats_updates_on_two_replicas_apply_in_update_id_order(replicas):
+    """ "done" reaches replica one, and "3" (a later update: the pain score "done" asks for)
+    reaches two while one is still handling "done": two lets the earlier one go first, so "3"
+    answers the question instead of coming before it."""
+    one, two = replicas.one, replicas.two
+    await replicas.chat(7071).onboard()
+    done, score = replicas.message(7071, "done"), replicas.message(7071, "3")
+    assert done["update_id"] < score["update_id"]
+    holding, waiting = asyncio.Event(), asyncio.Event()
+    real_take, real_held = inbox.take, inbox.held_elsewhere_before
+
+    async def take(db: Any, update_id: int, now: Any) -> bool:
+        if update_id == done["update_id"]:
+            await holding.wait()  # replica one is still at it
+        return await real_take(db, update_id, now)
+
+    async def held(*args: Any) -> int | None:
+        found = await real_held(*args)
+        if found == done["update_id"]:
+            waiting.set()
+        return found
+
+    before = len(replicas.emulator.events)
+    with (
+        mock.patch.object(inbox, "take", take),
+        mock.patch.object(inbox, "held_elsewhere_before", held),
+    ):
+        await replicas.deliver(one, done)
+        await replicas.deliver(two, score)
+        handled = asyncio.ensure_future(two.handled.wait(score["update_id"]))
+        first = asyncio.ensure_future(waiting.wait())
+        await asyncio.wait({handled, first}, return_when=asyncio.FIRST_COMPLETED)
+        assert waiting.is_set() and not handled.done(), "the later update did not wait"
+        holding.set()
+        await one.handled.wait(done["update_id"])
+        await handled
+    answers = replicas.messages(7071, before)
+    asked = next(n for n, answer in enumerate(answers) if "0 means no pain" in answer)
+    assert asked < len(answers) - 1, answers  # the score's reply comes after the question
+    during = select(PainCheckin.score).where(
+        PainCheckin.user_id == 7071, PainCheckin.kind == PainKind.DURING
+    )
+    async with one.services.database.transaction() as db:
+        assert list(await db.scalars(during)) == [3]
 
 
 async def test_a_first_contact_on_two_replicas_at_once_makes_one_person(replicas):
