@@ -55,7 +55,9 @@ class HandledUpdates:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait(self, update_id: int, timeout: float = 10) -> None:
+    async def wait(self, update_id: int, timeout: float = 60) -> None:
+        """The timeout only guards against a hang: on a loaded 2-core machine the first
+        drawing (a new process importing matplotlib) alone has taken over 10 s."""
         async with asyncio.timeout(timeout):
             while update_id not in self.ids:
                 await self._changed.wait()
