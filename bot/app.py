@@ -22,13 +22,15 @@ from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
+from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from content.matcher import ExerciseMatcher
 from content.poses import load_animations
+from content.words import check_words
 from handlers import register
 from handlers.common import KneeContext
 from handlers.media.chart import ChartProcess
 from handlers.media.files import AnimationFiles, default_media_dir
-from handlers.menu import COMMANDS
+from handlers.menu import commands
 from handlers.pushes import PushTexts
 from handlers.services import BotData, Services
 from scheduler import timezones
@@ -40,7 +42,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 KneeApplication = Application[Any, KneeContext, Any, Any, BotData, Any]
-SORRY = "Sorry, something went wrong on my side. Please try that again in a moment."
+SORRY = N_("Sorry, something went wrong on my side. Please try that again in a moment.")
 
 
 class HandledUpdates:
@@ -51,6 +53,7 @@ class HandledUpdates:
         self._changed = asyncio.Event()
 
     def __call__(self, update_id: int, _kind: str) -> None:
+        """Record `update_id` as handled and wake every waiter (an intake listener)."""
         self.ids.add(update_id)
         self._changed.set()
         self._changed = asyncio.Event()
@@ -70,12 +73,15 @@ class Observer:
         self.metrics = metrics
 
     def context(self, **fields: object) -> AbstractContextManager[None]:
+        """Fields added to every log line written inside the block."""
         return log_context(**fields)
 
     def user_ref(self, user_id: int | None) -> str:
+        """How a person appears in logs: their id, or a keyed hash when ids are hashed."""
         return user_ref(user_id)
 
     def handled(self, handler: str, seconds: float) -> None:
+        """Observe one update's handling time under the handler's name; no-op without metrics."""
         if self.metrics is not None:
             self.metrics.handler_seconds.labels(handler).observe(seconds)
 
@@ -85,7 +91,10 @@ async def create_services(
 ) -> Services:
     """Load and validate content, open the database and bring its schema up to date.
     media_dir caches rendered files (default: a folder in the temp directory)."""
-    catalogue = load_catalogue()
+    # Every language's catalogue is validated now: a missing translation stops the start.
+    catalogues = {language: load_catalogue(language=language) for language in LANGUAGES}
+    catalogue = catalogues["en"]
+    check_words()  # the reply words of every language, likewise
     # Every exercise level must have its animation before the bot starts.
     animations = load_animations()
     await asyncio.to_thread(timezones.warm_up)  # place names indexed once, not on a reply
@@ -100,6 +109,10 @@ async def create_services(
         charts=drawing,
         observer=Observer(),
         animations=AnimationFiles(animations, drawing, media_dir or default_media_dir()),
+        catalogues=catalogues,
+        matchers={
+            language: ExerciseMatcher(found, catalogue) for language, found in catalogues.items()
+        },
     )
 
 
@@ -114,6 +127,7 @@ class KneeBot:
 
     @property
     def services(self) -> Services:
+        """The services the handlers share, as stored in the application's bot_data."""
         return self.application.bot_data.services
 
 
@@ -148,6 +162,8 @@ def build_application(
     limits: SendingLimits | None = None,
     intake_config: IntakeConfig | None = None,
 ) -> KneeBot:
+    """Assemble the bot: PTB's application with the handlers, the shared rate limiter, the
+    reminder engine, metrics and the update intake. Nothing is started yet."""
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
@@ -196,10 +212,11 @@ def reminder_engine(
         services.catalogue,
         bot,
         limiter,
-        PushTexts(services.catalogue),
+        PushTexts(services.catalogue, services.catalogues),
         config,
         worker=worker,
         user_ref=user_ref,
+        catalogues=services.catalogues,
     )
 
 
@@ -225,9 +242,13 @@ def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> Non
 
 
 async def _announce_commands(application: KneeApplication) -> None:
-    await application.bot.set_my_commands(
-        [BotCommand(name, description) for name, description in COMMANDS]
-    )
+    """The command menu in English for everyone, and in each other language for people whose
+    Telegram speaks it."""
+    for language in LANGUAGES:
+        with use_language(language):
+            menu = [BotCommand(name, description) for name, description in commands()]
+        code = None if language == DEFAULT_LANGUAGE else language
+        await application.bot.set_my_commands(menu, language_code=code)
 
 
 async def _report_error(update: object, context: KneeContext) -> None:
@@ -243,7 +264,9 @@ async def _report_error(update: object, context: KneeContext) -> None:
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer()
-            await context.bot.send_message(update.effective_chat.id, SORRY)
+            with use_language(user.language_code if user else None):
+                sorry = _(SORRY)
+            await context.bot.send_message(update.effective_chat.id, sorry)
         except TelegramError as error:
             log.warning("could not tell the user about the error: %s", error)
 

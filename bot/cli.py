@@ -55,6 +55,7 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the `kneecoach` command; returns the exit status (2: bad settings or content)."""
     parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")

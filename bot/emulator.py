@@ -51,6 +51,8 @@ Buttons = list[list[tuple[str, str]]]
 
 
 class ApiError(Exception):
+    """A Bot API error answer: the HTTP status, Telegram's description and any retry_after."""
+
     def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
@@ -75,6 +77,8 @@ class Fault:
     seen: int = 0
 
     def applies(self, method: str, chat_id: int | None) -> bool:
+        """Whether this request gets the fault; counts the match. getUpdates and the like
+        only get faults that name their method."""
         if self.method is not None and self.method != method:
             return False
         if self.method is None and method in _NO_FAULTS:
@@ -117,6 +121,8 @@ class Event:
 
 
 class BotApiEmulator:
+    """A fake Bot API server: plays the user, records what the bot sends, injects faults."""
+
     def __init__(self, token: str, bot_name: str = "Knee Coach") -> None:
         self.token = token
         self.bot_user = {
@@ -129,6 +135,10 @@ class BotApiEmulator:
             "supports_inline_queries": False,
         }
         self.events: list[Event] = []
+        # The command menu per language_code ("" for the default), as setMyCommands left it.
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        # The language each user's Telegram app is set to (sent as from.language_code).
+        self.language_codes: dict[int, str] = {}
         self.requests: list[tuple[float, str, int | None]] = []
         # Requests received and not yet answered, by method: what a crash leaves in flight.
         self.open_requests: Counter[str] = Counter()
@@ -157,6 +167,7 @@ class BotApiEmulator:
     # -- server ---------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0: any free port); returns the Bot API base URL for the bot."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle_api)
         app.router.add_get("/bot{token}/{method}", self._handle_api)
@@ -178,6 +189,7 @@ class BotApiEmulator:
         self._notify()
 
     async def stop(self) -> None:
+        """Stop posting to a webhook and close the server."""
         await self._stop_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -198,7 +210,7 @@ class BotApiEmulator:
             "id": user_id,
             "is_bot": False,
             "first_name": chat["first_name"],
-            "language_code": "en",
+            "language_code": self.language_codes.get(user_id, "en"),
         }
 
     def _push_update(self, payload: dict[str, Any]) -> int:
@@ -231,11 +243,13 @@ class BotApiEmulator:
         return self._push_update({"message": message})
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
+        """The user shares a location pin; returns the update_id."""
         message = self._user_message(user_id, "Alex")
         message["location"] = {"latitude": latitude, "longitude": longitude}
         return self._push_update({"message": message})
 
     def send_sticker(self, user_id: int) -> int:
+        """The user sends a sticker (no text for the bot to read); returns the update_id."""
         message = self._user_message(user_id, "Alex")
         message["sticker"] = {
             "file_id": "sticker",
@@ -284,6 +298,7 @@ class BotApiEmulator:
     # -- observation ----------------------------------------------------------------------
 
     def chat_events(self, chat_id: int, since: int = 0) -> list[Event]:
+        """What the bot did in one chat, from event index `since` on."""
         return [event for event in self.events[since:] if event.chat_id == chat_id]
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 5.0) -> None:
@@ -415,6 +430,25 @@ class BotApiEmulator:
                     await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        """Checked as Telegram does: up to 100 commands of 1–32 lowercase letters, digits and
+        underscores with a description of 1–256 characters, and an optional two-letter
+        ISO 639-1 language_code (the menu for people whose Telegram speaks that language)."""
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name = command.get("command") if isinstance(command, dict) else None
+            description = command.get("description") if isinstance(command, dict) else None
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise ApiError(400, "Bad Request: LANGUAGE_CODE_INVALID")
+        self.commands[language] = [
+            {"command": item["command"], "description": item["description"]} for item in commands
+        ]
         self._record(Event("setMyCommands", None, None, "", [], time.monotonic(), params=params))
         return True
 

@@ -117,6 +117,9 @@ Listener = Callable[[int, str], None]
 
 
 class Intake:
+    """Stores every update in the inbox, then hands them to a pool of workers, one chat at a
+    time and in arrival order (see the module docstring)."""
+
     def __init__(
         self,
         application: Any,
@@ -189,9 +192,7 @@ class Intake:
         if self._busy:
             await asyncio.wait(set(self._busy), timeout=FINISH_SECONDS)
         tasks = [*self._workers, *self._notices]
-        for task in (self._chores, self._marker):
-            if task is not None:
-                tasks.append(task)
+        tasks += [task for task in (self._chores, self._marker) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

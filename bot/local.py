@@ -26,12 +26,15 @@ LOCAL_TOKEN = "123456789:local-token-not-a-secret"
 
 @dataclass(frozen=True)
 class RunningBot:
+    """A bot started against the emulator, with the task that serves it."""
+
     bot: KneeBot
     handled: HandledUpdates  # wait on an update id to know its replies are all sent
     serving: asyncio.Task[None]
 
     @property
     def engine(self) -> ReminderEngine:
+        """The running bot's reminder engine, to tick it by hand."""
         return self.bot.engine
 
 

@@ -52,14 +52,18 @@ def log_context(**fields: object) -> Iterator[None]:
 
 
 class RedactingFormatter(logging.Formatter):
+    """Log lines with the context fields appended and every secret masked."""
+
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
         self._secrets = [secret for secret in secrets if secret]
 
     def format(self, record: logging.LogRecord) -> str:
+        """The rendered record with secrets masked, the traceback included."""
         return self.redact(self.render(record))
 
     def render(self, record: logging.LogRecord) -> str:
+        """The plain-text line, context fields appended in brackets."""
         text = super().format(record)
         fields = _context.get()
         if fields:
@@ -67,13 +71,17 @@ class RedactingFormatter(logging.Formatter):
         return text
 
     def redact(self, text: str) -> str:
+        """The text with every secret replaced by "[token]"."""
         for secret in self._secrets:
             text = text.replace(secret, "[token]")
         return text
 
 
 class JsonFormatter(RedactingFormatter):
+    """One JSON object a line, for log collectors; secrets still masked."""
+
     def render(self, record: logging.LogRecord) -> str:
+        """The record as a JSON object, context fields as top-level keys."""
         entry: dict[str, object] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
@@ -94,6 +102,8 @@ def configure_logging(
     hash_user_ids: bool = False,
     stream: TextIO | None = None,
 ) -> None:
+    """Send every log line to one redacting handler on `stream` (stderr by default); quiet the
+    libraries whose lines could hold the token. The first secret keys the user-id hash."""
     global _user_key
     _user_key = secrets[0].encode() if hash_user_ids and secrets else None
     _secrets[:] = [secret for secret in secrets if secret]

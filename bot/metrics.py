@@ -58,8 +58,12 @@ class _EngineCollector(Collector):
 
 
 class Queue(Protocol):
+    """Anything that can say how many updates wait (the intake)."""
+
     @property
-    def queued(self) -> int: ...
+    def queued(self) -> int:
+        """Updates received and stored, waiting for or in their handler."""
+        ...
 
 
 class _QueueCollector(Collector):
@@ -75,6 +79,8 @@ class _QueueCollector(Collector):
 
 
 class Metrics:
+    """The process's Prometheus metrics, in a registry of their own (not the global one)."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.updates = Counter(
@@ -115,12 +121,15 @@ class Metrics:
         )
 
     def watch_engine(self, engine: ReminderEngine, limiter: TelegramRateLimiter) -> None:
+        """Export the engine's totals and the limiter's 429 count at every scrape."""
         self.registry.register(_EngineCollector(engine, limiter))
 
     def watch_intake(self, intake: Queue) -> None:
+        """Export how many updates the intake holds at every scrape."""
         self.registry.register(_QueueCollector(intake))
 
     def count_update(self, _update_id: int, kind: str) -> None:
+        """Count one handled update by its type (an intake listener)."""
         self.updates.labels(update_type(kind)).inc()
 
     async def exposition(self, database: Database) -> bytes:

@@ -26,6 +26,8 @@ MAX_BACKOFF = 30.0
 
 
 class Poller:
+    """Long-polls getUpdates and hands the updates to the intake, confirming only stored ones."""
+
     def __init__(self, bot: Any, intake: Intake, timeout: int) -> None:
         self.bot = bot
         self.intake = intake

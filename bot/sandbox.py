@@ -53,6 +53,7 @@ class Terminal:
         self.buttons: list[tuple[str, int, str]] = []
 
     def show(self, event: Event) -> None:
+        """Print one thing the bot did in the sandbox chat and number its buttons for "#n"."""
         if event.method == "answerCallbackQuery":
             if event.text:
                 self._print(f"   ({event.text})")
@@ -113,6 +114,7 @@ class StoredClock:
         self.key = database_url
 
     def load(self, clock: ShiftedClock) -> None:
+        """Move the clock on by the offset saved for this database; a missing file is no offset."""
         try:
             offsets = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -122,6 +124,7 @@ class StoredClock:
             clock.advance(timedelta(seconds=seconds))
 
     def save(self, clock: ShiftedClock) -> None:
+        """Save the clock's offset for this database, keeping other databases' offsets."""
         try:
             offsets = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -138,6 +141,8 @@ async def run_sandbox(
     output: TextIO = sys.stdout,
     folder: Path = SANDBOX_DIR,
 ) -> None:
+    """The sandbox: a chat with the real bot in the terminal, against the emulator, with a
+    clock that ":wait" moves on. Returns at ":quit" or end of input."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     emulator = BotApiEmulator(LOCAL_TOKEN)
     await emulator.start()

@@ -38,6 +38,8 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
+    """Every setting, from KNEECOACH_* environment variables or a .env file."""
+
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", hide_input_in_errors=True
     )
@@ -171,6 +173,7 @@ class Settings(BaseSettings):
         return self.webhook_url, self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
+        """The bot token; a SettingsError saying where to get one if it is not set."""
         if self.token is None:
             raise SettingsError(f"{ENV_PREFIX}TOKEN: not set (get a token from @BotFather)")
         return self.token.get_secret_value()

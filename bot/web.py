@@ -44,6 +44,8 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 @dataclass(frozen=True)
 class Webhook:
+    """Where Telegram posts updates (the URL's path) and the secret it must send back."""
+
     path: str
     secret: str
 
@@ -57,6 +59,8 @@ class _QuietServer(uvicorn.Server):
 
 
 class HttpServer:
+    """The HTTP side of the bot: health and readiness probes, /metrics, and the webhook."""
+
     def __init__(
         self,
         application: Any,
@@ -98,6 +102,7 @@ class HttpServer:
         return int(self._server.servers[0].sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        """Start serving in the background; OSError if the port cannot be bound."""
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._task.done():  # could not bind (uvicorn logged why, and exits)
@@ -109,6 +114,7 @@ class HttpServer:
         log.info("HTTP server on port %s", self.port)
 
     async def stop(self) -> None:
+        """Stop serving and wait for the server task to end."""
         if self._task is not None:
             self._server.should_exit = True
             await self._task
@@ -116,9 +122,11 @@ class HttpServer:
     # -- health ---------------------------------------------------------------------------
 
     async def healthz(self, _request: Request) -> Response:
+        """Liveness: the process answers; nothing else is checked."""
         return JSONResponse({"status": "ok"})
 
     async def readyz(self, _request: Request) -> Response:
+        """Readiness: 200 when the database and the Bot API answer, else 503 saying which not."""
         checks = {"database": await self._database_ok(), "bot_api": await self._bot_api_ok()}
         ready = all(checks.values())
         body = {"status": "ready" if ready else "not ready", **checks}
@@ -145,12 +153,15 @@ class HttpServer:
         return True
 
     async def metrics_page(self, _request: Request) -> Response:
+        """The Prometheus exposition, active users counted from the database."""
         body = await self.metrics.exposition(self.database)
         return Response(body, media_type=PROMETHEUS_TEXT)
 
     # -- webhook --------------------------------------------------------------------------
 
     async def receive_update(self, request: Request) -> Response:
+        """Take one webhook update: check the secret, size and shape, and store it before the 200;
+        anything not stored gets an error so Telegram sends it again."""
         assert self.webhook is not None
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.webhook.secret.encode()):

@@ -39,6 +39,8 @@ def planned_in_week(weekdays: tuple[int, ...], monday: date, joined: date) -> in
 def tally_week(
     done_days: Iterable[date], weekdays: tuple[int, ...], joined: date, monday: date
 ) -> WeekTally:
+    """The tally of the week starting on Monday `monday`; only training days from `joined` on
+    count as planned."""
     return _Weeks(done_days, weekdays, joined).tally(monday)
 
 
@@ -55,6 +57,8 @@ class _Weeks:
 
 @dataclass(frozen=True)
 class ProgressSummary:
+    """What /progress shows: this week, the weeks before it, the streak and the total done."""
+
     this_week: WeekTally
     earlier_weeks: tuple[WeekTally, ...]  # most recent first, none before the user joined
     streak_weeks: int

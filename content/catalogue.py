@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from content.i18n import DEFAULT_LANGUAGE
+from content.i18n import DEFAULT_LANGUAGE, _, ngettext
 from content.translations import MissingTranslation, translate
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -37,6 +37,8 @@ class _Strict(BaseModel):
 
 
 class Range(_Strict):
+    """An inclusive range of counts, written [min, max] in the data files; shown as "2–3"."""
+
     low: int = Field(ge=0)
     high: int = Field(ge=0)
 
@@ -60,6 +62,8 @@ class Range(_Strict):
 
 
 class Dose(_Strict):
+    """How much of an exercise to do: sets, reps or time in `unit`, and how often a week."""
+
     sets: Range
     reps: Range | None = None
     unit: Text
@@ -68,24 +72,36 @@ class Dose(_Strict):
     load: str = ""
 
     def describe(self) -> str:
-        """One line such as '2–3 sets × 10 reps per leg, 3×/week'."""
-        side = f" per {self.per_side}" if self.per_side else ""
+        """One line such as '2–3 sets × 10 reps per leg, 3×/week', in the current language."""
         if self.reps is None:
-            amount = f"{self.sets} {self.unit}{side}"
+            amount = _("{count} {unit}").format(count=self.sets, unit=self.unit)
         elif self.sets.high == 1:
-            amount = f"{self.reps} {self.unit}{side}"
+            amount = _("{count} {unit}").format(count=self.reps, unit=self.unit)
         else:
-            amount = f"{self.sets} sets × {self.reps} {self.unit}{side}"
+            amount = ngettext(
+                "{sets} set × {reps} {unit}", "{sets} sets × {reps} {unit}", self.sets.high
+            ).format(sets=self.sets, reps=self.reps, unit=self.unit)
+        if self.per_side == "leg":
+            amount = _("{amount} per leg").format(amount=amount)
+        elif self.per_side == "foot":
+            amount = _("{amount} per foot").format(amount=amount)
         load = f", {self.load}" if self.load else ""
-        return f"{amount}{load}, {self.times_per_week}×/week"
+        weekly = ngettext("{count}×/week", "{count}×/week", self.times_per_week.high).format(
+            count=self.times_per_week
+        )
+        return f"{amount}{load}, {weekly}"
 
 
 class Level(_Strict):
+    """One difficulty level of an exercise: a short label and how it differs."""
+
     label: Annotated[str, Field(min_length=1, max_length=40)]
     how: Text
 
 
 class Exercise(_Strict):
+    """One exercise as the data file describes it: words, dose and its levels (1 = easiest)."""
+
     slug: Slug
     name: Annotated[str, Field(min_length=2, max_length=60)]
     aliases: list[Annotated[str, Field(min_length=2, max_length=60)]] = []
@@ -111,11 +127,15 @@ class Exercise(_Strict):
 
 
 class Unlock(_Strict):
+    """A locked exercise that opens once every exercise in `after` is done without pain."""
+
     exercise: Slug
     after: list[Slug] = Field(min_length=1)
 
 
 class PainThresholds(_Strict):
+    """The pain-monitoring bands (scores 0–10): safe, acceptable, too much, and severe."""
+
     safe_max: int = Field(ge=0, le=10)
     acceptable_max: int = Field(ge=0, le=10)
     red_flag_prompt_above: int = Field(ge=0, le=10)
@@ -131,11 +151,16 @@ class PainThresholds(_Strict):
 
 
 class ReminderRules(_Strict):
+    """When a snoozed reminder comes back and how long after the last reminder of the week the
+    weekly check-in follows."""
+
     snooze_minutes: int = Field(ge=5, le=600)
     weekly_checkin_after_hours: int = Field(ge=0, le=12)
 
 
 class ProgressionRules(_Strict):
+    """The pain-guided progression rules; program.toml explains each number."""
+
     pain_free_sessions: int = Field(ge=1, le=10)
     morning_worse_by: int = Field(ge=0, le=10)
     usual_morning_window: int = Field(ge=1, le=30)
@@ -146,18 +171,24 @@ class ProgressionRules(_Strict):
 
 
 class ProgressReport(_Strict):
+    """How much /progress and /history show, and what a week needs to count for the streak."""
+
     streak_sessions: int = Field(ge=1, le=7)
     weeks_shown: int = Field(ge=1, le=12)
     history_sessions: int = Field(ge=1, le=30)
 
 
 class Barrier(_Strict):
+    """A reason for missed sessions offered at the weekly check-in, with its tip."""
+
     key: Annotated[str, Field(pattern=r"^[a-z]{2,16}$")]
     label: Annotated[str, Field(min_length=2, max_length=30)]
     tip: Text
 
 
 class Program(_Strict):
+    """The program: session order, starter set, default schedule, unlocks and pain rules."""
+
     area_order: list[Slug] = Field(min_length=1)
     starter: list[Slug] = Field(min_length=3, max_length=4)
     session_minutes_max: int = Field(ge=5, le=60)
@@ -213,6 +244,8 @@ class Moment(StrEnum):
 
 
 class RedFlag(_Strict):
+    """A red-flag symptom: its urgency, its button and the full text on the screen."""
+
     key: FlagKey
     tier: Tier
     button: ButtonText
@@ -223,6 +256,7 @@ class RedFlag(_Strict):
 
     @property
     def callback_data(self) -> str:
+        """The button's callback data; the catalogue checks it fits Telegram's 64 bytes."""
         return RED_FLAG_CALLBACK.format(key=self.key)
 
 
@@ -234,10 +268,13 @@ class ByMoment(_Strict):
     later: Text
 
     def at(self, moment: Moment) -> str:
+        """The wording for the moment the screen is shown."""
         return self.start if moment is Moment.START else self.later
 
 
 class Safety(_Strict):
+    """The disclaimer, the red-flag screen and the advice for each tier of flag."""
+
     # One line with the local-emergency advice; it must appear word for word in the disclaimer
     # and is shown on the red-flag screen itself.
     emergency: Text
@@ -270,6 +307,7 @@ class Safety(_Strict):
         return self
 
     def flag(self, key: str) -> RedFlag | None:
+        """The flag with this key, or None for an unknown (e.g. since removed) key."""
         return next((flag for flag in self.flags if flag.key == key), None)
 
     def tier_of(self, keys: Iterable[str]) -> Tier | None:
@@ -305,13 +343,16 @@ class Catalogue:
         self._by_slug = {exercise.slug: exercise for exercise in self.exercises}
 
     def get(self, slug: str) -> Exercise | None:
+        """The exercise with this slug, or None (a stored slug may outlive an edited file)."""
         return self._by_slug.get(slug)
 
     def in_session_order(self, slugs: Iterable[str]) -> list[Exercise]:
+        """The exercises with these slugs in session order; unknown slugs are dropped."""
         wanted = set(slugs)
         return [exercise for exercise in self.exercises if exercise.slug in wanted]
 
     def session_slugs(self, slugs: Iterable[str]) -> list[str]:
+        """These slugs in session order; unknown slugs are dropped."""
         return [exercise.slug for exercise in self.in_session_order(slugs)]
 
 

@@ -34,6 +34,7 @@ _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 def po_path(language: str) -> Path:
+    """Where the `.po` catalogue of `language` lives."""
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -57,7 +58,7 @@ def supported(code: str | None) -> str:
 
 
 @contextmanager
-def use_language(language: str) -> Iterator[None]:
+def use_language(language: str | None) -> Iterator[None]:
     """Every `_()` inside the block (and in tasks it starts) speaks language."""
     token = _language.set(supported(language))
     try:
@@ -67,6 +68,7 @@ def use_language(language: str) -> Iterator[None]:
 
 
 def current_language() -> str:
+    """The language `_()` speaks now (the one of the update being handled)."""
     return _language.get()
 
 
@@ -90,6 +92,7 @@ _DATE_LOCALES = {"en": "en_GB"}
 
 
 def locale() -> Locale:
+    """Babel's locale for dates and numbers in the current language (en is British)."""
     language = _language.get()
     return Locale.parse(_DATE_LOCALES.get(language, language))
 
@@ -118,6 +121,22 @@ def weekday_abbreviations() -> tuple[str, ...]:
     """Monday first: 'Mon' … 'Sun' in the current language."""
     names = locale().days["format"]["abbreviated"]
     return tuple(str(names[day]) for day in range(7))
+
+
+def weekday_names(language: str) -> tuple[tuple[str, ...], ...]:
+    """Monday first: every way language names each weekday (wide, abbreviated and short, as
+    written in a date and standing alone): ('Monday', 'Mon', 'Mo'), ('понедельник', 'пн', …)."""
+    days = Locale.parse(_DATE_LOCALES.get(language, language)).days
+    return tuple(
+        tuple(
+            dict.fromkeys(
+                str(days[context][width][day])
+                for context in ("format", "stand-alone")
+                for width in ("wide", "abbreviated", "short")
+            )
+        )
+        for day in range(7)
+    )
 
 
 def full_date(day: date) -> str:

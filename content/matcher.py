@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from content.catalogue import Catalogue, Exercise
+from content.words import fold
 
 # How similar a typo must be to count as that exercise without asking back.
 CONFIDENT_RATIO = 0.82
@@ -15,8 +16,9 @@ MAX_SUGGESTIONS = 3
 
 
 def normalize(text: str) -> str:
-    """Lowercase letters and digits only, so 'Hip-bump', 'hip_bump' and 'HIP BUMP' agree."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Letters and digits of any script only, without case or accents, so 'Hip-bump',
+    'hip_bump' and 'HIP BUMP' agree, and so do 'Подъём таза' and 'подъем таза'."""
+    return re.sub(r"[\W_]", "", fold(text))
 
 
 @dataclass(frozen=True)
@@ -28,14 +30,24 @@ class Match:
 
 
 class ExerciseMatcher:
-    def __init__(self, catalogue: Catalogue) -> None:
+    """Resolves typed exercise names against the catalogue (built once, read-only)."""
+
+    def __init__(self, catalogue: Catalogue, *others: Catalogue) -> None:
+        """Names, slugs and aliases of catalogue; others (the same exercises in other
+        languages) add their names, and a match is always catalogue's exercise."""
         self._catalogue = catalogue
         self._keys: list[tuple[str, Exercise]] = []
         for exercise in catalogue.exercises:
-            for label in {exercise.slug, exercise.name, *exercise.aliases}:
+            labels = {exercise.slug, exercise.name, *exercise.aliases}
+            for other in others:
+                if (same := other.get(exercise.slug)) is not None:
+                    labels |= {same.name, *same.aliases}
+            for label in labels:
                 self._keys.append((normalize(label), exercise))
 
     def find(self, query: str) -> Match:
+        """The exercise meant, if one is clearly best; otherwise the closest few as suggestions
+        (the first few exercises for an empty query)."""
         wanted = normalize(query)[:80]
         if not wanted:
             return Match(None, self._catalogue.exercises[:MAX_SUGGESTIONS])

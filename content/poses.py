@@ -33,6 +33,9 @@ MAX_LOOP_SECONDS = 6.0
 
 
 class Pelvis(_Strict):
+    """Where the hips are relative to standing tall; lengths are shares of body height,
+    `tilt` in degrees (+ drops the right hip). `drop="seat"` lowers onto the seat."""
+
     drop: Annotated[float, Field(ge=-0.05, le=0.45)] | Literal["seat"] = 0.0
     forward: Annotated[float, Field(ge=-0.4, le=0.4)] = 0.0
     side: Annotated[float, Field(ge=-0.2, le=0.2)] = 0.0
@@ -40,6 +43,8 @@ class Pelvis(_Strict):
 
 
 class Trunk(_Strict):
+    """The trunk's lean forward from upright and sideways (+ to the left), in degrees."""
+
     lean: Annotated[float, Field(ge=-20, le=100)] = 0.0
     side: Annotated[float, Field(ge=-30, le=30)] = 0.0
 
@@ -68,6 +73,7 @@ class Leg(_Strict):
 
     @property
     def planted(self) -> bool:
+        """Whether the foot stands on the floor (it is placed and not lifted)."""
         return self.foot is not None and self.lift == 0
 
 
@@ -94,6 +100,8 @@ class Arm(_Strict):
 
 
 class Pose(_Strict):
+    """One key pose of the figure, held `hold` seconds, then `move` seconds to the next."""
+
     hold: Duration = 0.0
     move: Annotated[float, Field(ge=0.1, le=4.0)]
     trace: bool = True
@@ -105,19 +113,25 @@ class Pose(_Strict):
     right_arm: Arm = Arm(posture="hang")
 
     def leg(self, side: Side) -> Leg:
+        """The leg on that side."""
         return self.left_leg if side == "left" else self.right_leg
 
     def arm(self, side: Side) -> Arm:
+        """The arm on that side."""
         return self.left_arm if side == "left" else self.right_arm
 
 
 class Prop(_Strict):
+    """A wall, chair, bench, bed or counter in the scene, at [forward, side] from the feet."""
+
     kind: PropKind
     at: tuple[Length, Length] = (0.0, 0.0)
     height: Annotated[float, Field(ge=0.1, le=1.2)] | None = None
 
 
 class Load(_Strict):
+    """A weight held in one hand or both; `size` 1 is light, 1.5 heavier."""
+
     kind: Literal["dumbbell", "kettlebell"]
     hand: Literal["left", "right", "both"]
     size: Annotated[float, Field(ge=0.5, le=2.5)] = 1.0
@@ -127,6 +141,8 @@ INHERITED = ("pelvis", "trunk", "left_leg", "right_leg", "left_arm", "right_arm"
 
 
 class Animation(_Strict):
+    """The looping animation of one exercise level: the view, props, loads and key poses."""
+
     exercise: Slug
     level: int = Field(ge=1)
     view: Literal["side", "front"]
@@ -170,6 +186,7 @@ class Animation(_Strict):
 
     @property
     def loop_seconds(self) -> float:
+        """How long one loop takes: every pose's hold and move."""
         return sum(pose.hold + pose.move for pose in self.poses)
 
 
@@ -184,6 +201,7 @@ class Animations:
         self._by_key = {(item.exercise, item.level): item for item in animations}
 
     def get(self, exercise: str, level: int) -> Animation:
+        """The animation of that exercise level; KeyError if none (start-up checks there is)."""
         return self._by_key[(exercise, level)]
 
     def __iter__(self) -> Iterator[Animation]:

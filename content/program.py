@@ -10,6 +10,8 @@ from content.catalogue import Catalogue, Exercise, Level, Program
 
 
 class PainBand(Enum):
+    """Where a pain score falls in the program's pain-monitoring model."""
+
     SAFE = "safe"
     ACCEPTABLE = "acceptable"
     TOO_MUCH = "too_much"
@@ -17,11 +19,14 @@ class PainBand(Enum):
 
 @dataclass(frozen=True)
 class PlannedExercise:
+    """An exercise in today's plan at the user's level number."""
+
     exercise: Exercise
     level_number: int
 
     @property
     def level(self) -> Level:
+        """The level's description, clamped to the levels the exercise has."""
         return self.exercise.level(self.level_number)
 
 
@@ -43,10 +48,12 @@ def session_plan(catalogue: Catalogue, levels: dict[str, int]) -> list[PlannedEx
 
 
 def session_minutes(plan: list[PlannedExercise]) -> int:
+    """The plan's length in minutes, from each exercise's own estimate."""
     return sum(item.exercise.minutes for item in plan)
 
 
 def pain_band(program: Program, score: int) -> PainBand:
+    """The band of a pain score (0–10) by the program's thresholds."""
     if score <= program.pain.safe_max:
         return PainBand.SAFE
     if score <= program.pain.acceptable_max:
@@ -55,6 +62,7 @@ def pain_band(program: Program, score: int) -> PainBand:
 
 
 def needs_red_flag_check(program: Program, score: int) -> bool:
+    """Whether this score is high enough to offer the red-flag questions."""
     return score > program.pain.red_flag_prompt_above
 
 

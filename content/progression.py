@@ -70,10 +70,12 @@ class SessionRecord:
 
     @property
     def scores(self) -> Scores:
+        """The session's scores, for an announcement to quote."""
         return Scores(self.day, self.during, self.morning)
 
     @property
     def scored(self) -> bool:
+        """Whether at least one pain score (during or next morning) is in."""
         return self.during is not None or self.morning is not None
 
 
@@ -94,6 +96,8 @@ class Signal(Enum):
 
 
 class Step(Enum):
+    """What a decision does to an exercise's level."""
+
     UP = "up"
     HOLD = "hold"
     DOWN = "down"
@@ -102,6 +106,8 @@ class Step(Enum):
 
 
 class Why(Enum):
+    """Why a decision was taken; stored with each level change."""
+
     # Values are stored with each level change: never rename one.
     PAIN_FREE = "pain_free"  # the last sessions were in the safe zone, mornings no worse
     TOO_MUCH_PAIN = "too_much_pain"  # pain during above the acceptable band
@@ -124,6 +130,8 @@ class Why(Enum):
 
 @dataclass(frozen=True)
 class Decision:
+    """One exercise's verdict in a review: the step, the reason, and the levels around it."""
+
     exercise: str
     step: Step
     why: Why
@@ -144,6 +152,8 @@ class Voice(Enum):
 
 
 class ClinicianReason(Enum):
+    """Why the person is told to see a clinician."""
+
     SEVERE_AT_LOWEST = "severe_at_lowest"  # severe pain with every exercise at its lowest level
     SECOND_SEVERE = "second_severe"  # a second severe score within severe_window_days
     REGRESSIONS_IN_A_ROW = "regressions_in_a_row"  # regressions_before_clinician in a row
@@ -189,6 +199,7 @@ class Revision:
 
     @property
     def undone(self) -> tuple[Decision, ...]:
+        """The changes that reverse an earlier move."""
         return tuple(change for change in self.changes if change.step is Step.UNDO)
 
 

@@ -27,6 +27,7 @@ class MissingTranslation(ValueError):
 
 
 def has_words(value: Any) -> bool:
+    """Whether the value holds translatable text (strings outside id fields), however nested."""
     if isinstance(value, str):
         return True
     if isinstance(value, dict):

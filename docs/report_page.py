@@ -115,16 +115,16 @@ async def seed(database: Database) -> None:
                         "recorded_at": when,
                     }
                 )
-        for day in (date(2026, 11, 17), date(2026, 12, 1), date(2026, 12, 12)):
-            pain.append(
-                {
-                    "user_id": USER_ID,
-                    "session_id": None,
-                    "kind": "next_morning",
-                    "score": 4,
-                    "recorded_at": at(day, 9),
-                }
-            )
+        pain += [
+            {
+                "user_id": USER_ID,
+                "session_id": None,
+                "kind": "next_morning",
+                "score": 4,
+                "recorded_at": at(day, 9),
+            }
+            for day in (date(2026, 11, 17), date(2026, 12, 1), date(2026, 12, 12))
+        ]
         await db.execute(insert(PainCheckin), pain)
         changes = (
             (date(2026, 6, 29), "single_leg_rdl", None, 1, "pain_free"),

@@ -12,6 +12,7 @@ from handlers import (
     exercises,
     history,
     knee,
+    language,
     menu,
     mydata,
     replies,
@@ -38,8 +39,9 @@ COMMANDS: dict[str, UpdateHandler] = {
     "redflags": safety.red_flags,
     "export": mydata.export,
     "delete": mydata.delete,
+    "language": language.choose_language,
 }
-BUTTON_MODULES = (checkins, exercises, knee, mydata, schedule, start, today)
+BUTTON_MODULES = (checkins, exercises, knee, language, mydata, schedule, start, today)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -32,6 +32,9 @@ EFFORT_ARGS = r"(\d{4}-\d{2}-\d{2}):(easy|just_right|hard)"
 
 @dataclass(frozen=True)
 class CheckinKind:
+    """One pain question (during a session, or the next morning): its button, the question a
+    typed number answers, how the score is stored, and the words around it."""
+
     action: str  # button prefix
     question: Question  # what a typed number answers while this is pending
     stored_as: PainKind
@@ -43,22 +46,25 @@ DURING = CheckinKind(
     "pain",
     Question.PAIN,
     PainKind.DURING,
-    "Pain during the session",
+    N_("Pain during the session"),
     {
-        PainBand.SAFE: "That's in the safe zone. Keep it up!",
-        PainBand.ACCEPTABLE: "That's acceptable while exercising, as long as it has settled by "
-        "tomorrow morning.",
-        PainBand.TOO_MUCH: "That's more than we want. Ease off next time: fewer reps or the "
-        "easier version in 📖, and stop anything that feels sharp.",
+        PainBand.SAFE: N_("That's in the safe zone. Keep it up!"),
+        PainBand.ACCEPTABLE: N_(
+            "That's acceptable while exercising, as long as it has settled by tomorrow morning."
+        ),
+        PainBand.TOO_MUCH: N_(
+            "That's more than we want. Ease off next time: fewer reps or the "
+            "easier version in 📖, and stop anything that feels sharp."
+        ),
     },
 )
 MORNING = CheckinKind(
     "morning",
     Question.MORNING,
     PainKind.NEXT_MORNING,
-    "Knee this morning",
+    N_("Knee this morning"),
     {
-        PainBand.SAFE: "Your knee took the last session well.",
+        PainBand.SAFE: N_("Your knee took the last session well."),
         PainBand.ACCEPTABLE: N_("That's acceptable the morning after. Carry on as planned."),
         PainBand.TOO_MUCH: N_(
             "That's more than we want the morning after: nothing moves up until your mornings "
@@ -84,10 +90,13 @@ EFFORT_WORDS = {
 
 
 def ask_pain(turn: Turn, day: date) -> None:
+    """Ask for the pain during the session of `day`; a typed number answers it from now on."""
     turn.user.awaiting = Awaiting(DURING.question, day)
     turn.say(
-        "How much did your knee hurt during the session? "
-        "0 means no pain, 10 the worst you can imagine.",
+        _(
+            "How much did your knee hurt during the session? "
+            "0 means no pain, 10 the worst you can imagine."
+        ),
         pain_keyboard(DURING.action, day),
     )
 
@@ -100,33 +109,37 @@ def awaited_checkin(awaiting: Awaiting | None) -> tuple[CheckinKind, date] | Non
 
 
 async def during_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the pain-during question: "pain:<day>:<score>"."""
     await _button(turn, DURING, args)
 
 
 async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the morning question: "morning:<day>:<score>"."""
     await _button(turn, MORNING, args)
 
 
 async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
     day, score = parse_day(args[0]), int(args[1])
     if day is None or score > 10:
-        turn.toast = "That button has expired."
+        turn.toast = _("That button has expired.")
         return
     if await record_checkin(turn, kind, day, score):
-        turn.edit(f"{kind.echo}: {score}/10")
+        turn.edit(_("{what}: {score}/10").format(what=_(kind.echo), score=score))
 
 
 async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
     """Store the score against that day's done session and answer with what it means."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_score(
         turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
     )
     if outcome is None:
-        turn.toast = "No finished session that day."
+        turn.toast = _("No finished session that day.")
         turn.say(
-            "I can only note pain for a session you've finished. "
-            "Send /today and tap ✅ when you're done."
+            _(
+                "I can only note pain for a session you've finished. "
+                "Send /today and tap ✅ when you're done."
+            )
         )
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):
@@ -137,7 +150,7 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
 
 async def record_morning_today(turn: Turn, score: int) -> None:
     """ "morning 6" typed: this morning's score, for the session the day before."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_morning(turn.db, catalogue, turn.user, turn.today, score, turn.now)
     if outcome is None:
         turn.say(
@@ -155,7 +168,7 @@ async def record_morning_today(turn: Turn, score: int) -> None:
 def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None:
     """One reply in the review's one voice, then the red-flag screen, the clinician advice or
     the effort question when they apply."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     review = outcome.review
     turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
     if outcome.corrected is None:
@@ -185,8 +198,8 @@ def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None
 def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
     """What the score means, for a reply that carries on."""
     review, score = outcome.review, outcome.score
-    pain = turn.services.catalogue.program.pain
-    band = pain_band(turn.services.catalogue.program, score)
+    pain = turn.catalogue.program.pain
+    band = pain_band(turn.catalogue.program, score)
     session = review.session
     worse_morning = (
         kind is MORNING
@@ -219,14 +232,16 @@ def ask_effort(turn: Turn, day: date) -> None:
 
 
 async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """The optional effort rating of the session of that day; "hard" holds back step-ups from
+    it, and any move it undoes is announced."""
     day, effort = parse_day(args[0]), Effort(args[1])
     if day is None:
-        turn.toast = "That button has expired."
+        turn.toast = _("That button has expired.")
         return
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     outcome = await record_effort(turn.db, catalogue, turn.user, day, effort, turn.now)
     if outcome is None:
-        turn.toast = "No finished session that day."
+        turn.toast = _("No finished session that day.")
         return
     word = _(EFFORT_WORDS[effort])
     turn.toast = _("Effort: {effort}").format(effort=word)

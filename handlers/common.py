@@ -26,7 +26,9 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from content.i18n import supported, use_language
+from content.catalogue import Catalogue
+from content.i18n import _, supported, use_language
+from content.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard
@@ -37,13 +39,18 @@ log = logging.getLogger(__name__)
 
 
 class KneeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """PTB's context with typed bot_data, so handlers reach the services without casts."""
+
     @property
     def services(self) -> Services:
+        """The services the handlers share; RuntimeError if the application has none."""
         return self.bot_data.services
 
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to send with a caption; see the fields for when it is made, reused or left out."""
+
     kind: Literal["photo", "document", "animation"]
     filename: str
     # Makes the file after the update's transaction has ended, off the event loop; it gets
@@ -84,22 +91,36 @@ class Turn:
 
     @property
     def services(self) -> Services:
+        """The services the handlers share."""
         return self.context.services
 
     @property
+    def catalogue(self) -> Catalogue:
+        """The exercises, safety texts and barrier tips in the person's language."""
+        return self.services.catalogue_in(self.user.language)
+
+    @property
+    def matcher(self) -> ExerciseMatcher:
+        """Exercise names as the person types them, in their language or in English."""
+        return self.services.matcher_in(self.user.language)
+
+    @property
     def local_now(self) -> datetime:
+        """The update's time on the user's wall clock."""
         return local_now(self.now, self.user.timezone)
 
     @property
     def today(self) -> date:
+        """The user's local date now: the "today" of sessions and buttons."""
         return self.local_now.date()
 
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Queue a new message, with inline buttons if given; sent after the commit."""
         self._outbox.append(_Outgoing(text, keyboard))
 
     def ask_location(self, text: str) -> None:
         """A message with a button under the text field that shares the user's location."""
-        button = KeyboardButton("📍 Share my location", request_location=True)
+        button = KeyboardButton(_("📍 Share my location"), request_location=True)
         markup = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
         self._outbox.append(_Outgoing(text, None, markup))
 
@@ -117,6 +138,8 @@ class Turn:
         self._outbox.append(_Outgoing(text, keyboard, edit=True))
 
     async def flush(self) -> None:
+        """Send the queued replies; call only after the transaction committed. The pressed
+        button is answered (with the toast) and its message edited before new messages go out."""
         query = self.update.callback_query
         if query is not None:
             await query.answer(self.toast)
@@ -297,6 +320,7 @@ class Button:
 
     @property
     def pattern(self) -> re.Pattern[str]:
+        """The regex the whole callback data must match; its groups are the handler's args."""
         action = re.escape(self.action)
         return re.compile(f"{action}:{self.args}" if self.args else action, re.ASCII)
 
@@ -314,6 +338,7 @@ class ButtonRouter:
             self._routes[button.action] = (button.pattern, button.handler)
 
     def route(self, data: object) -> tuple[ButtonHandler, tuple[str, ...]] | None:
+        """The handler and its args for this callback data, or None for anything not ours."""
         if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_CALLBACK_BYTES:
             return None
         found = self._routes.get(data.split(":", 1)[0])
@@ -332,7 +357,7 @@ class ButtonRouter:
             routed = self.route(data)
             if routed is None:
                 log.warning("refused callback data %r", str(data)[:MAX_CALLBACK_BYTES])
-                turn.toast = "That button has expired. Send /today for a fresh one."
+                turn.toast = _("That button has expired. Send /today for a fresh one.")
                 return
             handler, args = routed
             turn.handler = f"button_{handler.__name__}"
@@ -343,6 +368,7 @@ class ButtonRouter:
 
 
 def parse_day(text: str) -> date | None:
+    """The ISO date in a button's data, or None if it is not one (a forged button)."""
     try:
         return date.fromisoformat(text)
     except ValueError:

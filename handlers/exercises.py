@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from content.catalogue import Exercise
+from content.i18n import _
 from handlers.common import Attachment, Button, Keyboard, Turn, turn_handler
 from handlers.safety import hold_notice
 from handlers.start import keeps_question
@@ -26,15 +27,18 @@ async def list_exercises(turn: Turn) -> None:
 
 
 def show_list(turn: Turn) -> None:
-    exercises = turn.services.catalogue.exercises
+    """Every exercise in program order with its dose, one button each for its instructions."""
+    exercises = turn.catalogue.exercises
     lines = [
         f"{number}. {exercise.name}: {exercise.dose.describe()}"
         for number, exercise in enumerate(exercises, start=1)
     ]
     turn.say(
-        "The Knee Coach exercises, in program order:\n\n"
+        _("The Knee Coach exercises, in program order:")
+        + "\n\n"
         + "\n".join(lines)
-        + "\n\nTap one for instructions.",
+        + "\n\n"
+        + _("Tap one for instructions."),
         _list_keyboard(exercises),
     )
 
@@ -54,26 +58,29 @@ async def exercise(turn: Turn) -> None:
 
 
 async def show_by_name(turn: Turn, query: str) -> None:
-    match = turn.services.matcher.find(query)
+    """Show the exercise a typed name means, or ask back with the closest names as buttons."""
+    match = turn.matcher.find(query)
     if match.exercise is not None:
         await show_exercise(turn, match.exercise, hold_said=True)
         return
     shown = query.strip()[:40]
     turn.say(
-        f'I couldn\'t find exactly "{shown}". Did you mean one of these?',
-        [*_list_keyboard(match.suggestions), [("📚 All exercises", "list")]],
+        _('I couldn\'t find exactly "{query}". Did you mean one of these?').format(query=shown),
+        [*_list_keyboard(match.suggestions), [(_("📚 All exercises"), "list")]],
     )
 
 
 async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
-    found = turn.services.catalogue.get(args[0])
+    """📖 on a session: the instructions of that exercise (if still in the program)."""
+    found = turn.catalogue.get(args[0])
     if found is None:
-        turn.toast = "That exercise is no longer in the program."
+        turn.toast = _("That exercise is no longer in the program.")
         return
     await show_exercise(turn, found)
 
 
 async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "All exercises" under a did-you-mean answer."""
     show_list(turn)
 
 
@@ -93,17 +100,17 @@ async def show_exercise(turn: Turn, item: Exercise, *, hold_said: bool = False) 
         marker = "👉" if number == current else "  "
         level_lines.append(f"{marker} {number}. {level.label}: {level.how}")
     status = (
-        f"You're on level {current}."
+        _("You're on level {level}.").format(level=current)
         if current is not None
-        else "Not in your program yet: it opens as you progress."
+        else _("Not in your program yet: it opens as you progress.")
     )
     sections = [
         f"📖 {item.name}\n{item.purpose}",
-        f"How to do it:\n{steps}",
-        f"Good form:\n{cues}",
-        f"Avoid:\n{avoid}",
-        f"Dose: {item.dose.describe()}",
-        "Levels (easier to harder):\n" + "\n".join(level_lines) + f"\n{status}",
+        _("How to do it:") + "\n" + steps,
+        _("Good form:") + "\n" + cues,
+        _("Avoid:") + "\n" + avoid,
+        _("Dose: {dose}").format(dose=item.dose.describe()),
+        _("Levels (easier to harder):") + "\n" + "\n".join(level_lines) + f"\n{status}",
     ]
     animation = await _animation(turn, item.slug, current or item.start_level)
     if animation is None:

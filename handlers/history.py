@@ -7,28 +7,31 @@ from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
-from content.i18n import _, ngettext
+from content.i18n import _, day_month, ngettext, short_day
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
-from handlers.media.chart import ChartData
+from handlers.media.chart import ChartData, chart_labels
 from handlers.start import keeps_question
 from scheduler.slots import local_day
 from storage import people, training
 from storage.states import SessionStatus
 
-SHORT_DAY = "%a %d %b"
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 
 
 @turn_handler
 @keeps_question
 async def progress(turn: Turn) -> None:
-    user, catalogue = turn.user, turn.services.catalogue
+    """/progress: the week tallies, the streak, every exercise's level, and the pain chart once
+    there are scores (the text as its caption when it fits)."""
+    user, catalogue = turn.user, turn.catalogue
     sessions = await training.sessions_with_pain(turn.db, user.id, done_only=True)
     if not sessions:
         turn.say(
-            "Nothing to show yet: your progress starts with your first session. "
-            "Send /today to see it, and tap ✅ when you're done."
+            _(
+                "Nothing to show yet: your progress starts with your first session. "
+                "Send /today to see it, and tap ✅ when you're done."
+            )
         )
         return
     summary = summarize(
@@ -47,7 +50,7 @@ async def progress(turn: Turn) -> None:
     )
     scored = any(during is not None or morning is not None for _day, during, morning in points)
     if not scored and not day_scores:
-        turn.say(f"{text}\n\nThe pain chart appears once you've scored a session's pain.")
+        turn.say(text + "\n\n" + _("The pain chart appears once you've scored a session's pain."))
         return
     data = ChartData(
         sessions=points,
@@ -57,6 +60,7 @@ async def progress(turn: Turn) -> None:
         first_day=joined,
         today=turn.today,
         language=user.language,
+        labels=chart_labels(),
     )
     draw = partial(turn.services.charts.draw, data, catalogue.program.pain)
     chart = Attachment("photo", "pain-chart.png", draw)
@@ -64,7 +68,7 @@ async def progress(turn: Turn) -> None:
         turn.send_file(chart, text)
     else:
         turn.say(text)
-        turn.send_file(chart, "Your pain over time.")
+        turn.send_file(chart, _("Your pain over time."))
 
 
 async def _holds(turn: Turn) -> list[tuple[date, date]]:
@@ -80,40 +84,63 @@ async def _holds(turn: Turn) -> list[tuple[date, date]]:
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:
+    """The text of /progress; the streak target and the pain bands come from the program."""
     report = catalogue.program.progress
     lines = [
-        "📈 Your progress",
-        f"This week: {_tally(summary.this_week)}",
+        _("📈 Your progress"),
+        _("This week: {tally}").format(tally=_tally(summary.this_week)),
     ]
     lines += [
-        f"Week of {week.week_start.strftime('%d %b')}: {_tally(week)}"
+        _("Week of {day}: {tally}").format(day=day_month(week.week_start), tally=_tally(week))
         for week in summary.earlier_weeks
     ]
-    target = f"{report.streak_sessions} sessions a week, or all planned ones in a shorter week"
+    target = ngettext(
+        "{count} session a week, or all planned ones in a shorter week",
+        "{count} sessions a week, or all planned ones in a shorter week",
+        report.streak_sessions,
+    ).format(count=report.streak_sessions)
     if summary.streak_weeks:
-        weeks = "week" if summary.streak_weeks == 1 else "weeks"
-        lines.append(f"🔥 Streak: {summary.streak_weeks} {weeks} in a row on target ({target}).")
+        lines.append(
+            ngettext(
+                "🔥 Streak: {count} week in a row on target ({target}).",
+                "🔥 Streak: {count} weeks in a row on target ({target}).",
+                summary.streak_weeks,
+            ).format(count=summary.streak_weeks, target=target)
+        )
     else:
-        lines.append(f"Streak: none yet. A week on target ({target}) starts one.")
-    lines.append(f"Sessions done in all: {summary.sessions_done}")
-    lines.append("\nYour levels:")
+        lines.append(
+            _("Streak: none yet. A week on target ({target}) starts one.").format(target=target)
+        )
+    lines.append(_("Sessions done in all: {count}").format(count=summary.sessions_done))
+    lines.append("\n" + _("Your levels:"))
     for exercise in catalogue.exercises:
         level = levels.get(exercise.slug)
         if level is None:
-            lines.append(f"🔒 {exercise.name}: opens later")
+            lines.append(_("🔒 {name}: opens later").format(name=exercise.name))
         else:
             label = exercise.level(level).label
-            lines.append(f"• {exercise.name}: level {level} of {len(exercise.levels)} ({label})")
+            lines.append(
+                _("• {name}: level {level} of {total} ({label})").format(
+                    name=exercise.name, level=level, total=len(exercise.levels), label=label
+                )
+            )
     pain = catalogue.program.pain
     lines.append(
-        f"\nChart: pain during sessions and next mornings; green 0–{pain.safe_max} is safe, "
-        f"yellow up to {pain.acceptable_max} is acceptable, red is too much."
+        "\n"
+        + _(
+            "Chart: pain during sessions and next mornings; green 0–{safe} is safe, "
+            "yellow up to {acceptable} is acceptable, red is too much."
+        ).format(safe=pain.safe_max, acceptable=pain.acceptable_max)
     )
     return "\n".join(lines)
 
 
 def _tally(week: WeekTally) -> str:
-    text = f"{week.done} of {week.planned} planned sessions"
+    text = ngettext(
+        "{done} of {planned} planned sessions",
+        "{done} of {planned} planned sessions",
+        week.planned,
+    ).format(done=week.done, planned=week.planned)
     if week.extra:
         text += " " + ngettext("+ {count} extra", "+ {count} extra", week.extra).format(
             count=week.extra
@@ -124,8 +151,9 @@ def _tally(week: WeekTally) -> str:
 @turn_handler
 @keeps_question
 async def history(turn: Turn) -> None:
+    """/history: the last sessions and the day scores given since, newest first."""
     user = turn.user
-    limit = turn.services.catalogue.program.progress.history_sessions
+    limit = turn.catalogue.program.progress.history_sessions
     sessions = await training.sessions_with_pain(turn.db, user.id, limit=limit)
     since = (
         sessions[-1].day if len(sessions) == limit else local_day(user.created_at, user.timezone)
@@ -134,11 +162,13 @@ async def history(turn: Turn) -> None:
         turn.db, user.id, user.timezone, since, turn.today + timedelta(days=1)
     )
     if not sessions and not day_scores:
-        turn.say("No sessions logged yet. Send /today to start your first one.")
+        turn.say(_("No sessions logged yet. Send /today to start your first one."))
         return
     if sessions:
         lines = [
-            f"🗒 Your last {len(sessions)} sessions:" if len(sessions) > 1 else "🗒 Your session:"
+            ngettext("🗒 Your session:", "🗒 Your last {count} sessions:", len(sessions)).format(
+                count=len(sessions)
+            )
         ]
     else:
         lines = [_("🗒 No sessions yet; how your knee was:")]
@@ -147,9 +177,7 @@ async def history(turn: Turn) -> None:
         (
             day,
             0,
-            _("{day}: 🦵 knee {score}/10 that day").format(
-                day=day.strftime(SHORT_DAY), score=score
-            ),
+            _("{day}: 🦵 knee {score}/10 that day").format(day=short_day(day), score=score),
         )
         for day, score in day_scores.items()
     ]
@@ -160,12 +188,15 @@ async def history(turn: Turn) -> None:
 def _history_line(session: training.SessionSummary) -> str:
     day: date = session.day
     if session.status != SessionStatus.DONE:
-        return f"{day.strftime(SHORT_DAY)}: ⏭ skipped"
+        return _("{day}: ⏭ skipped").format(day=short_day(day))
     scores = [
-        f"{label} {score}/10"
-        for label, score in (("pain", session.during), ("morning", session.morning))
+        label.format(score=score)
+        for label, score in (
+            (_("pain {score}/10"), session.during),
+            (_("morning {score}/10"), session.morning),
+        )
         if score is not None
     ]
     if session.effort is not None:
         scores.append(_("effort: {effort}").format(effort=_(EFFORT_WORDS[session.effort])))
-    return " · ".join([f"{day.strftime(SHORT_DAY)}: ✅ done", *scores])
+    return " · ".join([_("{day}: ✅ done").format(day=short_day(day)), *scores])

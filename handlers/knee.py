@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from content.catalogue import Moment
-from content.i18n import _
+from content.i18n import N_, _
 from content.program import PainBand, needs_red_flag_check, pain_band, sore_days_in_a_row
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import ask_red_flags
@@ -20,12 +20,14 @@ from storage.states import Awaiting, Question
 
 ACTION = "daypain"
 ADVICE = {
-    PainBand.SAFE: "Good to hear.",
-    PainBand.ACCEPTABLE: "That's within what's fine for training; keep moving gently.",
-    PainBand.TOO_MUCH: "That's a lot. Be kind to your knee today; if it stays this high, take "
-    "the next session a level easier.",
+    PainBand.SAFE: N_("Good to hear."),
+    PainBand.ACCEPTABLE: N_("That's within what's fine for training; keep moving gently."),
+    PainBand.TOO_MUCH: N_(
+        "That's a lot. Be kind to your knee today; if it stays this high, take "
+        "the next session a level easier."
+    ),
 }
-GENTLE = (
+GENTLE = N_(
     "🩹 Your knee has been above {limit}/10 two days in a row, so take this session gently: "
     "the easier version of each exercise (📖) or fewer reps, and stop anything that feels sharp."
 )
@@ -42,7 +44,9 @@ def ask_day_score(turn: Turn) -> None:
 
 
 async def record_day_score(turn: Turn, score: int) -> None:
-    user, program = turn.user, turn.services.catalogue.program
+    """Keep a knee score given outside a session as today's day score; advise on it and offer
+    the red-flag screen when it is high."""
+    user, program = turn.user, turn.catalogue.program
     await training.add_day_score(turn.db, user.id, score, turn.now)
     if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
         user.awaiting = None
@@ -65,14 +69,16 @@ async def sore_lately(turn: Turn, day: date | None = None) -> bool:
     scores = await training.day_scores(
         turn.db, turn.user.id, turn.user.timezone, day - timedelta(days=3), day + timedelta(days=1)
     )
-    return sore_days_in_a_row(turn.services.catalogue.program, scores, day)
+    return sore_days_in_a_row(turn.catalogue.program, scores, day)
 
 
 def gentle_line(turn: Turn) -> str:
-    return _(GENTLE).format(limit=turn.services.catalogue.program.pain.acceptable_max)
+    """The "take it gently" advice after sore days in a row, with the program's limit in it."""
+    return _(GENTLE).format(limit=turn.catalogue.program.pain.acceptable_max)
 
 
 async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """A 0–10 button of the day-score question; only today's buttons still count."""
     day, score = parse_day(args[0]), int(args[1])
     if day is None or score > 10 or day != turn.today:
         turn.toast = _('That question has passed. Tell me how your knee is, like "pain 4".')

@@ -11,12 +11,21 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
 from handlers.common import Attachment, Button, Turn, turn_handler
 from handlers.start import keeps_question
 from scheduler.calendar import describe_days
 from storage import people
 
-CSV_COLUMNS = ("record", "time", "date", "exercise", "level", "value", "detail")
+CSV_COLUMNS = (
+    N_("record"),
+    N_("time"),
+    N_("date"),
+    N_("exercise"),
+    N_("level"),
+    N_("value"),
+    N_("detail"),
+)
 # A confirmation button older than this is refused: /delete must be asked for again.
 CONFIRM_WITHIN = timedelta(minutes=10)
 
@@ -24,24 +33,40 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 @turn_handler
 @keeps_question
 async def export(turn: Turn) -> None:
+    """/export: every stored row about the user as a CSV file, times in their time zone."""
     rows = await people.rows_of_user(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     labels = {
         (exercise.slug, number): level.label
-        for exercise in turn.services.catalogue.exercises
+        for exercise in turn.catalogue.exercises
         for number, level in enumerate(exercise.levels, start=1)
     }
     turn.send_file(
-        Attachment("document", filename, partial(asyncio.to_thread, export_csv, rows, labels)),
-        "📄 Everything I have stored about you, one row per record. Times are in your time "
-        "zone; /delete erases it all.",
+        Attachment(
+            "document",
+            filename,
+            partial(asyncio.to_thread, export_csv, rows, labels, turn.user.language),
+        ),
+        _(
+            "📄 Everything I have stored about you, one row per record. Times are in your time "
+            "zone; /delete erases it all."
+        ),
     )
 
 
-def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None = None) -> bytes:
+def export_csv(
+    rows: people.UserRows,
+    labels: dict[tuple[str, int], str] | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> bytes:
     """One row per stored record; every time is ISO 8601 with the user's UTC offset. labels:
-    (exercise, level number) → the level's name, for level changes."""
-    labels = labels or {}
+    (exercise, level number) → the level's name, for level changes. The header and the
+    sentences are in language; record kinds and stored codes stay as they are stored."""
+    with use_language(language):
+        return _export_csv(rows, labels or {})
+
+
+def _export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str]) -> bytes:
     zone = ZoneInfo(rows.user.timezone)
 
     def at(instant: datetime | None) -> str:
@@ -51,12 +76,16 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
         return value.isoformat() if value else ""
 
     user = rows.user
-    profile = (
-        f"time zone {user.timezone}; training days {describe_days(user.weekdays)}; "
-        f"reminder {user.reminder_time.strftime('%H:%M')}; "
-        f"morning check {user.morning_time.strftime('%H:%M')}; "
-        f"paused {'yes' if user.paused else 'no'}"
-        f"; red flag reported {at(user.red_flag_reported_at) or 'no'}"
+    profile = _(
+        "time zone {zone}; training days {days}; reminder {reminder}; morning check "
+        "{morning}; paused {paused}; red flag reported {flag}"
+    ).format(
+        zone=user.timezone,
+        days=describe_days(user.weekdays),
+        reminder=clock_time(user.reminder_time),
+        morning=clock_time(user.morning_time),
+        paused=_("yes") if user.paused else _("no"),
+        flag=at(user.red_flag_reported_at) or _("no"),
     )
     session_days = {log.id: log.local_date for log in rows.sessions}
     records: list[tuple[object, ...]] = [
@@ -73,7 +102,7 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
             day(session_days[row.session_id]),
             row.exercise,
             row.level,
-            "done" if row.done else "not done",
+            _("done") if row.done else _("not done"),
             "",
         )
         for row in rows.session_exercises
@@ -88,7 +117,9 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
             "",
             row.score,
             # A corrected score stays, marked with when it was superseded.
-            f"{row.kind}; superseded {at(row.superseded_at)}" if row.superseded_at else row.kind,
+            _("{kind}; superseded {time}").format(kind=row.kind, time=at(row.superseded_at))
+            if row.superseded_at
+            else row.kind,
         )
         for row in rows.pain
     ]
@@ -98,7 +129,9 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
 
     def level(exercise: str, number: int) -> str:
         label = labels.get((exercise, number))
-        return f"level {number} ({label})" if label else f"level {number}"
+        if label:
+            return _("level {number} ({label})").format(number=number, label=label)
+        return _("level {number}").format(number=number)
 
     records += [
         (
@@ -109,17 +142,27 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
             row.to_level,
             f"{'' if row.from_level is None else row.from_level} → {row.to_level}",
             (
-                f"opened at {level(row.exercise, row.to_level)}"
+                _("opened at {level}").format(level=level(row.exercise, row.to_level))
                 if row.from_level is None
-                else f"from {level(row.exercise, row.from_level)} to "
-                f"{level(row.exercise, row.to_level)}"
+                else _("from {old} to {new}").format(
+                    old=level(row.exercise, row.from_level), new=level(row.exercise, row.to_level)
+                )
             )
-            + f"; reason: {row.reason}",
+            + "; "
+            + _("reason: {reason}").format(reason=row.reason),
         )
         for row in rows.level_changes
     ]
     records += [
-        ("pause", at(row.started_at), "", "", "", "paused", f"until {at(row.ended_at) or 'now'}")
+        (
+            "pause",
+            at(row.started_at),
+            "",
+            "",
+            "",
+            "paused",
+            _("until {end}").format(end=at(row.ended_at) or _("now")),
+        )
         for row in rows.pauses
     ]
     records += [
@@ -146,7 +189,7 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
             "",
             "",
             "",
-            f"hold since {at(row.held_since)}" if row.held_since else "",
+            _("hold since {start}").format(start=at(row.held_since)) if row.held_since else "",
         )
         for row in rows.clearances
     ]
@@ -157,7 +200,7 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
             day(row.week_start),
             "",
             "",
-            f"{row.sessions_done} of {row.sessions_planned}",
+            _("{done} of {planned}").format(done=row.sessions_done, planned=row.sessions_planned),
             row.barrier or "",
         )
         for row in rows.weekly_reviews
@@ -176,7 +219,7 @@ def export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str] | None 
     ]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_(column) for column in CSV_COLUMNS])
     writer.writerows(records)
     return buffer.getvalue().encode("utf-8")
 
@@ -201,29 +244,37 @@ def _review_text(
 
 @turn_handler
 async def delete(turn: Turn) -> None:
+    """/delete: ask for confirmation; the button is valid for CONFIRM_WITHIN."""
     stamp = int(turn.now.timestamp())
     turn.say(
-        "This erases everything I have stored about you: your sessions, pain scores, levels, "
-        "schedule and reminders. It cannot be undone. (/export first if you want a copy.)",
-        [[("🗑 Yes, delete everything", f"delete:{stamp}"), ("Keep my data", "keep")]],
+        _(
+            "This erases everything I have stored about you: your sessions, pain scores, "
+            "levels, schedule and reminders. It cannot be undone. (/export first if you want "
+            "a copy.)"
+        ),
+        [[(_("🗑 Yes, delete everything"), f"delete:{stamp}"), (_("Keep my data"), "keep")]],
     )
 
 
 async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
+    """Erase the user and all their data, if the confirmation is still fresh."""
     asked = datetime.fromtimestamp(int(args[0]), tz=turn.now.tzinfo)
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
-        turn.toast = "That button has expired. Send /delete again."
+        turn.toast = _("That button has expired. Send /delete again.")
         return
     await people.delete_user(turn.db, turn.user)
-    turn.toast = "Deleted"
+    turn.toast = _("Deleted")
     turn.edit(
-        "🗑 Done: everything about you is erased, and I won't message you again. "
-        "If you ever want to start over, send /start."
+        _(
+            "🗑 Done: everything about you is erased, and I won't message you again. "
+            "If you ever want to start over, send /start."
+        )
     )
 
 
 async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
-    turn.edit("Nothing was deleted. Your program carries on.")
+    """ "Keep my data": nothing is deleted."""
+    turn.edit(_("Nothing was deleted. Your program carries on."))
 
 
 BUTTONS = (

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from content.i18n import _
+from content.i18n import N_, _
 from handlers import checkins, exercises, knee, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.parsing import Intent, Reply, When, parse_reply
 from storage import training
 from storage.states import SETUP_QUESTIONS, OnboardingStep, Question, SessionStatus
 
-OUT_OF_RANGE = (
+OUT_OF_RANGE = N_(
     "Pain is scored from 0 (no pain) to 10 (the worst you can imagine). "
     "Please send a whole number, like 3."
 )
-NOT_UNDERSTOOD = (
+NOT_UNDERSTOOD = N_(
     'Sorry, I didn\'t catch that. You could write, for example, "done, pain 3" after a '
     'session or "pain 4 this morning". /help lists everything I can do.'
 )
@@ -30,10 +30,12 @@ _CLEARLY_ELSE = (Intent.DONE, Intent.SKIP, Intent.LATER, Intent.KNEE)
 
 @turn_handler
 async def free_text(turn: Turn) -> None:
+    """Any text that is not a command: a setup answer while setup asks, else a reply
+    understood in the context of the last question, or a short hint."""
     message = turn.update.effective_message
     text = (message.text if message else None) or ""
     user = turn.user
-    reply = parse_reply(text)
+    reply = parse_reply(text, user.language)
     awaiting = user.awaiting
     if awaiting is not None and awaiting.question in SETUP_QUESTIONS:
         if _clearly_else(reply):
@@ -60,7 +62,7 @@ async def _answer_setup(turn: Turn, question: Question, text: str) -> None:
         await start.timezone_text(turn, text)
     elif question in (Question.REMINDER_TIME, Question.MORNING_TIME):
         await start.time_text(turn, text, question)
-    else:
+    elif not await start.days_text(turn, text):
         turn.say(_("Tap the days you want to train on, then 💾 Save days."))
         start.ask_days(turn)
 
@@ -81,7 +83,7 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
         knee.ask_day_score(turn)
     elif reply.intent is Intent.PAIN and reply.score is not None:
         await _pain(turn, reply)
-    elif (match := turn.services.matcher.find(text)).exercise is not None:
+    elif (match := turn.matcher.find(text)).exercise is not None:
         await exercises.show_exercise(turn, match.exercise)
     else:
         turn.say(_(NOT_UNDERSTOOD))
@@ -89,7 +91,7 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
 
 async def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
     """The exercises of today's session that the message says were not done."""
-    plan = {exercise.slug for exercise in turn.services.catalogue.exercises}
+    plan = {exercise.slug for exercise in turn.catalogue.exercises}
     levels = frozenset(await training.levels_of(turn.db, turn.user.id))
     did = {slug for name in reply.did if (slug := _exercise(turn, name, levels))}
     skipped = {slug for name in reply.skipped if (slug := _exercise(turn, name, levels))}
@@ -99,7 +101,7 @@ async def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
 
 def _exercise(turn: Turn, name: str, planned: frozenset[str] = frozenset()) -> str | None:
     """The exercise a name means; of several close ones, the one in today's session."""
-    matcher = turn.services.matcher
+    matcher = turn.matcher
     for candidate in (name, name.removesuffix("s"), name.removesuffix("es")):
         match = matcher.find(candidate)
         if match.exercise is not None:

@@ -51,6 +51,7 @@ TIER_WORDS = {
 
 @turn_handler
 async def report(turn: Turn) -> None:
+    """/report [weeks]: a PDF for the physiotherapist, drawn in the drawing process."""
     weeks = parse_weeks(turn.context.args or [])
     if weeks is None:
         turn.say(
@@ -60,7 +61,7 @@ async def report(turn: Turn) -> None:
             ).format(default=DEFAULT_WEEKS, most=MAX_WEEKS)
         )
         return
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     data = await gather_report(turn.db, catalogue, turn.user, turn.today, weeks)
     if data is None:
         turn.say(

@@ -17,6 +17,7 @@ CLEARED_LABEL = N_("✅ A clinician has cleared me")
 
 
 def cleared_button() -> Keyboard:
+    """The button a user on hold taps once a clinician has checked them."""
     return [[(_(CLEARED_LABEL), "cleared")]]
 
 
@@ -28,11 +29,12 @@ def moment_of(turn: Turn) -> Moment:
 def ask_red_flags(turn: Turn, moment: Moment | None = None) -> None:
     """The screen: its question, every flag and the emergency line, one button per flag and
     "None of these"."""
-    safety = turn.services.catalogue.safety
+    safety = turn.catalogue.safety
     turn.say(safety.screen_text(moment or moment_of(turn)), flag_keyboard(safety))
 
 
 def flag_keyboard(safety: Safety, tapped: frozenset[str] = frozenset()) -> Keyboard:
+    """One button per red flag not yet tapped; "None of these" only before any is tapped."""
     keyboard: Keyboard = [
         [(flag.button, flag.callback_data)] for flag in safety.flags if flag.key not in tapped
     ]
@@ -45,7 +47,7 @@ async def report_flag(turn: Turn, key: str) -> None:
     """A flag tapped: stored, the program on hold, and the advice of the most urgent flag
     tapped since the hold began, worded for the moment. The screen stays, so another flag can
     still be added."""
-    user, safety = turn.user, turn.services.catalogue.safety
+    user, safety = turn.user, turn.catalogue.safety
     moment = moment_of(turn)
     await answers.record_answer(turn.db, user.id, key, moment, turn.now)
     if user.red_flag_reported_at is None:
@@ -66,16 +68,20 @@ async def report_flag(turn: Turn, key: str) -> None:
 
 
 def hold_notice(turn: Turn) -> None:
+    """Say the program is on hold until a clinician has checked the knee, with the cleared
+    button."""
     turn.say(
-        "Your program is on hold until a doctor or physiotherapist has checked your knee, "
-        "so I'm not sending exercises or reminders. Once you've been cleared, tap below.",
+        _(
+            "Your program is on hold until a doctor or physiotherapist has checked your knee, "
+            "so I'm not sending exercises or reminders. Once you've been cleared, tap below."
+        ),
         cleared_button(),
     )
 
 
 def clinician_advice(turn: Turn, review: Review) -> None:
     """See a clinician, said plainly and with the scores behind it; never next to "carry on"."""
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     pain, rules = catalogue.program.pain, catalogue.program.progression
     sessions = [
         describe_session(scores, pain.acceptable_max) for scores in review.clinician_evidence

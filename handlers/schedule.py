@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.catalogue import Moment
-from content.i18n import _
+from content.i18n import _, clock_time
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.safety import ask_red_flags
 from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
@@ -29,26 +29,30 @@ async def change_schedule(turn: Turn) -> None:
 @turn_handler
 @keeps_question
 async def pause(turn: Turn) -> None:
+    """/pause: no reminders until /resume; the pause is recorded, progress kept."""
     if not require_setup(turn):
         return
     if turn.user.paused:
-        turn.say("Reminders are already paused. Send /resume when you're ready.")
+        turn.say(_("Reminders are already paused. Send /resume when you're ready."))
         return
     turn.user.paused = True
     await people.start_pause(turn.db, turn.user.id, turn.now)
     turn.say(
-        "⏸ Reminders paused: no messages from me until you send /resume. "
-        "Your progress is kept. /today still works whenever you want to train."
+        _(
+            "⏸ Reminders paused: no messages from me until you send /resume. "
+            "Your progress is kept. /today still works whenever you want to train."
+        )
     )
 
 
 @turn_handler
 @keeps_question
 async def resume(turn: Turn) -> None:
+    """/resume: reminders from the next slot on; nothing missed during the pause is caught up."""
     if not require_setup(turn):
         return
     if not turn.user.paused:
-        turn.say("Reminders are on. /schedule changes the days or the time.")
+        turn.say(_("Reminders are on. /schedule changes the days or the time."))
         return
     turn.user.paused = False
     await people.end_pause(turn.db, turn.user.id, turn.now)
@@ -57,8 +61,9 @@ async def resume(turn: Turn) -> None:
 
 
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """⏰ Snooze on today's reminder; a reminder of another day has passed."""
     if parse_day(args[0]) != turn.today:
-        turn.toast = "That reminder has passed."
+        turn.toast = _("That reminder has passed.")
         return
     await snooze_today(turn)
 
@@ -66,35 +71,41 @@ async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
 async def snooze_today(turn: Turn) -> None:
     """One more reminder an hour from now, once a day, and only while the day lasts."""
     if await training.session_on(turn.db, turn.user.id, turn.today) is not None:
-        turn.say("Today's session is already logged, so there's nothing to remind you of.")
+        turn.say(_("Today's session is already logged, so there's nothing to remind you of."))
         return
-    minutes = turn.services.catalogue.program.reminders.snooze_minutes
+    minutes = turn.catalogue.program.reminders.snooze_minutes
     due = turn.now + timedelta(minutes=minutes)
-    clock = due.astimezone(turn.local_now.tzinfo).strftime("%H:%M")
+    clock = clock_time(due.astimezone(turn.local_now.tzinfo).time())
     if local_day(due, turn.user.timezone) != turn.today:
-        turn.toast = "Too late to snooze today."
-        turn.say("It's too late in the day for another reminder. /today is here if you want it.")
+        turn.toast = _("Too late to snooze today.")
+        turn.say(
+            _("It's too late in the day for another reminder. /today is here if you want it.")
+        )
         return
     added = await outbox.insert_pushes(
         turn.db, [NewPush(turn.user.id, PushKind.SNOOZED, turn.today, due)]
     )
     if not added:
-        turn.toast = "Already snoozed once today."
-        turn.say("You've already snoozed today's reminder once. /today is here when you're ready.")
+        turn.toast = _("Already snoozed once today.")
+        turn.say(
+            _("You've already snoozed today's reminder once. /today is here when you're ready.")
+        )
         return
-    turn.toast = f"⏰ I'll remind you at {clock}"
-    turn.say(f"⏰ Okay, I'll remind you again at {clock}.")
+    turn.toast = _("⏰ I'll remind you at {time}").format(time=clock)
+    turn.say(_("⏰ Okay, I'll remind you again at {time}.").format(time=clock))
 
 
 async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
-    week, found = parse_day(args[0]), turn.services.catalogue.barriers.get(args[1])
+    """The weekly check-in's barrier button: store it, give its tip, and for pain offer the
+    red-flag screen."""
+    week, found = parse_day(args[0]), turn.catalogue.barriers.get(args[1])
     review = await training.weekly_review(turn.db, turn.user.id, week) if week else None
     if found is None or review is None:
-        turn.toast = "That check-in has expired."
+        turn.toast = _("That check-in has expired.")
         return
     review.barrier, review.answered_at = found.key, turn.now
-    turn.edit(f"What got in the way: {found.label}")
-    turn.say(f"Thanks for telling me. {found.tip}")
+    turn.edit(_("What got in the way: {barrier}").format(barrier=found.label))
+    turn.say(_("Thanks for telling me.") + " " + found.tip)
     if found.key == PAIN_BARRIER:
         ask_red_flags(turn, Moment.LATER)
 

@@ -3,8 +3,9 @@ through PTB's typed application data."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from content.catalogue import Catalogue
@@ -33,13 +34,27 @@ class Observer(Protocol):
 
 @dataclass(frozen=True)
 class Services:
+    """What the handlers share, built once at start-up by bot.app."""
+
     clock: Clock
     database: Database
-    catalogue: Catalogue
+    catalogue: Catalogue  # English, the source every translation is laid over
     matcher: ExerciseMatcher
     charts: ChartProcess  # the drawing process: charts, animations, reports
     observer: Observer
     animations: AnimationFiles
+    # The catalogue (and its name matcher) in each language the bot speaks, all loaded and
+    # validated at start-up; a language missing here speaks English.
+    catalogues: Mapping[str, Catalogue] = field(default_factory=dict)
+    matchers: Mapping[str, ExerciseMatcher] = field(default_factory=dict)
+
+    def catalogue_in(self, language: str) -> Catalogue:
+        """The exercises, safety texts and barrier tips in language."""
+        return self.catalogues.get(language, self.catalogue)
+
+    def matcher_in(self, language: str) -> ExerciseMatcher:
+        """Exercise names as typed in language (the English names are matched too)."""
+        return self.matchers.get(language, self.matcher)
 
 
 class BotData:
@@ -50,6 +65,7 @@ class BotData:
 
     @property
     def services(self) -> Services:
+        """The shared services; RuntimeError if the application was built without them."""
         if self._services is None:
             raise RuntimeError("the application was built without services")
         return self._services

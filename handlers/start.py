@@ -11,13 +11,13 @@ from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from functools import wraps
 
-from content.i18n import _, clock_time
+from content.i18n import N_, _, clock_time, weekday_abbreviations
 from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
-from handlers.parsing import is_bare_midnight, parse_time
+from handlers.parsing import is_bare_midnight, parse_days, parse_time
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
 from handlers.usecases.training import move_morning_checks, restart_pushes
-from scheduler.calendar import WEEKDAY_LABELS, days_to_mask, describe_days, mask_to_days
+from scheduler.calendar import days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
 from storage import safety as answers
@@ -27,7 +27,7 @@ from storage.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
 MORNING_CHOICES = ("06:00", "07:00", "08:00", "09:00", "10:00")
-ASK_TIMEZONE = (
+ASK_TIMEZONE = N_(
     "Which time zone are you in? Tap 📍 below to share your location (it is used only for "
     "the time zone and not stored), or type your city (for example Berlin or New York), a "
     "zone such as CET or IST, or a UTC offset such as +1 or UTC-5."
@@ -94,7 +94,7 @@ def keeps_question(
 
 
 def _disclaimer(turn: Turn, lead: str) -> None:
-    safety = turn.services.catalogue.safety
+    safety = turn.catalogue.safety
     turn.say(f"{lead}\n\n{safety.disclaimer}", [[(_("✅ I understand"), "disclaimer")]])
 
 
@@ -119,15 +119,18 @@ def welcome(turn: Turn) -> None:
 async def start(turn: Turn) -> None:
     """Welcome; a returning user keeps everything and may change settings."""
     user = turn.user
-    name = user.first_name or "there"
+    name = user.first_name or _("there")
     if user.on_hold:
         hold_notice(turn)
         return
     if user.onboarded:
         turn.say(
-            f"Welcome back, {name}! Your program and history are all still here.\n"
-            f"{_schedule_summary(turn)}",
-            [[("📋 Today's session", "today"), ("⚙️ Change schedule", "setup")]],
+            _("Welcome back, {name}! Your program and history are all still here.").format(
+                name=name
+            )
+            + "\n"
+            + _schedule_summary(turn),
+            [[(_("📋 Today's session"), "today"), (_("⚙️ Change schedule"), "setup")]],
         )
         user.awaiting = None
         _ASKED.set(True)
@@ -136,9 +139,10 @@ async def start(turn: Turn) -> None:
 
 
 async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The disclaimer is acknowledged: on to the red-flag screen."""
     user = turn.user
     if user.onboarding_step != OnboardingStep.DISCLAIMER or user.on_hold:
-        turn.toast = "Already noted."
+        turn.toast = _("Already noted.")
         return
     user.disclaimer_accepted_at = turn.now
     user.onboarding_step = OnboardingStep.RED_FLAGS
@@ -151,25 +155,25 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     """The screen's answer, wherever it was asked: at /start, after severe pain, at the weekly
     check-in, on /redflags. A flag puts the program on hold; "None of these" carries on."""
     user, key = turn.user, args[0]
-    safety = turn.services.catalogue.safety
+    safety = turn.catalogue.safety
     if key == "no":  # the old screen's "No, none apply"
         key = NONE_OF_THESE
     if key != NONE_OF_THESE and key != "yes" and safety.flag(key) is None:
-        turn.toast = "That button has expired."
+        turn.toast = _("That button has expired.")
         return
     if key != NONE_OF_THESE:
         await report_flag(turn, key)
         return
     await answers.record_answer(turn.db, user.id, NONE_OF_THESE, moment_of(turn), turn.now)
     if user.on_hold:
-        turn.edit("None of these applies right now.")
+        turn.edit(_("None of these applies right now."))
         hold_notice(turn)
     elif user.onboarding_step == OnboardingStep.RED_FLAGS:
         user.onboarding_step = OnboardingStep.TIMEZONE
-        turn.edit("Good: none of the warning signs apply.")
+        turn.edit(_("Good: none of the warning signs apply."))
         ask_timezone(turn)
     else:
-        turn.edit("Good: none of the warning signs apply.")
+        turn.edit(_("Good: none of the warning signs apply."))
         turn.say(
             _(
                 "If your knee hurts a lot, rest it today and take the easier version of each "
@@ -185,7 +189,7 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
     user = turn.user
     if not user.on_hold:
         if not await training.clinician_advised_since_clearance(turn.db, user.id):
-            turn.toast = "Nothing is on hold."
+            turn.toast = _("Nothing is on hold.")
             return
         await answers.record_clearance(turn.db, user.id, None, turn.now)
         turn.edit(_("✅ Checked by a clinician: good to hear."))
@@ -198,22 +202,25 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
         return
     await answers.record_clearance(turn.db, user.id, user.red_flag_reported_at, turn.now)
     user.red_flag_reported_at = None
-    turn.edit("✅ Cleared by a clinician: good to hear.")
+    turn.edit(_("✅ Cleared by a clinician: good to hear."))
     if user.onboarded:
         await restart(turn)  # nothing from the hold is caught up
         turn.say(
-            "Welcome back! Reminders are on again from your next training day. "
-            "Start gently: the easier version of each exercise is in 📖.",
-            [[("📋 Today's session", "today")]],
+            _(
+                "Welcome back! Reminders are on again from your next training day. "
+                "Start gently: the easier version of each exercise is in 📖."
+            ),
+            [[(_("📋 Today's session"), "today")]],
         )
     elif user.onboarding_step == OnboardingStep.RED_FLAGS:
         user.onboarding_step = OnboardingStep.TIMEZONE
         ask_timezone(turn)
     else:
-        turn.say("Send /start to set up your program.")
+        turn.say(_("Send /start to set up your program."))
 
 
 async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The "change schedule" button: the schedule menu, once setup is done."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
         return
@@ -237,6 +244,7 @@ def show_schedule_menu(turn: Turn) -> None:
 
 
 async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """One choice of the schedule menu: keep, or ask for the days, a time or the time zone."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
         return
@@ -257,6 +265,7 @@ async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 def ask_timezone(turn: Turn) -> None:
+    """Ask for the time zone, with a button that shares the location."""
     turn.user.awaiting = Awaiting(Question.TIMEZONE)
     turn.ask_location(_(ASK_TIMEZONE))
 
@@ -307,6 +316,7 @@ async def timezone_text(turn: Turn, text: str) -> None:
 
 
 async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
+    """A time-zone button offered for a typed place; it counts only while that is asked."""
     if not _past_screen(turn):
         return
     if not is_valid_zone(args[0]):
@@ -336,13 +346,14 @@ async def _set_timezone(turn: Turn, zone: str) -> None:
 
 
 def ask_days(turn: Turn) -> None:
+    """Ask for the training days: toggle buttons starting from the current days."""
     turn.user.awaiting = Awaiting(Question.DAYS)
     mask = days_to_mask(turn.user.weekdays)
     turn.say(_days_prompt(turn, mask), _days_keyboard(mask))
 
 
 def _days_prompt(turn: Turn, mask: int) -> str:
-    program = turn.services.catalogue.program
+    program = turn.catalogue.program
     return _(
         "Which days will you train? Three days a week works best. "
         "Pick {low} to {high} days, then tap Save.\nChosen: {days}"
@@ -356,12 +367,13 @@ def _days_prompt(turn: Turn, mask: int) -> str:
 def _days_keyboard(mask: int) -> Keyboard:
     buttons = [
         (f"{'✅ ' if mask & (1 << day) else ''}{label}", f"days:{mask ^ (1 << day)}")
-        for day, label in enumerate(WEEKDAY_LABELS)
+        for day, label in enumerate(weekday_abbreviations())
     ]
     return [buttons[:4], buttons[4:], [(_("💾 Save days"), f"savedays:{mask}")]]
 
 
 async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
+    """A day toggled on the days screen: redraw it with the new mask (nothing saved yet)."""
     mask = int(args[0])
     if not _past_screen(turn) or mask > 127:
         turn.toast = turn.toast or _("That button has expired.")
@@ -370,17 +382,40 @@ async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
+    """Save the days picked (within the program's min and max), then go on with setup."""
     if not _past_screen(turn):
         return
-    days = mask_to_days(int(args[0]) & 127)
-    program = turn.services.catalogue.program
+    await _save_days(turn, mask_to_days(int(args[0]) & 127), typed=False)
+
+
+async def days_text(turn: Turn, text: str) -> bool:
+    """Training days typed as weekday names ('пн, ср, пт', 'lunes y jueves'); False when the
+    text names no days."""
+    days = parse_days(text, turn.user.language)
+    if days is None:
+        return False
+    await _save_days(turn, days, typed=True)
+    return True
+
+
+async def _save_days(turn: Turn, days: tuple[int, ...], *, typed: bool) -> None:
+    program = turn.catalogue.program
     if not program.min_training_days <= len(days) <= program.max_training_days:
-        turn.toast = _("Please pick {low} to {high} days.").format(
+        wrong = _("Please pick {low} to {high} days.").format(
             low=program.min_training_days, high=program.max_training_days
         )
+        if typed:
+            turn.say(wrong)
+            ask_days(turn)
+        else:
+            turn.toast = wrong
         return
     turn.user.training_days = ",".join(str(day) for day in days)
-    turn.edit(_("Training days: {days}").format(days=describe_days(days)))
+    saved = _("Training days: {days}").format(days=describe_days(days))
+    if typed:
+        turn.say(saved)
+    else:
+        turn.edit(saved)
     if turn.user.onboarded:
         await _saved(turn)
     else:
@@ -388,6 +423,7 @@ async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 def ask_reminder_time(turn: Turn) -> None:
+    """Ask for the reminder time: buttons, or a typed time."""
     turn.user.awaiting = Awaiting(Question.REMINDER_TIME)
     turn.say(
         _("What time should I remind you on training days? Tap a time or type one, like 7:30."),
@@ -399,6 +435,7 @@ def ask_reminder_time(turn: Turn) -> None:
 
 
 def ask_morning_time(turn: Turn) -> None:
+    """Ask for the morning check time: buttons, or a typed time."""
     turn.user.awaiting = Awaiting(Question.MORNING_TIME)
     turn.say(
         _(
@@ -410,10 +447,12 @@ def ask_morning_time(turn: Turn) -> None:
 
 
 async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
+    """A reminder-time button."""
     await _time_button(turn, args[0], Question.REMINDER_TIME)
 
 
 async def choose_morning_time(turn: Turn, args: tuple[str, ...]) -> None:
+    """A morning-check-time button."""
     await _time_button(turn, args[0], Question.MORNING_TIME)
 
 
@@ -449,7 +488,7 @@ async def retime(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def time_text(turn: Turn, text: str, question: Question = Question.REMINDER_TIME) -> None:
     """A typed time for the reminder or the morning check."""
-    chosen = parse_time(text)
+    chosen = parse_time(text, turn.user.language)
     if chosen is None:
         turn.say(_("I didn't understand that time. Please send it like 7:30, 18:00, 6pm or noon."))
         return
@@ -498,7 +537,7 @@ async def _finish(turn: Turn) -> None:
     user.awaiting = None
     user.next_slot_at = first_slot(turn)
     user.onboarding_step = OnboardingStep.DONE
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     await training.ensure_levels(turn.db, user.id, starting_levels(catalogue), turn.now)
     turn.say(
         _(
@@ -510,7 +549,7 @@ async def _finish(turn: Turn) -> None:
 
 async def restart(turn: Turn) -> None:
     """Reminders from the next slot on (after a hold, a pause or a new schedule)."""
-    hours = turn.services.catalogue.program.reminders.weekly_checkin_after_hours
+    hours = turn.catalogue.program.reminders.weekly_checkin_after_hours
     await restart_pushes(turn.db, turn.user, turn.now, timedelta(hours=hours))
 
 
@@ -520,6 +559,7 @@ def first_slot(turn: Turn) -> datetime:
 
 
 def schedule_lines(turn: Turn) -> str:
+    """The user's schedule in one line: days, reminder time, time zone and morning check."""
     user = turn.user
     return _("Training days: {days} at {time} ({zone}). Morning check: {morning}.").format(
         days=describe_days(user.weekdays),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from content.i18n import _
+from content.i18n import _, day_name
 from content.program import PlannedExercise
 from handlers.checkins import DURING, ask_pain, record_checkin
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.knee import gentle_line, sore_lately
 from handlers.start import keeps_question, require_setup
 from handlers.usecases.training import Logged, log_session, plan_morning_check
-from handlers.views import DAY_FORMAT, session_keyboard, session_lines
+from handlers.views import session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 from storage import training
 from storage.states import SessionStatus
@@ -20,7 +20,8 @@ DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
-    catalogue = turn.services.catalogue
+    """Today's exercises at the user's levels, in program order."""
+    catalogue = turn.catalogue
     return await training.current_plan(turn.db, catalogue, turn.user.id, turn.now)
 
 
@@ -33,19 +34,22 @@ async def today(turn: Turn) -> None:
 
 
 async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The "Today's session" button: /today, once setup is done."""
     if require_setup(turn):
         await show_today(turn)
 
 
 async def show_today(turn: Turn) -> None:
+    """Today's plan with its buttons, or what is already logged; a rest day says when the next
+    training day is and still offers the session."""
     plan = await todays_plan(turn)
     day = turn.today
     logged = await training.session_on(turn.db, turn.user.id, day)
     lines = [_headline(turn, day)]
     if logged is not None and logged.status == SessionStatus.DONE:
-        lines.append("✅ Today's session is done. Well done! Here it is for reference:")
+        lines.append(_("✅ Today's session is done. Well done! Here it is for reference:"))
     elif logged is not None:
-        lines.append("You skipped today. Changed your mind? You can still do it.")
+        lines.append(_("You skipped today. Changed your mind? You can still do it."))
     if (logged is None or logged.status != SessionStatus.DONE) and await sore_lately(turn):
         lines.append(gentle_line(turn))
     lines.append("")
@@ -58,32 +62,34 @@ async def show_today(turn: Turn) -> None:
 
 def _headline(turn: Turn, day: date) -> str:
     weekdays = turn.user.weekdays
-    label = day.strftime(DAY_FORMAT)
+    label = day_name(day)
     if is_training_day(weekdays, day):
-        return f"📋 {label}: training day."
+        return _("📋 {day}: training day.").format(day=label)
     upcoming = next_training_day(weekdays, day)
-    later = upcoming.strftime(DAY_FORMAT) if upcoming else "not set (see /start)"
-    return (
-        f"📋 {label}: a rest day. Your next training day is {later}. "
+    later = day_name(upcoming) if upcoming else _("not set (see /start)")
+    return _(
+        "📋 {day}: a rest day. Your next training day is {next}. "
         "You can still train today if you feel like it."
-    )
+    ).format(day=label, next=later)
 
 
 def _session_day(turn: Turn, text: str) -> date | None:
     """The day a button refers to, if it is today or yesterday (a late tap still counts)."""
     day = parse_day(text)
     if day is None or not turn.today - timedelta(days=1) <= day <= turn.today:
-        turn.toast = "That session has passed. Send /today for today's."
+        turn.toast = _("That session has passed. Send /today for today's.")
         return None
     return day
 
 
 async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """✅ on a session of today or yesterday: log it as done."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_done(turn, day)
 
 
 async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """⏭ on a session of today or yesterday: log it as skipped."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_skipped(turn, day)
 
@@ -91,7 +97,7 @@ async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
 async def _log(
     turn: Turn, day: date, status: SessionStatus, left_out: frozenset[str] = frozenset()
 ) -> Logged:
-    catalogue = turn.services.catalogue
+    catalogue = turn.catalogue
     return await log_session(turn.db, catalogue, turn.user.id, day, status, turn.now, left_out)
 
 
@@ -143,35 +149,39 @@ async def done_text(
 
 
 async def extra_yes(turn: Turn, args: tuple[str, ...]) -> None:
+    """ "Yes" to an extra session on a rest day: log it as done, with the typed score if any."""
     if require_setup(turn) and (day := _session_day(turn, args[0])):
         turn.edit(_("An extra session today. 💪"))
         await mark_done(turn, day, score=None if args[1] == "-" else int(args[1]))
 
 
 async def extra_no(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "No" to an extra session on a rest day: nothing is logged."""
     turn.edit(_("Nothing logged. Enjoy your rest day!"))
 
 
 async def mark_skipped(turn: Turn, day: date) -> None:
+    """Log the day's session as skipped; a rest day has nothing to skip and a logged session
+    stays as it is."""
     if not is_training_day(turn.user.weekdays, day):
         upcoming = next_training_day(turn.user.weekdays, day)
         turn.toast = _("A rest day")
         turn.say(
             _("That's a rest day anyway, so there's nothing to skip. Next up: {when}.").format(
-                when=upcoming.strftime(DAY_FORMAT) if upcoming else "-"
+                when=day_name(upcoming) if upcoming else "-"
             )
         )
         return
     logged = await _log(turn, day, SessionStatus.SKIPPED)
     if not logged.changed:
-        turn.toast = "Already logged"
+        turn.toast = _("Already logged")
         done = logged.status == SessionStatus.DONE
-        turn.say("You already did that session. ✅" if done else "Already noted as skipped.")
+        turn.say(_("You already did that session. ✅") if done else _("Already noted as skipped."))
         return
     upcoming = next_training_day(turn.user.weekdays, day)
-    when = upcoming.strftime(DAY_FORMAT) if upcoming else "whenever you're ready"
-    turn.toast = "Skipped"
-    turn.say(f"⏭ No problem, today is skipped. Rest well; next up: {when}.")
+    when = day_name(upcoming) if upcoming else _("whenever you're ready")
+    turn.toast = _("Skipped")
+    turn.say(_("⏭ No problem, today is skipped. Rest well; next up: {when}.").format(when=when))
 
 
 BUTTONS = (

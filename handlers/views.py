@@ -10,27 +10,36 @@ from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Scores, Step, Why
 from scheduler.outgoing import Keyboard
 
-DAY_FORMAT = "%A %d %B"
-
 
 def session_lines(plan: list[PlannedExercise]) -> list[str]:
+    """The plan as numbered lines with level and dose, then the estimated minutes."""
     lines = [
         f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
         for number, item in enumerate(plan, start=1)
     ]
-    lines.append(f"\nAbout {session_minutes(plan)} minutes. Tap 📖 for how to do each one.")
+    minutes = session_minutes(plan)
+    lines.append(
+        "\n"
+        + ngettext(
+            "About {count} minute. Tap 📖 for how to do each one.",
+            "About {count} minutes. Tap 📖 for how to do each one.",
+            minutes,
+        ).format(count=minutes)
+    )
     return lines
 
 
 def session_keyboard(
     day: date, plan: list[PlannedExercise], *, loggable: bool, snooze: bool = False
 ) -> Keyboard:
+    """The session's buttons: done (/ snooze) / skip when it can still be logged, then 📖 for
+    each exercise, two a row."""
     keyboard: Keyboard = []
     if loggable:
-        row = [("✅ Session done", f"done:{day}")]
+        row = [(_("✅ Session done"), f"done:{day}")]
         if snooze:
-            row.append(("⏰ Snooze 1 h", f"snooze:{day}"))
-        row.append(("⏭ Skip today", f"skip:{day}"))
+            row.append((_("⏰ Snooze 1 h"), f"snooze:{day}"))
+        row.append((_("⏭ Skip today"), f"skip:{day}"))
         keyboard.append(row)
     how_to = [(f"📖 {item.exercise.name}", f"how:{item.exercise.slug}") for item in plan]
     keyboard += [how_to[index : index + 2] for index in range(0, len(how_to), 2)]
@@ -131,12 +140,14 @@ def _undo(exercise: Exercise, move: Decision, hard_effort: bool) -> str:
 
 
 def level_place(exercise: Exercise, level: int) -> str:
+    """ "level 2 of 4 (label)", in the current language."""
     return _("level {level} of {total} ({label})").format(
         level=level, total=len(exercise.levels), label=exercise.level(level).label
     )
 
 
 def out_of_ten(score: int) -> str:
+    """A score as "3/10", in the current language."""
     return _("{score}/10").format(score=score)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from content.i18n import _, weekday_abbreviations
 
 
 def local_now(now: datetime, timezone: str) -> datetime:
+    """The instant `now` on the wall clock of the IANA zone `timezone`."""
     return now.astimezone(ZoneInfo(timezone))
 
 
 def is_training_day(weekdays: tuple[int, ...], day: date) -> bool:
+    """Whether `day` is one of `weekdays` (Monday = 0, as date.weekday())."""
     return day.weekday() in weekdays
 
 
@@ -26,12 +28,17 @@ def next_training_day(weekdays: tuple[int, ...], after: date) -> date | None:
 
 
 def describe_days(weekdays: tuple[int, ...]) -> str:
-    return ", ".join(WEEKDAY_LABELS[day] for day in sorted(weekdays)) or "no days"
+    """Weekdays as short labels in week order ("Mon, Wed, Fri" in the current language),
+    "no days" when empty."""
+    labels = weekday_abbreviations()
+    return ", ".join(labels[day] for day in sorted(weekdays)) or _("no days")
 
 
 def days_to_mask(weekdays: tuple[int, ...]) -> int:
+    """Weekdays as the stored bit mask: bit n set for weekday n (Monday = bit 0)."""
     return sum(1 << day for day in set(weekdays))
 
 
 def mask_to_days(mask: int) -> tuple[int, ...]:
+    """The weekdays of a stored bit mask, Monday first; the inverse of `days_to_mask`."""
     return tuple(day for day in range(7) if mask & (1 << day))

@@ -7,13 +7,18 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """Where the bot and the engine read the time; never call datetime.now directly."""
+
     def now(self) -> datetime:
         """The current instant, timezone-aware, in UTC."""
         ...
 
 
 class SystemClock:
+    """The real time, for production."""
+
     def now(self) -> datetime:
+        """The current instant in UTC."""
         return datetime.now(UTC)
 
 
@@ -26,12 +31,15 @@ class ManualClock:
         self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
+        """The instant last set or advanced to; it does not move by itself."""
         return self._now
 
     def set(self, instant: datetime) -> None:
+        """Jump to `instant` (converted to UTC); it may move backwards."""
         self._now = instant.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
+        """Move the clock forward by `delta`."""
         self._now += delta
 
 
@@ -42,11 +50,14 @@ class ShiftedClock:
         self._offset = timedelta()
 
     def now(self) -> datetime:
+        """The real current instant in UTC, shifted by the accumulated offset."""
         return datetime.now(UTC) + self._offset
 
     def advance(self, delta: timedelta) -> None:
+        """Shift this clock `delta` further from real time; the real clock keeps running."""
         self._offset += delta
 
     @property
     def offset(self) -> timedelta:
+        """How far this clock runs ahead of real time."""
         return self._offset

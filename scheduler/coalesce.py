@@ -26,6 +26,8 @@ class Coalescer(Generic[K, R]):
         self._runner: asyncio.Task[None] | None = None
 
     async def __call__(self, key: K) -> R:
+        """Queue `key` for the next write and wait for its result; asking for a key already
+        waiting shares its future. Cancelling the caller does not cancel the write."""
         future = self._waiting.get(key)
         if future is None:
             future = self._waiting[key] = asyncio.get_running_loop().create_future()

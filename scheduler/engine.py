@@ -16,7 +16,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from telegram.ext import ExtBot
 
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
+from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import Progression
 from scheduler.clock import Clock
@@ -48,6 +49,8 @@ UserRef = Callable[[int | None], str]
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """Tuning of the engine; the defaults suit one process sending to Telegram."""
+
     tick_seconds: float = 60.0
     grace: timedelta = timedelta(hours=3)
     lease: timedelta = timedelta(minutes=10)
@@ -61,9 +64,12 @@ class EngineConfig:
 
 @dataclass
 class TickReport:
+    """What one tick did: how many pushes ended in each outcome."""
+
     counts: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
+        """The counts as one log line, every outcome listed (zeros included) in a fixed order."""
         keys = (
             "planned",
             "due",
@@ -80,6 +86,7 @@ class TickReport:
 
 
 def worker_name() -> str:
+    """A name unique to this process (host, pid, random suffix), written on the claims it holds."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
@@ -102,6 +109,9 @@ class _Claimed:
 
 
 class ReminderEngine:
+    """Plans, claims, sends and records reminder pushes. Replicas may each run one: every
+    step claims its rows in the database, so no push is sent by two of them."""
+
     def __init__(
         self,
         database: Database,
@@ -114,10 +124,13 @@ class ReminderEngine:
         *,
         worker: str | None = None,
         user_ref: UserRef = str,
+        catalogues: Mapping[str, Catalogue] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.catalogue = catalogue
+        # The catalogue in each language, for the exercise names a reminder lists.
+        self.catalogues = catalogues or {}
         self.bot = bot
         self.limiter = limiter
         self.renderer = renderer
@@ -225,7 +238,8 @@ class ReminderEngine:
                 user = users.get(push.user_id)  # None: the user deleted their data meanwhile
                 push.outgoing = None
                 if user is not None and user.receives_pushes:
-                    push.outgoing = await self._render(db, push.row, user, records, levels)
+                    with use_language(user.language):  # each push in its recipient's words
+                        push.outgoing = await self._render(db, push.row, user, records, levels)
                 if push.outgoing is None:
                     skipped.append(push.push_id)
             await outbox.set_status(db, skipped, PushStatus.SKIPPED)
@@ -245,7 +259,7 @@ class ReminderEngine:
         if push.kind in (PushKind.REMINDER, PushKind.SNOOZED):
             if day.today is not None:
                 return None
-            catalogue = self.catalogue
+            catalogue = self.catalogues.get(user.language, self.catalogue)
             plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
             recent = await training.day_scores(
                 db,

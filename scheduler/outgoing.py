@@ -18,6 +18,8 @@ Keyboard = list[list[Button]]
 
 @dataclass(frozen=True)
 class Outgoing:
+    """One rendered push: the text, its inline buttons, and what a typed answer would answer."""
+
     text: str
     keyboard: Keyboard
     awaiting: Awaiting | None = None  # the question this push asks, for typed answers
@@ -35,11 +37,19 @@ class PushRenderer(Protocol):
         missed_yesterday: bool,
         snoozed: bool,
         gentle: bool = False,
-    ) -> Outgoing: ...
+    ) -> Outgoing:
+        """The training-day reminder with the day's plan. `snoozed`: it comes back after a
+        snooze; `gentle`: sore days in a row, so suggest an easier session; `missed_yesterday`:
+        acknowledge the missed day."""
+        ...
 
-    def morning(self, user: User, session_day: date) -> Outgoing: ...
+    def morning(self, user: User, session_day: date) -> Outgoing:
+        """The morning question: how the knee feels the day after the session of `session_day`."""
+        ...
 
-    def nudge(self, user: User, missed_day: date) -> Outgoing: ...
+    def nudge(self, user: User, missed_day: date) -> Outgoing:
+        """The one gentle nudge the day after the training day `missed_day` went unlogged."""
+        ...
 
     def weekly(
         self,

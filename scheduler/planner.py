@@ -52,11 +52,14 @@ class DayFacts:
 
     @property
     def training_day(self) -> bool:
+        """Whether the slot's local date is one of the user's training days."""
         return is_training_day(self.weekdays, self.day)
 
 
 @dataclass(frozen=True)
 class PlannedPush:
+    """A push the planner wants at the slot: its kind and the instant (UTC) it falls due."""
+
     kind: PushKind
     due_at: datetime
 

@@ -54,6 +54,7 @@ class SlidingWindow:
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
+        """Wait until a start is allowed, then count it; callers are served in arrival order."""
         async with self._lock:
             while True:
                 now = time.monotonic()
@@ -85,6 +86,7 @@ class ChatBuckets:
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def acquire(self, chat_id: int) -> None:
+        """Wait for a token of this chat's bucket; other chats are not held up meanwhile."""
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
             bucket = self._buckets.setdefault(chat_id, _Bucket(self.burst, time.monotonic()))
@@ -115,6 +117,9 @@ class ChatBuckets:
 
 
 class TelegramRateLimiter(BaseRateLimiter[str]):
+    """PTB's rate limiter for the bot: paces sends overall and per chat; a 429 holds back
+    only the request that got it. Requests marked DEPARTED skip pacing and get the 429."""
+
     def __init__(
         self,
         overall_per_second: int = 30,
@@ -155,6 +160,8 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Pace send and edit requests (unless the caller already did: DEPARTED) and retry
+        after a 429 up to `max_retries` times; other endpoints pass straight through."""
         paced = endpoint.startswith(_PACED_PREFIXES)
         chat_id = _chat_id(data.get("chat_id"))
         departed = rate_limit_args == DEPARTED
@@ -175,6 +182,7 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait a 429 asks for, in seconds, whether PTB gives it as int or timedelta."""
     with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
         warnings.simplefilter("ignore")
         wait = error.retry_after

@@ -28,6 +28,7 @@ def slot_instant(day: date, at: time, timezone: str) -> datetime:
 
 
 def local_day(instant: datetime, timezone: str) -> date:
+    """The local calendar date of `instant` in the IANA zone `timezone`."""
     return local_now(instant, timezone).date()
 
 
@@ -42,4 +43,5 @@ def next_daily_slot(after: datetime, at: time, timezone: str) -> tuple[date, dat
 
 
 def last_training_day_of_week(weekdays: tuple[int, ...], day: date) -> bool:
+    """Whether `day` is the last of the user's training days in its week (the weekly check-in)."""
     return bool(weekdays) and day.weekday() == max(weekdays)

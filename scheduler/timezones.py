@@ -86,6 +86,7 @@ def _links() -> dict[str, str]:
 
 
 def real_zone(zone: str) -> str:
+    """The zone a tz link name points to (US/Eastern → America/New_York); itself if not a link."""
     return _links().get(zone, zone)
 
 
@@ -197,6 +198,7 @@ def _zone_set() -> frozenset[str]:
 
 
 def is_valid_zone(name: str) -> bool:
+    """Whether `name` is a zone the bot accepts: "UTC" or a current IANA region zone id."""
     return name == "UTC" or name in _zone_set()
 
 

@@ -52,6 +52,8 @@ def sqlite_problem(database_url: str) -> str | None:
 
 
 def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine for the URL. SQLite gets one shared connection (it has one writer
+    anyway) and its pragmas; PostgreSQL a pool checked before each use."""
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time: several connections only add lock waits with
         # sleeps in between, so the whole process shares one connection, in turn.
@@ -93,6 +95,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
+        """The SQLAlchemy dialect name: "sqlite" or "postgresql"."""
         return self.engine.dialect.name
 
     @asynccontextmanager
@@ -113,13 +116,16 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to `revision`."""
         await upgrade(self.engine, revision)
 
     async def dispose(self) -> None:
+        """Close every pooled connection; the engine is unusable afterwards."""
         await self.engine.dispose()
 
 
 def alembic_config() -> Config:
+    """Alembic's configuration pointing at storage/migrations, without an alembic.ini."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config

@@ -11,6 +11,7 @@ from storage.models import UploadedFile
 
 
 async def file_id(db: AsyncSession, bot_id: int, key: str) -> str | None:
+    """Telegram's file_id for the media `key` already uploaded by this bot, or None."""
     return await db.scalar(
         select(UploadedFile.file_id).where(UploadedFile.bot_id == bot_id, UploadedFile.key == key)
     )

@@ -55,6 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC (naive on SQLite, which keeps no zone)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -63,6 +64,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC, whether the database kept the zone or not."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -79,9 +81,11 @@ class StrEnumColumn(TypeDecorator[EnumT], Generic[EnumT]):
         self.enum = enum
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """The enum's string value; a plain string is checked against the enum first."""
         return None if value is None else self.enum(value).value
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> EnumT | None:
+        """The stored string as its enum member; None stays None."""
         return None if value is None else self.enum(value)
 
 
@@ -95,10 +99,14 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base; its naming convention gives every constraint a stable name."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 
 class User(Base):
+    """A person using the bot: their schedule, language and where their conversation stands."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -133,10 +141,12 @@ class User(Base):
 
     @property
     def weekdays(self) -> tuple[int, ...]:
+        """The training days as weekdays (Monday = 0), parsed from `training_days`."""
         return tuple(int(day) for day in self.training_days.split(",") if day)
 
     @property
     def awaiting(self) -> Awaiting | None:
+        """The question a free-text reply answers now, or None; set it to change both columns."""
         question = self.awaiting_question
         return None if question is None else Awaiting(question, self.awaiting_day)
 
@@ -147,14 +157,17 @@ class User(Base):
 
     @property
     def onboarded(self) -> bool:
+        """Whether /start has been completed."""
         return self.onboarding_step == OnboardingStep.DONE
 
     @property
     def on_hold(self) -> bool:
+        """Whether a red flag holds the program (no sessions, no pushes) until it is cleared."""
         return self.red_flag_reported_at is not None
 
     @hybrid_property
     def receives_pushes(self) -> bool:
+        """Whether the engine may plan pushes for this person; usable in queries as well."""
         return self.onboarded and not self.on_hold and not self.paused and self.reachable
 
     @receives_pushes.inplace.expression

@@ -30,6 +30,8 @@ from storage.states import (
 
 @dataclass(frozen=True)
 class NewPush:
+    """A push the planner wants queued: one row per person, local date and kind."""
+
     user_id: int
     kind: PushKind
     local_date: date
@@ -52,6 +54,8 @@ DayRecords = dict[tuple[int, date], DayRecord]
 
 @dataclass(frozen=True)
 class ClaimedRow:
+    """A push this worker has claimed, with the chat it goes to and how often it was tried."""
+
     push_id: int
     user_id: int
     chat_id: int
@@ -173,6 +177,7 @@ async def reschedule_pending(db: AsyncSession, user_id: int, due: dict[int, date
 
 
 async def pending_of_kind(db: AsyncSession, user_id: int, kind: PushKind) -> list[Push]:
+    """The person's pushes of this kind still waiting in the queue."""
     return list(
         await db.scalars(
             select(Push).where(
@@ -199,6 +204,8 @@ async def recover_stale_claims(db: AsyncSession, claimed_before: datetime) -> in
 
 
 async def expire_pending(db: AsyncSession, due_before: datetime) -> int:
+    """Mark pending pushes due before `due_before` as expired, too late to send; returns how
+    many."""
     expired = await db.execute(
         update(Push)
         .where(Push.status == PushStatus.PENDING, Push.due_at < due_before)
@@ -231,12 +238,10 @@ async def claim_due(db: AsyncSession, now: datetime, worker: str, limit: int) ->
     rows = claimed.all()
     if not rows:
         return []
-    chats: dict[int, int] = {
-        user_id: chat_id
-        for user_id, chat_id in await db.execute(
-            select(User.id, User.chat_id).where(User.id.in_({row.user_id for row in rows}))
-        )
-    }
+    people = await db.execute(
+        select(User.id, User.chat_id).where(User.id.in_({row.user_id for row in rows}))
+    )
+    chats: dict[int, int] = dict(people.tuples().all())  # a Result has keys(): not a mapping
     return [
         ClaimedRow(row.id, row.user_id, chats[row.user_id], row.kind, row.local_date, row.attempts)
         for row in sorted(rows, key=lambda row: row.id)
@@ -244,12 +249,14 @@ async def claim_due(db: AsyncSession, now: datetime, worker: str, limit: int) ->
 
 
 async def users_by_id(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, User]:
+    """The users with these ids, by id; missing ids are simply absent."""
     return {
         user.id: user for user in await db.scalars(select(User).where(User.id.in_(set(user_ids))))
     }
 
 
 async def levels_by_user(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Each user's level per exercise slug; users with no levels are absent."""
     levels: dict[int, dict[str, int]] = {}
     for row in await db.scalars(
         select(ExerciseLevel).where(ExerciseLevel.user_id.in_(list(user_ids)))
@@ -261,6 +268,7 @@ async def levels_by_user(db: AsyncSession, user_ids: Iterable[int]) -> dict[int,
 async def set_status(
     db: AsyncSession, push_ids: Sequence[int], status: PushStatus, **values: Any
 ) -> None:
+    """Set the status (and any other columns given) of these pushes; no-op for no ids."""
     if push_ids:
         await db.execute(update(Push).where(Push.id.in_(push_ids)).values(status=status, **values))
 
@@ -299,6 +307,7 @@ async def release_held(connection: AsyncConnection, push_ids: Sequence[int], wor
 
 
 async def retry_later(db: AsyncSession, push_id: int, due_at: datetime) -> None:
+    """Put the push back in the queue, unclaimed, to be tried again at `due_at`."""
     await db.execute(
         update(Push)
         .where(Push.id == push_id)

@@ -114,6 +114,8 @@ class UserRows:
 
 
 async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
+    """Every row stored about `user`, each table in a stable order."""
+
     async def all_of(table: Any, *order: Any) -> list[Any]:
         return list(
             await db.scalars(select(table).where(table.user_id == user.id).order_by(*order))
@@ -158,10 +160,12 @@ async def count_receiving_pushes(db: AsyncSession) -> int:
 
 
 async def start_pause(db: AsyncSession, user_id: int, now: datetime) -> None:
+    """Open a pause period starting `now`."""
     db.add(PausePeriod(user_id=user_id, started_at=now))
 
 
 async def end_pause(db: AsyncSession, user_id: int, now: datetime) -> None:
+    """Close the person's open pause period at `now`; nothing happens if none is open."""
     await db.execute(
         update(PausePeriod)
         .where(PausePeriod.user_id == user_id, PausePeriod.ended_at.is_(None))
@@ -170,6 +174,7 @@ async def end_pause(db: AsyncSession, user_id: int, now: datetime) -> None:
 
 
 async def pauses_of(db: AsyncSession, user_id: int) -> list[PausePeriod]:
+    """The person's pause periods, oldest first; an open one has no end."""
     return list(
         await db.scalars(
             select(PausePeriod)

@@ -65,6 +65,7 @@ async def barriers(db: AsyncSession, user_id: int, first: date) -> list[tuple[da
 async def level_changes_since(
     db: AsyncSession, user_id: int, since: datetime
 ) -> list[LevelChange]:
+    """The person's level changes since `since`, in the order they happened."""
     return list(
         await db.scalars(
             select(LevelChange)
@@ -75,6 +76,7 @@ async def level_changes_since(
 
 
 async def exercise_levels(db: AsyncSession, user_id: int) -> list[ExerciseLevel]:
+    """The person's current level of each exercise they have one for."""
     return list(await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)))
 
 

@@ -17,6 +17,7 @@ NONE_OF_THESE = "none"
 async def record_answer(
     db: AsyncSession, user_id: int, flag: str, moment: Moment, now: datetime
 ) -> None:
+    """Store one tapped flag (or NONE_OF_THESE) and whether the screen came at the start."""
     db.add(RedFlagAnswer(user_id=user_id, flag=flag, moment=moment, answered_at=now))
     await db.flush()
 
@@ -39,11 +40,14 @@ async def flags_since(db: AsyncSession, user_id: int, since: datetime) -> list[s
 async def record_clearance(
     db: AsyncSession, user_id: int, held_since: datetime | None, now: datetime
 ) -> None:
+    """Store that a clinician has checked the person: the end of the hold that began at
+    `held_since`, or (None) an answer to the advice to see one without a hold."""
     db.add(Clearance(user_id=user_id, held_since=held_since, cleared_at=now))
     await db.flush()
 
 
 async def latest_clearance(db: AsyncSession, user_id: int) -> datetime | None:
+    """When the person was last cleared by a clinician, or None if never."""
     return await db.scalar(
         select(Clearance.cleared_at)
         .where(Clearance.user_id == user_id)

@@ -40,14 +40,18 @@ class Awaiting:
 
     @classmethod
     def pain(cls, day: date) -> Awaiting:
+        """Awaiting the pain score for the session of `day`."""
         return cls(Question.PAIN, day)
 
     @classmethod
     def morning(cls, day: date) -> Awaiting:
+        """Awaiting the next-morning score after the session of `day`."""
         return cls(Question.MORNING, day)
 
 
 class PushKind(StrEnum):
+    """What a push is; one of each kind at most per person and local date."""
+
     REMINDER = "reminder"
     SNOOZED = "snoozed"
     MORNING = "morning"
@@ -82,17 +86,23 @@ FINAL_STATUSES = frozenset(
 
 
 class SessionStatus(StrEnum):
+    """How a logged session ended; no row at all means nothing was logged."""
+
     DONE = "done"
     SKIPPED = "skipped"
 
 
 class PainKind(StrEnum):
+    """When a pain score was given: during a session, the morning after it, or any day."""
+
     DURING = "during"
     NEXT_MORNING = "next_morning"
     DAY = "day"  # a score given outside a session ("my knee is 6 today")
 
 
 class OnboardingStep(StrEnum):
+    """Where /start has got to; DONE once the schedule is set (TIMEZONE covers the rest of it)."""
+
     DISCLAIMER = "disclaimer"
     RED_FLAGS = "red_flags"
     TIMEZONE = "timezone"

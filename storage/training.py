@@ -45,6 +45,7 @@ PROGRESSION_LOOKBACK = 30
 
 
 async def levels_of(db: AsyncSession, user_id: int) -> dict[str, int]:
+    """The person's level per exercise slug; exercises not yet unlocked are absent."""
     rows = await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
     return {row.exercise: row.level for row in rows}
 
@@ -62,6 +63,7 @@ async def ensure_levels(
 
 
 async def session_on(db: AsyncSession, user_id: int, day: date) -> SessionLog | None:
+    """The person's session logged for the local date `day`, or None."""
     return await db.scalar(
         select(SessionLog).where(SessionLog.user_id == user_id, SessionLog.local_date == day)
     )
@@ -336,6 +338,7 @@ class StoredReview:
 
 
 async def stored_review(db: AsyncSession, session_log: SessionLog) -> StoredReview | None:
+    """The stored review of this session, or None if it was never reviewed."""
     row = await db.get(SessionReview, session_log.id)
     if row is None:
         return None
@@ -441,6 +444,7 @@ async def done_days_between(db: AsyncSession, user_id: int, first: date, end: da
 async def store_weekly_tally(
     db: AsyncSession, user_id: int, week_start: date, done: int, planned: int
 ) -> None:
+    """Record the week's sessions done vs planned, replacing an earlier tally of that week."""
     review = await db.get(WeeklyReview, (user_id, week_start))
     if review is None:
         db.add(
@@ -456,6 +460,7 @@ async def store_weekly_tally(
 
 
 async def weekly_review(db: AsyncSession, user_id: int, week_start: date) -> WeeklyReview | None:
+    """The weekly check-in row of the week starting `week_start`, or None."""
     return await db.get(WeeklyReview, (user_id, week_start))
 
 
@@ -492,6 +497,7 @@ async def day_scores(
 
 
 async def skipped_days(db: AsyncSession, user_id: int) -> list[date]:
+    """Every local date the person skipped a session, oldest first."""
     return list(
         await db.scalars(
             select(SessionLog.local_date)

@@ -379,7 +379,7 @@ async def test_hard_effort_holds_the_step_and_shows_in_history_and_export(harnes
     assert efforts[date(2026, 12, 2)] == "hard" and efforts[date(2026, 11, 30)] == "just_right"
     assert efforts[date(2026, 12, 4)] is None  # not answered: no effect
     history = await ready_chat.send("/history")
-    assert "Wed 02 Dec: ✅ done · pain 1/10 · morning 1/10 · effort: hard" in history.text
+    assert "Wed 2 Dec: ✅ done · pain 1/10 · morning 1/10 · effort: hard" in history.text
     export = await ready_chat.send("/export")
     [document] = [event for event in export.events if event.method == "sendDocument"]
     rows = list(csv.DictReader(io.StringIO(document.document.decode())))

@@ -264,6 +264,7 @@ async def test_help_lists_every_command(chat, harness):
         "redflags",
         "export",
         "delete",
+        "language",
         "start",
         "help",
     }

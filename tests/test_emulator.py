@@ -157,3 +157,33 @@ async def test_control_api_injects_and_lists(emulator):
     assert emulator.faults[0].status == 500
     _, body = await call(emulator, "getUpdates", offset=0, timeout=0)
     assert body["result"][0]["message"]["text"] == "done"
+
+
+async def test_command_menus_per_language_code(emulator):
+    menu = json.dumps([{"command": "today", "description": "сегодняшняя тренировка"}])
+    status, _body = await call(emulator, "setMyCommands", commands=menu, language_code="ru")
+    assert status == 200
+    status, _body = await call(emulator, "setMyCommands", commands=menu)
+    assert status == 200
+    assert emulator.commands["ru"] == emulator.commands[""] == json.loads(menu)
+    for params, description in (
+        ({"commands": menu, "language_code": "rus"}, "LANGUAGE_CODE_INVALID"),
+        ({"commands": json.dumps([{"command": "Today", "description": "x"}])}, "COMMAND_INVALID"),
+        ({"commands": json.dumps([{"command": "t", "description": ""}])}, "DESCRIPTION_INVALID"),
+    ):
+        status, body = await call(emulator, "setMyCommands", **params)
+        assert status == 400 and description in body["description"], body
+    assert set(emulator.commands) == {"ru", ""}
+
+
+async def test_users_language_code(emulator):
+    emulator.language_codes[42] = "es-ES"
+    emulator.send_message(42, "hola")
+    emulator.send_message(43, "hi")
+    status, body = await call(emulator, "getUpdates")
+    assert status == 200
+    codes = {
+        update["message"]["from"]["id"]: update["message"]["from"]["language_code"]
+        for update in body["result"]
+    }
+    assert codes == {42: "es-ES", 43: "en"}

@@ -54,3 +54,28 @@ def test_unknown_names_get_at_most_three_suggestions(matcher, query):
 
 def test_normalize():
     assert normalize("Single-Leg RDL!") == "singlelegrdl"
+
+
+def test_normalize_keeps_every_script_without_case_or_accents():
+    assert normalize("Подъём таза") == normalize("ПОДЪЕМ  ТАЗА") == "подъемтаза"
+    assert normalize("Elevación de cadera") == "elevaciondecadera"
+    assert normalize("hip_bump") == "hipbump"
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "slug"),
+    [
+        ("ru", "подъем таза стоя у стены", "hip_bump"),
+        ("ru", "Румынская тяга", "single_leg_rdl"),
+        ("ru", "hip bump", "hip_bump"),  # the English names count in every language
+        ("es", "elevacion de cadera en la pared", "hip_bump"),
+        ("es", "Sentadilla sumo", "sumo_squat"),
+        ("es", "Single-leg RDL", "single_leg_rdl"),
+    ],
+)
+def test_exercise_names_match_in_every_language(language, query, slug):
+    english = load_catalogue()
+    local = load_catalogue(language=language)
+    match = ExerciseMatcher(local, english).find(query)
+    assert match.exercise is not None and match.exercise.slug == slug
+    assert match.exercise.name == local.get(slug).name  # the person's language's exercise

@@ -2,7 +2,7 @@ from datetime import time
 
 import pytest
 
-from handlers.parsing import Intent, parse_reply, parse_time
+from handlers.parsing import Intent, When, parse_days, parse_reply, parse_time
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,134 @@ def test_parse_reply(text, intent, score, explicit):
 )
 def test_parse_time(text, expected):
     assert parse_time(text) == expected
+
+
+# -- Russian and Spanish: the words come from content/data/words.toml ------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "intent", "score", "when"),
+    [
+        ("ru", "готово", Intent.DONE, None, When.ANY),
+        ("ru", "Сделал!", Intent.DONE, None, When.ANY),
+        ("ru", "сделала", Intent.DONE, None, When.ANY),
+        ("ru", "готово, боль 3", Intent.DONE, 3, When.ANY),
+        ("ru", "готово и боль 3", Intent.DONE, 3, When.ANY),
+        ("ru", "готово 3/10", Intent.DONE, 3, When.ANY),
+        ("ru", "боль 3", Intent.PAIN, 3, When.ANY),
+        ("ru", "Боль: три", Intent.PAIN, 3, When.ANY),
+        ("ru", "боль 4 утром", Intent.PAIN, 4, When.MORNING),
+        ("ru", "утром 2", Intent.PAIN, 2, When.MORNING),
+        ("ru", "колено 6 сегодня", Intent.PAIN, 6, When.TODAY),
+        ("ru", "боль 11", Intent.PAIN_OUT_OF_RANGE, None, When.ANY),
+        ("ru", "пропускаю", Intent.SKIP, None, When.ANY),
+        ("ru", "не сегодня", Intent.SKIP, None, When.ANY),
+        ("ru", "позже", Intent.LATER, None, When.ANY),
+        ("ru", "да", Intent.YES, None, When.ANY),
+        ("ru", "нет", Intent.NO, None, When.ANY),
+        ("ru", "болит колено", Intent.KNEE, None, When.TODAY),
+        ("ru", "ещё", Intent.UNKNOWN, None, When.ANY),
+        ("es", "hecho", Intent.DONE, None, When.ANY),
+        ("es", "¡Listo!", Intent.DONE, None, When.ANY),
+        ("es", "lo hice", Intent.DONE, None, When.ANY),
+        ("es", "hecho, dolor 3", Intent.DONE, 3, When.ANY),
+        ("es", "listo y dolor 2", Intent.DONE, 2, When.ANY),
+        ("es", "dolor 3", Intent.PAIN, 3, When.ANY),
+        ("es", "Dolor: tres de 10", Intent.PAIN, 3, When.ANY),
+        ("es", "dolor 2 esta mañana", Intent.PAIN, 2, When.MORNING),
+        ("es", "dolor 2 esta manana", Intent.PAIN, 2, When.MORNING),
+        ("es", "dolor 12", Intent.PAIN_OUT_OF_RANGE, None, When.ANY),
+        ("es", "hoy no", Intent.SKIP, None, When.ANY),
+        ("es", "más tarde", Intent.LATER, None, When.ANY),
+        ("es", "Sí", Intent.YES, None, When.ANY),
+        ("es", "me duele la rodilla", Intent.KNEE, None, When.TODAY),
+        ("es", "hola", Intent.UNKNOWN, None, When.ANY),
+        # English is understood whatever the person's language.
+        ("ru", "done, pain 3", Intent.DONE, 3, When.ANY),
+        ("es", "pain 4 this morning", Intent.PAIN, 4, When.MORNING),
+    ],
+)
+def test_parse_reply_in_the_persons_language(language, text, intent, score, when):
+    reply = parse_reply(text, language)
+    assert (reply.intent, reply.score, reply.when) == (intent, score, when)
+
+
+def test_other_languages_words_are_not_read_in_english():
+    assert parse_reply("готово").intent is Intent.UNKNOWN
+    assert parse_reply("dolor 3").intent is Intent.UNKNOWN
+
+
+def test_named_exercises_in_russian_and_spanish():
+    did = parse_reply("сделал выпады, боль 2", "ru")
+    assert (did.intent, did.did, did.score) == (Intent.DONE, ("выпады",), 2)
+    skipped = parse_reply("me salté las sentadillas", "es")
+    assert (skipped.intent, skipped.skipped) == (Intent.DONE, ("las sentadillas",))
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ru", "7 вечера", time(19)),
+        ("ru", "в 7 утра", time(7)),
+        ("ru", "7 часов вечера", time(19)),
+        ("ru", "19:00", time(19)),
+        ("ru", "в 18.30", time(18, 30)),
+        ("ru", "11 ночи", time(23)),
+        ("ru", "2 ночи", time(2)),
+        ("ru", "2 дня", time(14)),
+        ("ru", "полдень", time(12)),
+        ("ru", "7pm", time(19)),
+        ("ru", "13 вечера", None),
+        ("ru", "вечером", None),
+        ("es", "7 de la tarde", time(19)),
+        ("es", "a las 7 de la mañana", time(7)),
+        ("es", "a las 7 de la manana", time(7)),
+        ("es", "10 de la noche", time(22)),
+        ("es", "19:00", time(19)),
+        ("es", "a las 8:30", time(8, 30)),
+        ("es", "mediodía", time(12)),
+        ("es", "7pm", time(19)),
+        ("es", "25 de la tarde", None),
+        ("en", "7 in the evening", time(19)),
+        ("en", "7 вечера", None),
+    ],
+)
+def test_parse_time_in_the_persons_language(language, text, expected):
+    assert parse_time(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ru", "пн, ср, пт", (0, 2, 4)),
+        ("ru", "Понедельник, среда и пятница", (0, 2, 4)),
+        ("ru", "вт чт сб", (1, 3, 5)),
+        ("ru", "пн ср Fri", (0, 2, 4)),
+        ("es", "lunes, miércoles y viernes", (0, 2, 4)),
+        ("es", "lunes miercoles viernes", (0, 2, 4)),
+        ("es", "lun., mié., vie.", (0, 2, 4)),
+        ("es", "Sábado y domingo", (5, 6)),
+        ("en", "Mon, Wed, Fri", (0, 2, 4)),
+        ("en", "Tuesday and Thursday", (1, 3)),
+        ("ru", "привет", None),
+        ("es", "", None),
+    ],
+)
+def test_parse_days_in_the_persons_language(language, text, expected):
+    assert parse_days(text, language) == expected
+
+
+def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
+    from content import words
+
+    broken = tmp_path / "words.toml"
+    broken.write_text('[ru]\ndone = "готово"\n', encoding="utf-8")
+    monkeypatch.setattr(words, "WORDS_PATH", broken)
+    words.vocabulary.cache_clear()
+    try:
+        with pytest.raises(words.WordsError, match=r"words\.toml: ru\.done must be a list"):
+            words.vocabulary("ru")
+        with pytest.raises(words.WordsError, match=r"no \[es\] words"):
+            words.vocabulary("es")
+    finally:
+        words.vocabulary.cache_clear()

@@ -61,9 +61,9 @@ async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat)
     # Skips on rest days (Thu 3 and Sun 6 December) are not sessions: nothing is stored.
     assert lines[0] == "🗒 Your last 10 sessions:"
     assert lines[1:4] == [
-        "Sat 05 Dec: ✅ done · pain 2/10",
-        "Fri 04 Dec: ✅ done · pain 1/10",
-        "Wed 02 Dec: ✅ done · pain 3/10",
+        "Sat 5 Dec: ✅ done · pain 2/10",
+        "Fri 4 Dec: ✅ done · pain 1/10",
+        "Wed 2 Dec: ✅ done · pain 3/10",
     ]
     assert len(lines) == 11 and lines[-1].startswith("Wed 25 Nov")
     assert "Mon 30 Nov: ⏭ skipped" in lines
@@ -189,7 +189,7 @@ async def test_six_weeks_of_training(harness, ready_chat):
     for weeks_back in range(1, 5):
         monday = this_monday - timedelta(weeks=weeks_back)
         done = sum(monday <= d < monday + timedelta(days=7) for d in done_days)
-        assert f"Week of {monday.strftime('%d %b')}: {done} of 3 planned" in caption
+        assert f"Week of {monday.day} {monday.strftime('%b')}: {done} of 3 planned" in caption
     assert f"Sessions done in all: {len(done_days)}" in caption
     # Every week met its target (2 of 2 in the joining week); this week has just begun.
     assert "Streak: 6 weeks in a row on target" in caption

@@ -490,8 +490,10 @@ SCENARIOS = {
             ((M, 5, 1), None),
             (
                 (S, 14, 8),
-                "see_clinician(second_severe)+stop+screen: "
-                "balance 2>1, hip_bump 2>1, squat_to_surface 2>1",
+                (
+                    "see_clinician(second_severe)+stop+screen: "
+                    "balance 2>1, hip_bump 2>1, squat_to_surface 2>1"
+                ),
             ),
         ],
     ),

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.intake import NotAnUpdate, _route, update_id_of
+from content.i18n import LANGUAGES
 from handlers import BUTTON_MODULES
 from handlers.common import MAX_CALLBACK_BYTES, ButtonRouter
 from handlers.parsing import MAX_PAIN, Intent, parse_reply, parse_time
@@ -24,7 +25,10 @@ ACTIONS = sorted({button.action for module in BUTTON_MODULES for button in modul
 
 # Text that looks like what the bot understands, mixed with anything at all.
 WORDS = st.sampled_from(
-    ["done", "skip", "later", "pain", "yes", "no", "/", ":", "/10", "-", ".", "10", "3", "am"]
+    [
+        *("done", "skip", "later", "pain", "yes", "no", "/", ":", "/10", "-", ".", "10", "3"),
+        *("am", "готово", "боль", "утром", "вечера", "из 10", "hecho", "dolor", "de la tarde"),
+    ]
 )
 TEXT = st.one_of(
     st.text(max_size=80),
@@ -51,14 +55,17 @@ ANY_SETTINGS = settings(max_examples=300, deadline=None)
 @ANY_SETTINGS
 @given(TEXT)
 def test_reply_parser_never_raises_and_scores_are_in_range(text):
-    reply = parse_reply(text)
-    assert isinstance(reply.intent, Intent)
-    if reply.intent is Intent.PAIN:
-        assert reply.score is not None and 0 <= reply.score <= MAX_PAIN
-    else:
-        assert reply.score is None
-    moment = parse_time(text)
-    assert moment is None or (0 <= moment.hour <= 23 and 0 <= moment.minute <= 59)
+    for language in LANGUAGES:
+        reply = parse_reply(text, language)
+        assert isinstance(reply.intent, Intent)
+        if reply.intent is Intent.PAIN:
+            assert reply.score is not None and 0 <= reply.score <= MAX_PAIN
+        elif reply.intent is Intent.DONE:  # "done 3/10" carries the session's pain
+            assert reply.score is None or 0 <= reply.score <= MAX_PAIN
+        else:
+            assert reply.score is None
+        moment = parse_time(text, language)
+        assert moment is None or (0 <= moment.hour <= 23 and 0 <= moment.minute <= 59)
 
 
 @ANY_SETTINGS

@@ -115,7 +115,7 @@ async def test_500_users_with_429_on_every_fifth_request(services, clock):
             report = await engine.tick()
         finally:
             await bot.shutdown()
-    assert delivered(emulator) == {user: 1 for user in users}
+    assert delivered(emulator) == dict.fromkeys(users, 1)
     assert report.counts["sent"] == 500
     assert (await statuses(services)) == {"sent": 500}
     assert engine.limiter.retries_after_429 >= 100
@@ -154,7 +154,7 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
         await bot_two.shutdown()
         await replica.database.dispose()
         await emulator.stop()
-    assert delivered(emulator) == {user: 1 for user in users}
+    assert delivered(emulator) == dict.fromkeys(users, 1)
     assert sum(report.counts["sent"] for report in reports) == 300
     async with services.database.transaction() as session:
         workers = set(await session.scalars(select(Push.claimed_by)))
@@ -402,3 +402,29 @@ async def test_schedule_change_moves_the_next_reminder(harness, ready_chat):
     assert delivered(harness.emulator) == {}
     await tick_at(harness, datetime(2026, 11, 26, 22, 0, tzinfo=UTC))  # Fri 07:00 Tokyo
     assert delivered(harness.emulator) == {ready_chat.user_id: 1}
+
+
+async def test_each_reminder_lists_the_exercises_in_its_recipients_language(harness):
+    """The engine renders each push in the recipient's language: the Russian chat gets the
+    Russian catalogue's exercise names, the Spanish one the Spanish names, the English one the
+    English names, in one tick."""
+    harness.emulator.accept_unknown_chats = True
+    harness.clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    await add_users(harness.services, [1], days=WEEKDAYS)
+    await add_users(harness.services, [2], days=WEEKDAYS, language="ru")
+    await add_users(harness.services, [3], days=WEEKDAYS, language="es")
+    await harness.engine.tick()
+    await tick_at(harness, datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
+    texts = {
+        event.chat_id: event.text
+        for event in harness.emulator.events
+        if event.method == "sendMessage"
+    }
+    names = {
+        language: harness.services.catalogue_in(language).exercises[0].name
+        for language in ("en", "ru", "es")
+    }
+    assert len(set(names.values())) == 3
+    assert names["en"] in texts[1] and names["ru"] not in texts[1]
+    assert names["ru"] in texts[2] and names["en"] not in texts[2]
+    assert names["es"] in texts[3] and names["en"] not in texts[3]

@@ -8,29 +8,27 @@ import shutil
 import subprocess
 import sys
 
-SCRIPT = (
-    "\n".join(
-        [
-            "/start",
-            "",  # an empty line is not a message
-            "#1",
-            "#10",  # None of these
-            "Berlin",
-            "#8",
-            "#5",
-            "#3",  # disclaimer, screen, zone, days, 18:00, morning check 08:00
-            "/today",
-            "done",
-            "pain 3",
-            "/progress",
-            "/exercise hip_bump",
-            "hello",
-            ":wait 2d",
-            "/today",
-            ":quit",
-        ]
-    )
-    + "\n"
+SCRIPT = "".join(
+    f"{line}\n"
+    for line in [
+        "/start",
+        "",  # an empty line is not a message
+        "#1",
+        "#10",  # None of these
+        "Berlin",
+        "#8",
+        "#5",
+        "#3",  # disclaimer, screen, zone, days, 18:00, morning check 08:00
+        "/today",
+        "done",
+        "pain 3",
+        "/progress",
+        "/exercise hip_bump",
+        "hello",
+        ":wait 2d",
+        "/today",
+        ":quit",
+    ]
 )
 
 

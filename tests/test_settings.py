@@ -72,8 +72,10 @@ def test_cli_reports_bad_config_in_one_line(tmp_path):
     result = run_cli(tmp_path, "run", KNEECOACH_TOKEN="oops-secret-ish")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "kneecoach: KNEECOACH_TOKEN: does not look like a bot token from @BotFather "
-        "(digits:letters)"
+        (
+            "kneecoach: KNEECOACH_TOKEN: does not look like a bot token from @BotFather "
+            "(digits:letters)"
+        )
     ]
     assert "oops-secret-ish" not in result.stderr
 

@@ -137,8 +137,10 @@ def test_sqlite_on_a_directory(monkeypatch, capsys, tmp_path):
     code, lines = sqlite_failure(monkeypatch, capsys, tmp_path, "db", "upgrade")
     assert code == 2
     assert lines == [
-        f"kneecoach: cannot open the database: DatabaseUnavailable: {tmp_path} is a directory, "
-        "not a database file. Check KNEECOACH_DATABASE_URL."
+        (
+            "kneecoach: cannot open the database: DatabaseUnavailable: "
+            f"{tmp_path} is a directory, not a database file. Check KNEECOACH_DATABASE_URL."
+        )
     ]
 
 

@@ -399,6 +399,8 @@ def animation_key(animation: Animation, width: int = WIDTH) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
+    """Render every exercise level's GIF and a contact sheet per exercise into OUTDIR, for a
+    physiotherapist to look at; prints sizes and timings. Returns the exit status."""
     if len(argv) != 1:
         print("usage: python -m handlers.media.animation OUTDIR", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from content.catalogue import PainThresholds
+from content.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,35 @@ BANDS = ("#dff2e1", "#fdf0d2", "#f9dcdc")  # safe, acceptable, too much
 DURING_COLOUR, MORNING_COLOUR, MARK_COLOUR = "#1f5fa8", "#c2571a", "#7a7a7a"
 DAY_COLOUR, SKIP_COLOUR, HOLD_COLOUR = "#6b3fa0", "#9a9a9a", "#d9d9d9"
 MAX_GAP = timedelta(days=7)  # points further apart than this are not joined by a line
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words, translated before they cross into the chart process (which does not
+    know the person's language); English by default."""
+
+    during: str = "during the session"
+    morning: str = "next morning"
+    day: str = "knee that day"
+    hold: str = "paused or on hold"
+    done: str = "session done"
+    skipped: str = "skipped"
+    axis: str = "pain (0–10)"
+    title: str = "Knee pain over time"
+
+
+def chart_labels() -> ChartLabels:
+    """The chart's words in the current language."""
+    return ChartLabels(
+        during=_("during the session"),
+        morning=_("next morning"),
+        day=_("knee that day"),
+        hold=_("paused or on hold"),
+        done=_("session done"),
+        skipped=_("skipped"),
+        axis=_("pain (0–10)"),
+        title=_("Knee pain over time"),
+    )
 
 
 @dataclass(frozen=True)
@@ -55,6 +85,7 @@ class ChartData:
     first_day: date | None = None  # the person joined (the axis starts on that week's Monday)
     today: date | None = None
     language: str = "en"
+    labels: ChartLabels = ChartLabels()
 
 
 def _segments(points: list[tuple[date, int]]) -> list[list[tuple[date, int]]]:
@@ -100,7 +131,7 @@ def x_axis(data: ChartData) -> tuple[date, date, list[date], list[str]]:
     days = [point[0] for runs in series(data).values() for run in runs for point in run]
     days += [row[0] for row in data.sessions] + list(data.skipped)
     days += [day for hold in data.holds for day in hold]
-    start, end, ticks = _axis(data, days or [data.today or date.today()])
+    start, end, ticks = _axis(data, days or [data.today or date.today()])  # noqa: DTZ011 (no date at all: only bare rows)
     return (
         start,
         end,
@@ -119,13 +150,14 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
     axes = figure.add_subplot()
     draw_bands(axes, pain)
     sessions = list(data.sessions)
+    words = data.labels
     styles = {
-        "during the session": (DURING_COLOUR, "-"),
-        "next morning": (MORNING_COLOUR, "--"),
-        "knee that day": (DAY_COLOUR, ":"),
+        "during the session": (DURING_COLOUR, "-", words.during),
+        "next morning": (MORNING_COLOUR, "--", words.morning),
+        "knee that day": (DAY_COLOUR, ":", words.day),
     }
-    for label, runs in series(data).items():
-        colour, style = styles[label]
+    for line, runs in series(data).items():
+        colour, style, label = styles[line]
         for index, run in enumerate(runs):
             xs, ys = zip(*run, strict=True)
             axes.plot(
@@ -142,7 +174,7 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
             date2num(first) - 0.5, date2num(last) + 0.5, color=HOLD_COLOUR, alpha=0.6, zorder=1
         )
     if data.holds:
-        axes.plot([], [], "s", color=HOLD_COLOUR, label="paused or on hold")
+        axes.plot([], [], "s", color=HOLD_COLOUR, label=words.hold)
     # A small mark at the bottom for every session done, scored or not, and a cross for a skip.
     if sessions:
         axes.plot(
@@ -151,7 +183,7 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
             "|",
             color=MARK_COLOUR,
             markersize=8,
-            label="session done",
+            label=words.done,
         )
     if data.skipped:
         axes.plot(
@@ -160,7 +192,7 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
             "x",
             color=SKIP_COLOUR,
             markersize=6,
-            label="skipped",
+            label=words.skipped,
         )
     start, end, ticks, labels = x_axis(data)
     axes.set_xlim(date2num(start) - 0.5, date2num(end) + 0.5)
@@ -168,8 +200,8 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
     axes.set_xticklabels(labels)
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
-    axes.set_ylabel("pain (0–10)")
-    axes.set_title("Knee pain over time")
+    axes.set_ylabel(words.axis)
+    axes.set_title(words.title)
     axes.legend(loc="upper right", fontsize="small", framealpha=0.9)
     # Fixed margins: tight_layout would measure every label first, a fifth of the time.
     figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.1)
@@ -193,6 +225,7 @@ class ChartProcess:
         self._pool: ProcessPoolExecutor | None = None
 
     async def draw(self, sessions: ChartData | ChartRows, pain: PainThresholds) -> bytes:
+        """The pain chart as PNG bytes, drawn in the drawing process."""
         return await self.run(render_pain_chart, sessions, pain)
 
     async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -216,6 +249,7 @@ class ChartProcess:
         raise RuntimeError("the chart process keeps dying")
 
     def close(self) -> None:
+        """Stop the drawing process, dropping queued drawings; the next call starts a new one."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None

@@ -38,6 +38,8 @@ PROP_HEIGHTS = {"chair": 0.27, "bench": 0.26, "bed": 0.33, "counter": 0.53, "wal
 
 @dataclass(frozen=True, slots=True)
 class Vec:
+    """A point or direction in the person's own axes; lengths are shares of body height."""
+
     x: float  # forward
     y: float  # up
     z: float  # to the person's left
@@ -52,12 +54,15 @@ class Vec:
         return Vec(self.x * factor, self.y * factor, self.z * factor)
 
     def dot(self, other: Vec) -> float:
+        """The dot product."""
         return self.x * other.x + self.y * other.y + self.z * other.z
 
     def length(self) -> float:
+        """The Euclidean length."""
         return math.sqrt(self.dot(self))
 
     def unit(self) -> Vec:
+        """This direction at length 1; straight down for a zero vector."""
         size = self.length()
         return self * (1 / size) if size > 1e-9 else Vec(0, -1, 0)
 
@@ -66,6 +71,7 @@ ORIGIN, FORWARD, UP, LEFT = Vec(0, 0, 0), Vec(1, 0, 0), Vec(0, 1, 0), Vec(0, 0, 
 
 
 def blend(items: list[tuple[float, Vec]]) -> Vec:
+    """The weighted sum of the vectors (weights need not add up to 1)."""
     total = ORIGIN
     for weight, vec in items:
         total = total + vec * weight
@@ -81,6 +87,7 @@ class Frame:
     left: Vec
 
     def at(self, forward: float, up: float, left: float) -> Vec:
+        """The point at these distances along the frame's forward, up and left axes."""
         return self.forward * forward + self.up * up + self.left * left
 
     def lean(self, degrees: float) -> Frame:
@@ -103,6 +110,8 @@ def _outward(side: Side) -> float:
 
 @dataclass(frozen=True, slots=True)
 class LegPoints:
+    """Where the joints of one leg and its foot are, in 3-D, for one frame."""
+
     hip: Vec
     knee: Vec
     ankle: Vec
@@ -113,6 +122,8 @@ class LegPoints:
 
 @dataclass(frozen=True, slots=True)
 class ArmPoints:
+    """Where the joints of one arm and its hand are, in 3-D, for one frame."""
+
     shoulder: Vec
     elbow: Vec
     wrist: Vec
@@ -121,6 +132,8 @@ class ArmPoints:
 
 @dataclass(frozen=True, slots=True)
 class Body:
+    """The whole figure's points for one frame, ready to project and draw."""
+
     pelvis: Vec
     trunk_frame: Frame
     neck: Vec

@@ -29,6 +29,8 @@ def default_media_dir() -> Path:
 
 
 class AnimationFiles:
+    """The animation GIFs, cached on disk by content key and drawn only when missing."""
+
     def __init__(
         self,
         animations: Animations,
@@ -49,6 +51,7 @@ class AnimationFiles:
 
     @staticmethod
     def filename(exercise: str, level: int) -> str:
+        """The file name the person sees for a level's animation."""
         return f"{exercise}-{level}.gif"
 
     async def gif(self, exercise: str, level: int) -> bytes | None:

@@ -50,6 +50,8 @@ ROW_H = 4.0  # a table row, mm
 
 @dataclass(frozen=True)
 class PainSeries:
+    """One line of the pain chart: its kind (colour and style), legend label and points."""
+
     kind: str  # "during", "morning" or "day": picks the colour and line style
     label: str
     points: tuple[tuple[date, int], ...]
@@ -57,6 +59,8 @@ class PainSeries:
 
 @dataclass(frozen=True)
 class PainChart:
+    """The report's pain chart: the period shown, its lines and the pain bands behind them."""
+
     first: date
     last: date
     series: tuple[PainSeries, ...]
@@ -67,6 +71,8 @@ class PainChart:
 
 @dataclass(frozen=True)
 class WeekBar:
+    """One week's bar in the adherence chart: sessions done against planned."""
+
     label: str  # the week's Monday, e.g. "9 Nov"
     done: int
     planned: int
@@ -74,6 +80,8 @@ class WeekBar:
 
 @dataclass(frozen=True)
 class Table:
+    """A table of text; column widths are shares of the page width."""
+
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]  # shares of the page width
@@ -83,6 +91,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
+    """A titled block of the report: lines, a table, or both."""
+
     title: str
     lines: tuple[str, ...] = ()
     table: Table | None = None
@@ -94,6 +104,8 @@ class Section:
 
 @dataclass(frozen=True)
 class ReportDocument:
+    """Everything the /report PDF shows, every word already in the person's language."""
+
     title: str
     facts: tuple[tuple[str, str], ...]  # (label, value), shown in two columns
     adherence_title: str

@@ -39,12 +39,15 @@ class ScoreOutcome:
 
     @property
     def session_day(self) -> date:
+        """The day of the session the score was about."""
         assert self.review.session is not None, "a recorded score always has its session"
         return self.review.session.day
 
 
 @dataclass(frozen=True)
 class EffortOutcome:
+    """What an effort answer did: the answer and the level changes it caused."""
+
     effort: Effort
     changes: tuple[Decision, ...]  # what the answer changed in the session's review
 

@@ -28,6 +28,8 @@ PAIN_KINDS = ("during", "morning", "day")
 
 @dataclass(frozen=True)
 class LevelNow:
+    """An exercise's level now, and the day it last changed (None: never, or not open)."""
+
     exercise: str
     level: int | None  # None: not open yet
     changed_on: date | None
@@ -35,6 +37,8 @@ class LevelNow:
 
 @dataclass(frozen=True)
 class Change:
+    """A level change in the period, with the reason as stored."""
+
     day: date
     exercise: str
     from_level: int | None  # None: the exercise opened
@@ -54,31 +58,40 @@ class FlagAnswer:
 
 @dataclass(frozen=True)
 class ClearanceDay:
+    """A day the person said a clinician had checked them."""
+
     day: date
     held_since: date | None  # the day the hold it ended began; None: it answered the advice
 
 
 @dataclass(frozen=True)
 class Fortnight:
+    """Scores and efforts of a two-week stretch, for the report's table."""
+
     first: date
     last: date
     scores: dict[str, tuple[int, ...]]  # by pain kind
     efforts: tuple[Effort, ...] = ()  # the effort answers of its sessions
 
     def median(self, kind: str) -> float | None:
+        """The median score of that kind in the fortnight, or None without any."""
         scores = self.scores.get(kind, ())
         return statistics.median(scores) if scores else None
 
     def worst(self, kind: str) -> int | None:
+        """The highest score of that kind in the fortnight, or None without any."""
         scores = self.scores.get(kind, ())
         return max(scores) if scores else None
 
     def effort_count(self, effort: Effort) -> int:
+        """How many sessions of the fortnight got this effort answer."""
         return self.efforts.count(effort)
 
 
 @dataclass(frozen=True)
 class ReportData:
+    """Every fact the /report PDF states, gathered from the database, before any wording."""
+
     first_name: str
     joined: date
     first_day: date  # the Monday the period starts
@@ -101,13 +114,16 @@ class ReportData:
 
     @property
     def done_in_period(self) -> int:
+        """Sessions done in the weeks shown (extra ones not counted)."""
         return sum(week.done for week in self.weeks)
 
     @property
     def planned_in_period(self) -> int:
+        """Sessions planned in the weeks shown."""
         return sum(week.planned for week in self.weeks)
 
     def effort_count(self, effort: Effort) -> int:
+        """How many sessions of the period got this effort answer."""
         return Counter(answer for _, answer in self.efforts)[effort]
 
 

@@ -20,6 +20,8 @@ from storage.states import PushKind, SessionStatus
 
 @dataclass(frozen=True)
 class Logged:
+    """The outcome of logging a session: the plan, what is stored now, and whether it changed."""
+
     plan: list[PlannedExercise]
     status: SessionStatus  # what is stored now (a done session stays done)
     changed: bool

@@ -68,6 +68,13 @@ class Chat:
         assert message is not None, "no keyboard on screen"
         return await self.press_data(message.button_data(label), message.message_id or 0)
 
+    async def tap(self, prefix: str, source: Event | None = None) -> Replies:
+        """Tap the button whose callback data starts with prefix, on source or the last
+        keyboard seen: the same tap in every language."""
+        message = source or self.last_buttons
+        assert message is not None, "no keyboard on screen"
+        return await self.press_data(button_with(message, prefix), message.message_id or 0)
+
     async def press_data(self, data: str, message_id: int = 1) -> Replies:
         before = len(self.emulator.events)
         query_id = self.emulator.press(self.user_id, message_id, data)
@@ -108,3 +115,13 @@ class Chat:
         else:
             done = await self.send(morning)
         assert "all set" in done.text.lower(), done.events
+
+
+def button_with(message: Event, prefix: str) -> str:
+    """callback_data of the first button whose data starts with prefix (whatever the label
+    says in the chat's language)."""
+    for row in message.buttons:
+        for _text, data in row:
+            if data.startswith(prefix):
+                return data
+    raise LookupError(f"no button {prefix!r} in {message.buttons}")

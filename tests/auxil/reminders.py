@@ -30,6 +30,7 @@ async def add_users(
     days: str = "0,2,4",
     at: time = time(7, 30),
     next_slot_at: datetime | None = None,
+    language: str = "en",
 ) -> None:
     now = services.clock.now()
     async with services.database.transaction() as session:
@@ -46,6 +47,7 @@ async def add_users(
                 reachable=True,
                 created_at=now,
                 next_slot_at=next_slot_at,
+                language=language,
             )
             for user_id in ids
         )

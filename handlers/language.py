@@ -1,0 +1,56 @@
+"""/language: the person picks the bot's language (English, Русский, Español); the choice is
+kept on their row and every later message, reminder and menu speaks it."""
+
+from __future__ import annotations
+
+from content.i18n import LANGUAGES, _, use_language
+from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.start import ask_setup_step, keeps_question
+from storage.states import SETUP_QUESTIONS, Awaiting
+
+# Each language named in itself, so anyone can find their own.
+NAMES = {"en": "English", "ru": "Русский", "es": "Español"}
+ACTION = "lang"
+
+
+def language_keyboard(current: str) -> Keyboard:
+    """One button per language, the current one ticked."""
+    return [
+        [
+            (f"{'✅ ' if code == current else ''}{NAMES[code]}", f"{ACTION}:{code}")
+            for code in LANGUAGES
+        ]
+    ]
+
+
+@turn_handler
+@keeps_question
+async def choose_language(turn: Turn) -> None:
+    """/language: the choice as buttons; a pending question stays pending."""
+    turn.say(
+        _("Which language should I speak? You're using {language} now.").format(
+            language=NAMES.get(turn.user.language, NAMES["en"])
+        ),
+        language_keyboard(turn.user.language),
+    )
+
+
+async def language_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """Store the chosen language and answer in it, asking an open setup question again."""
+    code = args[0]
+    user = turn.user
+    user.language = code
+    with use_language(code):  # the answer already speaks the new language
+        turn.toast = NAMES[code]
+        turn.edit(_("Language: {language}").format(language=NAMES[code]))
+        turn.say(
+            _("Done: from now on I'll speak {language}. /help lists what I can do.").format(
+                language=NAMES[code]
+            )
+        )
+        setup_open = not user.onboarded or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}
+        if setup_open and not user.on_hold:
+            ask_setup_step(turn)  # the open question again, in the new language
+
+
+BUTTONS = (Button(ACTION, language_button, "(" + "|".join(LANGUAGES) + ")"),)
