@@ -434,7 +434,7 @@ async def test_due_reminders_reaching_both_replicas_engines_are_each_sent_once(r
     await add_users(one.services, users)
     await add_due_reminders(one.services, users, WEDNESDAY, clock.now())
     reports = await asyncio.gather(one.engine.tick(), two.engine.tick())
-    assert delivered(replicas.emulator, REMINDER_TEXT) == {user: 1 for user in users}
+    assert delivered(replicas.emulator, REMINDER_TEXT) == dict.fromkeys(users, 1)
     assert sum(report.counts["sent"] for report in reports) == len(users)
     async with one.services.database.transaction() as db:
         rows = (await db.execute(select(Push.status, Push.claimed_by))).all()
