@@ -381,11 +381,13 @@ class BotApiEmulator:
         await self._stop_delivery()
         self.webhook = {"url": url, "secret_token": secret}
         self._delivery = asyncio.create_task(self._deliver_updates())
+        self._notify()  # wait_for re-checks after every change, this one too
         return True
 
     async def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:
         await self._stop_delivery()
         self.webhook = None
+        self._notify()
         return True
 
     def _api_getWebhookInfo(self, _params: dict[str, Any]) -> dict[str, Any]:

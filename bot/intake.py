@@ -4,8 +4,9 @@ Every update is stored in the inbox (storage.inbox) before Telegram is told it a
 stop, a crash or a database outage loses none: what is not stored is not confirmed, and what
 is stored is handled at least once, by this process or the next one.
 
-Stored updates are handled one chat at a time, in arrival order, by a bounded pool of workers
-that take the chats with work round-robin. A chat waiting for its turn holds no worker: one
+Stored updates are handled one chat at a time, in update_id order (and after an earlier update
+of the chat that another replica holds), by a bounded pool of workers that take the chats with
+work round-robin. A chat waiting for its turn holds no worker: one
 person forwarding a thousand messages occupies one worker, at Telegram's pace of about a
 message a second for their chat, while everyone else is served by the others. Each chat's queue
 is bounded: past the limit the person is asked, once, to slow down, and the rest is dropped
@@ -49,6 +50,10 @@ MAX_DEPTH = 32
 # the chat's sending pace, a second or so); then they are cut short and handed back.
 FINISH_SECONDS = 5.0
 MARK_DELAY = 0.5  # seconds a handled update may wait to be recorded with others
+# How long an update waits for an earlier one of its chat that another replica holds, and how
+# often it looks again (only while there is one: two updates of a chat at two replicas).
+ORDER_WAIT_SECONDS = 10.0
+ORDER_POLL_SECONDS = 0.05
 SLOW_DOWN = N_(
     "That's a lot of messages at once! I'll answer the ones I have so far. "
     "Please wait for my replies before sending more."
@@ -211,7 +216,7 @@ class Intake:
         What is not an update is skipped (logged and counted); a chat's updates past its
         queue's limit are dropped before they are stored."""
         newest: int | None = None
-        accepted: list[tuple[int, dict[str, Any], Hashable]] = []
+        accepted: list[tuple[int, dict[str, Any], _Route]] = []
         arriving: Counter[Hashable] = Counter()
         for payload in payloads:
             try:
@@ -228,18 +233,21 @@ class Intake:
                 self._drop(update_id, payload, route)
                 continue
             arriving[route.key] += 1
-            accepted.append((update_id, payload, route.key))
+            accepted.append((update_id, payload, route))
         if accepted:
             async with self.database.connection() as connection:
                 new = await inbox.store(
                     connection,
-                    [(update_id, json.dumps(payload)) for update_id, payload, _key in accepted],
+                    [
+                        (update_id, json.dumps(payload), route.chat_id)
+                        for update_id, payload, route in accepted
+                    ],
                     self.worker,
                     self.clock.now(),
                 )
-            for update_id, payload, key in accepted:
+            for update_id, payload, route in accepted:
                 if update_id in new:
-                    self._queue(_Queued(update_id, payload), key)
+                    self._queue(_Queued(update_id, payload), route.key)
                 else:
                     log.info("update %s came again; it is handled once", update_id)
         return newest
@@ -250,6 +258,11 @@ class Intake:
             waiting = self._chats[key] = deque()
             self._turns.put_nowait(key)
         waiting.append(item)
+        if len(waiting) > 1 and waiting[-2].update_id > item.update_id:
+            # came out of order (two webhook requests at once): a chat goes by update_id
+            ordered = sorted(waiting, key=lambda queued: queued.update_id)
+            waiting.clear()
+            waiting.extend(ordered)
         self._open += 1
         self._quiet.clear()
 
@@ -307,11 +320,52 @@ class Intake:
         update = self._read(item.update_id, item.payload)
         if update is None:
             return
+        await self._let_earlier_go_first(item)
         try:
             await self.application.process_update(update)
         except Exception:  # PTB reports handler errors itself; this is anything else
             with log_context(update=item.update_id):
                 log.exception("update %s could not be handled", item.update_id)
+
+    async def _let_earlier_go_first(self, item: _Queued) -> None:
+        """Another replica holds an earlier update of this chat, not yet handled (two webhook
+        requests at once, routed to different replicas): wait until it is, so the chat's
+        updates apply in order. Not for ever: until that replica's claim goes stale, or
+        ORDER_WAIT_SECONDS (a slow handler there must not hold this chat up for long)."""
+        chat_id = _route(item.update_id, item.payload).chat_id
+        if chat_id is None or self.database.dialect == "sqlite":  # one process: in order
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ORDER_WAIT_SECONDS
+        announced = False
+        while True:
+            try:
+                async with self.database.connection() as connection:
+                    earlier = await inbox.held_elsewhere_before(
+                        connection, chat_id, item.update_id, self.worker, self._stale_before()
+                    )
+            except Exception as error:  # the handler meets the database's trouble itself
+                log.warning("could not look for earlier updates of a chat: %s", error)
+                return
+            if earlier is None:
+                return
+            if loop.time() >= deadline:
+                log.warning(
+                    "update %s handled before update %s of its chat: that one is still being "
+                    "handled by another replica after %.0f s",
+                    item.update_id,
+                    earlier,
+                    ORDER_WAIT_SECONDS,
+                )
+                return
+            if not announced:
+                log.info(
+                    "update %s waits for update %s of its chat (held by another replica)",
+                    item.update_id,
+                    earlier,
+                )
+                announced = True
+            await asyncio.sleep(ORDER_POLL_SECONDS)
 
     def _read(self, update_id: int, payload: dict[str, Any]) -> Update | None:
         """The update as PTB's objects, or None (logged, counted) when PTB cannot read it,

@@ -465,13 +465,17 @@ class ReminderEngine:
         sent = by_outcome.get("sent", [])
         counted = {push.push_id: outcome for push, outcome in outcomes}
         async with self.database.transaction() as db:
+            # People's rows first, in id order, then their pushes: a turn locks the person's
+            # row before it touches their pushes (storage.people.get_or_create_user), so
+            # taking them in the same order can never deadlock with one.
+            for push in sorted(sent, key=lambda push: push.user_id):
+                if push.outgoing is not None and push.outgoing.awaiting is not None:
+                    # a typed number answers the question this push asked
+                    await outbox.ask_unless_busy(db, push.user_id, push.outgoing.awaiting)
+            await outbox.stop_pushing(db, sorted(gone))
             await outbox.set_status(
                 db, [push.push_id for push in sent], PushStatus.SENT, sent_at=now
             )
-            for push in sent:  # a typed number answers the question this push asked
-                if push.outgoing is not None and push.outgoing.awaiting is not None:
-                    await outbox.ask_unless_busy(db, push.user_id, push.outgoing.awaiting)
-            await outbox.stop_pushing(db, gone)
             for push in by_outcome.get("retry", []):
                 if push.row.attempts + 1 >= self.config.max_attempts:
                     failed.append(push.push_id)

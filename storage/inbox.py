@@ -6,7 +6,9 @@ by another one once the claim is older than a lease (the owner renews its claims
 lives). Handling an update records it in the same transaction as the handler's own writes
 (`take`), so a re-delivered update never applies twice. Handled rows lose their payload and
 are kept a while, keyed by update_id, so Telegram re-sending an update (or a second webhook
-replica receiving it) is recognised; then they are forgotten.
+replica receiving it) is recognised; then they are forgotten. Each row names its chat, so that
+a replica about to handle an update can let an earlier one of the chat, held by another
+replica, go first (`held_elsewhere_before`).
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ def _rowcount(result: Any) -> int:
 
 async def store(
     connection: AsyncConnection,
-    updates: Sequence[tuple[int, str]],
+    updates: Sequence[tuple[int, str, int | None]],
     worker: str,
     now: datetime,
 ) -> set[int]:
-    """Store (update_id, payload) pairs claimed by worker; returns the ids that were new.
+    """Store (update_id, payload, chat_id) claimed by worker; returns the ids that were new.
     An id already stored (by this process or another replica) is left as it is."""
     if not updates:
         return set()
@@ -60,8 +62,9 @@ async def store(
                     "claimed_by": worker,
                     "claimed_at": now,
                     "attempts": 1,
+                    "chat_id": chat_id,
                 }
-                for update_id, payload in updates
+                for update_id, payload, chat_id in updates
             ]
         )
         .on_conflict_do_nothing(index_elements=["update_id"])
@@ -134,6 +137,29 @@ async def claim_unhandled(
     return sorted(
         (Stored(row.update_id, row.payload or "", row.attempts) for row in claimed),
         key=lambda stored: stored.update_id,
+    )
+
+
+async def held_elsewhere_before(
+    connection: AsyncConnection,
+    chat_id: int,
+    update_id: int,
+    worker: str,
+    claimed_after: datetime,
+) -> int | None:
+    """The oldest update of this chat before update_id that another living process holds
+    and has not handled yet (its claim is newer than claimed_after), or None."""
+    return await connection.scalar(
+        select(InboxUpdate.update_id)
+        .where(
+            InboxUpdate.chat_id == chat_id,
+            InboxUpdate.update_id < update_id,
+            InboxUpdate.handled_at.is_(None),
+            InboxUpdate.claimed_by != worker,
+            InboxUpdate.claimed_at > claimed_after,
+        )
+        .order_by(InboxUpdate.update_id)
+        .limit(1)
     )
 
 

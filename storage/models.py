@@ -405,7 +405,10 @@ class InboxUpdate(Base):
     recognised by its update_id."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_handled_at_received_at", "handled_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_handled_at_received_at", "handled_at", "received_at"),
+        Index("ix_inbox_chat_id_update_id", "chat_id", "update_id"),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # The update as Telegram sent it (JSON); cleared once handled, so nobody's words linger.
@@ -416,3 +419,5 @@ class InboxUpdate(Base):
     # Times a process took it up; an update that keeps killing its handler is given up.
     attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The chat it belongs to (NULL: none), so that replicas handle a chat's updates in order.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

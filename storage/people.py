@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,28 +38,44 @@ async def get_or_create_user(
     program: Program,
     now: datetime,
 ) -> User:
-    """The person's row; made on first contact, in the language Telegram reports for them."""
-    user = await db.get(User, user_id)
+    """The person's row, locked until the transaction ends; made on first contact, in the
+    language Telegram reports for them.
+
+    The lock (PostgreSQL's FOR NO KEY UPDATE; SQLite has one writer at a time anyway) makes a
+    person's updates apply one at a time even when they reach different replicas: a second
+    turn waits for the first to commit and then sees what it wrote. It does not block rows
+    that merely refer to the person (reminders, sessions). Two first contacts at once make
+    one row: the later insert waits for the earlier one and then does nothing."""
+    user = await _locked(db, user_id)
     if user is None:
-        user = User(
-            id=user_id,
-            chat_id=chat_id,
-            first_name=first_name[:64],
-            timezone="UTC",
-            language=language,
-            training_days=",".join(str(day) for day in program.default_weekdays),
-            reminder_time=program.default_reminder_time,
-            onboarding_step=OnboardingStep.DISCLAIMER,
-            paused=False,
-            reachable=True,
-            created_at=now,
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        await db.execute(
+            dialect.insert(User)
+            .values(
+                id=user_id,
+                chat_id=chat_id,
+                first_name=first_name[:64],
+                timezone="UTC",
+                language=language,
+                training_days=",".join(str(day) for day in program.default_weekdays),
+                reminder_time=program.default_reminder_time,
+                onboarding_step=OnboardingStep.DISCLAIMER,
+                paused=False,
+                reachable=True,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
         )
-        db.add(user)
-        await db.flush()
+        user = await _locked(db, user_id)
+        assert user is not None  # inserted now, or by another process that committed it
     else:
         user.chat_id = chat_id
         user.reachable = True
     return user
+
+
+async def _locked(db: AsyncSession, user_id: int) -> User | None:
+    return await db.get(User, user_id, with_for_update={"key_share": True}, populate_existing=True)
 
 
 # Every table that holds a user's rows, children first (the order deletion needs).
