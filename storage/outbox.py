@@ -241,7 +241,7 @@ async def claim_due(db: AsyncSession, now: datetime, worker: str, limit: int) ->
     people = await db.execute(
         select(User.id, User.chat_id).where(User.id.in_({row.user_id for row in rows}))
     )
-    chats: dict[int, int] = dict(people.tuples().all())  # a Result has keys(): not a mapping
+    chats: dict[int, int] = dict(people.all())  # a Result itself has keys(): not a mapping
     return [
         ClaimedRow(row.id, row.user_id, chats[row.user_id], row.kind, row.local_date, row.attempts)
         for row in sorted(rows, key=lambda row: row.id)
