@@ -160,7 +160,7 @@ def _export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str]) -> by
             "",
             "",
             "",
-            "paused",
+            _("paused"),
             _("until {end}").format(end=at(row.ended_at) or _("now")),
         )
         for row in rows.pauses
@@ -236,10 +236,17 @@ def _review_text(
         for move in moves
     )
     before = ", ".join(
-        f"{slug} {level} since {since.get(slug, '?')}" for slug, level in levels.items()
+        _("{exercise} {level} since {day}").format(
+            exercise=slug, level=level, day=since.get(slug, "?")
+        )
+        for slug, level in levels.items()
     )
-    opened = last_unlock.isoformat() if last_unlock else "none"
-    return f"moves: {made or 'none'} | before: {before}; last opening {opened}"
+    none = _("none")
+    return _("moves: {moves} | before: {before}; last opening {opened}").format(
+        moves=made or none,
+        before=before,
+        opened=last_unlock.isoformat() if last_unlock else none,
+    )
 
 
 @turn_handler
