@@ -158,7 +158,7 @@ def _adherence_lines(data: ReportData, catalogue: Catalogue) -> tuple[str, ...]:
                 "Skipped: {count} sessions ({days}).",
                 len(data.skipped),
             ).format(
-                count=len(data.skipped), days=", ".join(short_day(day) for day in data.skipped)
+                count=len(data.skipped), days="; ".join(short_day(day) for day in data.skipped)
             )
         )
     else:
