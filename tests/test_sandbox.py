@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 SCRIPT = "".join(
     f"{line}\n"
@@ -49,10 +52,26 @@ def _sandbox(tmp_path, script: str, *database: str) -> subprocess.CompletedProce
     )
 
 
-def test_sandbox_chat_from_the_terminal(tmp_path):
-    result = _sandbox(
-        tmp_path, SCRIPT, "--database-url", f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+def start_on_a_wednesday(folder: Path, database_url: str) -> None:
+    """The sandbox's clock runs from real time: on a Friday night (Saturday in Berlin) "done"
+    rightly asked "Log an extra session today?" and the script failed. Move it on to the next
+    Wednesday, a default training day, the way ":wait" would have stored it."""
+    now = datetime.now(UTC)
+    wednesday = datetime.combine(now.date(), time(10), UTC) + timedelta(
+        days=(2 - now.weekday()) % 7
     )
+    if wednesday <= now:
+        wednesday += timedelta(days=7)
+    folder.mkdir()
+    (folder / "clock.json").write_text(
+        json.dumps({database_url: (wednesday - now).total_seconds()})
+    )
+
+
+def test_sandbox_chat_from_the_terminal(tmp_path):
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    start_on_a_wednesday(tmp_path / "kneecoach-sandbox", database_url)
+    result = _sandbox(tmp_path, SCRIPT, "--database-url", database_url)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.count("you> ") == SCRIPT.count("\n") + 1 - 1  # the empty line sent nothing
