@@ -43,7 +43,7 @@ async def record_clearance(
     await db.flush()
 
 
-def latest_clearance_query(user_id: int) -> Select[tuple[datetime]]:
+def latest_clearance_query(user_id: int) -> Select[datetime]:
     """When the user was last cleared, as a query (to combine with others in one statement)."""
     return (
         select(Clearance.cleared_at)
