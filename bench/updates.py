@@ -139,6 +139,7 @@ async def onboard(chats: Chats, emulator: BotApiEmulator, user_id: int) -> None:
     await chats.settled(user_id, lambda: emulator.send_message(user_id, "Berlin"))
     await chats.settled(user_id, press("Save"))
     await chats.settled(user_id, press("18:00"))
+    await chats.settled(user_id, press("8:00"))  # the morning check's time
 
 
 @dataclass
@@ -196,6 +197,14 @@ async def measure(
     emulator.accept_unknown_chats = True
     await emulator.start()
     chats = Chats(emulator)
+    if "KNEECOACH_DATABASE_URL" in env:  # migrated first, as a restart finds it
+        subprocess.run(  # noqa: ASYNC221 (once, before measuring)
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     process = subprocess.Popen(  # noqa: ASYNC220 (started once, before measuring)
         [part.replace("{api}", emulator.base_url) for part in command],
         env={**env, "KNEECOACH_BOT_API_URL": emulator.base_url},
@@ -297,6 +306,7 @@ async def statements_per_input(database_url: str, users: int) -> dict[str, float
     from bot.local import running_bot
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
+    from storage import inbox
 
     services = await create_services(database_url, SystemClock())
     statements = 0
@@ -307,6 +317,10 @@ async def statements_per_input(database_url: str, users: int) -> dict[str, float
 
     emulator = BotApiEmulator(TOKEN)
     emulator.accept_unknown_chats = True
+    # The database kept the measured run's updates: number after them, as Telegram would
+    # (else the bot takes the new ones for re-deliveries and stays silent).
+    async with services.database.transaction() as db:
+        emulator.continue_after(await inbox.last_update_id(db))
     await emulator.start()
     chats = Chats(emulator)
     limits = SendingLimits(overall_per_second=1000, chat_burst=100_000)
@@ -375,6 +389,7 @@ def main() -> None:
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as folder:
             url, pg_name = database_for(backend, Path(folder))
+            print(f"{results[-1]}  load {load_average()}", flush=True)
             env = {
                 **base_env,
                 "KNEECOACH_DATABASE_URL": url,

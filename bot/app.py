@@ -99,7 +99,7 @@ async def create_services(
     animations = load_animations()
     await asyncio.to_thread(timezones.warm_up)  # place names indexed once, not on a reply
     database = Database.open(database_url)
-    await database.upgrade()
+    await database.upgrade_if_needed()
     drawing = ChartProcess()
     return Services(
         clock=clock,
@@ -143,8 +143,9 @@ class SendingLimits:
 @dataclass(frozen=True)
 class Receiving:
     """How updates arrive (long polling, or a webhook when webhook_url is set), where the HTTP
-    server for health and metrics listens (none when http_host is None), and how long a
-    shutdown waits for the stored updates and the reminder batch in flight."""
+    server for health and metrics listens (none when http_host is None; port 0 here is any
+    free port, as tests use it), and how long a shutdown waits for the stored updates and the
+    reminder batch in flight."""
 
     poll_timeout: int = 10
     webhook_url: str | None = None
@@ -299,38 +300,43 @@ async def serve(
             receiving.http_port,
             webhook,
         )
-    async with application:
-        await _announce_commands(application)
-        await application.start()
-        await bot.intake.start()
-        if http is not None:
-            await http.start()
-        polling = None
-        if receiving.webhook_url is not None:
-            await application.bot.set_webhook(
-                receiving.webhook_url,
-                secret_token=receiving.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
+        http.bind()  # a port in use fails the start here, before Telegram is called
+    try:
+        async with application:
+            await _announce_commands(application)
+            await application.start()
+            await bot.intake.start()
+            if http is not None:
+                await http.start()
+            polling = None
+            if receiving.webhook_url is not None:
+                await application.bot.set_webhook(
+                    receiving.webhook_url,
+                    secret_token=receiving.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                await application.bot.delete_webhook()
+                poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+                polling = asyncio.create_task(poller.run(stop), name="polling")
+            if started is not None:
+                started.set()
+            await stop.wait()
+            log.info("stopping: no new updates; finishing the work in flight")
+            if polling is not None:
+                await polling
+            elif http is not None:
+                await http.stop()  # the webhook goes with it; Telegram keeps new updates
+            await asyncio.gather(
+                _drain_reminders(bot.engine, receiving.drain_seconds),
+                bot.intake.drain(receiving.drain_seconds),
             )
-        else:
-            await application.bot.delete_webhook()
-            poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
-            polling = asyncio.create_task(poller.run(stop), name="polling")
-        if started is not None:
-            started.set()
-        await stop.wait()
-        log.info("stopping: no new updates; finishing the work in flight")
-        if polling is not None:
-            await polling
-        elif http is not None:
-            await http.stop()  # the webhook goes with it; Telegram keeps new updates
-        await asyncio.gather(
-            _drain_reminders(bot.engine, receiving.drain_seconds),
-            bot.intake.drain(receiving.drain_seconds),
-        )
-        await application.stop()
-        if http is not None and polling is not None:
-            await http.stop()
+            await application.stop()
+            if http is not None and polling is not None:
+                await http.stop()
+    finally:
+        if http is not None:
+            http.close()
     services.charts.close()
 
 

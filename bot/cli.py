@@ -16,10 +16,14 @@ import sys
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.logs import configure_logging, redact
 from bot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from content.catalogue import ContentError
+
+if TYPE_CHECKING:
+    from bot.app import Receiving
 
 # The bot, the database and the scheduler are imported where they are used, so that
 # `kneecoach healthcheck`, run every 30 s in the container, starts fast and stays small.
@@ -129,7 +133,7 @@ def healthcheck(settings: Settings, path: str, timeout: float) -> int:
     if ":" in host:
         host = f"[{host}]"
     if settings.http_port == 0:
-        print("kneecoach healthcheck: KNEECOACH_HTTP_PORT is 0 (any port)", file=sys.stderr)
+        print("kneecoach healthcheck: KNEECOACH_HTTP_PORT is 0 (no HTTP server)", file=sys.stderr)
         return 1
     url = f"http://{host}:{settings.http_port}{path}"
     try:
@@ -163,24 +167,36 @@ async def _upgrade(database_url: str) -> None:
         await database.dispose()
 
 
+def receiving_from(settings: Settings, webhook: bool) -> Receiving:
+    """How `kneecoach run` takes updates and where its HTTP server listens: none at all when
+    KNEECOACH_HTTP_PORT is 0 (development), which --webhook cannot do without."""
+    from bot.app import Receiving
+
+    webhook_url, webhook_secret = settings.require_webhook() if webhook else (None, None)
+    if webhook and settings.http_port == 0:
+        raise SettingsError(
+            f"{ENV_PREFIX}HTTP_PORT: is 0 (no HTTP server), but --webhook receives updates on it"
+        )
+    return Receiving(
+        poll_timeout=settings.poll_timeout,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        http_host=settings.http_host if settings.http_port else None,
+        http_port=settings.http_port,
+        drain_seconds=settings.shutdown_seconds,
+    )
+
+
 async def _run(settings: Settings, webhook: bool) -> None:
     from telegram.error import BadRequest, InvalidToken, TelegramError
 
-    from bot.app import Receiving, SendingLimits, build_application, create_services, serve
+    from bot.app import SendingLimits, build_application, create_services, serve
     from bot.intake import IntakeConfig
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
 
     token = settings.require_token()
-    webhook_url, webhook_secret = settings.require_webhook() if webhook else (None, None)
-    receiving = Receiving(
-        poll_timeout=settings.poll_timeout,
-        webhook_url=webhook_url,
-        webhook_secret=webhook_secret,
-        http_host=settings.http_host,
-        http_port=settings.http_port,
-        drain_seconds=settings.shutdown_seconds,
-    )
+    receiving = receiving_from(settings, webhook)
     try:
         services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
     except _database_errors() as error:

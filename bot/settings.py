@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     # path is served locally too) and the secret Telegram sends back in a header.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    # The HTTP server: /healthz, /readyz, /metrics, and the webhook. Port 0 = any free port.
+    # The HTTP server: /healthz, /readyz, /metrics, and the webhook. Port 0 = no HTTP server
+    # (development; not with --webhook). A port already in use, e.g. by a second instance on
+    # the same machine, stops the start with an error naming KNEECOACH_HTTP_PORT.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     # On SIGTERM, how long to wait for the stored updates and the reminder batch in flight

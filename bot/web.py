@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hmac
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,15 +97,41 @@ class HttpServer:
         )
         self._server = _QuietServer(config)
         self._task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def port(self) -> int:
         """The port actually bound (useful when 0 asked for any free one)."""
         return int(self._server.servers[0].sockets[0].getsockname()[1])
 
+    def bind(self) -> None:
+        """Take the port now, before anything else starts: a port in use (say, by a second
+        instance on this machine) is an OSError saying so, at start-up, not a log line from a
+        server that quietly never answers."""
+        if self._socket is not None:
+            return
+        config = self._server.config
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            # Only lets a restart reuse a port its predecessor left in TIME_WAIT; two live
+            # listeners on one port still fail (no SO_REUSEPORT).
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((config.host, config.port))
+            listener.listen(config.backlog)
+        except OSError as error:
+            listener.close()
+            reason = error.strerror or str(error)
+            if error.errno == errno.EADDRINUSE:
+                reason += " (a second instance on this machine?)"
+            raise OSError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
+        self._socket = listener
+
     async def start(self) -> None:
         """Start serving in the background; OSError if the port cannot be bound."""
-        self._task = asyncio.create_task(self._server.serve())
+        self.bind()
+        assert self._socket is not None
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
         while not self._server.started:
             if self._task.done():  # could not bind (uvicorn logged why, and exits)
                 config = self._server.config
@@ -118,6 +146,13 @@ class HttpServer:
         if self._task is not None:
             self._server.should_exit = True
             await self._task
+        self.close()
+
+    def close(self) -> None:
+        """Give the port back (also when the server never started)."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     # -- health ---------------------------------------------------------------------------
 

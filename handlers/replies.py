@@ -91,6 +91,8 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
 
 async def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
     """The exercises of today's session that the message says were not done."""
+    if not reply.did and not reply.skipped:
+        return frozenset()
     plan = {exercise.slug for exercise in turn.catalogue.exercises}
     levels = frozenset(await training.levels_of(turn.db, turn.user.id))
     did = {slug for name in reply.did if (slug := _exercise(turn, name, levels))}

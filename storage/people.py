@@ -27,6 +27,7 @@ from storage.models import (
     WeeklyReview,
 )
 from storage.states import OnboardingStep
+from storage.training import forget_read
 
 
 async def get_or_create_user(
@@ -152,6 +153,7 @@ async def delete_user(db: AsyncSession, user: User) -> None:
             condition = table.user_id == user.id
         await db.execute(delete(table).where(condition))
     db.expunge(user)
+    forget_read(db)
 
 
 async def count_receiving_pushes(db: AsyncSession) -> int:

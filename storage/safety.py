@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Moment
@@ -46,11 +46,16 @@ async def record_clearance(
     await db.flush()
 
 
-async def latest_clearance(db: AsyncSession, user_id: int) -> datetime | None:
-    """When the person was last cleared by a clinician, or None if never."""
-    return await db.scalar(
+def latest_clearance_query(user_id: int) -> Select[datetime]:
+    """When the user was last cleared, as a query (to combine with others in one statement)."""
+    return (
         select(Clearance.cleared_at)
         .where(Clearance.user_id == user_id)
         .order_by(Clearance.cleared_at.desc(), Clearance.id.desc())
         .limit(1)
     )
+
+
+async def latest_clearance(db: AsyncSession, user_id: int) -> datetime | None:
+    """When the person was last cleared by a clinician, or None if never."""
+    return await db.scalar(latest_clearance_query(user_id))

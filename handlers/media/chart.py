@@ -1,5 +1,6 @@
 """The /progress pain chart: during-session and next-morning pain over time, on the pain
 model's bands, drawn with matplotlib's object API and Agg canvas (no pyplot, no display).
+matplotlib is imported by the drawing functions only: the bot's own process never loads it.
 
 Charts are drawn in one separate process. In a worker thread they slowed every other chat:
 matplotlib's C drawing code holds the GIL for tens of milliseconds at a time, which made
@@ -19,16 +20,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from babel.dates import format_skeleton
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
 
 from content.catalogue import PainThresholds
 from content.i18n import _
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,10 @@ def x_axis(data: ChartData) -> tuple[date, date, list[date], list[str]]:
 def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> bytes:
     """The pain chart as a PNG: sessions (during and next morning), day scores, skipped days
     and holds over the person's own weeks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import date2num
+    from matplotlib.figure import Figure
+
     if not isinstance(data, ChartData):
         data = ChartData(sessions=data)
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
