@@ -420,7 +420,12 @@ def chart_drawn(chat: Emulator) -> None:
     chat.press("Save days", has_button("18:00"))
     chat.press("18:00", has_button("08:00"))
     chat.press("08:00", says("all set"))
-    chat.say("done", says("0 means no pain"))
+    # The bot's clock is the real one: on a rest day in Berlin "done" first asks whether to
+    # log an extra session.
+    extra = says("extra session")
+    answer = chat.say("done", lambda event: says("0 means no pain")(event) or extra(event))
+    if any(extra(event) for event in answer):
+        chat.press("Yes, log it", says("0 means no pain"))
     chat.say("2", lambda event: event["method"] == "sendMessage")
     chat.say("/progress", lambda event: event["method"] == "sendPhoto")
 
