@@ -103,4 +103,7 @@ async def test_one_chat_flooding_does_not_slow_the_others(tmp_path, clock):
         await emulator.stop()
         await services.database.dispose()
     assert idle_count == busy_count == OTHERS
-    assert busy_p95 < 2 * idle_p95
+    # The flooder's own replies (one a second) share Telegram's 30 messages a second with
+    # everyone, so another person's reply may leave one departure gap after one of them. With
+    # an idle p95 of 8 ms on a quiet run, 2x alone failed at 17 ms (one run in three).
+    assert busy_p95 < 2 * idle_p95 + 1 / limits.overall_per_second
