@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from content.i18n import LANGUAGES, LOCALE_DIR, po_path
+from tests.auxil.translations import incomplete, translated_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "scheduler", "storage", "content")
@@ -47,18 +48,8 @@ def test_template_is_extracted_from_the_current_code():
 
 @pytest.mark.parametrize("language", LANGUAGES[1:])
 def test_every_message_is_translated_and_none_is_fuzzy(language):
-    with po_path(language).open("rb") as source:
-        catalog = read_po(source, locale=language)
-    problems = []
-    for message in catalog:
-        if not message.id:
-            continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy:
-            problems.append(f"fuzzy: {key!r}")
-        elif not all(strings):
-            problems.append(f"untranslated: {key!r}")
-    translated = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
-    problems += [f"missing: {key!r}" for key in sorted(template_messages() - translated)]
+    problems = [f"{problem}: {key!r}" for problem, key in incomplete(language)]
+    problems += [
+        f"missing: {key!r}" for key in sorted(template_messages() - translated_ids(language))
+    ]
     assert not problems, f"{po_path(language)}: " + "; ".join(problems[:10])

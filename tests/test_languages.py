@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 
 import pytest
-from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from content.i18n import po_path
 from storage.models import PainCheckin, SessionLog, User
 from tests.auxil.chat import Chat, Replies
+from tests.auxil.translations import incomplete
 from tests.test_i18n import messages_in_code
 
 ALLOWED = ("Knee Coach",)  # the bot's name stays English in every language
@@ -113,16 +113,7 @@ def english_runs(text: str) -> list[str]:
 
 def untranslated(language: str) -> list[str]:
     """The .po file's messages with no translation or a fuzzy one."""
-    with po_path(language).open("rb") as source:
-        catalog = read_po(source, locale=language)
-    missing = []
-    for message in catalog:
-        if not message.id:
-            continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy or not all(strings):
-            missing.append(message.id[0] if isinstance(message.id, tuple) else message.id)
-    return missing
+    return [key for _problem, key in incomplete(language)]
 
 
 async def the_user(harness, user_id: int) -> User:
