@@ -2,12 +2,13 @@
 
 Measures pushes per second, database statements per push and the engine process's peak RSS,
 on SQLite and PostgreSQL, with three transports: the Bot API emulator over HTTP (in its own
-process, so its memory is not counted) through PTB's Bot ("emulator") or through one shared
-httpx client ("lean", issue 14 item 5), and "none", a bot whose send returns at once, which
-isolates the engine's own cost (planning, claiming, booking) from PTB's HTTP client.
+process, so its memory is not counted) through PTB's Bot with PTB's own httpx client
+("httpx") or with the aiohttp client the bot ships (bot.transport, "aiohttp"; issue 14 item
+5), and "none", a bot whose send returns at once, which isolates the engine's own cost
+(planning, claiming, booking) from the HTTP client.
 
     .venv/bin/python bench/reminders.py [--users 100000] [--backends sqlite postgresql]
-                                        [--transports none emulator]
+                                        [--transports none httpx aiohttp]
 """
 
 from __future__ import annotations
@@ -77,73 +78,14 @@ class NoTransport:
         return None
 
 
-class LeanBot:
-    """Issue 14 item 5, measured only: pushes sent through one shared httpx client (a pool as
-    large as the engine's in-flight limit, HTTP/1.1 keep-alive, no PTB objects built from the
-    answer), raising PTB's own exceptions so the engine books every outcome exactly as it
-    does with PTB's Bot."""
-
-    def __init__(self, api_url: str, token: str, connections: int) -> None:
-        import httpx
-
-        self._url = f"{api_url}{token}/sendMessage"
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=connections, max_keepalive_connections=connections
-            ),
-            timeout=httpx.Timeout(10.0, connect=5.0, pool=30.0),
-        )
-
-    async def send_message(
-        self,
-        chat_id: int,
-        text: str,
-        reply_markup: object | None = None,
-        **_kwargs: object,
-    ) -> None:
-        import httpx
-        from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-
-        body: dict[str, object] = {"chat_id": chat_id, "text": text}
-        if reply_markup is not None:
-            body["reply_markup"] = reply_markup.to_dict()  # type: ignore[attr-defined]
-        try:
-            response = await self._client.post(
-                self._url,
-                content=json.dumps(body, separators=(",", ":")),
-                headers={"Content-Type": "application/json"},
-            )
-        except httpx.TimeoutException as error:
-            raise TimedOut(str(error)) from error
-        except httpx.TransportError as error:
-            raise NetworkError(str(error)) from error
-        if response.status_code == 200:
-            return
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        description = str(answer.get("description", response.reason_phrase))
-        if response.status_code == 403:
-            raise Forbidden(description)
-        if response.status_code == 429:
-            retry = (answer.get("parameters") or {}).get("retry_after", 1)
-            raise RetryAfter(int(retry))
-        if response.status_code == 400:
-            raise BadRequest(description)
-        raise NetworkError(f"{description} ({response.status_code})")
-
-    async def shutdown(self) -> None:
-        await self._client.aclose()
-
-
-async def worker(database_url: str, api_url: str, transport: str = "ptb") -> dict[str, float]:
+async def worker(database_url: str, api_url: str, transport: str) -> dict[str, float]:
     """The measured process: one engine tick that plans and sends everything due."""
     from sqlalchemy import event
     from telegram.ext import ExtBot
-    from telegram.request import HTTPXRequest
+    from telegram.request import BaseRequest, HTTPXRequest
 
     from bot.app import create_services, reminder_engine
+    from bot.transport import AiohttpRequest
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
     from scheduler.ratelimit import TelegramRateLimiter
@@ -157,16 +99,14 @@ async def worker(database_url: str, api_url: str, transport: str = "ptb") -> dic
 
     event.listen(services.database.engine.sync_engine, "before_cursor_execute", count)
     limiter = TelegramRateLimiter(overall_per_second=1_000_000, chat_burst=3)
-    bot: ExtBot[None] | NoTransport | LeanBot = NoTransport()
-    if api_url != "none" and transport == "lean":
-        bot = LeanBot(api_url, TOKEN, connections=64)
-    elif api_url != "none":
-        bot = ExtBot(
-            TOKEN,
-            base_url=api_url,
-            rate_limiter=limiter,
-            request=HTTPXRequest(connection_pool_size=64),
+    bot: ExtBot[None] | NoTransport = NoTransport()
+    if transport != "none":
+        request: BaseRequest = (
+            AiohttpRequest(connection_pool_size=128)
+            if transport == "aiohttp"
+            else HTTPXRequest(connection_pool_size=128)
         )
+        bot = ExtBot(TOKEN, base_url=api_url, rate_limiter=limiter, request=request)
         await bot.initialize()
     config = EngineConfig(batch_size=500)
     engine = reminder_engine(services, bot, limiter, config)  # type: ignore[arg-type]
@@ -227,8 +167,7 @@ def drop_database(name: str) -> None:
 def run(backend: str, transport: str, users: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         url, pg_name = database_for(backend, Path(folder))
-        over_http = transport in ("emulator", "lean")
-        emulator, api_url = start_emulator() if over_http else (None, "none")
+        emulator, api_url = start_emulator() if transport != "none" else (None, "none")
         try:
             asyncio.run(prepare(url, users))
             result = subprocess.run(
@@ -251,7 +190,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--transports", nargs="+", default=["none", "emulator"])
+    parser.add_argument("--transports", nargs="+", default=["none", "httpx", "aiohttp"])
     parser.add_argument("--worker", nargs=3, metavar=("DATABASE_URL", "API_URL", "TRANSPORT"))
     args = parser.parse_args()
     if args.worker:

@@ -20,6 +20,7 @@ from bot.logs import log_context, user_ref
 from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
+from bot.transport import AiohttpRequest
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
@@ -124,6 +125,8 @@ class KneeBot:
     engine: ReminderEngine
     metrics: Metrics
     intake: Intake
+    # PTB closes its HTTP clients only after a start that succeeded: closed here in any case.
+    transports: tuple[AiohttpRequest, ...]
 
     @property
     def services(self) -> Services:
@@ -169,6 +172,7 @@ def build_application(
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
     )
+    transports = (AiohttpRequest(connection_pool_size=128), AiohttpRequest(connection_pool_size=2))
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -177,9 +181,10 @@ def build_application(
         # Updates come through bot.intake (stored, then handled per chat), fetched by
         # bot.polling or posted to bot.web: neither PTB's Updater nor its update processor.
         .updater(None)
+        .request(transports[0])
         # A second connection lets the shutdown call that confirms the last updates go out
         # while the cancelled long poll still holds the first; otherwise they come again.
-        .get_updates_connection_pool_size(2)
+        .get_updates_request(transports[1])
         .rate_limiter(limiter)
     )
     if bot_api_url.endswith("/bot") and bot_api_url != DEFAULT_BOT_API_URL:
@@ -196,7 +201,7 @@ def build_application(
     )
     intake.listeners.append(metrics.count_update)
     _schedule_ticks(application, engine)
-    return KneeBot(application, engine, metrics, intake)
+    return KneeBot(application, engine, metrics, intake, transports)
 
 
 def reminder_engine(
@@ -337,6 +342,8 @@ async def serve(
     finally:
         if http is not None:
             http.close()
+        for transport in bot.transports:
+            await transport.shutdown()
     services.charts.close()
 
 

@@ -684,22 +684,31 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             body = await request.json()
         except json.JSONDecodeError as error:
             raise ApiError(400, "Bad Request: can't parse JSON") from error
-        return body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            return {}
+        for name in _JSON_FIELDS & body.keys():  # Telegram also takes these as JSON strings
+            if isinstance(body[name], str):
+                body[name] = _json_field(name, body[name])
+        return body
     params: dict[str, Any] = {}
     form = await request.post()
     for name, value in form.items():
         if isinstance(value, FileField):
             params[name] = _Upload(value.filename or name, value.file.read())
         elif name in _JSON_FIELDS:
-            try:
-                params[name] = json.loads(str(value))
-            except json.JSONDecodeError as error:
-                raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from error
+            params[name] = _json_field(name, str(value))
         else:
             params[name] = str(value)
     for name, value in request.query.items():
         params.setdefault(name, value)
     return params
+
+
+def _json_field(name: str, value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from error
 
 
 def _int_or_none(value: object) -> int | None:

@@ -1,0 +1,117 @@
+"""python-telegram-bot's requests to the Bot API, made with aiohttp instead of httpx.
+
+PTB's HTTP client (httpx over httpcore and anyio) cost more CPU per request than anything else
+in the bot: about a fifth of an update's CPU, and the ceiling of the reminder fan-out
+(bench/updates.py and bench/reminders.py, issue 14). aiohttp, which the bot already runs for
+its web server, does the same request for less. PTB keeps everything above the transport:
+the rate limiter, retries, errors from status codes, reading the answers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+JSON = "application/json"
+
+
+class AiohttpRequest(BaseRequest):
+    """One aiohttp session with a pool of keep-alive connections. Plain calls go as one JSON
+    body, encoded once (PTB's own json_payload encodes keyboards twice, as strings in JSON);
+    calls with files as multipart form data, the other parameters as JSON-encoded fields, as
+    PTB's own client sends them. aiohttp has no write timeout of its own: the read timeout
+    also bounds an upload that stalls."""
+
+    def __init__(
+        self,
+        connection_pool_size: int = 64,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_read_timeout: float | None = 20.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_read_timeout = media_read_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout; PTB adds it to getUpdates' long-poll timeout."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Open the session (again, after a shutdown)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300),
+                headers={"User-Agent": self.USER_AGENT},
+                skip_auto_headers=("Accept-Encoding",),
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Make the request; TimedOut or NetworkError as PTB's own client would raise them."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        uploads = request_data is not None and request_data.contains_files
+        read = _given(read_timeout, self._media_read_timeout if uploads else self._read_timeout)
+        if uploads and read is not None and isinstance(write_timeout, (int, float)):
+            read = max(read, write_timeout)
+        connect = _given(connect_timeout, self._connect_timeout)
+        waiting = _given(pool_timeout, self._pool_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or waiting is None else connect + waiting,
+            sock_connect=connect,
+            sock_read=read,
+        )
+        body: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] = {}
+        if request_data is not None and uploads:
+            body = _form(request_data)
+        elif request_data is not None:
+            body, headers["Content-Type"] = json.dumps(request_data.parameters).encode(), JSON
+        try:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _given(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
+
+
+def _form(request_data: RequestData) -> aiohttp.FormData:
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename or name, content_type=mimetype)
+    return form
