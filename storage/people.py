@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -75,8 +75,17 @@ async def get_or_create_user(
     return user
 
 
+# Built once, as every statement an update's reply runs (storage.training says why).
+_LOCKED_USER = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
 async def _locked(db: AsyncSession, user_id: int) -> User | None:
-    return await db.get(User, user_id, with_for_update={"key_share": True}, populate_existing=True)
+    return (await db.execute(_LOCKED_USER, {"user_id": user_id})).scalar_one_or_none()
 
 
 # Every table that holds a user's rows, children first (the order deletion needs).

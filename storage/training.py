@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue
@@ -52,6 +52,23 @@ _LEVELS = "kneecoach.level_rows"
 _SESSIONS = "kneecoach.sessions_on"
 
 
+# The statements every update's reply reads, built once: building a statement and its cache
+# key on every call cost more CPU than running it (bench/updates.py, issue 14).
+_LEVEL_ROWS = select(ExerciseLevel).where(ExerciseLevel.user_id == bindparam("user_id"))
+_ON_DAY = (SessionLog.user_id == bindparam("user_id"), SessionLog.local_date == bindparam("day"))
+_SESSION_ON = select(SessionLog).where(*_ON_DAY)
+_SESSION_STATUS = select(SessionLog.status).where(*_ON_DAY)
+_DAY_SCORES = (
+    select(PainCheckin.recorded_at, PainCheckin.score)
+    .where(
+        PainCheckin.user_id == bindparam("user_id"),
+        PainCheckin.kind == PainKind.DAY,
+        PainCheckin.recorded_at >= bindparam("since"),
+    )
+    .order_by(PainCheckin.recorded_at, PainCheckin.id)
+)
+
+
 def forget_read(db: AsyncSession) -> None:
     """Rows were changed behind this module's back (a bulk delete): read them again."""
     db.info.pop(_LEVELS, None)
@@ -64,8 +81,8 @@ async def _level_rows(db: AsyncSession, user_id: int) -> dict[str, ExerciseLevel
     known: dict[int, dict[str, ExerciseLevel]] = db.info.setdefault(_LEVELS, {})
     rows = known.get(user_id)
     if rows is None or any(row not in db for row in rows.values()):
-        query = select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)
-        rows = known[user_id] = {row.exercise: row for row in await db.scalars(query)}
+        found = await db.scalars(_LEVEL_ROWS, {"user_id": user_id})
+        rows = known[user_id] = {row.exercise: row for row in found}
     return rows
 
 
@@ -94,9 +111,7 @@ async def session_on(db: AsyncSession, user_id: int, day: date) -> SessionLog | 
         found = known[key]
         if found is None or found in db:
             return found
-    found = await db.scalar(
-        select(SessionLog).where(SessionLog.user_id == user_id, SessionLog.local_date == day)
-    )
+    found = await db.scalar(_SESSION_ON, {"user_id": user_id, "day": day})
     known[key] = found
     return found
 
@@ -107,11 +122,7 @@ async def session_status(db: AsyncSession, user_id: int, day: date) -> SessionSt
     if (user_id, day) in known:
         found = await session_on(db, user_id, day)
         return None if found is None else found.status
-    return await db.scalar(
-        select(SessionLog.status).where(
-            SessionLog.user_id == user_id, SessionLog.local_date == day
-        )
-    )
+    return await db.scalar(_SESSION_STATUS, {"user_id": user_id, "day": day})
 
 
 async def log_session(
@@ -531,15 +542,7 @@ async def day_scores(
     """Local day → that day's latest day score, from first up to, not including, end."""
     zone = ZoneInfo(timezone)
     since = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
-    rows = await db.execute(
-        select(PainCheckin.recorded_at, PainCheckin.score)
-        .where(
-            PainCheckin.user_id == user_id,
-            PainCheckin.kind == PainKind.DAY,
-            PainCheckin.recorded_at >= since,
-        )
-        .order_by(PainCheckin.recorded_at, PainCheckin.id)
-    )
+    rows = await db.execute(_DAY_SCORES, {"user_id": user_id, "since": since})
     scores: dict[date, int] = {}
     for recorded_at, score in rows:
         day = recorded_at.astimezone(zone).date()
