@@ -86,7 +86,7 @@ def _inline_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
 
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL. SQLite gets one shared connection (it has one writer
-    anyway) and its pragmas; PostgreSQL a pool checked before each use."""
+    anyway) and its pragmas; PostgreSQL a pool."""
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time: several connections only add lock waits with
         # sleeps in between, so the whole process shares one connection, in turn.
@@ -99,7 +99,11 @@ def create_engine(database_url: str) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it cost a round trip per checkout (two per update) to catch what a failed
+    # statement catches anyway. A connection lost under a turn invalidates the pool and the
+    # turn runs again on a new one (handlers.common.turn_handler); a failed reminder tick or
+    # inbox write is tried again by the next tick or poll.
+    return create_async_engine(database_url, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

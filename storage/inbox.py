@@ -16,14 +16,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import InboxUpdate
+
+# Built once, as every statement an update's reply runs (storage.training says why); on the
+# table, not the mapped class, so the ORM's bulk-update bookkeeping is skipped too.
+_TABLE = cast(Table, InboxUpdate.__table__)
+_TAKE = (
+    update(_TABLE)
+    .where(_TABLE.c.update_id == bindparam("handled_id"), _TABLE.c.handled_at.is_(None))
+    .values(handled_at=bindparam("now"), payload=None)
+)
+
+# Run before every update on PostgreSQL (the replicas' per-chat order), so built once too.
+_HELD_ELSEWHERE = (
+    select(_TABLE.c.update_id)
+    .where(
+        _TABLE.c.chat_id == bindparam("chat_id"),
+        _TABLE.c.update_id < bindparam("before"),
+        _TABLE.c.handled_at.is_(None),
+        _TABLE.c.claimed_by != bindparam("worker"),
+        _TABLE.c.claimed_at > bindparam("after"),
+    )
+    .order_by(_TABLE.c.update_id)
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -77,11 +100,7 @@ async def take(db: AsyncSession, update_id: int, now: datetime) -> bool:
     """Inside the transaction that handles an update: record it as handled. False when it
     already was (handled before a crash, then delivered again): its effects are in, so the
     handler must not run again. An update that never went through the inbox is not refused."""
-    marked = await db.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, payload=None)
-    )
+    marked = await db.execute(_TAKE, {"handled_id": update_id, "now": now})
     if _rowcount(marked):
         return True
     known = await db.scalar(select(exists().where(InboxUpdate.update_id == update_id)))
@@ -150,16 +169,8 @@ async def held_elsewhere_before(
     """The oldest update of this chat before update_id that another living process holds
     and has not handled yet (its claim is newer than claimed_after), or None."""
     return await connection.scalar(
-        select(InboxUpdate.update_id)
-        .where(
-            InboxUpdate.chat_id == chat_id,
-            InboxUpdate.update_id < update_id,
-            InboxUpdate.handled_at.is_(None),
-            InboxUpdate.claimed_by != worker,
-            InboxUpdate.claimed_at > claimed_after,
-        )
-        .order_by(InboxUpdate.update_id)
-        .limit(1)
+        _HELD_ELSEWHERE,
+        {"chat_id": chat_id, "before": update_id, "worker": worker, "after": claimed_after},
     )
 
 
