@@ -41,9 +41,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def echo_bot(api_url: str) -> None:
+def echo_bot(api_url: str, aiohttp: bool) -> None:
     """The baseline: PTB 22 answering every text with itself and every button with a toast,
-    with the same concurrency as Knee Coach and no database."""
+    with the same concurrency as Knee Coach and no database; on PTB's own HTTP client, or on
+    Knee Coach's (bot.transport), to tell the client's share from the rest."""
     from telegram import Update
     from telegram.ext import (
         ApplicationBuilder,
@@ -61,9 +62,13 @@ def echo_bot(api_url: str) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer("ok")
 
-    application = (
-        ApplicationBuilder().token(TOKEN).base_url(api_url).concurrent_updates(64).build()
-    )
+    builder = ApplicationBuilder().token(TOKEN).base_url(api_url).concurrent_updates(64)
+    if aiohttp:
+        from bot.transport import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(connection_pool_size=128))
+        builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=2))
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(toast))
     application.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
@@ -152,6 +157,7 @@ class Result:
     light_p50: float
     light_p95: float
     rss_mb: float
+    rss_start_mb: float
 
 
 def profile_summary(raw: Path, top: int = 15) -> list[str]:
@@ -216,8 +222,10 @@ async def measure(
         await emulator.wait_for(
             lambda: any(method == "getUpdates" for _, method, _ in emulator.requests), 60
         )
+        await asyncio.sleep(1)  # settled after start-up
+        rss_start = rss_mb(process.pid)
         people = list(range(10_001, 10_001 + users))
-        if name != "echo":
+        if not name.startswith("echo"):
             for start in range(0, users, 20):
                 await asyncio.gather(
                     *(onboard(chats, emulator, p) for p in people[start : start + 20])
@@ -289,6 +297,7 @@ async def measure(
             percentile(light_load, 0.5),
             percentile(light_load, 0.95),
             rss_mb(process.pid),
+            rss_start,
         )
     finally:
         emulator.release_polls()
@@ -364,26 +373,28 @@ def main() -> None:
         help="record each bot with py-spy during saturation; print the top functions",
     )
     parser.add_argument("--echo", metavar="API_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--echo-aiohttp", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     if args.echo:
-        echo_bot(args.echo)
+        echo_bot(args.echo, args.echo_aiohttp)
         return
     print(f"machine load before: {load_average()}", flush=True)
     base_env = {"PATH": os.environ["PATH"], "KNEECOACH_TOKEN": TOKEN}
     results = [
         asyncio.run(
             measure(
-                "echo",
-                [sys.executable, __file__, "--echo", "{api}"],
+                name,
+                [sys.executable, __file__, "--echo", "{api}", *extra],
                 base_env,
                 args.users,
                 args.seconds,
                 args.light,
-                args.profile / "echo.txt" if args.profile else None,
+                args.profile / f"{name.replace(' ', '-')}.txt" if args.profile else None,
             )
         )
+        for name, extra in (("echo", []), ("echo on aiohttp", ["--echo-aiohttp"]))
     ]
     statement_rows: dict[str, dict[str, float]] = {}
     for backend in args.backends:
@@ -421,16 +432,17 @@ def main() -> None:
     echo = results[0]
     print(
         "| bot | updates/s | CPU ms per update | saturated p50 / p95 ms | light-load p50 / p95 ms "
-        "| RSS MB |"
+        "| RSS MB at start / end |"
     )
     print("|---|---|---|---|---|---|")
     for row in results:
         print(
             f"| {row.name} | {row.updates_per_second:.0f} | {row.cpu_ms_per_update:.2f} | "
             f"{row.saturated_p50:.1f} / {row.saturated_p95:.1f} | "
-            f"{row.light_p50:.1f} / {row.light_p95:.1f} | {row.rss_mb:.0f} |"
+            f"{row.light_p50:.1f} / {row.light_p95:.1f} | "
+            f"{row.rss_start_mb:.0f} / {row.rss_mb:.0f} |"
         )
-    for row in results[1:]:
+    for row in results[2:]:
         print(
             f"| {row.name} ÷ echo | {row.updates_per_second / echo.updates_per_second:.2f} | "
             f"{row.cpu_ms_per_update / echo.cpu_ms_per_update:.2f} (target ≤ 1.5) | "

@@ -33,6 +33,12 @@ _TAKE = (
     .where(_TABLE.c.update_id == bindparam("handled_id"), _TABLE.c.handled_at.is_(None))
     .values(handled_at=bindparam("now"), payload=None)
 )
+_STORE = {
+    name: dialect.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_TABLE.c.update_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 # Run before every update on PostgreSQL (the replicas' per-chat order), so built once too.
 _HELD_ELSEWHERE = (
@@ -73,27 +79,22 @@ async def store(
     An id already stored (by this process or another replica) is left as it is."""
     if not updates:
         return set()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboxUpdate)
-        .values(
-            [
-                {
-                    "update_id": update_id,
-                    "payload": payload,
-                    "received_at": now,
-                    "claimed_by": worker,
-                    "claimed_at": now,
-                    "attempts": 1,
-                    "chat_id": chat_id,
-                }
-                for update_id, payload, chat_id in updates
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(InboxUpdate.update_id)
-    )
-    return set((await connection.execute(statement)).scalars())
+    # One statement, many parameter sets: SQLAlchemy sends them as multi-row inserts from one
+    # cached compilation (a .values([...]) list compiled anew for every batch size).
+    statement = _STORE[connection.dialect.name]
+    rows = [
+        {
+            "update_id": update_id,
+            "payload": payload,
+            "received_at": now,
+            "claimed_by": worker,
+            "claimed_at": now,
+            "attempts": 1,
+            "chat_id": chat_id,
+        }
+        for update_id, payload, chat_id in updates
+    ]
+    return set((await connection.execute(statement, rows)).scalars())
 
 
 async def take(db: AsyncSession, update_id: int, now: datetime) -> bool:
