@@ -282,6 +282,8 @@ async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> 
     services = context.services
     now = services.clock.now()
     async with services.database.transaction() as db:
+        if services.before_turn is not None:
+            await services.before_turn(db, update.update_id, chat.id)
         if not await inbox.take(db, update.update_id, now):
             return None
         user = await people.get_or_create_user(

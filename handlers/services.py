@@ -3,10 +3,10 @@ through PTB's typed application data."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from content.catalogue import Catalogue
 from content.matcher import ExerciseMatcher
@@ -14,6 +14,12 @@ from handlers.media.chart import ChartProcess
 from handlers.media.files import AnimationFiles
 from scheduler.clock import Clock
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+# (db, update_id, chat_id) -> once the update may be handled; see Services.before_turn.
+TurnGate = Callable[["AsyncSession", int, int], Awaitable[None]]
 
 
 class Observer(Protocol):
@@ -47,6 +53,9 @@ class Services:
     # validated at start-up; a language missing here speaks English.
     catalogues: Mapping[str, Catalogue] = field(default_factory=dict)
     matchers: Mapping[str, ExerciseMatcher] = field(default_factory=dict)
+    # Called first in every turn's transaction with (db, update_id, chat_id): bot.intake waits
+    # there while another replica holds an earlier update of the chat. None: one process.
+    before_turn: TurnGate | None = None
 
     def catalogue_in(self, language: str) -> Catalogue:
         """The exercises, safety texts and barrier tips in language."""

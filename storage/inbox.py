@@ -161,7 +161,7 @@ async def claim_unhandled(
 
 
 async def held_elsewhere_before(
-    connection: AsyncConnection,
+    db: AsyncSession,
     chat_id: int,
     update_id: int,
     worker: str,
@@ -169,7 +169,7 @@ async def held_elsewhere_before(
 ) -> int | None:
     """The oldest update of this chat before update_id that another living process holds
     and has not handled yet (its claim is newer than claimed_after), or None."""
-    return await connection.scalar(
+    return await db.scalar(
         _HELD_ELSEWHERE,
         {"chat_id": chat_id, "before": update_id, "worker": worker, "after": claimed_after},
     )
