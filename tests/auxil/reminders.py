@@ -10,10 +10,10 @@ from time import monotonic
 
 from sqlalchemy import func, select
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.app import reminder_engine
 from bot.emulator import BotApiEmulator
+from bot.transport import AiohttpRequest
 from handlers.services import Services
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
@@ -114,7 +114,7 @@ async def make_engine(
         token,
         base_url=emulator.base_url,
         rate_limiter=limiter,
-        request=HTTPXRequest(connection_pool_size=64),
+        request=AiohttpRequest(connection_pool_size=64),  # the client the bot ships
     )
     await bot.initialize()
     engine = reminder_engine(
