@@ -54,6 +54,7 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300),
                 headers={"User-Agent": self.USER_AGENT},
                 skip_auto_headers=("Accept-Encoding",),
+                trust_env=True,  # HTTPS_PROXY and NO_PROXY apply, as they did with httpx
             )
 
     async def shutdown(self) -> None:

@@ -84,3 +84,14 @@ async def test_a_request_before_initialize_or_after_shutdown_is_refused():
     await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post(f"http://127.0.0.1:1/bot{TOKEN}/getMe")
+
+
+async def test_an_http_proxy_from_the_environment_is_used(emulator, monkeypatch):
+    """As with PTB's own client: HTTP(S)_PROXY carries the requests (here the emulator stands
+    in for the proxy, and the Bot API's host does not resolve)."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{emulator.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with _bot("http://api.telegram.invalid/bot") as bot:
+        await bot.send_message(CHAT, "through the proxy")
+    assert [event.text for event in emulator.chat_events(CHAT)] == ["through the proxy"]
