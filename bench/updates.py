@@ -64,10 +64,10 @@ def echo_bot(api_url: str, aiohttp: bool) -> None:
 
     builder = ApplicationBuilder().token(TOKEN).base_url(api_url).concurrent_updates(64)
     if aiohttp:
-        from bot.transport import AiohttpRequest
+        from bot.transport import bot_api_clients
 
-        builder = builder.request(AiohttpRequest(connection_pool_size=128))
-        builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=2))
+        requests, updates = bot_api_clients()
+        builder = builder.request(requests).get_updates_request(updates)
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(toast))

@@ -20,7 +20,7 @@ from bot.logs import log_context, user_ref
 from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, bot_api_clients
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
@@ -172,7 +172,7 @@ def build_application(
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
     )
-    transports = (AiohttpRequest(connection_pool_size=128), AiohttpRequest(connection_pool_size=2))
+    transports = bot_api_clients()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -182,8 +182,6 @@ def build_application(
         # bot.polling or posted to bot.web: neither PTB's Updater nor its update processor.
         .updater(None)
         .request(transports[0])
-        # A second connection lets the shutdown call that confirms the last updates go out
-        # while the cancelled long poll still holds the first; otherwise they come again.
         .get_updates_request(transports[1])
         .rate_limiter(limiter)
     )

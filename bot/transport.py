@@ -105,6 +105,13 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
+def bot_api_clients() -> tuple[AiohttpRequest, AiohttpRequest]:
+    """The bot's two clients: one for every call, and one for getUpdates with a second
+    connection, so the shutdown call that confirms the last updates goes out while the
+    cancelled long poll still holds the first (otherwise they come again)."""
+    return AiohttpRequest(connection_pool_size=128), AiohttpRequest(connection_pool_size=2)
+
+
 def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
