@@ -9,15 +9,20 @@ the rate limiter, retries, errors from status codes, reading the answers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 JSON = "application/json"
+# A proxy and its credentials, or (None, None) for a direct connection.
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 class AiohttpRequest(BaseRequest):
@@ -41,6 +46,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_read_timeout = media_read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, Proxy] = {}  # by scheme://host:port
 
     @property
     def read_timeout(self) -> float | None:
@@ -50,11 +56,16 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
+            self._proxies.clear()  # the environment is read afresh
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300),
                 headers={"User-Agent": self.USER_AGENT},
                 skip_auto_headers=("Accept-Encoding",),
-                trust_env=True,  # HTTPS_PROXY and NO_PROXY apply, as they did with httpx
+                # The Bot API sets no cookies; a jar would be searched on every request.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # Not trust_env: aiohttp would then read ~/.netrc twice per request in a
+                # worker thread (a third of this client's CPU). The proxy is looked up once
+                # per host instead (_proxy_for).
             )
 
     async def shutdown(self) -> None:
@@ -94,9 +105,16 @@ class AiohttpRequest(BaseRequest):
             body = _form(request_data)
         elif request_data is not None:
             body, headers["Content-Type"] = json.dumps(request_data.parameters).encode(), JSON
+        proxy, proxy_auth = await self._proxy_for(url)
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -104,12 +122,29 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
+    async def _proxy_for(self, url: str) -> Proxy:
+        """HTTP(S)_PROXY, NO_PROXY and the proxy's ~/.netrc entry apply, as they did with
+        PTB's httpx client; read from the environment once per host."""
+        scheme, _, rest = url.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        found = self._proxies.get(origin)
+        if found is None:
+            found = self._proxies[origin] = await asyncio.to_thread(_env_proxy, URL(origin))
+        return found
+
 
 def bot_api_clients() -> tuple[AiohttpRequest, AiohttpRequest]:
     """The bot's two clients: one for every call, and one for getUpdates with a second
     connection, so the shutdown call that confirms the last updates goes out while the
     cancelled long poll still holds the first (otherwise they come again)."""
     return AiohttpRequest(connection_pool_size=128), AiohttpRequest(connection_pool_size=2)
+
+
+def _env_proxy(url: URL) -> Proxy:
+    try:
+        return get_env_proxy_for_url(url)
+    except LookupError:  # none set, or NO_PROXY names the host
+        return None, None
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
