@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,9 +23,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
@@ -44,6 +45,8 @@ from storage.outbox import ClaimedRow, DayRecords, NewPush
 from storage.states import PushKind, PushStatus, SessionStatus
 
 log = logging.getLogger(__name__)
+# Pushes go out through do_api_request on purpose (_send_message_call says why).
+warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
 UserRef = Callable[[int | None], str]
 
 
@@ -331,16 +334,7 @@ class ReminderEngine:
         Returns the outcome: sent, unreachable, failed, retry (next tick), lost_claim, or
         released (the process is stopping and it never left)."""
         assert push.outgoing is not None
-        markup = (
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                    for row in push.outgoing.keyboard
-                ]
-            )
-            if push.outgoing.keyboard
-            else None
-        )
+        message = _send_message_call(push.chat_id, push.outgoing)
         failures = waits = 0
         while True:
             await self.limiter.reserve(push.chat_id)
@@ -350,8 +344,8 @@ class ReminderEngine:
             if not await self._mark_sending(push.push_id):
                 return "lost_claim"
             try:
-                await self.bot.send_message(
-                    push.chat_id, push.outgoing.text, reply_markup=markup, rate_limit_args=DEPARTED
+                await self.bot.do_api_request(
+                    "sendMessage", api_kwargs=message, rate_limit_args=DEPARTED
                 )
                 return "sent"
             except Forbidden as error:
@@ -485,3 +479,18 @@ class ReminderEngine:
                     await outbox.retry_later(db, push.push_id, due)
             await outbox.set_status(db, failed, PushStatus.FAILED)
         return [counted[push.push_id] for push, _outcome in outcomes]
+
+
+def _send_message_call(chat_id: int, outgoing: Outgoing) -> dict[str, Any]:
+    """sendMessage's parameters as plain JSON: Bot.send_message builds PTB objects for the
+    keyboard and reads Telegram's answer into a Message the engine never looks at, which
+    took a third of the CPU per push (bench/reminders.py: 593 → 824 pushes/s on SQLite)."""
+    call: dict[str, Any] = {"chat_id": chat_id, "text": outgoing.text}
+    if outgoing.keyboard:
+        call["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": label, "callback_data": data} for label, data in row]
+                for row in outgoing.keyboard
+            ]
+        }
+    return call
