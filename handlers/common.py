@@ -31,7 +31,7 @@ from content.i18n import _, supported, use_language
 from content.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
-from scheduler.outgoing import Keyboard
+from scheduler.outgoing import Keyboard, send_message_call
 from storage import inbox, people
 from storage.models import User
 
@@ -146,22 +146,31 @@ class Turn:
         bot = self.context.bot
         # The pressed message is updated first, so the chat reads in order.
         for item in sorted(self._outbox, key=lambda item: not item.edit):
-            inline = _markup(item.keyboard)
             if item.attachment is not None:
                 await _send_file(bot, self.user.chat_id, item.attachment, item.text)
             elif item.edit and query is not None and query.message is not None:
                 try:
-                    await query.edit_message_text(item.text, reply_markup=inline)
+                    await query.edit_message_text(item.text, reply_markup=_markup(item.keyboard))
                 except BadRequest as error:
                     if "not modified" in str(error).lower():
                         continue
                     # The message is gone or too old to edit (or never was: a forged
                     # button): the answer comes as a new message instead.
                     log.info("could not edit the pressed message (%s): sending anew", error)
-                    await bot.send_message(self.user.chat_id, item.text, reply_markup=inline)
+                    await _send_text(bot, self.user.chat_id, item.text, item.keyboard)
+            elif item.reply_markup is not None:
+                await bot.send_message(
+                    self.user.chat_id, item.text, reply_markup=item.reply_markup
+                )
             else:
-                markup = inline or item.reply_markup
-                await bot.send_message(self.user.chat_id, item.text, reply_markup=markup)
+                await _send_text(bot, self.user.chat_id, item.text, item.keyboard)
+
+
+async def _send_text(
+    bot: ExtBot[None], chat_id: int, text: str, keyboard: Keyboard | None
+) -> None:
+    """A message with inline buttons or none, sent as plain JSON (scheduler.outgoing says why)."""
+    await bot.do_api_request("sendMessage", api_kwargs=send_message_call(chat_id, text, keyboard))
 
 
 async def _send_file(

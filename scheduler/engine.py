@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import uuid
-import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
-from telegram.warnings import PTBUserWarning
 
 from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
@@ -34,7 +32,7 @@ from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import Progression
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
-from scheduler.outgoing import Outgoing, PushRenderer
+from scheduler.outgoing import Outgoing, PushRenderer, send_message_call
 from scheduler.planner import DayFacts, pushes_for_slot
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
@@ -45,8 +43,6 @@ from storage.outbox import ClaimedRow, DayRecords, NewPush
 from storage.states import PushKind, PushStatus, SessionStatus
 
 log = logging.getLogger(__name__)
-# Pushes go out through do_api_request on purpose (_send_message_call says why).
-warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
 UserRef = Callable[[int | None], str]
 
 
@@ -334,7 +330,7 @@ class ReminderEngine:
         Returns the outcome: sent, unreachable, failed, retry (next tick), lost_claim, or
         released (the process is stopping and it never left)."""
         assert push.outgoing is not None
-        message = _send_message_call(push.chat_id, push.outgoing)
+        message = send_message_call(push.chat_id, push.outgoing.text, push.outgoing.keyboard)
         failures = waits = 0
         while True:
             await self.limiter.reserve(push.chat_id)
@@ -479,18 +475,3 @@ class ReminderEngine:
                     await outbox.retry_later(db, push.push_id, due)
             await outbox.set_status(db, failed, PushStatus.FAILED)
         return [counted[push.push_id] for push, _outcome in outcomes]
-
-
-def _send_message_call(chat_id: int, outgoing: Outgoing) -> dict[str, Any]:
-    """sendMessage's parameters as plain JSON: Bot.send_message builds PTB objects for the
-    keyboard and reads Telegram's answer into a Message the engine never looks at, which
-    took a third of the CPU per push (bench/reminders.py: 593 → 824 pushes/s on SQLite)."""
-    call: dict[str, Any] = {"chat_id": chat_id, "text": outgoing.text}
-    if outgoing.keyboard:
-        call["reply_markup"] = {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row]
-                for row in outgoing.keyboard
-            ]
-        }
-    return call

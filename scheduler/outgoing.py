@@ -4,9 +4,12 @@ injected by the composition root."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
+
+from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
 from storage.models import User
@@ -14,6 +17,24 @@ from storage.states import Awaiting
 
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
+
+# Messages go out through do_api_request on purpose (send_message_call says why).
+warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
+
+
+def send_message_call(chat_id: int, text: str, keyboard: Keyboard | None) -> dict[str, Any]:
+    """sendMessage's parameters as plain JSON, for Bot.do_api_request("sendMessage", ...).
+    Bot.send_message builds PTB objects for the keyboard and reads Telegram's answer into a
+    Message nobody looks at: a third of the CPU per push (bench/reminders.py: 593 → 874
+    pushes/s on SQLite, 449 → 644 on PostgreSQL)."""
+    call: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if keyboard:
+        call["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": label, "callback_data": data} for label, data in row] for row in keyboard
+            ]
+        }
+    return call
 
 
 @dataclass(frozen=True)
