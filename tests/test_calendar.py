@@ -44,6 +44,11 @@ def test_local_now_crosses_midnight():
         ("Europe/Paris", ["Europe/Paris"]),
         ("munich", ["Europe/Berlin"]),
         ("mumbai", ["Asia/Kolkata"]),
+        # Names outside ASCII, as people type them in the bot's other languages.
+        ("München", ["Europe/Berlin"]),
+        ("Москва", ["Europe/Moscow"]),
+        ("Санкт-Петербург", ["Europe/Moscow"]),
+        ("Zürich", ["Europe/Zurich"]),
         ("UTC", ["UTC"]),
         ("gmt+0", ["UTC"]),
         ("Xyzzyville", []),
