@@ -143,7 +143,16 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection in a transaction, for single-statement writes."""
+        """A Core connection for single-statement writes (each statement stands alone).
+
+        On PostgreSQL each statement is its own transaction (autocommit): BEGIN and COMMIT
+        around it were two of the three round trips of storing an update. SQLite keeps an
+        explicit transaction: aiosqlite would switch the isolation level on its own thread,
+        beside the calls made inline (_InlineSqlite)."""
+        if self.dialect == "postgresql":
+            async with self.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
         async with self.engine.begin() as connection:
             yield connection
 

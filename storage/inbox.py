@@ -76,7 +76,10 @@ async def store(
     now: datetime,
 ) -> set[int]:
     """Store (update_id, payload, chat_id) claimed by worker; returns the ids that were new.
-    An id already stored (by this process or another replica) is left as it is."""
+    An id already stored (by this process or another replica) is left as it is. Up to 1,000
+    updates are one statement (SQLAlchemy's insertmanyvalues page; a getUpdates answer holds
+    at most 100, a webhook request one), so a batch is stored whole or not at all even where
+    each statement is its own transaction (Database.connection)."""
     if not updates:
         return set()
     # One statement, many parameter sets: SQLAlchemy sends them as multi-row inserts from one

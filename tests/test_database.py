@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -112,3 +114,42 @@ def test_a_start_on_a_current_database_loads_no_drawing_or_migration_libraries(t
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
+
+
+@pytest.mark.postgres
+async def test_a_single_statement_write_on_postgresql_is_its_own_transaction(
+    postgres_url, monkeypatch
+):
+    """Storing an update is one statement: BEGIN and COMMIT around it were two of its three
+    round trips to PostgreSQL. Rows written that way are there for other connections."""
+    import asyncpg.transaction
+
+    from storage import inbox
+
+    transactions = 0
+    real_start = asyncpg.transaction.Transaction.start
+
+    async def counted_start(self: asyncpg.transaction.Transaction) -> None:
+        nonlocal transactions
+        transactions += 1
+        await real_start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted_start)
+    database = Database.open(postgres_url)
+    try:
+        await database.upgrade_if_needed()
+        transactions = 0
+        now = datetime.now(UTC)
+        async with database.connection() as connection:
+            new = await inbox.store(connection, [(987_654_321, "{}", 5)], "worker", now)
+        assert new == {987_654_321}
+        assert transactions == 0
+        async with database.transaction() as db:
+            assert await inbox.last_update_id(db) >= 987_654_321
+            assert transactions == 1  # an ORM transaction still is one
+        async with database.connection() as connection:
+            await inbox.mark_handled(connection, [987_654_321], now)
+            await inbox.forget(connection, now + timedelta(days=1))
+        assert transactions == 1
+    finally:
+        await database.dispose()
