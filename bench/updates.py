@@ -13,7 +13,10 @@ update waiting until their previous one is answered (updates/s, CPU ms per updat
 statements per update are counted for each input in a separate in-process run.
 
     .venv/bin/python bench/updates.py [--users 200] [--seconds 20] [--light 300]
-                                      [--backends sqlite postgresql]
+                                      [--backends sqlite postgresql] [--rounds 1]
+
+With --rounds N every bot runs N times, alternating, and the table shows each figure's
+median: single runs on this shared machine move by a quarter to a half.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -356,6 +360,16 @@ async def statements_per_input(database_url: str, users: int) -> dict[str, float
     return per_input
 
 
+def median_result(name: str, found: list[Result]) -> Result:
+    """Each figure's median over the rounds (a bot's rounds, one figure at a time)."""
+    figures = [
+        statistics.median(getattr(result, figure.name) for result in found)
+        for figure in fields(Result)[1:]
+    ]
+    label = name if len(found) == 1 else f"{name}, median of {len(found)}"
+    return Result(label, *figures)
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -366,6 +380,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--light", type=int, default=300)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every bot this many times, alternating"
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -382,52 +399,60 @@ def main() -> None:
         return
     print(f"machine load before: {load_average()}", flush=True)
     base_env = {"PATH": os.environ["PATH"], "KNEECOACH_TOKEN": TOKEN}
-    results = [
-        asyncio.run(
-            measure(
-                name,
-                [sys.executable, __file__, "--echo", "{api}", *extra],
-                base_env,
-                args.users,
-                args.seconds,
-                args.light,
-                args.profile / f"{name.replace(' ', '-')}.txt" if args.profile else None,
-            )
-        )
-        for name, extra in (("echo", []), ("echo on aiohttp", ["--echo-aiohttp"]))
-    ]
+    runs: dict[str, list[Result]] = {}
     statement_rows: dict[str, dict[str, float]] = {}
-    for backend in args.backends:
-        with tempfile.TemporaryDirectory() as folder:
-            url, pg_name = database_for(backend, Path(folder))
-            print(f"{results[-1]}  load {load_average()}", flush=True)
-            env = {
-                **base_env,
-                "KNEECOACH_DATABASE_URL": url,
-                "KNEECOACH_MESSAGES_PER_SECOND": "1000",
-                "KNEECOACH_CHAT_BURST": "100",
-                "KNEECOACH_TICK_SECONDS": "3600",
-                "KNEECOACH_HTTP_PORT": "0",
-                "KNEECOACH_POLL_TIMEOUT": "10",
-            }
-            try:
-                results.append(
-                    asyncio.run(
-                        measure(
-                            f"Knee Coach ({backend})",
-                            [sys.executable, "-m", "bot.cli", "run"],
-                            env,
-                            args.users,
-                            args.seconds,
-                            args.light,
-                            args.profile / f"kneecoach-{backend}.txt" if args.profile else None,
+    # Each round runs every bot once; the table shows each bot's median round. Knee Coach's
+    # CPU per update moved by half between single runs of unchanged code, the echo bot's
+    # by a quarter: alternating them and taking medians shows what a single run cannot.
+    for round_number in range(args.rounds):
+        for name, extra in (("echo", []), ("echo on aiohttp", ["--echo-aiohttp"])):
+            result = asyncio.run(
+                measure(
+                    name,
+                    [sys.executable, __file__, "--echo", "{api}", *extra],
+                    base_env,
+                    args.users,
+                    args.seconds,
+                    args.light,
+                    args.profile / f"{name.replace(' ', '-')}.txt" if args.profile else None,
+                )
+            )
+            runs.setdefault(name, []).append(result)
+        for backend in args.backends:
+            with tempfile.TemporaryDirectory() as folder:
+                url, pg_name = database_for(backend, Path(folder))
+                print(f"round {round_number + 1}: load {load_average()}", flush=True)
+                env = {
+                    **base_env,
+                    "KNEECOACH_DATABASE_URL": url,
+                    "KNEECOACH_MESSAGES_PER_SECOND": "1000",
+                    "KNEECOACH_CHAT_BURST": "100",
+                    "KNEECOACH_TICK_SECONDS": "3600",
+                    "KNEECOACH_HTTP_PORT": "0",
+                    "KNEECOACH_POLL_TIMEOUT": "10",
+                }
+                name = f"Knee Coach ({backend})"
+                spy = args.profile / f"kneecoach-{backend}.txt" if args.profile else None
+                try:
+                    runs.setdefault(name, []).append(
+                        asyncio.run(
+                            measure(
+                                name,
+                                [sys.executable, "-m", "bot.cli", "run"],
+                                env,
+                                args.users,
+                                args.seconds,
+                                args.light,
+                                spy,
+                            )
                         )
                     )
-                )
-                statement_rows[backend] = asyncio.run(statements_per_input(url, 20))
-            finally:
-                if pg_name:
-                    drop_database(pg_name)
+                    if backend not in statement_rows:
+                        statement_rows[backend] = asyncio.run(statements_per_input(url, 20))
+                finally:
+                    if pg_name:
+                        drop_database(pg_name)
+    results = [median_result(name, found) for name, found in runs.items()]
     print(f"machine load after: {load_average()}")
     echo = results[0]
     print(
