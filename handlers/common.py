@@ -31,7 +31,7 @@ from content.i18n import _, supported, use_language
 from content.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
-from scheduler.outgoing import Keyboard, send_message_call
+from scheduler.outgoing import Keyboard, send_text
 from storage import inbox, people
 from storage.models import User
 
@@ -157,20 +157,13 @@ class Turn:
                     # The message is gone or too old to edit (or never was: a forged
                     # button): the answer comes as a new message instead.
                     log.info("could not edit the pressed message (%s): sending anew", error)
-                    await _send_text(bot, self.user.chat_id, item.text, item.keyboard)
+                    await send_text(bot, self.user.chat_id, item.text, item.keyboard)
             elif item.reply_markup is not None:
                 await bot.send_message(
                     self.user.chat_id, item.text, reply_markup=item.reply_markup
                 )
             else:
-                await _send_text(bot, self.user.chat_id, item.text, item.keyboard)
-
-
-async def _send_text(
-    bot: ExtBot[None], chat_id: int, text: str, keyboard: Keyboard | None
-) -> None:
-    """A message with inline buttons or none, sent as plain JSON (scheduler.outgoing says why)."""
-    await bot.do_api_request("sendMessage", api_kwargs=send_message_call(chat_id, text, keyboard))
+                await send_text(bot, self.user.chat_id, item.text, item.keyboard)
 
 
 async def _send_file(

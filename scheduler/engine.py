@@ -32,7 +32,7 @@ from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import Progression
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
-from scheduler.outgoing import Outgoing, PushRenderer, send_message_call
+from scheduler.outgoing import Outgoing, PushRenderer, send_text
 from scheduler.planner import DayFacts, pushes_for_slot
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
@@ -330,7 +330,6 @@ class ReminderEngine:
         Returns the outcome: sent, unreachable, failed, retry (next tick), lost_claim, or
         released (the process is stopping and it never left)."""
         assert push.outgoing is not None
-        message = send_message_call(push.chat_id, push.outgoing.text, push.outgoing.keyboard)
         failures = waits = 0
         while True:
             await self.limiter.reserve(push.chat_id)
@@ -340,8 +339,8 @@ class ReminderEngine:
             if not await self._mark_sending(push.push_id):
                 return "lost_claim"
             try:
-                await self.bot.do_api_request(
-                    "sendMessage", api_kwargs=message, rate_limit_args=DEPARTED
+                await send_text(
+                    self.bot, push.chat_id, push.outgoing.text, push.outgoing.keyboard, DEPARTED
                 )
                 return "sent"
             except Forbidden as error:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
@@ -18,15 +19,21 @@ from storage.states import Awaiting
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
 
-# Messages go out through do_api_request on purpose (send_message_call says why).
+# send_text goes through do_api_request on purpose (it says why).
 warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
 
 
-def send_message_call(chat_id: int, text: str, keyboard: Keyboard | None) -> dict[str, Any]:
-    """sendMessage's parameters as plain JSON, for Bot.do_api_request("sendMessage", ...).
-    Bot.send_message builds PTB objects for the keyboard and reads Telegram's answer into a
-    Message nobody looks at: a third of the CPU per push (bench/reminders.py: 593 → 874
-    pushes/s on SQLite, 449 → 644 on PostgreSQL)."""
+async def send_text(
+    bot: ExtBot[Any],
+    chat_id: int,
+    text: str,
+    keyboard: Keyboard | None,
+    rate_limit_args: str | None = None,
+) -> None:
+    """A message with inline buttons or none, as one raw sendMessage call: Bot.send_message
+    builds PTB objects for the keyboard and reads Telegram's answer into a Message nobody
+    looks at, a third of the CPU per push (bench/reminders.py: 593 → 874 pushes/s on
+    SQLite, 449 → 644 on PostgreSQL). Telegram's errors come as from Bot.send_message."""
     call: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if keyboard:
         call["reply_markup"] = {
@@ -34,7 +41,7 @@ def send_message_call(chat_id: int, text: str, keyboard: Keyboard | None) -> dic
                 [{"text": label, "callback_data": data} for label, data in row] for row in keyboard
             ]
         }
-    return call
+    await bot.do_api_request("sendMessage", api_kwargs=call, rate_limit_args=rate_limit_args)
 
 
 @dataclass(frozen=True)
