@@ -13,7 +13,7 @@ from handlers.common import Attachment, Turn, turn_handler
 from handlers.media.chart import ChartData, chart_labels
 from handlers.start import keeps_question
 from scheduler.slots import local_day
-from storage import people, training
+from storage import holds, people, training
 from storage.states import SessionStatus
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
@@ -72,15 +72,19 @@ async def progress(turn: Turn) -> None:
 
 
 async def _holds(turn: Turn) -> list[tuple[date, date]]:
-    """Paused periods, and a red-flag hold still on, as first and last local day."""
+    """Paused periods and holds (red flags, clinician reviews), as first and last local day."""
     zone = turn.user.timezone
-    holds = [
-        (local_day(pause.started_at, zone), local_day(pause.ended_at or turn.now, zone))
-        for pause in await people.pauses_of(turn.db, turn.user.id)
+    periods = [
+        *(
+            (pause.started_at, pause.ended_at)
+            for pause in await people.pauses_of(turn.db, turn.user.id)
+        ),
+        *(
+            (hold.started_at, hold.ended_at)
+            for hold in await holds.holds_of(turn.db, turn.user.id)
+        ),
     ]
-    if turn.user.red_flag_reported_at is not None:
-        holds.append((local_day(turn.user.red_flag_reported_at, zone), turn.today))
-    return holds
+    return [(local_day(start, zone), local_day(end or turn.now, zone)) for start, end in periods]
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:

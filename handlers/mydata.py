@@ -78,14 +78,14 @@ def _export_csv(rows: people.UserRows, labels: dict[tuple[str, int], str]) -> by
     user = rows.user
     profile = _(
         "time zone {zone}; training days {days}; reminder {reminder}; morning check "
-        "{morning}; paused {paused}; red flag reported {flag}"
+        "{morning}; paused {paused}; on hold since {flag}"
     ).format(
         zone=user.timezone,
         days=describe_days(user.weekdays),
         reminder=clock_time(user.reminder_time),
         morning=clock_time(user.morning_time),
         paused=_("yes") if user.paused else _("no"),
-        flag=at(user.red_flag_reported_at) or _("no"),
+        flag=at(user.held_since) or _("no"),
     )
     session_days = {log.id: log.local_date for log in rows.sessions}
     records: list[tuple[object, ...]] = [

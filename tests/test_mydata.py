@@ -30,8 +30,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.fixture
 async def ready_chat(chat):
-    """Morning checks at 18:00, so one tick a day at 17:00 UTC sends them with the reminder."""
-    await chat.onboard(morning="18:00")
+    """Morning checks at 08:00 and reminders at 18:00 in Berlin."""
+    await chat.onboard(morning="08:00")
     return chat
 
 
@@ -39,12 +39,14 @@ async def train_a_week(harness, chat) -> None:
     """Two sessions with pain and morning scores (one corrected), an effort answer, a weekly
     check-in, the level changes that follow, and a red flag cleared: a row in every table."""
     for day, morning in ((25, None), (26, "1"), (27, None), (28, "1")):
+        harness.clock.set(datetime(2026, 11, day, 7, 0, tzinfo=UTC))  # the morning check
+        await harness.engine.tick()
+        if morning:
+            await chat.send(morning)
         harness.clock.set(datetime(2026, 11, day, 17, 0, tzinfo=UTC))
         before = len(harness.emulator.events)
         await harness.engine.tick()
         pushed = harness.emulator.events[before:]
-        if morning:
-            await chat.send(morning)
         reminders = [event for event in pushed if REMINDER_TEXT in event.text]
         if reminders:
             await chat.press("Session done", reminders[-1])
@@ -60,7 +62,7 @@ async def train_a_week(harness, chat) -> None:
     await chat.send("/resume")
     await chat.send("/redflags")
     await chat.press("Numb or weak leg")
-    await chat.press("A clinician has cleared me")
+    await chat.press("A clinician has checked my knee")
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
