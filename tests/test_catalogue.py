@@ -221,7 +221,7 @@ def test_emergency_line_is_in_the_disclaimer_and_on_the_screen():
         assert safety.emergency in screen
         assert all(flag.text in screen for flag in safety.flags)
     assert "start" in safety.question.at(Moment.START)
-    assert "carry on" in safety.question.at(Moment.LATER)
+    assert "go on" in safety.question.at(Moment.LATER)
 
 
 def test_disclaimer_says_when_to_get_checked():
