@@ -122,19 +122,8 @@ def test_only_the_dose_line_counts_sets(language):
 
 
 def test_hip_bump_level_one_has_its_own_sets_in_the_dose_line():
+    """Level 1 does fewer sets; its dose line says so (test_catalogue checks the other levels'
+    dose lines)."""
     hip_bump = load_catalogue().get("hip_bump")
     assert hip_bump.dose_at(1).describe() == "1–2 sets × 10 reps per leg, 3×/week"
-    assert hip_bump.dose_at(2).describe() == "2–3 sets × 10 reps per leg, 3×/week"
-
-
-@pytest.mark.parametrize(
-    ("slug", "level", "dose"),
-    [
-        ("squat_to_surface", 2, "8–12 reps, 3×/week"),
-        ("squat_to_surface", 3, "8–12 reps, add weight as your knee allows, 3×/week"),
-        ("sumo_squat", 1, "8–12 reps, 3×/week"),
-        ("balance", 3, "1–2 rounds of the alphabet per foot, 3–4×/week"),
-    ],
-)
-def test_dose_line_is_the_levels_own(slug, level, dose):
-    assert load_catalogue().get(slug).dose_at(level).describe() == dose
+    assert hip_bump.dose_at(1).sets != hip_bump.dose_at(2).sets
