@@ -15,7 +15,11 @@ from sqlalchemy import inspect, text
 
 from storage.db import Database, alembic_config, head_revision
 from storage.models import Base
-from tests.auxil.databases import create_postgres_database, drop_postgres_database
+from tests.auxil.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_or_skip,
+)
 
 
 async def test_migrated_schema_matches_models(services):
@@ -153,3 +157,70 @@ async def test_a_single_statement_write_on_postgresql_is_its_own_transaction(
         assert transactions == 1
     finally:
         await database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path):
+    """An empty database of each kind, not migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    postgres_or_skip()
+    url = asyncio.run(create_postgres_database(migrate=False))
+    yield url
+    asyncio.run(drop_postgres_database(url))
+
+
+async def test_the_holds_migration_keeps_every_row_and_carries_holds_over(fresh_url):
+    """0011 renames a users column: a rebuilt users table (SQLite's batch mode) would cascade
+    to every table that refers to it and erase the person's history."""
+    database = Database.open(fresh_url)
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    rows = {
+        "users": "INSERT INTO users (id, chat_id, first_name, timezone, language, "
+        "training_days, reminder_time, morning_time, onboarding_step, paused, reachable, "
+        "created_at, red_flag_reported_at) VALUES (1, 1, 'A', 'UTC', 'en', '0,2,4', "
+        "'18:00:00', '08:00:00', 'done', false, true, :now, :now)",
+        "session_logs": "INSERT INTO session_logs (id, user_id, local_date, status, logged_at) "
+        "VALUES (1, 1, '2026-11-19', 'done', :now)",
+        "clearances": "INSERT INTO clearances (user_id, held_since, cleared_at) "
+        "VALUES (1, :before, :before)",
+    }
+    try:
+        await database.upgrade("0010")
+        async with database.engine.begin() as connection:
+            for statement in rows.values():
+                await connection.execute(
+                    text(statement), {"now": now, "before": now - timedelta(days=9)}
+                )
+        await database.upgrade()
+        async with database.engine.connect() as connection:
+            for table in rows:
+                count = await connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                assert count == 1, table
+            holds = (
+                await connection.execute(
+                    text("SELECT kind, ended_by FROM holds ORDER BY started_at")
+                )
+            ).all()
+            assert [tuple(hold) for hold in holds] == [("red_flag", "cleared"), ("red_flag", None)]
+            assert await connection.scalar(text("SELECT held_since FROM users")) is not None
+        await downgrade(database, "0010")  # and back: nothing lost either
+        async with database.engine.connect() as connection:
+            for table in rows:
+                count = await connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                assert count == 1, table
+    finally:
+        await database.dispose()
+
+
+async def downgrade(database: Database, revision: str) -> None:
+    from alembic import command
+
+    def run(connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(run)

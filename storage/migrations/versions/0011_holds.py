@@ -59,9 +59,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knee_events")),
     )
     op.create_index(op.f("ix_knee_events_user_id"), "knee_events", ["user_id"])
-    with op.batch_alter_table("users") as batch:
-        batch.alter_column("red_flag_reported_at", new_column_name="held_since")
-        batch.add_column(sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE on both databases: SQLite's batch mode would rebuild users, and with
+    # foreign keys on, dropping the old table cascades to every row that refers to a person.
+    op.execute("ALTER TABLE users RENAME COLUMN red_flag_reported_at TO held_since")
+    op.add_column("users", sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(
         "INSERT INTO holds (user_id, kind, evidence, started_at, ended_at, ended_by) "
         "SELECT user_id, 'red_flag', '[]', held_since, cleared_at, 'cleared' "
@@ -79,9 +80,8 @@ def downgrade() -> None:
         "UPDATE users SET held_since = NULL WHERE id NOT IN "
         "(SELECT user_id FROM holds WHERE kind = 'red_flag' AND ended_at IS NULL)"
     )
-    with op.batch_alter_table("users") as batch:
-        batch.alter_column("held_since", new_column_name="red_flag_reported_at")
-        batch.drop_column("returned_at")
+    op.execute("ALTER TABLE users RENAME COLUMN held_since TO red_flag_reported_at")
+    op.execute("ALTER TABLE users DROP COLUMN returned_at")
     op.execute("DELETE FROM pushes WHERE kind = 'followup'")
     op.drop_index(op.f("ix_knee_events_user_id"), table_name="knee_events")
     op.drop_table("knee_events")
