@@ -408,6 +408,16 @@ class Progression:
         ordered = sorted(changes.values(), key=lambda change: rank.get(change.exercise, 99))
         return Revision(fresh, tuple(ordered))
 
+    def clinician_reason(
+        self, history: Sequence[SessionRecord], session: date, cleared_on: date | None = None
+    ) -> ClinicianReason | None:
+        """Whether the session on `session` calls for a clinician now, with the scores as they
+        are (after a correction): the reason, or None."""
+        index = self._index(history, session)
+        record = history[index]
+        severe = record.during is not None and record.during >= self.pain.severe_pain_from
+        return self._clinician(history, self.judge(history), index, severe, cleared_on)[0]
+
     # --- the usual morning ---------------------------------------------------------------
 
     def usual_morning(

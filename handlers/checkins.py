@@ -64,7 +64,7 @@ MORNING = CheckinKind(
     "morning",
     Question.MORNING,
     PainKind.NEXT_MORNING,
-    N_("Knee this morning"),
+    N_("Knee the morning after"),
     {
         PainBand.SAFE: N_("Your knee took the last session well."),
         PainBand.ACCEPTABLE: N_("That's acceptable the morning after. Carry on as planned."),
@@ -197,7 +197,13 @@ async def render_outcome(
         ).format(score=out_of_ten(outcome.score))
     elif carry_on:
         head += " " + _advice(turn, kind, outcome)
-    lines = [head] if logged is None else [logged(carry_on and not review.severe), head]
+    # The session earns praise, unless its pain stops it or moves it down.
+    moved_down = any(change.step is Step.DOWN for change in outcome.changes)
+    lines = (
+        [head]
+        if logged is None
+        else [logged(carry_on and not review.severe and not moved_down), head]
+    )
     baseline = review.morning_baseline_is_session
     lines += [
         announce_move(catalogue, change, baseline_is_session=baseline)
@@ -219,7 +225,7 @@ async def render_outcome(
         )
     turn.say("\n\n".join(lines))
     if outcome.held:
-        review_advice(turn, review)
+        await review_advice(turn, review)
     elif turn.user.on_hold:
         await hold_notice(turn)
     if review.red_flag_screen:
@@ -240,10 +246,11 @@ def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
         and session is not None
         and (session.during is None or session.during <= pain.acceptable_max)
     )
+    moved = any(change.step is Step.DOWN for change in outcome.changes)
     if not worse_morning:
         text = _(kind.advice[band])
         if kind is DURING and band is PainBand.TOO_MUCH:
-            text += " " + ease_off(outcome.at_easiest)
+            text += " " + ease_off(outcome.at_easiest, just_moved=moved)
         return text
     baseline = review.morning_baseline
     if review.morning_baseline_is_session and session is not None and session.during is not None:
@@ -256,7 +263,7 @@ def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
         )
     else:
         text = _("That's clearly worse than your usual morning.")
-    if not any(change.step is Step.DOWN for change in outcome.changes):
+    if not moved:
         text += " " + ease_off(outcome.at_easiest)
     return text
 

@@ -9,16 +9,9 @@ from datetime import date, timedelta
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
 from content.program import PlannedExercise
-from content.progression import ClinicianReason, Scores
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.knee import gentle_line
-from handlers.safety import (
-    CLEARED_LABEL,
-    NO_REVIEW_LABEL,
-    hold_keyboard,
-    hold_text,
-    review_reason,
-)
+from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing
 from storage.holds import HoldView
@@ -87,9 +80,9 @@ class PushTexts:
         "Not yet"."""
         text = (
             _(
-                "A few days ago I suggested having your knee checked, and your program has been "
-                "on hold since {day}. Have you been able to see a doctor or physiotherapist?"
-            ).format(day=day_name(hold.since))
+                "A few days ago I suggested having your knee checked. Have you been able to see "
+                "a doctor or physiotherapist?"
+            )
             + "\n\n"
             + hold_text(hold, self._catalogue(user))
         )
@@ -113,7 +106,7 @@ class PushTexts:
         planned: int,
         day_scores: dict[date, int] | None = None,
         *,
-        review: tuple[Scores, ...] | None = None,
+        review: HoldView | None = None,
     ) -> Outgoing:
         """The weekly check-in: sessions done against planned, the week's knee scores, and the
         barrier buttons if short of the plan; when mornings stay high, the clinician review it
@@ -135,20 +128,8 @@ class PushTexts:
                 "Your week ({week}): {done} of {planned} sessions done.",
                 planned,
             ).format(week=week, done=done, planned=planned)
-            advice = review_reason(self._catalogue(user), ClinicianReason.MORNINGS_HIGH, review)
-            return Outgoing(
-                tally
-                + knee
-                + "\n\n"
-                + advice
-                + " "
-                + _(
-                    "Please have a doctor or physiotherapist review your knee and your program. "
-                    "Until then your program is on hold: no sessions and no training-day "
-                    "reminders from me."
-                ),
-                [[(_(CLEARED_LABEL), "cleared")], [(_(NO_REVIEW_LABEL), "noreview")]],
-            )
+            advice = review_hold_text(self._catalogue(user), review.review, review.evidence)
+            return Outgoing(tally + knee + "\n\n" + advice, hold_keyboard(review, review.since))
         if done >= planned:
             return Outgoing(
                 ngettext(

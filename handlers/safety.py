@@ -64,7 +64,8 @@ def _clearable_later(view: HoldView, turn: Turn) -> str:
     if view.clearable(turn.today):
         return ""
     return "\n\n" + _(
-        "Once a doctor has seen you and said you can exercise, tell me here from {day} on."
+        "Once a doctor has seen you and said you can exercise, tap the button under /today "
+        "from {day} on."
     ).format(day=day_name(view.clearable_from))
 
 
@@ -112,7 +113,7 @@ def hold_text(view: HoldView, catalogue: Catalogue) -> str:
         return catalogue.safety.hold[view.tier or Tier.SOON]
     reason = review_reason(catalogue, view.review, view.evidence)
     return (
-        _("⏸ Your program is on hold since {day}.").format(day=day_name(view.since))
+        _("🩺 Your program has been on hold since {day}.").format(day=day_name(view.since))
         + " "
         + reason
         + " "
@@ -163,14 +164,14 @@ def review_reason(
     ).format(count=count, sessions=named)
 
 
-def review_advice(turn: Turn, review: Review) -> None:
+def review_hold_text(
+    catalogue: Catalogue, reason: ClinicianReason | None, evidence: tuple[Scores, ...]
+) -> str:
     """See a clinician, said plainly with the scores behind it, and the hold it starts; never
     next to "carry on"."""
-    catalogue = turn.catalogue
     days = catalogue.program.holds.followup_after_days
-    assert review.clinician is not None, "advice only follows a review that calls for it"
-    turn.say(
-        review_reason(catalogue, review.clinician, review.clinician_evidence)
+    return (
+        review_reason(catalogue, reason, evidence)
         + " "
         + _(
             "Please have a doctor or physiotherapist look at your knee before you go on, and "
@@ -180,13 +181,21 @@ def review_advice(turn: Turn, review: Review) -> None:
         )
         + "\n\n"
         + ngettext(
-            "In {days} day I'll ask how it went. Once a clinician has checked your knee, tap "
-            "below.",
-            "In {days} days I'll ask how it went. Once a clinician has checked your knee, tap "
-            "below.",
+            "In {days} day I'll ask how it went.",
+            "In {days} days I'll ask how it went.",
             days,
-        ).format(days=days),
-        [[(_(CLEARED_LABEL), "cleared")], [(_(NO_REVIEW_LABEL), "noreview")]],
+        ).format(days=days)
+    )
+
+
+async def review_advice(turn: Turn, review: Review) -> None:
+    """The advice of a review that calls for a clinician, with the ways out of the hold it
+    started that are open today."""
+    view = await open_hold(turn.db, turn.catalogue, turn.user)
+    assert view is not None, "the review has just held the program"
+    turn.say(
+        review_hold_text(turn.catalogue, review.clinician, review.clinician_evidence),
+        hold_keyboard(view, turn.today),
     )
 
 
@@ -199,9 +208,13 @@ async def no_review_button(turn: Turn, _args: tuple[str, ...]) -> None:
     turn.say(
         _(
             "Then the gentlest way on is every exercise at its easiest level. Stop an exercise "
-            "if it hurts sharply, and if the pain climbs above {limit}/10 again, I'll put the "
-            "program on hold once more. Your choice is kept in your report."
-        ).format(limit=turn.catalogue.program.pain.acceptable_max),
+            "if it hurts sharply. If the pain goes above {limit}/10 in two sessions in a row, "
+            "or reaches {severe}/10, I'll put the program on hold again. Your choice is kept "
+            "in your report."
+        ).format(
+            limit=turn.catalogue.program.pain.acceptable_max,
+            severe=turn.catalogue.program.pain.severe_pain_from,
+        ),
         [
             [(_("Carry on at the easiest levels"), "easiest")],
             [(_("Keep the hold"), "keephold")],

@@ -197,8 +197,8 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
         turn.toast = _("Not yet: a doctor first.")
         turn.say(
             _(
-                "Please get seen by a doctor first. Once they've said you can exercise, tell "
-                "me here from {day} on."
+                "Please get seen by a doctor first. Once they've said you can exercise, tap "
+                "the button under /today from {day} on."
             ).format(day=day_name(outcome.clearable_from))
         )
         return

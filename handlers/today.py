@@ -54,7 +54,14 @@ async def show_today(turn: Turn) -> None:
     day = turn.today
     logged = await training.session_status(turn.db, turn.user.id, day)
     lines = [_headline(turn, day)]
-    if logged == SessionStatus.DONE:
+    if logged == SessionStatus.DONE and await training.stopped_on(turn.db, turn.user.id, day):
+        lines.append(
+            _(
+                "✅ Today's session is logged, and your knee needs rest for the rest of today. "
+                "Here it is for reference:"
+            )
+        )
+    elif logged == SessionStatus.DONE:
         lines.append(_("✅ Today's session is done. Well done! Here it is for reference:"))
     elif logged is not None:
         lines.append(_("You skipped today. Changed your mind? You can still do it."))
@@ -132,7 +139,7 @@ async def mark_done(
             line = _("✅ Logged: {done} of {count} exercises done ({names}).").format(
                 done=len(done), count=len(logged.plan), names=", ".join(done) or "-"
             )
-        return f"{line} {_('Great work!')}" if praise else line
+        return line + " " + _("Great work!") if praise else line
 
     if score is None:
         turn.say(logged_line(praise=True))

@@ -170,9 +170,15 @@ def _level_list(catalogue: Catalogue, moves: tuple[Decision, ...]) -> str:
     return "\n".join(lines)
 
 
-def ease_off(at_easiest: bool) -> str:
+def ease_off(at_easiest: bool, *, just_moved: bool = False) -> str:
     """How to take it easier next time; at the easiest levels there is no easier version to
-    point to, so: fewer reps, a smaller range, rest."""
+    point to, so: fewer reps, a smaller range, rest (`just_moved`: this reply moved them there)."""
+    if at_easiest and just_moved:
+        return _(
+            "Your exercises are now at their easiest level; next time also do fewer reps, move "
+            "through a smaller range, and rest when your knee asks for it; stop anything that "
+            "feels sharp."
+        )
     if at_easiest:
         return _(
             "Your exercises are already at their easiest level, so next time do fewer reps, "

@@ -39,6 +39,7 @@ from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_secon
 from scheduler.slots import local_day, next_daily_slot
 from storage import holds, outbox, training
 from storage.db import Database
+from storage.holds import HoldView
 from storage.models import User
 from storage.outbox import ClaimedRow, DayRecords, NewPush
 from storage.states import HoldKind, PushKind, PushStatus, SessionStatus
@@ -109,9 +110,11 @@ class _Claimed:
 
 
 def _wanted(push: ClaimedRow, user: User) -> bool:
-    """Whether the person still gets this push: while a hold is open, only its follow-up."""
-    if push.kind is PushKind.FOLLOWUP:
-        return user.on_hold and user.onboarded and not user.paused and user.reachable
+    """Whether the person still gets this push: while a hold is open, only its follow-up and
+    the morning question about the session before it."""
+    if push.kind in (PushKind.FOLLOWUP, PushKind.MORNING):  # the morning score still counts
+        held = user.on_hold or push.kind is PushKind.MORNING
+        return held and user.onboarded and not user.paused and user.reachable
     return user.receives_pushes
 
 
@@ -296,9 +299,8 @@ class ReminderEngine:
         if push.kind == PushKind.MORNING:
             if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
                 return None
-            late = (
-                local_now(now, user.timezone).time() > catalogue.program.reminders.morning_latest
-            )
+            clock = local_now(now, user.timezone).time().replace(second=0, microsecond=0)
+            late = clock > catalogue.program.reminders.morning_latest
             return self.renderer.morning(user, yesterday, late=late)
         if push.kind == PushKind.NUDGE:
             return None if day.yesterday is not None else self.renderer.nudge(user, yesterday)
@@ -313,33 +315,34 @@ class ReminderEngine:
         await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
         rules = Progression(self.catalogue)
         history = await training.session_history(db, user.id)
+        since = await training.counted_from(db, user.id)
+        if since is not None:  # mornings before a clearance (or a hold's end) are answered
+            history = [
+                record for record in history if record.day > local_day(since, user.timezone)
+            ]
         scores = await training.day_scores(db, user.id, user.timezone, start, start + WEEK)
         review = None
         if rules.mornings_need_review(history):
             window = self.catalogue.program.progression.usual_morning_window
             evidence = tuple(record.scores for record in history if record.morning is not None)
-            review = evidence[-window:]
-            await self._hold_for_review(db, user, review, now)
+            review = await self._hold_for_review(db, user, evidence[-window:], now)
         return self.renderer.weekly(user, start, tally.done, tally.planned, scores, review=review)
 
     async def _hold_for_review(
         self, db: AsyncSession, user: User, evidence: tuple[Scores, ...], now: datetime
-    ) -> None:
+    ) -> HoldView | None:
         """The weekly ceiling review: the program held for a clinician, with its follow-up."""
-        started = await holds.start_hold(
+        after = self.catalogue.program.holds.followup_after_days
+        await holds.start_hold(
             db,
             user,
             HoldKind.REVIEW,
             now,
             reason=ClinicianReason.MORNINGS_HIGH.value,
-            evidence=[holds.scores_data(scores) for scores in evidence],
+            evidence=evidence,
+            followup=hold_followup(user, now, after),
         )
-        if started is not None:
-            after = self.catalogue.program.holds.followup_after_days
-            followup_day, push = hold_followup(now, user.reminder_time, user.timezone, after)
-            await outbox.insert_pushes(
-                db, [NewPush(user.id, push.kind, followup_day, push.due_at)]
-            )
+        return await holds.hold_view(db, self.catalogue.safety, user)
 
     # -- sending --------------------------------------------------------------------------
 

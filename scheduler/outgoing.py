@@ -13,7 +13,6 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
-from content.progression import Scores
 from storage.holds import HoldView
 from storage.models import User
 from storage.states import Awaiting
@@ -96,8 +95,8 @@ class PushRenderer(Protocol):
         planned: int,
         day_scores: dict[date, int] | None = None,
         *,
-        review: tuple[Scores, ...] | None = None,
+        review: HoldView | None = None,
     ) -> Outgoing:
-        """day_scores: the week's day scores. review: the sessions whose mornings stay above
-        the acceptable band, when the check-in holds the program for a clinician review."""
+        """day_scores: the week's day scores. review: the review hold the check-in started
+        because the mornings stay above the acceptable band."""
         ...

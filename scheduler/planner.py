@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from scheduler.calendar import is_training_day
 from scheduler.slots import last_training_day_of_week, local_day, slot_instant
-from storage.outbox import NO_SESSION, DayRecords
+from storage.models import User
+from storage.outbox import NO_SESSION, DayRecords, NewPush
 from storage.states import PushKind, SessionStatus
 
 
@@ -78,13 +79,14 @@ def pushes_for_slot(facts: DayFacts, slot: datetime, weekly_after: timedelta) ->
     return planned
 
 
-def hold_followup(
-    now: datetime, at: time, timezone: str, after_days: int
-) -> tuple[date, PlannedPush]:
-    """A hold's one follow-up: `after_days` after the local day it began, at the reminder
-    time; its local date (the push's key) and the push."""
-    day = local_day(now, timezone) + timedelta(days=after_days)
-    return day, PlannedPush(PushKind.FOLLOWUP, slot_instant(day, at, timezone))
+def hold_followup(user: User, now: datetime, after_days: int) -> NewPush | None:
+    """A hold beginning now: its one follow-up, `after_days` after the local day it began, at
+    the reminder time; none before setup is done (no time zone or reminder time yet)."""
+    if not user.onboarded:
+        return None
+    day = local_day(now, user.timezone) + timedelta(days=after_days)
+    due = slot_instant(day, user.reminder_time, user.timezone)
+    return NewPush(user.id, PushKind.FOLLOWUP, day, due)
 
 
 def morning_check(session_day: date, at: time, timezone: str, now: datetime) -> PlannedPush | None:

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Safety, Tier
 from content.progression import ClinicianReason, Scores
+from storage import outbox
 from storage.models import Hold, User
+from storage.outbox import NewPush
 from storage.safety import flag_taps_since
-from storage.states import HoldEnd, HoldKind
+from storage.states import HoldEnd, HoldKind, PushKind
 
 
 async def open_holds(db: AsyncSession, user_id: int) -> list[Hold]:
@@ -39,15 +41,28 @@ async def start_hold(
     now: datetime,
     *,
     reason: str | None = None,
-    evidence: Sequence[dict[str, Any]] = (),
+    evidence: Sequence[Scores] = (),
+    followup: NewPush | None = None,
 ) -> Hold | None:
-    """Open a hold of this kind; None when one is open already (it stays as it began)."""
+    """Open a hold of this kind, with its one follow-up; None when one is open already (it
+    stays as it began). The person's row is locked first, so a turn and the reminder engine
+    (or two replicas) never open two."""
+    await db.flush()  # a refresh would drop the turn's unsaved changes to the row
+    await db.refresh(user, with_for_update={"key_share": True})
     if any(hold.kind is kind for hold in await open_holds(db, user.id)):
         return None
-    hold = Hold(user_id=user.id, kind=kind, reason=reason, evidence=list(evidence), started_at=now)
+    hold = Hold(
+        user_id=user.id,
+        kind=kind,
+        reason=reason,
+        evidence=[scores_data(scores) for scores in evidence],
+        started_at=now,
+    )
     db.add(hold)
     if user.held_since is None:
         user.held_since = now
+    if followup is not None:
+        await outbox.insert_pushes(db, [followup])
     await db.flush()
     return hold
 
@@ -69,6 +84,8 @@ async def end_holds(
         else:
             still_open.append(hold)
     user.held_since = min((hold.started_at for hold in still_open), default=None)
+    if user.held_since is None:  # nothing left to follow up
+        await outbox.cancel_pending(db, user.id, PushKind.FOLLOWUP)
     await db.flush()
     return ended
 

@@ -187,6 +187,15 @@ async def pending_of_kind(db: AsyncSession, user_id: int, kind: PushKind) -> lis
     )
 
 
+async def cancel_pending(db: AsyncSession, user_id: int, kind: PushKind) -> None:
+    """The person's pushes of this kind still waiting will not be sent (their reason ended)."""
+    await db.execute(
+        update(Push)
+        .where(Push.user_id == user_id, Push.kind == kind, Push.status == PushStatus.PENDING)
+        .values(status=PushStatus.CANCELLED)
+    )
+
+
 async def recover_stale_claims(db: AsyncSession, claimed_before: datetime) -> int:
     """Claims of a crashed worker: unsent ones return to the queue, in-flight ones become in
     doubt (Telegram may have shown them). Returns how many are now in doubt."""

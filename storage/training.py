@@ -242,6 +242,12 @@ async def ease_back_in(
     today = now.astimezone(ZoneInfo(user.timezone)).date()
     if today - last_day < timedelta(days=rules.return_gap_days):
         return None
+    # A break to ease: lock the row and look again, so that a turn and the reminder engine
+    # (or two replicas) never ease the same break twice.
+    await db.flush()
+    await db.refresh(user, with_for_update={"key_share": True})
+    if user.returned_at is not None and user.returned_at >= logged_at:
+        return None
     user.returned_at = now
     moves = return_steps(rules, await levels_of(db, user.id), last_day, today)
     await apply_moves(db, user.id, moves, now)
@@ -363,8 +369,7 @@ async def progression_inputs(
         await db.execute(
             select(
                 last_opening.scalar_subquery(),
-                latest_clearance_query(user.id).scalar_subquery(),
-                latest_end_query(user.id).scalar_subquery(),
+                *_counted_from(user.id),
             )
         )
     ).one()
@@ -373,8 +378,27 @@ async def progression_inputs(
         history=await session_history(db, user.id, upto=upto),
         last_step={row.exercise: row.changed_at for row in rows},
         last_unlock=opened or user.created_at,
-        cleared_at=max((at for at in (cleared, hold_ended) if at is not None), default=None),
+        cleared_at=_latest(cleared, hold_ended),
     )
+
+
+def _counted_from(user_id: int) -> tuple[Any, Any]:
+    """The latest clearance and the latest end of a hold, as scalar subqueries."""
+    return (
+        latest_clearance_query(user_id).scalar_subquery(),
+        latest_end_query(user_id).scalar_subquery(),
+    )
+
+
+def _latest(*instants: datetime | None) -> datetime | None:
+    return max((at for at in instants if at is not None), default=None)
+
+
+async def counted_from(db: AsyncSession, user_id: int) -> datetime | None:
+    """Since when sessions count towards a clinician review: the latest clearance or end of a
+    hold (None: since the start)."""
+    cleared, hold_ended = (await db.execute(select(*_counted_from(user_id)))).one()
+    return _latest(cleared, hold_ended)
 
 
 async def logged_by(db: AsyncSession, user_id: int, day: date, instant: datetime) -> bool:
@@ -491,6 +515,16 @@ async def store_review(
     row.clinician = clinician.value if clinician else None
     row.reviewed_at = now
     await db.flush()
+
+
+async def stopped_on(db: AsyncSession, user_id: int, day: date) -> bool:
+    """The session of that day was stopped for severe pain (its review's stance)."""
+    found = await db.scalar(
+        select(SessionReview.voice)
+        .join(SessionLog, SessionLog.id == SessionReview.session_id)
+        .where(SessionLog.user_id == user_id, SessionLog.local_date == day)
+    )
+    return found is not None and Voice(found) is not Voice.CARRY_ON
 
 
 _SERIOUSNESS = {Voice.CARRY_ON: 0, Voice.STOP_TODAY: 1, Voice.SEE_CLINICIAN: 2}

@@ -322,7 +322,7 @@ async def test_steady_mornings_of_7_never_move_up_and_the_check_in_suggests_a_re
     await days.at(20)  # three hours after Friday's reminder: the weekly check-in
     [weekly] = [event for event in days.pushed if "Your week" in event.text]
     assert "usual morning lately" in weekly.text and "7/10" in weekly.text
-    assert "doctor or physiotherapist review" in weekly.text
+    assert "Please have a doctor or physiotherapist look at your knee" in weekly.text
 
 
 async def test_calm_mornings_get_no_review_suggestion(harness, ready_chat):

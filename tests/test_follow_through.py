@@ -55,7 +55,7 @@ async def test_pain_8_at_the_easiest_levels_holds_the_program_until_a_clinician_
     # The next day: /today says the hold and offers no session.
     await days.to(date(2026, 11, 26))
     today = await ready_chat.send("/today")
-    assert "⏸ Your program is on hold since Wednesday 25 November" in today.text
+    assert "🩺 Your program has been on hold since Wednesday 25 November" in today.text
     assert "Pain of 8/10 with every exercise already at its easiest level" in today.text
     assert "Today's session is done" not in today.text and "1. " not in today.text
     assert labels(today) == ["✅ A clinician has checked my knee", "I can't see anyone now"]
@@ -65,7 +65,7 @@ async def test_pain_8_at_the_easiest_levels_holds_the_program_until_a_clinician_
     assert reminders(days) == []
     await days.to(date(2026, 11, 28))
     [followup] = [event for event in days.pushed if FOLLOWUP_TEXT in event.text]
-    assert "on hold since Wednesday 25 November" in followup.text
+    assert "has been on hold since Wednesday 25 November" in followup.text
     await days.to(date(2026, 11, 29))
     assert [event for event in days.pushed if FOLLOWUP_TEXT in event.text] == []
 
@@ -187,7 +187,7 @@ async def test_an_emergency_flag_cannot_be_cleared_the_same_day(harness, ready_c
     await ready_chat.send("/redflags")
     advice = await ready_chat.press("Chest pain or breathless")
     assert "Call your local emergency number now" in advice.text
-    assert "tell me here from Thursday 26 November on" in advice.text
+    assert "tap the button under /today from Thursday 26 November on" in advice.text
     assert "A clinician has checked my knee" not in str(advice.events)
     refused = await ready_chat.press_data("cleared")  # an old clearance button, same minute
     assert "Please get seen by a doctor first" in refused.text
@@ -312,3 +312,85 @@ async def test_a_corrected_score_lifts_the_review_it_called_for(harness, ready_c
     [user] = await fetch(harness.services, User)
     assert not user.on_hold
     assert timedelta(0) <= hold.ended_at - hold.started_at < timedelta(hours=1)
+
+
+async def test_a_cleared_weekly_review_does_not_come_back_on_the_old_mornings(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.week([(1, 7)] * 7)  # every morning 7, up to Thu 10 Dec
+    await days.to(date(2026, 12, 11))
+    await days.at(20)
+    [weekly] = [event for event in days.pushed if "Your week" in event.text]
+    await ready_chat.press("A clinician has checked my knee", weekly)
+    await days.week([(1, 1)])  # Mon 14, morning 1
+    await days.to(date(2026, 12, 18))
+    await days.session(1)
+    await days.at(20)
+    [weekly] = [event for event in days.pushed if "Your week" in event.text]
+    assert "usual morning" not in weekly.text and "on hold" not in weekly.text
+    assert len(await fetch(harness.services, Hold)) == 1
+
+
+async def test_a_higher_correction_of_the_first_regression_keeps_the_hold(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    await days.session(6)
+    await days.to(date(2026, 11, 27))
+    await days.session(6)
+    again = await ready_chat.press_data("pain:2026-11-25:7")  # Wednesday's score, corrected
+    assert "the hold is lifted" not in again.text
+    [hold] = await fetch(harness.services, Hold)
+    assert hold.ended_at is None
+
+
+async def test_review_advice_during_a_red_flag_hold_offers_no_dead_button(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    done = await ready_chat.send("done")
+    await ready_chat.send("/redflags")
+    await ready_chat.press("Chest pain or breathless")
+    advice = await ready_chat.press("10", done.with_buttons())
+    assert "You gave your knee the highest score" in advice.text
+    offered = {data for event in advice.events for row in event.buttons for _, data in row}
+    # No clearance on the day of an emergency flag, and no easiest levels under a red flag.
+    assert not offered & {"cleared", "noreview"}
+
+
+async def test_a_cleared_hold_sends_no_follow_up(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await ready_chat.send("/redflags")
+    await ready_chat.press("Knee locks")  # Wednesday
+    await ready_chat.press("A clinician has checked my knee")
+    await days.to(date(2026, 11, 27))
+    await ready_chat.send("/redflags")
+    await ready_chat.press("Knee locks")  # Friday: a new hold
+    await days.to(date(2026, 11, 30))
+    sent = [event.text for event in harness.emulator.events if FOLLOWUP_TEXT in event.text]
+    assert len(sent) == 1  # Monday's, none on Saturday for the hold that ended
+
+
+async def test_the_morning_question_still_comes_during_a_hold(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    await ready_chat.send("done, pain 10")
+    await days.to(date(2026, 11, 26))
+    morning = await days.morning(4)
+    assert "Noted: 4/10" in morning.text and "has been on hold" in morning.text
+
+
+async def test_a_move_to_the_easiest_level_is_said_as_now_and_earns_no_praise(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    replies = await ready_chat.send("done, pain 6")
+    assert "Great work" not in replies.text
+    assert "now at their easiest level" in replies.text
+    assert "already at their easiest level" not in replies.text
+
+
+async def test_today_after_a_stopped_session_does_not_say_well_done(harness, ready_chat):
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    await ready_chat.send("done, pain 8")
+    await ready_chat.press("None of these")
+    today = await ready_chat.send("/today")
+    assert "Well done" not in today.text
+    assert "your knee needs rest for the rest of today" in today.text

@@ -15,7 +15,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue
-from content.progression import Decision, Effort, Progression, Review, ScoreKind, Voice
+from content.progression import (
+    ClinicianReason,
+    Decision,
+    Effort,
+    Progression,
+    Review,
+    ScoreKind,
+    Voice,
+)
 from handlers.usecases import safety
 from handlers.usecases.training import restart_pushes
 from scheduler.slots import local_day
@@ -97,16 +105,39 @@ async def record_score(
 async def _lift_review(
     db: AsyncSession, catalogue: Catalogue, user: User, day: date, now: datetime
 ) -> bool:
-    """A corrected score no longer calls for the review its session started: that hold ends."""
+    """A corrected score of a session behind an open review hold: when the scores as they are
+    now no longer call for that review, the hold ends."""
+    rules = Progression(catalogue)
     for hold in await holds.open_holds(db, user.id):
-        named = {str(item.get("day")) for item in hold.evidence}
-        if hold.kind is HoldKind.REVIEW and day.isoformat() in named:
-            await holds.end_holds(db, user, HoldEnd.CORRECTED, now, [HoldKind.REVIEW])
-            if not user.on_hold:
-                weekly = catalogue.program.reminders.weekly_checkin_after_hours
-                await restart_pushes(db, user, now, timedelta(hours=weekly))
-            return True
+        behind = sorted(holds.scores_from(item).day for item in hold.evidence)
+        if hold.kind is not HoldKind.REVIEW or day not in behind:
+            continue
+        history = await training.session_history(db, user.id, upto=behind[-1])
+        if hold.reason == ClinicianReason.MORNINGS_HIGH.value:
+            still = rules.mornings_need_review(history)
+        else:
+            since = await training.counted_from(db, user.id)
+            cleared_on = await _counts_from_day(db, user, since)
+            still = rules.clinician_reason(history, behind[-1], cleared_on) is not None
+        if still:
+            return False
+        await holds.end_holds(db, user, HoldEnd.CORRECTED, now, [HoldKind.REVIEW])
+        if not user.on_hold:
+            weekly = catalogue.program.reminders.weekly_checkin_after_hours
+            await restart_pushes(db, user, now, timedelta(hours=weekly))
+        return True
     return False
+
+
+async def _counts_from_day(db: AsyncSession, user: User, since: datetime | None) -> date | None:
+    """The first day whose session counts towards "in a row" after a clearance (or a hold's
+    end) at `since`: that day itself, unless its session was logged before it."""
+    if since is None:
+        return None
+    day = local_day(since, user.timezone)
+    if await training.logged_by(db, user.id, day, since):
+        day += timedelta(days=1)
+    return day
 
 
 async def record_morning(
@@ -158,13 +189,7 @@ async def review_session(
     last_unlock = day_of(inputs.last_unlock)
     today = day_of(now)
     session = session_log.local_date
-    cleared_on = None
-    if inputs.cleared_at is not None:
-        # Sessions before the clearance (or a hold's other end) do not count, the day's own
-        # one included if it was logged before it.
-        cleared_on = day_of(inputs.cleared_at)
-        if await training.logged_by(db, user.id, cleared_on, inputs.cleared_at):
-            cleared_on += timedelta(days=1)
+    cleared_on = await _counts_from_day(db, user, inputs.cleared_at)
     program = catalogue.program
     recent = await training.day_scores_since(
         db, user.id, now - timedelta(hours=program.progression.flare_hours)

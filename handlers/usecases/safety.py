@@ -16,11 +16,10 @@ from content.progression import ClinicianReason, Decision, Scores, easiest_steps
 from handlers.usecases.training import restart_pushes
 from scheduler.planner import hold_followup
 from scheduler.slots import local_day
-from storage import holds, outbox, training
+from storage import holds, training
 from storage import safety as answers
 from storage.holds import HoldView
 from storage.models import User
-from storage.outbox import NewPush
 from storage.states import HoldEnd, HoldKind
 
 
@@ -40,16 +39,16 @@ async def start_review(
     now: datetime,
 ) -> bool:
     """Hold the program for a clinician review; False when one is held for that already."""
+    after = catalogue.program.holds.followup_after_days
     started = await holds.start_hold(
         db,
         user,
         HoldKind.REVIEW,
         now,
         reason=reason.value,
-        evidence=[holds.scores_data(scores) for scores in evidence],
+        evidence=evidence,
+        followup=hold_followup(user, now, after),
     )
-    if started is not None:
-        await _plan_followup(db, catalogue, user, now)
     return started is not None
 
 
@@ -58,25 +57,14 @@ async def tap_flag(
 ) -> list[str]:
     """A red flag tapped: kept, and the program held. The flags tapped since the hold began."""
     await answers.record_answer(db, user.id, key, moment, now)
-    if await holds.start_hold(db, user, HoldKind.RED_FLAG, now) is not None:
-        await _plan_followup(db, catalogue, user, now)
+    after = catalogue.program.holds.followup_after_days
+    followup = hold_followup(user, now, after)
+    await holds.start_hold(db, user, HoldKind.RED_FLAG, now, followup=followup)
     user.awaiting = None
     red_flag = next(
         hold for hold in await holds.open_holds(db, user.id) if hold.kind is HoldKind.RED_FLAG
     )
     return [key for key, _ in await answers.flag_taps_since(db, user.id, red_flag.started_at)]
-
-
-async def _plan_followup(
-    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime
-) -> None:
-    """One message a few days into the hold, at the reminder time: could they see someone?
-    Not before setup is done (the time zone and reminder time are not known yet)."""
-    if not user.onboarded:
-        return
-    after = catalogue.program.holds.followup_after_days
-    day, push = hold_followup(now, user.reminder_time, user.timezone, after)
-    await outbox.insert_pushes(db, [NewPush(user.id, push.kind, day, push.due_at)])
 
 
 class Clearing(Enum):
