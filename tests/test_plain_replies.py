@@ -137,7 +137,7 @@ async def test_a_pain_number_in_a_long_message_is_kept(harness, ready_chat):
         "Quick update about my week. On Monday I walked to the shops and back, about 20 "
         "minutes each way, and did the exercises in the evening after dinner. Tuesday was busy "
         "at work, 9 hours at the desk, so nothing much. "
-    ) * 12
+    ) * 18
     replies = await ready_chat.send(week + "Overall the pain was about 3 most days.")
     assert "Noted: your knee is at 3/10 today" in replies.text
     assert await pain_scores(harness) == [("day", 3, True)]
