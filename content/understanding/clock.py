@@ -79,14 +79,13 @@ def _clock(items: Sequence[Item]) -> time | None:
         hour = found
     else:
         return None
-    if (rest and rest[0].first.text in (":", "h")) or (
-        rest and rest[0].has("time_hours") and len(rest) > 1 and rest[1].first.kind is Kind.NUMBER
-    ):
-        rest.pop(0)
-        found_minute = _minutes(rest.pop(0)) if rest else None
-        if found_minute is None:
-            return None
-        minute = found_minute
+    separator = rest[0] if rest else None  # 7:30, 18h30
+    if separator and (separator.first.text == ":" or separator.has("time_hours")):
+        if len(rest) > 1 and rest[1].first.kind is Kind.NUMBER:
+            minutes = _minutes(rest[1])
+            if minutes is None:
+                return None
+            minute, rest = minutes, rest[2:]
     elif rest and rest[0].first.kind is Kind.NUMBER and len(rest[0].first.text) == 2:
         minute = int(rest.pop(0).first.text)  # "8 30"
     while rest and rest[0].has("time_hours"):

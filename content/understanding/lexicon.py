@@ -7,6 +7,7 @@ Built once per language and kept (a few hundred kilobytes each)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ Tag = tuple[str, int]  # an idea a phrase names, and its number (a score, a week
 # Words that never name an exercise on their own, so an exercise's name is found without them.
 _GLUE = frozenset({"filler", "joins", "or", "but", "not"})
 _DAY_LOCALES = {"es": "es_ES"}
+_LETTER_RUNS = re.compile(r"(\w)\1{2,}")
 
 
 class _Node:
@@ -63,16 +65,15 @@ class Lexicon:
         self._stem = stemmer(language)
         self._forms = forms(language)
         found = words(language)
+        everything = [*found.phrases.values(), *found.times.lists.values()]
         self._pinned = frozenset(
-            fold(phrase[1:])
-            for phrases in found.phrases.values()
-            for phrase in phrases
-            if phrase.startswith("=")
+            fold(phrase[1:]) for phrases in everything for phrase in phrases if phrase[0] == "="
         )
         self._root = _Node()
         self._symbols: set[str] = set()  # every key of every phrase
         self._spellings: dict[int, list[str]] = defaultdict(list)
         self._spelled: set[str] = set()
+        self.name_words: set[str] = set()
         for concept in CONCEPTS:
             self._add_all(found.phrases[concept], (concept, 0))
         for word, number in found.numbers.items():
@@ -119,7 +120,7 @@ class Lexicon:
                 tokens = tokenize(name)
                 for token in tokens:
                     if token.kind is Kind.WORD:
-                        self._remember(token.text)
+                        self._remember_name(token.text)
                 keys = frozenset(self.symbols(tokens)) - glue
                 keys = frozenset(key for key in keys if key[0].isalnum())
                 if keys:
@@ -140,6 +141,11 @@ class Lexicon:
             node = node.next.setdefault(symbol, _Node())
             self._symbols.add(symbol)
         node.tags |= {tag}
+
+    def _remember_name(self, word: str) -> None:
+        """A word of an exercise's name: short typos of these are forgiven too ("bumb")."""
+        self._remember(word)
+        self.name_words.add(word)
 
     def _remember(self, word: str) -> None:
         """A vocabulary word a typo may be corrected to."""
@@ -191,20 +197,31 @@ class Lexicon:
 
 @lru_cache(maxsize=1024)
 def _correct(lexicon: Lexicon, word: str) -> str | None:
+    if not word.isalpha():
+        return None
+    squeezed = _LETTER_RUNS.sub(r"\1", word)  # "болииит", "sooore": letters held down
+    if squeezed != word:
+        if lexicon.knows(lexicon.key(squeezed)):
+            return squeezed
+        word = squeezed
     allowed = max_typos(word)
-    if not allowed or not word.isalpha():
+    if not allowed:
         return None
     close = process.extract(
-        word, lexicon.candidates(word), scorer=OSA.distance, score_cutoff=allowed, limit=4
+        word, lexicon.candidates(word), scorer=OSA.distance, score_cutoff=allowed, limit=None
     )
+    if len(word) < reading().one_typo_from:  # a short word: two neighbours swapped, or a
+        close = [  # typo in an exercise's name ("bumb")
+            found
+            for found in close
+            if sorted(found[0]) == sorted(word) or found[0] in lexicon.name_words
+        ]
     if not close:
         return None
     best = min(distance for _word, distance, _index in close)
     nearest = [found for found, distance, _index in close if distance == best]
     if len({lexicon.key(found) for found in nearest}) != 1:
         return None  # two different words equally close
-    if len(word) < reading().one_typo_from and sorted(nearest[0]) != sorted(word):
-        return None  # a short word: only a swap of two neighbours
     return nearest[0]
 
 

@@ -184,12 +184,12 @@ class _Reading:
         after, before = self._at(index + 1), self._at(index - 1)
         if after is not None and (after.mention or after.has("units", "session")):
             return not after.has("out_of_ten", "morning", "today", "during")
-        if after is not None and after.has(*_TIME_WORDS):
-            return not self._pain_before(index)  # "pain 4 in the morning" is a score
+        if after is not None and after.has(*_TIME_WORDS):  # "7 pm", "8 утра": a time, but
+            if before is not None and before.has("time_before"):  # "pain 4 in the morning"
+                return True  # is a score
+            return not self._pain_before(index)
         if before is not None and (before.first.text == "#" or before.has("units")):
             return True
-        if before is not None and before.has("time_before") and not before.has("filler"):
-            return not self._pain_before(index)
         for step in (1, -1):
             between, other = self._at(index + step), self._at(index + 2 * step)
             if between is None or other is None or not other.is_number:
@@ -236,9 +236,12 @@ class _Reading:
         numbers = [number for number in numbers if self._plausible(number)]
         if not numbers:
             return self._no_pain()
-        correction = self._correction(numbers)
+        correction, wrong = self._correction(numbers)
         if correction is not None:
             return correction, True, True
+        numbers = [number for number in numbers if number not in wrong]  # "not 4"
+        if not numbers:
+            return None
         near = [
             (distance, number.index, number)
             for number in numbers
@@ -278,7 +281,7 @@ class _Reading:
                 return _Number(index, 0.0), True, False
         return None
 
-    def _correction(self, numbers: list[_Number]) -> _Number | None:
+    def _correction(self, numbers: list[_Number]) -> tuple[_Number | None, list[_Number]]:
         """'3 not 4', 'не 4, а 3', 'I said 4, it's 3', 'I meant 3', 'quise decir 3'."""
         wrong, meant = [], []
         for number in numbers:
@@ -289,12 +292,12 @@ class _Reading:
                 meant.append(number)
         right = [number for number in numbers if number not in wrong]
         if meant:
-            return meant[0]
+            return meant[0], wrong
         if wrong and right:
-            return right[0]
+            return right[0], wrong
         if right and any(item.has("correction") for item in self.items):
-            return right[0]
-        return None
+            return right[0], wrong
+        return None, wrong
 
     def _when(self, sentence: int | None) -> When:
         tags = {
@@ -316,7 +319,11 @@ class _Reading:
 
     def _report(self) -> _Report:
         report = _Report()
-        other_days = {item.sentence for item in self.items if item.has("other_day", "weekday")}
+        other_days = {  # about another day, or a question: nothing to log for today
+            item.sentence
+            for item in self.items
+            if item.has("other_day", "weekday") or item.first.text == "?"
+        }
         clauses: dict[int, list[int]] = {}
         for index, item in enumerate(self.items):
             if item.has("skip") and not item.has("skipped") and item.sentence not in other_days:
@@ -333,8 +340,7 @@ class _Reading:
         for a next clause that only lists names ("did the squats, lunges and hip bumps")."""
         items = [self.items[index] for index in indexes]
         if any(item.has("will") for item in items):
-            if any(item.has(*_REPORT, "session", "later") or item.unknown for item in items):
-                report.later = True
+            report.later = True  # "I'll do it tonight", "сделаю вечером"
             return last
         polarity: bool | None = None
         negate = cue = False
@@ -393,6 +399,8 @@ class _Reading:
         report = self._report()
         done = report.done and not (report.whole_skip and not report.did and not report.whole_done)
         found = self._score(done)
+        if done and found and not (report.did or report.skipped or report.whole_done):
+            done = False  # "did some gardening, knee 2": a score, no session named
         score, explicit, correction = found if found else (None, False, False)
         pain_words = any(item.has("pain") for item in self.items)
         when = self._when(self.items[score.index].sentence if score else None)

@@ -14,6 +14,8 @@ from content.understanding.text import Kind, Token, tokenize
 
 # Ideas that do not stop a word from being part of an exercise's name ("one leg stand").
 _WEAK = frozenset({"filler", "number", "units"})
+# Ideas of words that glue others together: "at", "of", "на", "de".
+_GLUE = frozenset({"filler", "of", "or"})
 
 
 @dataclass
@@ -52,12 +54,15 @@ class Item:
 
     @property
     def filler(self) -> bool:
-        """Words that change nothing, or a mark that is not a full stop."""
+        """Words that change nothing ("my", "the", "at", "на"), or a mark that is not a comma,
+        a colon or a sign."""
         if self.mention:
             return False
         if self.first.kind is Kind.MARK and not self.tags:
             return self.first.text not in ",:/-+" and not self.first.text.isalnum()
-        return self.concepts == {"filler"}
+        return "filler" in self.concepts and all(
+            concept in _GLUE or concept.startswith("time_") for concept in self.concepts
+        )
 
     @property
     def unknown(self) -> bool:
@@ -142,10 +147,9 @@ def _capable(item: Item, language: str) -> bool:
 
 
 def _glue(item: Item) -> bool:
-    """Words between the words of one exercise name: "squat to a surface", "приседание на стул"."""
-    if item.mention or item.first.kind is not Kind.WORD:
-        return False
-    return bool(item.tags) and all(c == "filler" or c.startswith("time_") for c in item.concepts)
+    """Words between the words of one exercise name: "squat to a surface", "приседание на стул",
+    "elevación de cadera"."""
+    return item.first.kind is Kind.WORD and item.filler
 
 
 def _language_mentions(items: list[Item], lex: Lexicon) -> list[Item]:
