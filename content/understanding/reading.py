@@ -127,6 +127,11 @@ def reads_as_words(text: str) -> bool:
     return False
 
 
+def _verdict(item: Item | None) -> bool:
+    """Whether an item says done or left out ("did", "skipped", "✅")."""
+    return item is not None and item.has(*_REPORT, "skipped", "except")
+
+
 class _Reading:
     """One message's items, read."""
 
@@ -182,6 +187,8 @@ class _Reading:
         """A count, a measure, a clock time, a date or a year rather than a score: "3
         exercises", "20 minutes", "7 pm", "7:30", "18h30", "2 of 3", "25/11", "x10"."""
         after, before = self._at(index + 1), self._at(index - 1)
+        if before is not None and before.has("session"):
+            return True  # "all 3 done"
         if after is not None and (after.mention or after.has("units", "session")):
             return not after.has("out_of_ten", "morning", "today", "during")
         if after is not None and after.has(*_TIME_WORDS):  # "7 pm", "8 утра": a time, but
@@ -349,8 +356,10 @@ class _Reading:
         for index, item in zip(indexes, items, strict=True):
             if item.mention:
                 mentions += 1
-                after = self._next(index)
-                if after is not None and after.has(*_REPORT, "skipped") and not cue:
+                after, before = self._next(index), self._previous(index)
+                ticked = after is not None and after.has(*_REPORT, "skipped")
+                if ticked and (after.first.kind is Kind.MARK or not _verdict(before)):
+                    # a tick after the name ("squats ✅", "приседания сделала")
                     verdict = after.has(*_REPORT) and not (negate or self._negated(index))
                 elif negate:
                     verdict = False
@@ -402,7 +411,8 @@ class _Reading:
         if done and found and not (report.did or report.skipped or report.whole_done):
             done = False  # "did some gardening, knee 2": a score, no session named
         score, explicit, correction = found if found else (None, False, False)
-        pain_words = any(item.has("pain") for item in self.items)
+        knee = any(item.has("knee") for item in self.items)
+        pain_words = any(item.has("pain") or (knee and item.has("unwell")) for item in self.items)
         when = self._when(self.items[score.index].sentence if score else None)
         said = Reply(
             Intent.UNKNOWN,

@@ -31,6 +31,7 @@ CONCEPTS = (
     "no",
     "pain",
     "no_pain",
+    "unwell",
     "knee",
     "out_of_ten",
     "morning",
