@@ -3,11 +3,15 @@ as the person meant it (the conversations they drive are in tests/test_plain_rep
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import pytest
 
+from content.catalogue import load_catalogue
+from content.i18n import _, use_language
 from content.understanding import Intent, When, parse_reply, parse_time
+from handlers.replies import WHICH
 
 SQUATS = frozenset({"squat_to_surface", "sumo_squat"})
 
@@ -127,3 +131,41 @@ def test_the_knee_gave_way(language, text):
 def test_a_session_that_names_no_exercise_says_so():
     reply = parse_reply("did my stretches")
     assert (reply.intent, reply.did, reply.unnamed) == (Intent.DONE, (), True)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "es"])
+def test_the_example_the_which_question_gives_is_understood(language):
+    """ "Which exercises did you do? … Write, for example, "did hip bump"": that example, with
+    any exercise's name in the person's language, reads as that exercise done."""
+    with use_language(language):
+        question = _(WHICH)
+    example = re.search(r"[«\"]([^»\"]*\{example\}[^»\"]*)[»\"]", question)
+    assert example is not None, question
+    for exercise in load_catalogue(language=language).exercises:
+        typed = example.group(1).format(example=exercise.name.lower())
+        reply = parse_reply(typed, language)
+        assert reply.intent is Intent.DONE, typed
+        assert [exercise.slug in mention for mention in reply.did] == [True], (typed, reply.did)
+
+
+def test_the_forms_table_is_current():
+    """content/data/forms/ru.txt is what pymorphy3 makes of today's Russian words (run
+    `python -m content.understanding` after editing them)."""
+    pytest.importorskip("pymorphy3")
+    from content.understanding.__main__ import main
+
+    assert main(["--check"]) == 0
+
+
+def test_a_wrong_reading_setting_names_the_file_and_setting(tmp_path, monkeypatch):
+    from content.understanding import words
+
+    broken = tmp_path / "words.toml"
+    broken.write_text("[reading]\nscore_window = -1\n", encoding="utf-8")
+    monkeypatch.setattr(words, "WORDS_PATH", broken)
+    words.reading.cache_clear()
+    try:
+        with pytest.raises(words.WordsError, match=r"words\.toml: reading\.score_window"):
+            words.reading()
+    finally:
+        words.reading.cache_clear()

@@ -256,7 +256,7 @@ class _Reading:
         ]
         if near:
             return min(near, key=lambda found: found[:2])[2], True, False
-        if len(numbers) == 1 and self._alone(numbers[0]):
+        if len(numbers) == 1 + numbers[0].ranged and self._alone(numbers[0]):
             return numbers[0], False, False  # a bare number: the pending question decides
         if report and len(numbers) == 1:
             return numbers[0], True, False  # "done 3": the session's pain
@@ -274,12 +274,14 @@ class _Reading:
         return any(other.has(*_CUES, *_REPORT) for other in nearest)
 
     def _alone(self, number: _Number) -> bool:
-        """Whether the message is that number and nothing else ("3", "-1", "3/10")."""
-        sign = number.index - 1 if number.negative else None
+        """Whether the message is that number and nothing else ("3", "-1", "3/10", "2-3")."""
+        besides = {number.index - 1} if number.negative else set()
+        if number.ranged:
+            besides |= {number.index + 1, number.index + 2}  # "2-3", "2 or 3"
         return [
             index
             for index, item in enumerate(self.items)
-            if self._counts(index) and index != sign and not item.has("out_of_ten")
+            if self._counts(index) and index not in besides and not item.has("out_of_ten")
         ] == [number.index]
 
     def _no_pain(self) -> tuple[_Number, bool, bool] | None:
@@ -357,9 +359,12 @@ class _Reading:
             if item.mention:
                 mentions += 1
                 after, before = self._next(index), self._previous(index)
-                ticked = after is not None and after.has(*_REPORT, "skipped")
-                if ticked and (after.first.kind is Kind.MARK or not _verdict(before)):
-                    # a tick after the name ("squats ✅", "приседания сделала")
+                if (
+                    after is not None
+                    and _verdict(after)
+                    and not after.has("except")
+                    and (after.first.kind is Kind.MARK or not _verdict(before))
+                ):  # a tick after the name ("squats ✅", "приседания сделала")
                     verdict = after.has(*_REPORT) and not (negate or self._negated(index))
                 elif negate:
                     verdict = False
