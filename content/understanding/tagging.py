@@ -34,14 +34,14 @@ class Item:
         """The item's first token."""
         return self.tokens[0]
 
-    @property
-    def concepts(self) -> frozenset[str]:
-        """The ideas it names, without their numbers."""
-        return frozenset(concept for concept, _value in self.tags)
+    concepts: frozenset[str] = field(init=False)  # the ideas it names, without their numbers
+
+    def __post_init__(self) -> None:
+        self.concepts = frozenset(concept for concept, _value in self.tags)
 
     def has(self, *concepts: str) -> bool:
         """Whether it names any of these ideas."""
-        return any(concept in concepts for concept, _value in self.tags)
+        return not self.concepts.isdisjoint(concepts)
 
     def value(self, concept: str) -> int | None:
         """The number that comes with an idea it names ("number" → 3)."""
