@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import time
 
 import pytest
@@ -184,17 +185,34 @@ def test_parse_days_in_the_persons_language(language, text, expected):
     assert parse_days(text, language) == expected
 
 
-def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
+@contextmanager
+def words_file(tmp_path, monkeypatch, text: str):
+    """content/understanding/words.py reading text as words.toml, its caches cleared."""
     from content.understanding import words
 
     broken = tmp_path / "words.toml"
-    broken.write_text('[ru]\ndone = "готово"\n', encoding="utf-8")
+    broken.write_text(text, encoding="utf-8")
     monkeypatch.setattr(words, "WORDS_PATH", broken)
     words.words.cache_clear()
+    words.reading.cache_clear()
     try:
+        yield words
+    finally:
+        words.words.cache_clear()
+        words.reading.cache_clear()
+
+
+def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
+    with words_file(tmp_path, monkeypatch, '[ru]\ndone = "готово"\n') as words:
         with pytest.raises(words.WordsError, match=r"words\.toml: ru\.done must be a list"):
             words.words("ru")
         with pytest.raises(words.WordsError, match=r"no \[es\] words"):
             words.words("es")
-    finally:
-        words.words.cache_clear()
+
+
+def test_a_wrong_reading_setting_names_the_file_and_setting(tmp_path, monkeypatch):
+    with (
+        words_file(tmp_path, monkeypatch, "[reading]\nscore_window = -1\n") as words,
+        pytest.raises(words.WordsError, match=r"words\.toml: reading\.score_window"),
+    ):
+        words.reading()

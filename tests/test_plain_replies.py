@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storage.models import PainCheckin, SessionExercise, SessionLog, User
 from storage.states import Question
+from tests.test_understanding import KNEE_WORDS
 
 NOT_UNDERSTOOD = "didn't catch that"
 THURSDAY = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a rest day in Berlin
@@ -85,15 +86,7 @@ async def test_a_session_naming_no_exercise_is_not_logged_and_asks_which(harness
 # -- knee words without a number: the day-score question ------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("language", "text"),
-    [
-        ("en", "my knee hurts a bit today"),
-        ("en", "knee still hurts"),
-        ("ru", "колено сегодня ноет"),
-        ("es", "me duele un poco la rodilla hoy"),
-    ],
-)
+@pytest.mark.parametrize(("language", "text"), KNEE_WORDS)
 async def test_knee_words_ask_for_the_days_score(harness, chat, language, text):
     await in_language(chat, language)
     harness.clock.set(THURSDAY)

@@ -32,15 +32,16 @@ def test_named_exercises_are_exactly_those_with_the_pain_score(language, text, d
     assert not reply.unnamed
 
 
-@pytest.mark.parametrize(
-    ("language", "text"),
-    [
-        ("en", "my knee hurts a bit today"),
-        ("en", "knee still hurts"),
-        ("ru", "колено сегодня ноет"),
-        ("es", "me duele un poco la rodilla hoy"),
-    ],
-)
+# The knee complaints without a number (their conversation: test_plain_replies.py).
+KNEE_WORDS = [
+    ("en", "my knee hurts a bit today"),
+    ("en", "knee still hurts"),
+    ("ru", "колено сегодня ноет"),
+    ("es", "me duele un poco la rodilla hoy"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), KNEE_WORDS)
 def test_knee_words_without_a_number_ask_for_the_days_score(language, text):
     reply = parse_reply(text, language)
     assert (reply.intent, reply.score) == (Intent.KNEE, None)
@@ -155,17 +156,3 @@ def test_the_forms_table_is_current():
     from content.understanding.__main__ import main
 
     assert main(["--check"]) == 0
-
-
-def test_a_wrong_reading_setting_names_the_file_and_setting(tmp_path, monkeypatch):
-    from content.understanding import words
-
-    broken = tmp_path / "words.toml"
-    broken.write_text("[reading]\nscore_window = -1\n", encoding="utf-8")
-    monkeypatch.setattr(words, "WORDS_PATH", broken)
-    words.reading.cache_clear()
-    try:
-        with pytest.raises(words.WordsError, match=r"words\.toml: reading\.score_window"):
-            words.reading()
-    finally:
-        words.reading.cache_clear()
