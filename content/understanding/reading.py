@@ -170,13 +170,9 @@ class _Reading:
         for index, item in enumerate(self.items):
             if not item.is_number or item.mention or self._excluded(index):
                 continue
-            if item.first.kind is Kind.NUMBER:
-                if len(item.first.text.split(".")[0]) > 3:
-                    continue
-                value = float(item.first.text)
-            else:
-                value = float(item.value("number") or 0)
-            found[index] = _Number(index, value, negative=self._negative(index))
+            if item.first.kind is Kind.NUMBER and len(item.first.text.split(".")[0]) > 3:
+                continue  # a year, a phone number
+            found[index] = _Number(index, self._value(index), negative=self._negative(index))
         for index, number in found.items():
             joined, other = self._at(index + 1), index + 2
             if joined is not None and joined.has("or") and other in found:
@@ -191,9 +187,10 @@ class _Reading:
             return True  # "all 3 done"
         if after is not None and (after.mention or after.has("units", "session")):
             return not after.has("out_of_ten", "morning", "today", "during")
-        if after is not None and after.has(*_TIME_WORDS):  # "7 pm", "8 утра": a time, but
-            if before is not None and before.has("time_before"):  # "pain 4 in the morning"
-                return True  # is a score
+        if after is not None and after.has(*_TIME_WORDS):
+            # "7 pm", "at 7 in the morning", "8 утра": a time; "pain 4 in the morning": a score
+            if before is not None and before.has("time_before"):
+                return True
             return not self._pain_before(index)
         if before is not None and (before.first.text == "#" or before.has("units")):
             return True
