@@ -125,7 +125,9 @@ async def _pain(turn: Turn, reply: Reply) -> None:
     assert reply.score is not None
     score, user = reply.score, turn.user
     asked = checkins.awaited_checkin(user.awaiting)
-    if reply.correction and await _correct(turn, reply):
+    day_asked = user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN
+    # "I meant 3" while a pain question is open answers it; otherwise it corrects.
+    if reply.correction and asked is None and not day_asked and await _correct(turn, reply):
         return
     if reply.when is When.MORNING:
         yesterday = turn.today - timedelta(days=1)
@@ -145,7 +147,7 @@ async def _pain(turn: Turn, reply: Reply) -> None:
         day = asked[1] if asked is not None and asked[0] is checkins.DURING else turn.today
         await checkins.record_checkin(turn, checkins.DURING, day, score)
         return
-    if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
+    if day_asked:
         await knee.record_day_score(turn, score)
         return
     if asked is not None and reply.when is When.ANY:

@@ -231,3 +231,13 @@ async def test_an_ambiguous_place_gets_choices(harness, ready_chat, typed, zones
     offered = {data.removeprefix("tz:") for row in replies.last.buttons for _label, data in row}
     assert zones <= offered
     assert (await the_user(harness)).timezone == "Europe/Berlin"  # nothing saved yet
+
+
+async def test_a_correction_while_a_pain_question_is_open_answers_it(harness, ready_chat):
+    await ready_chat.send("done, pain 2")  # Wednesday
+    harness.clock.set(THURSDAY)
+    extra = await ready_chat.send("done")  # a rest day: an extra session, then its pain
+    await ready_chat.tap("extra:", extra.last)
+    replies = await ready_chat.send("oops, I meant 3")
+    assert "Noted: 3/10" in replies.text and "Updated" not in replies.text
+    assert await pain_scores(harness) == [("during", 2, True), ("during", 3, True)]
