@@ -26,7 +26,7 @@ from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from content.matcher import ExerciseMatcher
 from content.poses import load_animations
-from content.words import check_words
+from content.understanding import warm_up as warm_up_understanding
 from handlers import register
 from handlers.common import KneeContext
 from handlers.media.chart import ChartProcess
@@ -95,7 +95,7 @@ async def create_services(
     # Every language's catalogue is validated now: a missing translation stops the start.
     catalogues = {language: load_catalogue(language=language) for language in LANGUAGES}
     catalogue = catalogues["en"]
-    check_words()  # the reply words of every language, likewise
+    warm_up_understanding()  # the reply words of every language, likewise
     # Every exercise level must have its animation before the bot starts.
     animations = load_animations()
     await asyncio.to_thread(timezones.warm_up)  # place names indexed once, not on a reply

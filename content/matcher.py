@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from content.catalogue import Catalogue, Exercise
-from content.words import fold
+from content.understanding.text import fold
 
 # How similar a typo must be to count as that exercise without asking back.
 CONFIDENT_RATIO = 0.82

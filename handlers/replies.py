@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.i18n import N_, _
+from content.understanding import Intent, Reply, When, parse_reply
+from content.understanding.words import reading
 from handlers import checkins, exercises, knee, schedule, start, today
 from handlers.common import Turn, turn_handler
-from handlers.parsing import Intent, Reply, When, parse_reply
+from handlers.views import session_keyboard
 from storage import training
-from storage.states import SETUP_QUESTIONS, OnboardingStep, Question, SessionStatus
+from storage.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question, SessionStatus
 
 OUT_OF_RANGE = N_(
     "Pain is scored from 0 (no pain) to 10 (the worst you can imagine). "
@@ -23,6 +25,10 @@ OUT_OF_RANGE = N_(
 NOT_UNDERSTOOD = N_(
     'Sorry, I didn\'t catch that. You could write, for example, "done, pain 3" after a '
     'session or "pain 4 this morning". /help lists everything I can do.'
+)
+WHICH = N_(
+    "Which exercises did you do? Today's session: {names}. Write, for example, "
+    '"did {example}", or tap ✅ if you did all of them.'
 )
 # Replies that are plainly not a place, a time or a tap on the days.
 _CLEARLY_ELSE = (Intent.DONE, Intent.SKIP, Intent.LATER, Intent.KNEE)
@@ -75,9 +81,13 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
     if reply.out_of_range or reply.intent is Intent.PAIN_OUT_OF_RANGE:
         turn.say(_(OUT_OF_RANGE))
     elif reply.intent is Intent.DONE:
-        await today.done_text(turn, await _left_out(turn, reply), reply.score)
+        await _session_report(turn, reply)
     elif reply.intent is Intent.SKIP:
         await today.mark_skipped(turn, turn.today)
+        if reply.score is not None:
+            await knee.record_day_score(turn, reply.score)  # "not today, my knee is 7"
+        elif reply.knee:
+            knee.ask_day_score(turn)  # "not today, my knee still hurts"
     elif reply.intent is Intent.LATER:
         await schedule.snooze_today(turn)
     elif reply.intent is Intent.KNEE:
@@ -90,35 +100,36 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
         turn.say(_(NOT_UNDERSTOOD))
 
 
-async def _left_out(turn: Turn, reply: Reply) -> frozenset[str]:
-    """The exercises of today's session that the message says were not done."""
-    if not reply.did and not reply.skipped:
-        return frozenset()
-    plan = {exercise.slug for exercise in turn.catalogue.exercises}
-    levels = frozenset(await training.levels_of(turn.db, turn.user.id))
-    did = {slug for name in reply.did if (slug := _exercise(turn, name, levels))}
-    skipped = {slug for name in reply.skipped if (slug := _exercise(turn, name, levels))}
-    left_out = (plan - did) if did else set()
-    return frozenset(left_out | skipped)
-
-
-def _exercise(turn: Turn, name: str, planned: frozenset[str] = frozenset()) -> str | None:
-    """The exercise a name means; of several close ones, the one in today's session."""
-    matcher = turn.matcher
-    for candidate in (name, name.removesuffix("s"), name.removesuffix("es")):
-        match = matcher.find(candidate)
-        if match.exercise is not None:
-            return match.exercise.slug
-        close = [item.slug for item in match.suggestions if item.slug in planned]
-        if len(close) == 1:
-            return close[0]
-    return None
+async def _session_report(turn: Turn, reply: Reply) -> None:
+    """A typed session report: exactly the exercises named count (a name several of today's
+    exercises share, like "squats", counts for each of them); if it names none of today's,
+    nothing is logged and the person is asked which."""
+    plan = await today.todays_plan(turn)
+    planned = {item.exercise.slug for item in plan}
+    did = {slug for mention in reply.did for slug in mention & planned}
+    skipped = {slug for mention in reply.skipped for slug in mention & planned}
+    if reply.unnamed or (reply.did and not did):
+        names = ", ".join(item.exercise.name for item in plan)
+        turn.say(
+            _(WHICH).format(names=names, example=plan[0].exercise.name.lower()),
+            session_keyboard(turn.today, plan, loggable=True),
+        )
+        return
+    left_out = (planned - did if did else set()) | skipped
+    if planned and left_out >= planned:
+        await today.mark_skipped(turn, turn.today)  # everything named was left out
+        return
+    await today.done_text(turn, frozenset(left_out), reply.score)
 
 
 async def _pain(turn: Turn, reply: Reply) -> None:
     assert reply.score is not None
     score, user = reply.score, turn.user
     asked = checkins.awaited_checkin(user.awaiting)
+    day_asked = user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN
+    # "I meant 3" while a pain question is open answers it; otherwise it corrects.
+    if reply.correction and asked is None and not day_asked and await _correct(turn, reply):
+        return
     if reply.when is When.MORNING:
         yesterday = turn.today - timedelta(days=1)
         session = await training.session_on(turn.db, user.id, yesterday)
@@ -133,7 +144,11 @@ async def _pain(turn: Turn, reply: Reply) -> None:
             )
             await knee.record_day_score(turn, score)
         return
-    if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
+    if reply.when is When.DURING:
+        day = asked[1] if asked is not None and asked[0] is checkins.DURING else turn.today
+        await checkins.record_checkin(turn, checkins.DURING, day, score)
+        return
+    if day_asked:
         await knee.record_day_score(turn, score)
         return
     if asked is not None and reply.when is When.ANY:
@@ -152,3 +167,28 @@ async def _pain(turn: Turn, reply: Reply) -> None:
         await checkins.record_checkin(turn, checkins.DURING, turn.today, score)
     else:
         await knee.record_day_score(turn, score)
+
+
+_KINDS = {
+    When.MORNING: PainKind.NEXT_MORNING,
+    When.DURING: PainKind.DURING,
+    When.TODAY: PainKind.DAY,
+}
+_CHECKINS = {PainKind.DURING: checkins.DURING, PainKind.NEXT_MORNING: checkins.MORNING}
+
+
+async def _correct(turn: Turn, reply: Reply) -> bool:
+    """ "Sorry, pain was 3 not 4": the latest score of that kind (of any kind, if none is
+    named) from the last two days is superseded by the new one. False if there is none."""
+    assert reply.score is not None
+    since = turn.now - timedelta(hours=reading().correction_hours)
+    latest = await training.latest_score(turn.db, turn.user.id, since, _KINDS.get(reply.when))
+    if latest is None:
+        return False
+    if latest.session_day is not None and latest.kind in _CHECKINS:
+        await checkins.record_checkin(
+            turn, _CHECKINS[latest.kind], latest.session_day, reply.score
+        )
+    else:
+        await knee.record_day_score(turn, reply.score)
+    return True

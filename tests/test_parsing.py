@@ -1,8 +1,9 @@
+from contextlib import contextmanager
 from datetime import time
 
 import pytest
 
-from handlers.parsing import Intent, When, parse_days, parse_reply, parse_time
+from content.understanding import Intent, When, parse_days, parse_reply, parse_time
 
 
 @pytest.mark.parametrize(
@@ -123,9 +124,12 @@ def test_other_languages_words_are_not_read_in_english():
 
 def test_named_exercises_in_russian_and_spanish():
     did = parse_reply("сделал выпады, боль 2", "ru")
-    assert (did.intent, did.did, did.score) == (Intent.DONE, ("выпады",), 2)
+    assert (did.intent, did.did, did.score) == (Intent.DONE, ({"reverse_lunge"},), 2)
     skipped = parse_reply("me salté las sentadillas", "es")
-    assert (skipped.intent, skipped.skipped) == (Intent.DONE, ("las sentadillas",))
+    assert (skipped.intent, skipped.skipped) == (
+        Intent.DONE,
+        ({"squat_to_surface", "sumo_squat"},),
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,17 +185,34 @@ def test_parse_days_in_the_persons_language(language, text, expected):
     assert parse_days(text, language) == expected
 
 
-def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
-    from content import words
+@contextmanager
+def words_file(tmp_path, monkeypatch, text: str):
+    """content/understanding/words.py reading text as words.toml, its caches cleared."""
+    from content.understanding import words
 
     broken = tmp_path / "words.toml"
-    broken.write_text('[ru]\ndone = "готово"\n', encoding="utf-8")
+    broken.write_text(text, encoding="utf-8")
     monkeypatch.setattr(words, "WORDS_PATH", broken)
-    words.vocabulary.cache_clear()
+    words.words.cache_clear()
+    words.reading.cache_clear()
     try:
-        with pytest.raises(words.WordsError, match=r"words\.toml: ru\.done must be a list"):
-            words.vocabulary("ru")
-        with pytest.raises(words.WordsError, match=r"no \[es\] words"):
-            words.vocabulary("es")
+        yield words
     finally:
-        words.vocabulary.cache_clear()
+        words.words.cache_clear()
+        words.reading.cache_clear()
+
+
+def test_a_wrong_words_file_names_the_file_list_and_language(tmp_path, monkeypatch):
+    with words_file(tmp_path, monkeypatch, '[ru]\ndone = "готово"\n') as words:
+        with pytest.raises(words.WordsError, match=r"words\.toml: ru\.done must be a list"):
+            words.words("ru")
+        with pytest.raises(words.WordsError, match=r"no \[es\] words"):
+            words.words("es")
+
+
+def test_a_wrong_reading_setting_names_the_file_and_setting(tmp_path, monkeypatch):
+    with (
+        words_file(tmp_path, monkeypatch, "[reading]\nscore_window = -1\n") as words,
+        pytest.raises(words.WordsError, match=r"words\.toml: reading\.score_window"),
+    ):
+        words.reading()
