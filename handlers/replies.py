@@ -31,7 +31,7 @@ WHICH = N_(
     '"did {example}", or tap ✅ if you did all of them.'
 )
 # Replies that are plainly not a place, a time or a tap on the days.
-_CLEARLY_ELSE = (Intent.DONE, Intent.SKIP, Intent.LATER, Intent.KNEE)
+_CLEARLY_ELSE = (Intent.DONE, Intent.SKIP, Intent.LATER, Intent.KNEE, Intent.GAVE_WAY)
 
 
 @turn_handler
@@ -75,7 +75,7 @@ async def _answer_setup(turn: Turn, question: Question, text: str) -> None:
 
 async def _handle(turn: Turn, text: str, reply: Reply) -> None:
     trains = reply.intent in (Intent.DONE, Intent.SKIP, Intent.LATER)
-    reports = reply.intent in (Intent.PAIN, Intent.KNEE)  # welcome during a hold too
+    reports = reply.intent in (Intent.PAIN, Intent.KNEE, Intent.GAVE_WAY)  # during a hold too
     if (trains or reports) and not await start.require_setup(turn, training=trains):
         return
     if reply.out_of_range or reply.intent is Intent.PAIN_OUT_OF_RANGE:
@@ -92,6 +92,10 @@ async def _handle(turn: Turn, text: str, reply: Reply) -> None:
         await schedule.snooze_today(turn)
     elif reply.intent is Intent.KNEE:
         knee.ask_day_score(turn)
+    elif reply.intent is Intent.GAVE_WAY:
+        await knee.gave_way(turn)
+        if reply.score is not None:  # "knee gave way on the stairs, pain 6"
+            await knee.record_day_score(turn, reply.score)
     elif reply.intent is Intent.PAIN and reply.score is not None:
         await _pain(turn, reply)
     elif (match := turn.matcher.find(text)).exercise is not None:

@@ -11,14 +11,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from content.catalogue import load_catalogue
 from content.i18n import _, use_language
 from handlers.safety import CLEARED_LABEL, DOCTOR_CLEARED_LABEL
-from storage.models import ExerciseLevel, Hold, LevelChange, Push, User
+from storage.models import ExerciseLevel, Hold, KneeEvent, LevelChange, Push, User
 from storage.states import HoldEnd, HoldKind, PushKind, PushStatus
 from tests.auxil.reminders import REMINDER_TEXT
 from tests.test_adapting import JOINED, Days, fetch, name, set_levels
 
 FOLLOWUP_TEXT = "A few days ago I suggested having your knee checked"
+SAFETY_EMERGENCY = {
+    language: load_catalogue(language=language).safety.emergency for language in ("en", "ru", "es")
+}
 
 
 @pytest.fixture
@@ -394,3 +398,29 @@ async def test_today_after_a_stopped_session_does_not_say_well_done(harness, rea
     today = await ready_chat.send("/today")
     assert "Well done" not in today.text
     assert "your knee needs rest for the rest of today" in today.text
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "my knee gave way"), ("ru", "колено подкосилось"), ("es", "se me dobló la rodilla")],
+)
+async def test_a_knee_that_gave_way_is_heard_and_kept(harness, ready_chat, language, said):
+    if language != "en":
+        await ready_chat.send("/language")
+        await ready_chat.tap(f"lang:{language}")
+    asked = await ready_chat.send(said)
+    assert any(data.endswith(":neither") for row in asked.last.buttons for _, data in row)
+    calm = await ready_chat.tap("gaveway:", asked.last)  # the first answer: after an injury
+    assert SAFETY_EMERGENCY[language] in calm.text  # the warning-sign screen
+    [event] = await fetch(harness.services, KneeEvent)
+    assert (event.kind, event.answer) == ("gave_way", "injury")
+
+
+async def test_a_knee_that_gave_way_without_injury_is_common_and_noted(harness, ready_chat):
+    asked = await ready_chat.send("my knee buckled on the stairs")
+    answer = await ready_chat.press("No, neither", asked.last)
+    assert "common with knee pain" in answer.text and "balance exercises" in answer.text
+    [event] = await fetch(harness.services, KneeEvent)
+    assert event.answer == "neither"
+    forged = await ready_chat.press_data(f"gaveway:{event.id + 1}:injury")
+    assert forged.toast == "That button has expired."

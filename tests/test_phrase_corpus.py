@@ -15,7 +15,7 @@ from sqlalchemy import select
 from content.i18n import LANGUAGES, _, use_language
 from content.understanding import Intent, Reply, When, parse_days, parse_reply, parse_time
 from handlers.replies import NOT_UNDERSTOOD
-from storage.models import PainCheckin, Push, SessionExercise, SessionLog, User
+from storage.models import KneeEvent, PainCheckin, Push, SessionExercise, SessionLog, User
 from storage.states import PushKind, Question
 
 PHRASES = Path(__file__).parent / "data" / "phrases"
@@ -181,7 +181,7 @@ def test_every_line_is_well_formed():
 
 # -- a sample through the emulator -------------------------------------------------------------
 
-PLAYED = {"done", "skip", "later", "pain", "correction", "knee", "unknown"}
+PLAYED = {"done", "skip", "later", "pain", "correction", "knee", "gave_way", "unknown"}
 SAMPLE = [phrase for phrase in ALL if phrase.play]
 
 
@@ -240,6 +240,16 @@ async def test_the_sample_through_the_emulator(harness, chat, phrase):
         [user] = await rows(harness, User)
         assert user.awaiting.question == Question.DAY_PAIN
         assert any(data.startswith("daypain:") for row in replies.last.buttons for _l, data in row)
+    elif phrase.kind == "gave_way":
+        [event] = await rows(harness, KneeEvent)
+        assert event.kind == "gave_way" and event.answer is None
+        assert any(
+            data.startswith("gaveway:")
+            for event in replies.events
+            for row in event.buttons
+            for _l, data in row
+        )
+        assert logs == [] and pain == ([("day", score)] if score is not None else [])
     elif phrase.kind == "later":
         assert logs == [] and pain == []
         pushes = [push.kind for push in await rows(harness, Push)]
