@@ -177,7 +177,9 @@ async def history(turn: Turn) -> None:
         (
             day,
             0,
-            _("{day}: 🦵 knee {score}/10 that day").format(day=short_day(day), score=score),
+            _("{day}: 🦵 knee {score}/10 that day").format(
+                day=short_day(day, opening=True), score=score
+            ),
         )
         for day, score in day_scores.items()
     ]
@@ -186,9 +188,9 @@ async def history(turn: Turn) -> None:
 
 
 def _history_line(session: training.SessionSummary) -> str:
-    day: date = session.day
+    day = short_day(session.day, opening=True)
     if session.status != SessionStatus.DONE:
-        return _("{day}: ⏭ skipped").format(day=short_day(day))
+        return _("{day}: ⏭ skipped").format(day=day)
     scores = [
         label.format(score=score)
         for label, score in (
@@ -199,4 +201,12 @@ def _history_line(session: training.SessionSummary) -> str:
     ]
     if session.effort is not None:
         scores.append(_("effort: {effort}").format(effort=_(EFFORT_WORDS[session.effort])))
-    return " · ".join([_("{day}: ✅ done").format(day=short_day(day)), *scores])
+    if session.partly_done:
+        done = ngettext(
+            "{day}: ✅ {done} of {count} exercise done",
+            "{day}: ✅ {done} of {count} exercises done",
+            session.exercises,
+        ).format(day=day, done=session.exercises_done, count=session.exercises)
+    else:
+        done = _("{day}: ✅ done").format(day=day)
+    return " · ".join([done, *scores])

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from content.catalogue import load_catalogue
-from storage.models import ExerciseLevel, LevelChange, SessionLog, SessionReview
+from storage.models import ExerciseLevel, LevelChange, SessionExercise, SessionLog, SessionReview
 from tests.auxil.reminders import REMINDER_TEXT
 
 CATALOGUE = load_catalogue()
@@ -67,6 +67,24 @@ async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat)
     ]
     assert len(lines) == 11 and lines[-1].startswith("Wed 25 Nov")
     assert "Mon 30 Nov: ⏭ skipped" in lines
+
+
+async def test_history_says_how_many_exercises_of_a_part_session_were_done(harness, ready_chat):
+    await ready_chat.send("did hip bump, pain 4")  # only the hip bump of the session
+    harness.clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    await ready_chat.send("done, pain 2")  # the whole session
+    lines = (await ready_chat.send("/history")).text.splitlines()
+    async with harness.services.database.transaction() as session:
+        exercises = list(await session.scalars(select(SessionExercise)))
+        wednesday = await session.scalar(
+            select(SessionLog.id).where(SessionLog.local_date == date(2026, 11, 25))
+        )
+    done = [row.done for row in exercises if row.session_id == wednesday]
+    assert (sum(done), len(done)) == (1, 3)
+    assert lines[1:] == [
+        "Fri 27 Nov: ✅ done · pain 2/10",
+        "Wed 25 Nov: ✅ 1 of 3 exercises done · pain 4/10",
+    ]
 
 
 async def local_sessions(harness) -> list[SessionLog]:
