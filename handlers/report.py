@@ -21,7 +21,7 @@ from content.i18n import (
     short_day,
     weekday_abbreviations,
 )
-from content.progression import Effort, Why
+from content.progression import Effort
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.media.report import (
     PainChart,
@@ -40,6 +40,7 @@ from handlers.usecases.report import (
     ReportData,
     gather_report,
 )
+from handlers.views import describe_reason
 
 # How urgent each red flag is, in words a clinician reads at a glance.
 TIER_WORDS = {
@@ -294,7 +295,8 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
             what = _("{name}: level {old} → {new}").format(
                 name=name, old=change.from_level, new=change.to_level
             )
-        lines.append(f"{short_day(change.day)}: {what} ({_reason(change.reason, catalogue)})")
+        reason = describe_reason(change.reason, catalogue)
+        lines.append(f"{short_day(change.day)}: {what} ({reason})")
     return Section(
         _("Level changes in this period"),
         tuple(lines) or (_("No level changes in this period."),),
@@ -308,23 +310,6 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
             for count in range(1, len(lines) + 1)
         ),
     )
-
-
-def _reason(reason: str, catalogue: Catalogue) -> str:
-    acceptable = catalogue.program.pain.acceptable_max
-    try:
-        why = Why(reason)
-    except ValueError:
-        return reason.replace("_", " ")
-    words = {
-        Why.PAIN_FREE: _("sessions in the safe zone, mornings no worse than usual"),
-        Why.TOO_MUCH_PAIN: _("pain above {limit}/10 during a session"),
-        Why.SEVERE_PAIN: _("severe pain during a session"),
-        Why.WORSE_MORNING: _("next morning clearly worse than usual"),
-        Why.HIGH_MORNING: _("next morning above {limit}/10"),
-        Why.CORRECTED: _("a corrected score or a later effort answer"),
-    }
-    return words.get(why, why.value.replace("_", " ")).format(limit=acceptable)
 
 
 def _safety_section(data: ReportData) -> Section:

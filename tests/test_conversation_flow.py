@@ -227,7 +227,7 @@ async def test_pain_outside_a_session_is_a_day_score(harness, ready_chat):
     exported = await chat.send("/export")
     [document] = [event for event in exported.events if event.method == "sendDocument"]
     table = list(csv.DictReader(io.StringIO(document.document.decode())))
-    day_rows = [(row["date"], row["value"]) for row in table if row["detail"] == "day"]
+    day_rows = [(row["date"], row["value"]) for row in table if row["code"] == "kind=day"]
     assert day_rows == [("2026-11-26", "6"), ("2026-11-27", "6"), ("2026-11-28", "6")]
 
 
