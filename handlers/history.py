@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
@@ -12,8 +12,9 @@ from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.media.chart import ChartData, chart_labels
 from handlers.start import keeps_question
+from handlers.usecases.holds import held_periods
 from scheduler.slots import local_day
-from storage import people, training
+from storage import training
 from storage.states import SessionStatus
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
@@ -52,11 +53,13 @@ async def progress(turn: Turn) -> None:
     if not scored and not day_scores:
         turn.say(text + "\n\n" + _("The pain chart appears once you've scored a session's pain."))
         return
+    held = await held_periods(turn.db, user, turn.today)
     data = ChartData(
         sessions=points,
         day_scores=sorted(day_scores.items()),
         skipped=await training.skipped_days(turn.db, user.id),
-        holds=await _holds(turn),
+        holds=held.holds,
+        paused=held.paused,
         first_day=joined,
         today=turn.today,
         language=user.language,
@@ -69,18 +72,6 @@ async def progress(turn: Turn) -> None:
     else:
         turn.say(text)
         turn.send_file(chart, _("Your pain over time."))
-
-
-async def _holds(turn: Turn) -> list[tuple[date, date]]:
-    """Paused periods, and a red-flag hold still on, as first and last local day."""
-    zone = turn.user.timezone
-    holds = [
-        (local_day(pause.started_at, zone), local_day(pause.ended_at or turn.now, zone))
-        for pause in await people.pauses_of(turn.db, turn.user.id)
-    ]
-    if turn.user.red_flag_reported_at is not None:
-        holds.append((local_day(turn.user.red_flag_reported_at, zone), turn.today))
-    return holds
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:

@@ -87,6 +87,32 @@ async def test_history_says_how_many_exercises_of_a_part_session_were_done(harne
     ]
 
 
+async def test_progress_shades_every_red_flag_hold_cleared_or_open(harness, ready_chat, drawn):
+    chat = ready_chat
+    await chat.send("done, pain 3")  # Wed 25 Nov
+    harness.clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    await chat.send("/redflags")
+    await chat.press("Knee locks")  # Thu 26: on hold
+    harness.clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    await chat.press("A clinician has cleared me")  # Sat 28: cleared
+    harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    await chat.send("done, pain 2")
+    await chat.send("/pause")
+    harness.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    await chat.send("/resume")
+    harness.clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    await chat.send("/redflags")
+    await chat.press("Painful, swollen calf")  # Wed 2 Dec: on hold, not cleared
+    progress = await chat.send("/progress")
+    assert [event for event in progress.events if event.method == "sendPhoto"]
+    [(data, _pain)] = drawn
+    assert data.holds == (
+        (date(2026, 11, 26), date(2026, 11, 28)),
+        (date(2026, 12, 2), date(2026, 12, 2)),
+    )
+    assert data.paused == ((date(2026, 11, 30), date(2026, 12, 1)),)
+
+
 async def local_sessions(harness) -> list[SessionLog]:
     async with harness.services.database.transaction() as session:
         return list(await session.scalars(select(SessionLog).order_by(SessionLog.local_date)))
