@@ -140,13 +140,14 @@ class PainThresholds(_Strict):
     acceptable_max: int = Field(ge=0, le=10)
     red_flag_prompt_above: int = Field(ge=0, le=10)
     severe_pain_from: int = Field(ge=1, le=10)
+    clinician_at: int = Field(ge=1, le=10)
 
     @model_validator(mode="after")
     def _ordered(self) -> PainThresholds:
         if not self.safe_max < self.acceptable_max <= self.red_flag_prompt_above:
             raise ValueError("need safe_max < acceptable_max <= red_flag_prompt_above")
-        if not self.acceptable_max < self.severe_pain_from:
-            raise ValueError("need acceptable_max < severe_pain_from")
+        if not self.acceptable_max < self.severe_pain_from <= self.clinician_at:
+            raise ValueError("need acceptable_max < severe_pain_from <= clinician_at")
         return self
 
 
@@ -156,6 +157,18 @@ class ReminderRules(_Strict):
 
     snooze_minutes: int = Field(ge=5, le=600)
     weekly_checkin_after_hours: int = Field(ge=0, le=12)
+    morning_earliest: time
+    morning_latest: time
+
+    @model_validator(mode="after")
+    def _morning_is_a_morning(self) -> ReminderRules:
+        if not self.morning_earliest < self.morning_latest <= time(12, 0):
+            raise ValueError("need morning_earliest < morning_latest <= 12:00")
+        return self
+
+    def is_morning(self, at: time) -> bool:
+        """Whether a morning-check time lies in the allowed range (both ends included)."""
+        return self.morning_earliest <= at <= self.morning_latest
 
 
 class ProgressionRules(_Strict):
@@ -168,6 +181,15 @@ class ProgressionRules(_Strict):
     increases_per_review: int = Field(ge=1, le=7)
     regressions_before_clinician: int = Field(ge=1, le=10)
     severe_window_days: int = Field(ge=1, le=60)
+    return_gap_days: int = Field(ge=2, le=120)
+    flare_hours: int = Field(ge=0, le=168)
+    up_step_days_apart: int = Field(ge=1, le=14)
+
+
+class HoldRules(_Strict):
+    """What a hold does besides stopping the program: the one follow-up it sends."""
+
+    followup_after_days: int = Field(ge=1, le=30)
 
 
 class ProgressReport(_Strict):
@@ -200,6 +222,7 @@ class Program(_Strict):
     pain: PainThresholds
     reminders: ReminderRules
     progression: ProgressionRules
+    holds: HoldRules
     progress: ProgressReport
 
     @model_validator(mode="after")
@@ -283,6 +306,8 @@ class Safety(_Strict):
     none_button: ButtonText
     flags: list[RedFlag] = Field(min_length=1, max_length=12)
     advice: dict[Tier, ByMoment]
+    # What a hold says while it lasts, by the most urgent tier tapped.
+    hold: dict[Tier, Text]
 
     @model_validator(mode="after")
     def _consistent(self) -> Safety:
@@ -304,6 +329,9 @@ class Safety(_Strict):
         missing = [tier.value for tier in Tier if tier not in self.advice]
         if missing:
             raise ValueError(f"no advice for tier {', '.join(missing)}")
+        missing = [tier.value for tier in Tier if tier not in self.hold]
+        if missing:
+            raise ValueError(f"no hold text for tier {', '.join(missing)}")
         return self
 
     def flag(self, key: str) -> RedFlag | None:

@@ -18,8 +18,13 @@ The rules (PRODUCT.md "Program rules"):
   morning is above it nothing moves up or opens.
 - One change at a time: at most `increases_per_review` increases (up-steps or openings) per
   review, the exercise longest at its level first; "hard" effort holds every up-step.
-- `regressions_before_clinician` regression signals in a row (counted from a clinician's
-  clearance) mean see a clinician.
+- `regressions_before_clinician` regression signals in a row (counted from the end of the
+  latest hold), a second severe score, severe pain at the easiest levels, or a score of
+  `clinician_at` mean see a clinician (the caller holds the program for a review).
+- The sessions that earn a step are `up_step_days_apart` days apart, and none before a gap of
+  `return_gap_days` without a session counts; a flare (a day score above the acceptable band
+  within `flare_hours`) holds every increase of the review.
+- After such a gap every exercise above its easiest level starts one lower (`return_steps`).
 - A corrected score re-runs that session's review from the levels before it (`revise`).
 """
 
@@ -126,6 +131,9 @@ class Why(Enum):
     ALREADY_LOWER = "already_lower"  # it already went down since that session
     NOT_IN_SESSION = "not_in_session"  # the session did not include it
     CORRECTED = "corrected"  # a corrected score no longer supports an earlier move
+    FLARE = "flare"  # a day score above the acceptable band lately: no increase now
+    RETURNED = "returned"  # back after a break: one level lower to start again
+    EASIEST = "easiest"  # the person chose to carry on at the easiest levels, not a review
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,8 @@ class ClinicianReason(Enum):
     SEVERE_AT_LOWEST = "severe_at_lowest"  # severe pain with every exercise at its lowest level
     SECOND_SEVERE = "second_severe"  # a second severe score within severe_window_days
     REGRESSIONS_IN_A_ROW = "regressions_in_a_row"  # regressions_before_clinician in a row
+    WORST_PAIN = "worst_pain"  # a session score of pain.clinician_at (a 10)
+    MORNINGS_HIGH = "mornings_high"  # the usual morning stays above the acceptable band
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,11 @@ class Review:
     usual_morning: float | None = None  # median of the latest mornings, up to this session
     mornings_high: bool = False  # usual morning above the acceptable band: suggest a review
     exercises: tuple[str, ...] = ()  # the session's exercises, in session order
+    flare_held: bool = False  # a flare held an increase this review would have made
+    # What the session's next morning was compared with: the usual morning before it, or
+    # (morning_baseline_is_session) the pain during the session when there was no morning yet.
+    morning_baseline: float | None = None
+    morning_baseline_is_session: bool = False
 
     @property
     def moves(self) -> tuple[Decision, ...]:
@@ -208,6 +223,8 @@ class _Judged:
     signal: Signal
     why: Why
     usual: float | None
+    # No earlier mornings yet: "usual" is the pain during the session itself.
+    usual_is_session: bool = False
 
 
 def morning_session(session_days: Iterable[date], morning: date) -> date | None:
@@ -238,6 +255,7 @@ class Progression:
         session: date | None = None,
         cleared_on: date | None = None,
         arrived: ScoreKind | None = None,
+        flare: bool = False,
     ) -> Review:
         """Judge one session (the latest, or the one on `session`) and decide every unlocked
         exercise and at most one opening.
@@ -253,6 +271,8 @@ class Progression:
         arrived: the score that triggers this review. "Stop for today" and the red-flag screen
           answer a severe score during the session (on its day or the next), the screen also a
           morning above pain.red_flag_prompt_above; None (unknown) = either may have arrived.
+        flare: a day score above the acceptable band came within flare_hours: every increase
+          this review would make is held (Review.flare_held says whether one was).
         """
         order = self.catalogue.session_slugs(levels)
         if not history:
@@ -269,6 +289,7 @@ class Progression:
         usual = self.usual_morning(upto)
         mornings_high = usual is not None and usual > self.pain.acceptable_max
         in_session = tuple(slug for slug in order if slug in record.levels)
+        flare_held = False
 
         if verdict.signal is Signal.DOWN:
             decisions = [
@@ -281,6 +302,9 @@ class Progression:
             decisions = self._ups(
                 levels, history, judged, index, last_step, last_unlock, today, mornings_high
             )
+            if flare:
+                flare_held = any(item.step is not Step.HOLD for item in decisions)
+                decisions = [_flare_hold(item) for item in decisions if item.level > 0]
         else:
             decisions = [
                 _hold(
@@ -320,6 +344,9 @@ class Progression:
             usual_morning=usual,
             mornings_high=mornings_high,
             exercises=in_session,
+            flare_held=flare_held,
+            morning_baseline=verdict.usual,
+            morning_baseline_is_session=verdict.usual_is_session,
         )
 
     def revise(
@@ -335,6 +362,7 @@ class Progression:
         session: date | None = None,
         cleared_on: date | None = None,
         arrived: ScoreKind | None = None,
+        flare: bool = False,
     ) -> Revision:
         """Re-run a session's review after a correction of one of its scores.
 
@@ -353,6 +381,7 @@ class Progression:
             session=session,
             cleared_on=cleared_on,
             arrived=arrived,
+            flare=flare,
         )
         made = {_key(move) for move in fresh.moves}
         evidence = (fresh.session,) if fresh.session is not None else ()
@@ -411,7 +440,7 @@ class Progression:
         for record in history:
             earlier = mornings[-self.rules.usual_morning_window :]
             usual = median(earlier) if earlier else record.during
-            judged.append(self._signal(record, usual))
+            judged.append(replace(self._signal(record, usual), usual_is_session=not earlier))
             if record.morning is not None:
                 mornings.append(record.morning)
         return judged
@@ -515,13 +544,21 @@ class Progression:
         self, slug: str, history: Sequence[SessionRecord], judged: Sequence[_Judged], index: int
     ) -> list[int]:
         """The latest sessions with the exercise, up to `index`, that were safe in a row (at
-        most pain_free_sessions of them): their indexes, oldest first."""
+        most pain_free_sessions of them): their indexes, oldest first. Sessions closer than
+        up_step_days_apart to a later one in the run are passed over (they still break it when
+        not safe), and none before a gap of return_gap_days without a session counts."""
         run: list[int] = []
+        apart = timedelta(days=self.rules.up_step_days_apart)
+        gap = timedelta(days=self.rules.return_gap_days)
         for at in range(index, -1, -1):
+            if at < index and history[at + 1].day - history[at].day >= gap:
+                break
             if slug not in history[at].levels or not history[at].scored:
                 continue
             if judged[at].signal is not Signal.SAFE:
                 break
+            if run and history[run[0]].day - history[at].day < apart:
+                continue
             run.insert(0, at)
             if len(run) == self.rules.pain_free_sessions:
                 break
@@ -563,6 +600,9 @@ class Progression:
         record = history[index]
         if severe and record.levels and all(level <= 1 for level in record.levels.values()):
             return ClinicianReason.SEVERE_AT_LOWEST, (record.scores,)
+        worst = self.pain.clinician_at
+        if any(score is not None and score >= worst for score in (record.during, record.morning)):
+            return ClinicianReason.WORST_PAIN, (record.scores,)
         if severe:
             window = timedelta(days=self.rules.severe_window_days)
             for earlier in reversed(history[:index]):
@@ -599,8 +639,38 @@ class Progression:
         return timedelta(days=self.rules.days_between_steps)
 
 
+def return_steps(
+    rules: ProgressionRules, levels: Mapping[str, int], last_session: date | None, today: date
+) -> tuple[Decision, ...]:
+    """Back after return_gap_days or more without a session: every exercise above its easiest
+    level one lower (none without an earlier session: the starting levels are gentle already)."""
+    if last_session is None or today - last_session < timedelta(days=rules.return_gap_days):
+        return ()
+    return tuple(
+        Decision(slug, Step.DOWN, Why.RETURNED, level, level - 1)
+        for slug, level in levels.items()
+        if level > 1
+    )
+
+
+def easiest_steps(levels: Mapping[str, int]) -> tuple[Decision, ...]:
+    """Carry on at the easiest levels instead of a review: every exercise to level 1."""
+    return tuple(
+        Decision(slug, Step.DOWN, Why.EASIEST, level, 1)
+        for slug, level in levels.items()
+        if level > 1
+    )
+
+
 def _hold(slug: str, level: int, why: Why) -> Decision:
     return Decision(slug, Step.HOLD, why, level, level)
+
+
+def _flare_hold(decision: Decision) -> Decision:
+    """An increase a flare holds back; other decisions stand."""
+    if decision.step in (Step.UP, Step.UNLOCK):
+        return _hold(decision.exercise, decision.level, Why.FLARE)
+    return decision
 
 
 def _key(move: Decision) -> tuple[str, Step, int]:

@@ -40,6 +40,7 @@ from storage import safety  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     ExerciseLevel,
+    Hold,
     LevelChange,
     PainCheckin,
     PausePeriod,
@@ -47,6 +48,7 @@ from storage.models import (  # noqa: E402
     User,
     WeeklyReview,
 )
+from storage.states import HoldEnd, HoldKind  # noqa: E402
 
 USER_ID = 7001
 ZONE = ZoneInfo("Europe/Berlin")
@@ -221,6 +223,15 @@ async def seed(database: Database, user_id: int = USER_ID) -> None:
             moment = Moment.START if day == JOINED else Moment.LATER
             await safety.record_answer(db, user_id, flag, moment, at(day, 19))
         await safety.record_clearance(db, user_id, None, at(date(2026, 11, 30), 12))
+        db.add(
+            Hold(
+                user_id=user_id,
+                kind=HoldKind.RED_FLAG,
+                started_at=at(HELD[0], 19),
+                ended_at=at(HELD[1], 11),
+                ended_by=HoldEnd.CLEARED,
+            )
+        )
         await safety.record_clearance(db, user_id, at(HELD[0], 19), at(HELD[1], 11))
 
 

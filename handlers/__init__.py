@@ -41,7 +41,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "delete": mydata.delete,
     "language": language.choose_language,
 }
-BUTTON_MODULES = (checkins, exercises, knee, language, mydata, schedule, start, today)
+BUTTON_MODULES = (checkins, exercises, knee, language, mydata, safety, schedule, start, today)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -9,22 +9,27 @@ clinician, never "carry on" next to "see a clinician".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from content.i18n import N_, _
 from content.program import PainBand, pain_band
-from content.progression import Effort, Signal, Step, Voice, Why
+from content.progression import Effort, Signal, Step, Voice
 from handlers.common import Button, Keyboard, Turn, parse_day
-from handlers.safety import ask_red_flags, clinician_advice
+from handlers.safety import ask_red_flags, hold_notice, review_advice
 from handlers.usecases.checkins import (
     ScoreOutcome,
     record_effort,
     record_morning,
     record_score,
 )
-from handlers.views import announce_move, out_of_ten, pain_keyboard
+from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
 from storage.states import Awaiting, PainKind, Question
+
+# The line a session logged with its score in one message opens with: given whether the
+# reply may praise (it may not next to a stop or the advice to see a clinician).
+LoggedLine = Callable[[bool], str]
 
 SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
 EFFORT_ARGS = r"(\d{4}-\d{2}-\d{2}):(easy|just_right|hard)"
@@ -52,10 +57,7 @@ DURING = CheckinKind(
         PainBand.ACCEPTABLE: N_(
             "That's acceptable while exercising, as long as it has settled by tomorrow morning."
         ),
-        PainBand.TOO_MUCH: N_(
-            "That's more than we want. Ease off next time: fewer reps or the "
-            "easier version in 📖, and stop anything that feels sharp."
-        ),
+        PainBand.TOO_MUCH: N_("That's more than we want."),
     },
 )
 MORNING = CheckinKind(
@@ -76,6 +78,11 @@ _KINDS = {kind.question: kind for kind in (DURING, MORNING)}
 
 MORNING_QUESTION = N_(
     "How is your knee this morning, 0–10? 0 means no pain, 10 the worst you can imagine."
+)
+# The same question once the morning is over where the person is.
+LATE_MORNING_QUESTION = N_(
+    "How is your knee today, the day after your session, 0–10? 0 means no pain, 10 the worst "
+    "you can imagine."
 )
 EFFORT_LABELS = {
     Effort.EASY: N_("😌 Easy"),
@@ -127,8 +134,11 @@ async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
         turn.edit(_("{what}: {score}/10").format(what=_(kind.echo), score=score))
 
 
-async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -> bool:
-    """Store the score against that day's done session and answer with what it means."""
+async def record_checkin(
+    turn: Turn, kind: CheckinKind, day: date, score: int, logged: LoggedLine | None = None
+) -> bool:
+    """Store the score against that day's done session and answer with what it means
+    (opened by `logged` when the session was logged in the same message)."""
     catalogue = turn.catalogue
     outcome = await record_score(
         turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
@@ -144,7 +154,7 @@ async def record_checkin(turn: Turn, kind: CheckinKind, day: date, score: int) -
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):
         turn.user.awaiting = None
-    render_outcome(turn, kind, outcome)
+    await render_outcome(turn, kind, outcome, logged)
     return True
 
 
@@ -162,14 +172,17 @@ async def record_morning_today(turn: Turn, score: int) -> None:
         return
     if turn.user.awaiting == Awaiting(MORNING.question, outcome.session_day):
         turn.user.awaiting = None
-    render_outcome(turn, MORNING, outcome)
+    await render_outcome(turn, MORNING, outcome)
 
 
-def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None:
-    """One reply in the review's one voice, then the red-flag screen, the clinician advice or
-    the effort question when they apply."""
+async def render_outcome(
+    turn: Turn, kind: CheckinKind, outcome: ScoreOutcome, logged: LoggedLine | None = None
+) -> None:
+    """One reply in the review's one voice, then the red-flag screen, the clinician advice (or
+    the hold it is under) or the effort question when they apply."""
     catalogue = turn.catalogue
     review = outcome.review
+    carry_on = review.voice is Voice.CARRY_ON and not turn.user.on_hold
     turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
     if outcome.corrected is None:
         head = _("Noted: {score}.").format(score=out_of_ten(outcome.score))
@@ -180,15 +193,35 @@ def render_outcome(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> None
     if review.stop_today:
         head += " " + _(
             "🛑 {score} is severe pain. Please stop for today and rest your knee: no more "
-            "exercises today, and take the easier level next time."
+            "exercises today."
         ).format(score=out_of_ten(outcome.score))
-    elif review.voice is Voice.CARRY_ON:
+    elif carry_on:
         head += " " + _advice(turn, kind, outcome)
-    lines = [head]
-    lines += [announce_move(catalogue, change) for change in outcome.changes]
+    lines = [head] if logged is None else [logged(carry_on and not review.severe), head]
+    baseline = review.morning_baseline_is_session
+    lines += [
+        announce_move(catalogue, change, baseline_is_session=baseline)
+        for change in outcome.changes
+    ]
+    if review.flare_held:
+        lines.append(
+            _(
+                "🩹 Your knee was above {limit}/10 on a day in the last two days, so nothing "
+                "steps up or opens this time."
+            ).format(limit=catalogue.program.pain.acceptable_max)
+        )
+    if outcome.lifted:
+        lines.append(
+            _(
+                "With the corrected score the reason for the review is gone, so the hold is "
+                "lifted and your program runs again."
+            )
+        )
     turn.say("\n\n".join(lines))
-    if review.voice is Voice.SEE_CLINICIAN:
-        clinician_advice(turn, review)
+    if outcome.held:
+        review_advice(turn, review)
+    elif turn.user.on_hold:
+        await hold_notice(turn)
     if review.red_flag_screen:
         ask_red_flags(turn)
     if outcome.ask_effort:
@@ -208,18 +241,23 @@ def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
         and (session.during is None or session.during <= pain.acceptable_max)
     )
     if not worse_morning:
-        return _(kind.advice[band])
-    usual = next(
-        (change.usual_morning for change in outcome.changes if change.why is Why.WORSE_MORNING),
-        review.usual_morning,
-    )
-    text = _("That's clearly worse than your usual morning.")
-    if usual is not None:
-        text = _("That's clearly worse than your usual morning ({usual}/10).").format(
-            usual=f"{usual:g}"
+        text = _(kind.advice[band])
+        if kind is DURING and band is PainBand.TOO_MUCH:
+            text += " " + ease_off(outcome.at_easiest)
+        return text
+    baseline = review.morning_baseline
+    if review.morning_baseline_is_session and session is not None and session.during is not None:
+        text = _("That's clearly worse than the pain during that session ({during}/10).").format(
+            during=session.during
         )
+    elif baseline is not None:
+        text = _("That's clearly worse than your usual morning ({usual}/10).").format(
+            usual=f"{baseline:g}"
+        )
+    else:
+        text = _("That's clearly worse than your usual morning.")
     if not any(change.step is Step.DOWN for change in outcome.changes):
-        text += " " + _("Take it easy in your next session.")
+        text += " " + ease_off(outcome.at_easiest)
     return text
 
 

@@ -47,9 +47,10 @@ def show_list(turn: Turn) -> None:
 @keeps_question
 async def exercise(turn: Turn) -> None:
     """Instructions for one exercise; a typo gets the closest names as buttons. During a hold,
-    the hold is said first."""
+    only the hold: no exercise is offered while the program waits for a clinician."""
     if turn.user.on_hold:
-        hold_notice(turn)
+        await hold_notice(turn)
+        return
     query = " ".join(turn.context.args or [])
     if not query.strip():
         show_list(turn)
@@ -61,7 +62,7 @@ async def show_by_name(turn: Turn, query: str) -> None:
     """Show the exercise a typed name means, or ask back with the closest names as buttons."""
     match = turn.matcher.find(query)
     if match.exercise is not None:
-        await show_exercise(turn, match.exercise, hold_said=True)
+        await show_exercise(turn, match.exercise)
         return
     shown = query.strip()[:40]
     turn.say(
@@ -84,12 +85,13 @@ async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     show_list(turn)
 
 
-async def show_exercise(turn: Turn, item: Exercise, *, hold_said: bool = False) -> None:
+async def show_exercise(turn: Turn, item: Exercise) -> None:
     """The instructions, as the caption of the animation of the person's level (the level it
     opens at, for an exercise not open yet); what does not fit a caption follows as a message.
-    During a red-flag hold, the hold is said first."""
-    if turn.user.on_hold and not hold_said:
-        hold_notice(turn)
+    During a hold, only the hold."""
+    if turn.user.on_hold:
+        await hold_notice(turn)
+        return
     levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
     steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))

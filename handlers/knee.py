@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from content.catalogue import Moment
+from content.catalogue import Catalogue, Moment
 from content.i18n import N_, _
-from content.program import PainBand, needs_red_flag_check, pain_band, sore_days_in_a_row
+from content.program import (
+    PainBand,
+    PlannedExercise,
+    needs_red_flag_check,
+    pain_band,
+    sore_days_in_a_row,
+)
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import ask_red_flags
-from handlers.views import pain_keyboard
+from handlers.views import ease_off, pain_keyboard
 from storage import training
 from storage.states import Awaiting, Question
 
@@ -22,14 +28,10 @@ ACTION = "daypain"
 ADVICE = {
     PainBand.SAFE: N_("Good to hear."),
     PainBand.ACCEPTABLE: N_("That's within what's fine for training; keep moving gently."),
-    PainBand.TOO_MUCH: N_(
-        "That's a lot. Be kind to your knee today; if it stays this high, take "
-        "the next session a level easier."
-    ),
+    PainBand.TOO_MUCH: N_("That's a lot. Be kind to your knee today."),
 }
 GENTLE = N_(
-    "🩹 Your knee has been above {limit}/10 two days in a row, so take this session gently: "
-    "the easier version of each exercise (📖) or fewer reps, and stop anything that feels sharp."
+    "🩹 Your knee has been above {limit}/10 two days in a row, so take this session gently."
 )
 
 
@@ -57,7 +59,8 @@ async def record_day_score(turn: Turn, score: int) -> None:
         + _(ADVICE[pain_band(program, score)])
     ]
     if await sore_lately(turn):
-        lines.append(gentle_line(turn))
+        plan = await training.current_plan(turn.db, turn.catalogue, user.id, turn.now)
+        lines.append(gentle_line(turn.catalogue, plan))
     turn.say("\n\n".join(lines))
     if needs_red_flag_check(program, score):
         ask_red_flags(turn, Moment.LATER)
@@ -72,9 +75,12 @@ async def sore_lately(turn: Turn, day: date | None = None) -> bool:
     return sore_days_in_a_row(turn.catalogue.program, scores, day)
 
 
-def gentle_line(turn: Turn) -> str:
-    """The "take it gently" advice after sore days in a row, with the program's limit in it."""
-    return _(GENTLE).format(limit=turn.catalogue.program.pain.acceptable_max)
+def gentle_line(catalogue: Catalogue, plan: list[PlannedExercise]) -> str:
+    """The "take it gently" advice after sore days in a row, with the program's limit in it,
+    and how (never an easier version when every exercise is at its easiest already)."""
+    at_easiest = all(item.level_number <= 1 for item in plan)
+    limit = catalogue.program.pain.acceptable_max
+    return _(GENTLE).format(limit=limit) + " " + ease_off(at_easiest)
 
 
 async def day_button(turn: Turn, args: tuple[str, ...]) -> None:

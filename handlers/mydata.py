@@ -68,6 +68,8 @@ VOICE_WORDS = {
     ),
     ClinicianReason.SECOND_SEVERE.value: N_("see a clinician: a second severe score"),
     ClinicianReason.REGRESSIONS_IN_A_ROW.value: N_("see a clinician: levels down twice in a row"),
+    ClinicianReason.WORST_PAIN.value: N_("see a clinician: pain at its worst"),
+    ClinicianReason.MORNINGS_HIGH.value: N_("see a clinician: mornings stay high"),
 }
 MOMENT_WORDS = {Moment.START: N_("before starting"), Moment.LATER: N_("during the program")}
 PUSH_STATUS_WORDS = {
@@ -87,6 +89,7 @@ PUSH_KIND_WORDS = {
     PushKind.MORNING: N_("morning question"),
     PushKind.NUDGE: N_("nudge after a missed day"),
     PushKind.WEEKLY: N_("weekly check-in"),
+    PushKind.FOLLOWUP: N_("follow-up during a hold"),
 }
 
 
@@ -185,14 +188,14 @@ def _export_csv(rows: people.UserRows, words: _Words) -> bytes:
     user = rows.user
     profile = _(
         "time zone {zone}; training days {days}; reminder {reminder}; morning check "
-        "{morning}; paused {paused}; red flag reported {flag}"
+        "{morning}; paused {paused}; on hold since {flag}"
     ).format(
         zone=user.timezone,
         days=describe_days(user.weekdays),
         reminder=clock_time(user.reminder_time),
         morning=clock_time(user.morning_time),
         paused=_("yes") if user.paused else _("no"),
-        flag=at(user.red_flag_reported_at) or _("no"),
+        flag=at(user.held_since) or _("no"),
     )
     session_days = {log.id: log.local_date for log in rows.sessions}
     step = user.onboarding_step

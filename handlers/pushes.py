@@ -9,12 +9,22 @@ from datetime import date, timedelta
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
 from content.program import PlannedExercise
-from handlers.checkins import MORNING_QUESTION
-from handlers.knee import GENTLE
-from handlers.views import pain_keyboard, session_keyboard, session_lines
+from content.progression import ClinicianReason, Scores
+from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
+from handlers.knee import gentle_line
+from handlers.safety import (
+    CLEARED_LABEL,
+    NO_REVIEW_LABEL,
+    hold_keyboard,
+    hold_text,
+    review_reason,
+)
+from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing
+from storage.holds import HoldView
 from storage.models import User
 from storage.states import Awaiting
+from storage.training import EasedBack
 
 
 class PushTexts:
@@ -40,9 +50,10 @@ class PushTexts:
         missed_yesterday: bool,
         snoozed: bool,
         gentle: bool = False,
+        returned: EasedBack | None = None,
     ) -> Outgoing:
         """The training-day reminder: the plan with done / snooze / skip buttons (no snooze on a
-        snoozed one), gentler wording after sore days."""
+        snoozed one), gentler wording after sore days, the eased levels after a break."""
         opening = (
             _("⏰ Here's your reminder again.")
             if snoozed
@@ -52,19 +63,37 @@ class PushTexts:
             opening += " " + _("Yesterday slipped by; no problem, today is a fresh start.")
         lines = [opening, "", *session_lines(plan)]
         if gentle:
-            limit = self.catalogue.program.pain.acceptable_max
-            lines[1:1] = ["", _(GENTLE).format(limit=limit)]
+            lines[1:1] = ["", gentle_line(self._catalogue(user), plan)]
+        if returned is not None:
+            eased = announce_return(
+                self._catalogue(user), returned.moves, returned.last_session, day
+            )
+            lines[1:1] = ["", eased]
         return Outgoing(
             "\n".join(lines), session_keyboard(day, plan, loggable=True, snooze=not snoozed)
         )
 
-    def morning(self, user: User, session_day: date) -> Outgoing:
-        """The morning question about the session of `session_day`; a typed number answers it."""
+    def morning(self, user: User, session_day: date, *, late: bool = False) -> Outgoing:
+        """The morning question about the session of `session_day`; a typed number answers it.
+        Past the morning, it asks about today instead of "this morning"."""
         return Outgoing(
-            _(MORNING_QUESTION),
+            _(LATE_MORNING_QUESTION if late else MORNING_QUESTION),
             pain_keyboard("morning", session_day),
             awaiting=Awaiting.morning(session_day),
         )
+
+    def followup(self, user: User, hold: HoldView, day: date) -> Outgoing:
+        """A few days into a hold: could they see someone? The ways out open on `day`, and
+        "Not yet"."""
+        text = (
+            _(
+                "A few days ago I suggested having your knee checked, and your program has been "
+                "on hold since {day}. Have you been able to see a doctor or physiotherapist?"
+            ).format(day=day_name(hold.since))
+            + "\n\n"
+            + hold_text(hold, self._catalogue(user))
+        )
+        return Outgoing(text, [*hold_keyboard(hold, day), [(_("Not yet"), "notyet")]])
 
     def nudge(self, user: User, missed_day: date) -> Outgoing:
         """The one nudge after a missed training day, with a button to today's session."""
@@ -84,10 +113,11 @@ class PushTexts:
         planned: int,
         day_scores: dict[date, int] | None = None,
         *,
-        high_mornings: float | None = None,
+        review: tuple[Scores, ...] | None = None,
     ) -> Outgoing:
-        """The weekly check-in: sessions done against planned, the week's knee scores, a
-        clinician review when mornings stay high, and the barrier buttons if short of the plan."""
+        """The weekly check-in: sessions done against planned, the week's knee scores, and the
+        barrier buttons if short of the plan; when mornings stay high, the clinician review it
+        holds the program for instead, with nothing to celebrate next to it."""
         last = week_start + timedelta(days=6)
         week = f"{day_month(week_start)}–{day_month(last)}"
         knee = ""
@@ -99,13 +129,26 @@ class PushTexts:
                 "Your knee this week, on the {count} days you told me: {scores}.",
                 len(day_scores),
             ).format(count=len(day_scores), scores=scores)
-        review = ""
-        if high_mornings is not None:
-            review = "\n\n" + _(
-                "🩺 Your knee has been {usual}/10 on a usual morning lately, more than the "
-                "{limit}/10 it should settle to. Nothing moves up while that lasts, and it's "
-                "worth having a doctor or physiotherapist review your knee and your program."
-            ).format(usual=f"{high_mornings:g}", limit=self.catalogue.program.pain.acceptable_max)
+        if review is not None:
+            tally = ngettext(
+                "Your week ({week}): {done} of {planned} session done.",
+                "Your week ({week}): {done} of {planned} sessions done.",
+                planned,
+            ).format(week=week, done=done, planned=planned)
+            advice = review_reason(self._catalogue(user), ClinicianReason.MORNINGS_HIGH, review)
+            return Outgoing(
+                tally
+                + knee
+                + "\n\n"
+                + advice
+                + " "
+                + _(
+                    "Please have a doctor or physiotherapist review your knee and your program. "
+                    "Until then your program is on hold: no sessions and no training-day "
+                    "reminders from me."
+                ),
+                [[(_(CLEARED_LABEL), "cleared")], [(_(NO_REVIEW_LABEL), "noreview")]],
+            )
         if done >= planned:
             return Outgoing(
                 ngettext(
@@ -115,8 +158,7 @@ class PushTexts:
                     "rhythm that makes knees stronger over the coming weeks. Keep going!",
                     planned,
                 ).format(week=week, done=done, planned=planned)
-                + knee
-                + review,
+                + knee,
                 [],
             )
         buttons = [
@@ -133,7 +175,6 @@ class PushTexts:
             ).format(week=week, done=done, planned=planned)
             + knee
             + " "
-            + _("What got in the way most?")
-            + review,
+            + _("What got in the way most?"),
             [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
         )

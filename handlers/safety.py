@@ -1,24 +1,27 @@
-"""Red flags and clinicians: the screen (at /start, after severe pain, at the weekly check-in's
-"pain" barrier and on /redflags) with one button per flag, the hold a flag puts on the program
-with advice by the most urgent flag tapped, the plain advice to see a clinician, and the
-clearance that ends either."""
+"""Red flags, clinicians and holds: the screen (at /start, after severe pain, at the weekly
+check-in's "pain" barrier and on /redflags) with one button per flag; the hold a flag or the
+advice to see a clinician puts on the program, said the same way wherever it is met; the
+clearance and the "carry on at the easiest levels" choice that end one."""
 
 from __future__ import annotations
 
-from content.catalogue import RED_FLAG_CALLBACK, Moment, Safety, Tier
-from content.i18n import N_, _, ngettext
-from content.progression import ClinicianReason, Review
-from handlers.common import Keyboard, Turn, turn_handler
-from handlers.views import describe_session, out_of_ten
-from storage import safety as answers
+from datetime import date, timedelta
+from statistics import median
+
+from content.catalogue import RED_FLAG_CALLBACK, Catalogue, Moment, Safety, Tier
+from content.i18n import N_, _, day_name, ngettext
+from content.progression import ClinicianReason, Review, Scores
+from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.usecases.safety import carry_on_easiest, open_hold, tap_flag
+from handlers.views import announce_easiest, describe_session, out_of_ten
+from storage.holds import URGENT_TIERS, HoldView
 from storage.safety import NONE_OF_THESE
+from storage.states import HoldKind
 
-CLEARED_LABEL = N_("✅ A clinician has cleared me")
-
-
-def cleared_button() -> Keyboard:
-    """The button a user on hold taps once a clinician has checked them."""
-    return [[(_(CLEARED_LABEL), "cleared")]]
+CLEARED_LABEL = N_("✅ A clinician has checked my knee")
+# After an emergency or same-day flag: a doctor, not a physiotherapist, sees them first.
+DOCTOR_CLEARED_LABEL = N_("✅ A doctor has seen me and said I can exercise")
+NO_REVIEW_LABEL = N_("I can't see anyone now")
 
 
 def moment_of(turn: Turn) -> Moment:
@@ -43,17 +46,36 @@ def flag_keyboard(safety: Safety, tapped: frozenset[str] = frozenset()) -> Keybo
     return keyboard
 
 
+def hold_keyboard(view: HoldView, today: date) -> Keyboard:
+    """The ways out of a hold that are open today: the clearance (worded for a doctor after
+    an urgent flag; not on the day that flag was tapped), and for a review hold alone the
+    choice not to have one."""
+    keyboard: Keyboard = []
+    if view.clearable(today):
+        label = DOCTOR_CLEARED_LABEL if view.tier in URGENT_TIERS else CLEARED_LABEL
+        keyboard.append([(_(label), "cleared")])
+    if view.review_only:
+        keyboard.append([(_(NO_REVIEW_LABEL), "noreview")])
+    return keyboard
+
+
+def _clearable_later(view: HoldView, turn: Turn) -> str:
+    """When the clearance is not offered yet: from which day it is."""
+    if view.clearable(turn.today):
+        return ""
+    return "\n\n" + _(
+        "Once a doctor has seen you and said you can exercise, tell me here from {day} on."
+    ).format(day=day_name(view.clearable_from))
+
+
 async def report_flag(turn: Turn, key: str) -> None:
     """A flag tapped: stored, the program on hold, and the advice of the most urgent flag
     tapped since the hold began, worded for the moment. The screen stays, so another flag can
     still be added."""
-    user, safety = turn.user, turn.catalogue.safety
+    user, catalogue = turn.user, turn.catalogue
+    safety = catalogue.safety
     moment = moment_of(turn)
-    await answers.record_answer(turn.db, user.id, key, moment, turn.now)
-    if user.red_flag_reported_at is None:
-        user.red_flag_reported_at = turn.now
-    user.awaiting = None
-    keys = await answers.flags_since(turn.db, user.id, user.red_flag_reported_at)
+    keys = await tap_flag(turn.db, catalogue, user, key, moment, turn.now)
     tapped = [flag for flag in safety.flags if flag.key in keys]
     told = "\n".join(f"• {flag.text}" for flag in tapped) or _("One of the warning signs applies.")
     turn.edit(
@@ -64,36 +86,62 @@ async def report_flag(turn: Turn, key: str) -> None:
     )
     # An old "Yes, one applies" button names no flag: the advice for "soon" at least.
     advice = safety.advice_for(keys, moment) or safety.advice[Tier.SOON].at(moment)
-    turn.say(f"{advice}\n\n🚨 {safety.emergency}", cleared_button())
-
-
-def hold_notice(turn: Turn) -> None:
-    """Say the program is on hold until a clinician has checked the knee, with the cleared
-    button."""
+    view = await open_hold(turn.db, catalogue, user)
+    assert view is not None, "a flag tapped holds the program"
     turn.say(
-        _(
-            "Your program is on hold until a doctor or physiotherapist has checked your knee, "
-            "so I'm not sending exercises or reminders. Once you've been cleared, tap below."
-        ),
-        cleared_button(),
+        f"{advice}\n\n🚨 {safety.emergency}" + _clearable_later(view, turn),
+        hold_keyboard(view, turn.today),
     )
 
 
-def clinician_advice(turn: Turn, review: Review) -> None:
-    """See a clinician, said plainly and with the scores behind it; never next to "carry on"."""
-    catalogue = turn.catalogue
-    pain, rules = catalogue.program.pain, catalogue.program.progression
-    sessions = [
-        describe_session(scores, pain.acceptable_max) for scores in review.clinician_evidence
-    ]
-    named = "; ".join(sessions)
-    if review.clinician is ClinicianReason.SEVERE_AT_LOWEST:
-        score = review.session.during if review.session else None
-        reason = _("⚠️ Pain of {score} with every exercise already at its easiest level.").format(
-            score=out_of_ten(score or 0)
+async def hold_notice(turn: Turn) -> None:
+    """The program is held: why, what it means and, as buttons, the ways out open today."""
+    view = await open_hold(turn.db, turn.catalogue, turn.user)
+    if view is None:
+        return
+    turn.say(
+        hold_text(view, turn.catalogue) + _clearable_later(view, turn),
+        hold_keyboard(view, turn.today),
+    )
+
+
+def hold_text(view: HoldView, catalogue: Catalogue) -> str:
+    """What a hold is and why, in the words of its most serious part: a red flag's tier, or
+    the review and the scores behind it."""
+    if HoldKind.RED_FLAG in view.kinds:
+        return catalogue.safety.hold[view.tier or Tier.SOON]
+    reason = review_reason(catalogue, view.review, view.evidence)
+    return (
+        _("⏸ Your program is on hold since {day}.").format(day=day_name(view.since))
+        + " "
+        + reason
+        + " "
+        + _(
+            "Please have a doctor or physiotherapist look at your knee; until then I'm not "
+            "sending sessions or training-day reminders."
         )
-    elif review.clinician is ClinicianReason.SECOND_SEVERE:
-        reason = _(
+    )
+
+
+def review_reason(
+    catalogue: Catalogue, reason: ClinicianReason | None, evidence: tuple[Scores, ...]
+) -> str:
+    """Why a review was advised, quoting the scores behind it."""
+    pain, rules = catalogue.program.pain, catalogue.program.progression
+    sessions = [describe_session(scores, pain.acceptable_max) for scores in evidence]
+    named = "; ".join(sessions)
+    first = evidence[0] if evidence else None
+    if reason is ClinicianReason.SEVERE_AT_LOWEST:
+        score = first.during if first else None
+        return _("⚠️ Pain of {score} with every exercise already at its easiest level.").format(
+            score=out_of_ten(score or pain.severe_pain_from)
+        )
+    if reason is ClinicianReason.WORST_PAIN:
+        return _("⚠️ You gave your knee the highest score there is ({session}).").format(
+            session=named
+        )
+    if reason is ClinicianReason.SECOND_SEVERE:
+        return _(
             "⚠️ This is the second time in {days} days that the pain reached {threshold} or "
             "more ({sessions})."
         ).format(
@@ -101,22 +149,91 @@ def clinician_advice(turn: Turn, review: Review) -> None:
             threshold=out_of_ten(pain.severe_pain_from),
             sessions=named,
         )
-    else:
-        count = len(sessions)
-        reason = ngettext(
-            "⚠️ Your knee has protested {count} session in a row ({sessions}).",
-            "⚠️ Your knee has protested {count} sessions in a row ({sessions}).",
-            count,
-        ).format(count=count, sessions=named)
+    if reason is ClinicianReason.MORNINGS_HIGH:
+        mornings = [scores.morning for scores in evidence if scores.morning is not None]
+        return _(
+            "🩺 Your knee has been {usual}/10 on a usual morning lately, more than the "
+            "{limit}/10 it should settle to."
+        ).format(usual=f"{median(mornings or [0]):g}", limit=pain.acceptable_max)
+    count = len(sessions)
+    return ngettext(
+        "⚠️ Your knee has protested {count} session in a row ({sessions}).",
+        "⚠️ Your knee has protested {count} sessions in a row ({sessions}).",
+        count,
+    ).format(count=count, sessions=named)
+
+
+def review_advice(turn: Turn, review: Review) -> None:
+    """See a clinician, said plainly with the scores behind it, and the hold it starts; never
+    next to "carry on"."""
+    catalogue = turn.catalogue
+    days = catalogue.program.holds.followup_after_days
+    assert review.clinician is not None, "advice only follows a review that calls for it"
     turn.say(
-        reason
+        review_reason(catalogue, review.clinician, review.clinician_evidence)
         + " "
         + _(
-            "Please have a doctor or physiotherapist look at your knee before you go on with "
-            "the program, and show them the exercises you do. Send /redflags to check the warning "
-            "signs that need a check sooner. Once a clinician has checked your knee, tap below."
-        ),
-        cleared_button(),
+            "Please have a doctor or physiotherapist look at your knee before you go on, and "
+            "show them the exercises you do. Until then your program is on hold: no sessions "
+            "and no training-day reminders from me. Send /redflags to check the warning signs "
+            "that need a check sooner."
+        )
+        + "\n\n"
+        + ngettext(
+            "In {days} day I'll ask how it went. Once a clinician has checked your knee, tap "
+            "below.",
+            "In {days} days I'll ask how it went. Once a clinician has checked your knee, tap "
+            "below.",
+            days,
+        ).format(days=days),
+        [[(_(CLEARED_LABEL), "cleared")], [(_(NO_REVIEW_LABEL), "noreview")]],
+    )
+
+
+async def no_review_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "I can't see anyone now": what the easiest levels mean, and the explicit choice."""
+    view = await open_hold(turn.db, turn.catalogue, turn.user)
+    if view is None or not view.review_only:
+        turn.toast = _("That button has expired.")
+        return
+    turn.say(
+        _(
+            "Then the gentlest way on is every exercise at its easiest level. Stop an exercise "
+            "if it hurts sharply, and if the pain climbs above {limit}/10 again, I'll put the "
+            "program on hold once more. Your choice is kept in your report."
+        ).format(limit=turn.catalogue.program.pain.acceptable_max),
+        [
+            [(_("Carry on at the easiest levels"), "easiest")],
+            [(_("Keep the hold"), "keephold")],
+        ],
+    )
+
+
+async def easiest_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """The explicit choice to carry on at the easiest levels instead of a review."""
+    weekly_after = timedelta(hours=turn.catalogue.program.reminders.weekly_checkin_after_hours)
+    moves = await carry_on_easiest(turn.db, turn.catalogue, turn.user, turn.now, weekly_after)
+    if moves is None:
+        turn.toast = _("That button has expired.")
+        return
+    turn.edit(_("Your choice: carry on at the easiest levels."))
+    turn.say(
+        announce_easiest(turn.catalogue, moves)
+        + "\n\n"
+        + _("Reminders are on again from your next training day."),
+        [[(_("📋 Today's session"), "today")]],
+    )
+
+
+async def keep_hold_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "Keep the hold": nothing changes."""
+    turn.edit(_("The hold stays. /today shows the ways on whenever you're ready."))
+
+
+async def not_yet_button(turn: Turn, _args: tuple[str, ...]) -> None:
+    """ "Not yet" on the hold's follow-up: nothing changes, and nothing more is sent."""
+    turn.edit(
+        _("No problem. The program waits, and /today shows the ways on whenever you're ready.")
     )
 
 
@@ -124,3 +241,11 @@ def clinician_advice(turn: Turn, review: Review) -> None:
 async def red_flags(turn: Turn) -> None:
     """/redflags: the screen, whenever the user wants to check."""
     ask_red_flags(turn)
+
+
+BUTTONS = (
+    Button("noreview", no_review_button),
+    Button("easiest", easiest_button),
+    Button("keephold", keep_hold_button),
+    Button("notyet", not_yet_button),
+)

@@ -9,6 +9,7 @@ from content.i18n import _, clock_time
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.safety import ask_red_flags
 from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
+from handlers.today import welcome_back
 from scheduler.slots import local_day
 from storage import outbox, people, training
 from storage.outbox import NewPush
@@ -22,7 +23,7 @@ PAIN_BARRIER = "pain"
 async def change_schedule(turn: Turn) -> None:
     """A menu: the days, reminder time, morning-check time and time zone, one button each to
     change it, and Keep; history is untouched."""
-    if require_setup(turn):
+    if await require_setup(turn):
         show_schedule_menu(turn)
 
 
@@ -30,7 +31,7 @@ async def change_schedule(turn: Turn) -> None:
 @keeps_question
 async def pause(turn: Turn) -> None:
     """/pause: no reminders until /resume; the pause is recorded, progress kept."""
-    if not require_setup(turn):
+    if not await require_setup(turn):
         return
     if turn.user.paused:
         turn.say(_("Reminders are already paused. Send /resume when you're ready."))
@@ -49,7 +50,7 @@ async def pause(turn: Turn) -> None:
 @keeps_question
 async def resume(turn: Turn) -> None:
     """/resume: reminders from the next slot on; nothing missed during the pause is caught up."""
-    if not require_setup(turn):
+    if not await require_setup(turn):
         return
     if not turn.user.paused:
         turn.say(_("Reminders are on. /schedule changes the days or the time."))
@@ -57,7 +58,8 @@ async def resume(turn: Turn) -> None:
     turn.user.paused = False
     await people.end_pause(turn.db, turn.user.id, turn.now)
     await restart(turn)  # nothing from the pause is caught up
-    turn.say(_("▶️ Welcome back! Reminders are on again from your next training day."))
+    turn.say(_("▶️ Reminders are on again from your next training day."))
+    await welcome_back(turn)
 
 
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:

@@ -11,12 +11,14 @@ from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from functools import wraps
 
-from content.i18n import N_, _, clock_time, weekday_abbreviations, zone_name
+from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
 from content.program import starting_levels
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.parsing import is_bare_midnight, parse_days, parse_time
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
+from handlers.usecases.safety import Clearing, clear
 from handlers.usecases.training import move_morning_checks, restart_pushes
+from handlers.views import ease_off
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
@@ -36,10 +38,11 @@ ASK_TIMEZONE = N_(
 _ASKED: ContextVar[bool] = ContextVar("setup_question_asked", default=False)
 
 
-def require_setup(turn: Turn) -> bool:
-    """True when the user may train; otherwise says what is missing and asks it again."""
+async def require_setup(turn: Turn) -> bool:
+    """True when the user may train; otherwise says what is missing (a hold, or setup) and
+    asks it again."""
     if turn.user.on_hold:
-        hold_notice(turn)
+        await hold_notice(turn)
         return False
     if turn.user.onboarded:
         return True
@@ -121,7 +124,7 @@ async def start(turn: Turn) -> None:
     user = turn.user
     name = user.first_name or _("there")
     if user.on_hold:
-        hold_notice(turn)
+        await hold_notice(turn)
         return
     if user.onboarded:
         turn.say(
@@ -167,49 +170,51 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     await answers.record_answer(turn.db, user.id, NONE_OF_THESE, moment_of(turn), turn.now)
     if user.on_hold:
         turn.edit(_("None of these applies right now."))
-        hold_notice(turn)
+        await hold_notice(turn)
     elif user.onboarding_step == OnboardingStep.RED_FLAGS:
         user.onboarding_step = OnboardingStep.TIMEZONE
         turn.edit(_("Good: none of the warning signs apply."))
         ask_timezone(turn)
     else:
         turn.edit(_("Good: none of the warning signs apply."))
-        turn.say(
-            _(
-                "If your knee hurts a lot, rest it today and take the easier version of each "
-                "exercise next time (📖 shows it); stop anything that feels sharp. If the pain "
-                "keeps coming back, have a doctor or physiotherapist look at it."
-            )
-        )
+        levels = await training.levels_of(turn.db, user.id)
+        at_easiest = all(level <= 1 for level in levels.values())
+        turn.say(_("If your knee hurts a lot, rest it today.") + " " + ease_off(at_easiest))
 
 
 async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
-    """The user confirms a clinician checked them: a hold ends and the program picks up where
-    it stopped; after the advice to see one, earlier regressions stop counting."""
+    """The user confirms a clinician checked them: every hold ends and the program picks up
+    where it stopped (earlier regressions stop counting). After an emergency or same-day flag
+    not on the day it was tapped: a doctor must have seen them first."""
     user = turn.user
-    if not user.on_hold:
-        if not await training.clinician_advised_since_clearance(turn.db, user.id):
-            turn.toast = _("Nothing is on hold.")
-            return
-        await answers.record_clearance(turn.db, user.id, None, turn.now)
-        turn.edit(_("✅ Checked by a clinician: good to hear."))
+    hours = turn.catalogue.program.reminders.weekly_checkin_after_hours
+    outcome = await clear(turn.db, turn.catalogue, user, turn.now, timedelta(hours=hours))
+    if outcome.result is Clearing.NOT_HELD:
+        turn.toast = _("Nothing is on hold.")
+        return
+    if outcome.result is Clearing.TOO_SOON:
+        assert outcome.clearable_from is not None
+        turn.toast = _("Not yet: a doctor first.")
         turn.say(
             _(
-                "Thanks for letting me know. Earlier sessions no longer count towards that "
-                "advice. Start gently: the easier version of each exercise is in 📖."
-            )
+                "Please get seen by a doctor first. Once they've said you can exercise, tell "
+                "me here from {day} on."
+            ).format(day=day_name(outcome.clearable_from))
         )
         return
-    await answers.record_clearance(turn.db, user.id, user.red_flag_reported_at, turn.now)
-    user.red_flag_reported_at = None
-    turn.edit(_("✅ Cleared by a clinician: good to hear."))
+    turn.edit(_("✅ Checked by a clinician: good to hear."))
     if user.onboarded:
-        await restart(turn)  # nothing from the hold is caught up
+        levels = await training.levels_of(turn.db, user.id)
+        at_easiest = all(level <= 1 for level in levels.values())
+        start_gently = (
+            _("Start gently: fewer reps and a smaller range at first.")
+            if at_easiest
+            else _("Start gently: the easier level of each exercise is in 📖.")
+        )
         turn.say(
-            _(
-                "Welcome back! Reminders are on again from your next training day. "
-                "Start gently: the easier version of each exercise is in 📖."
-            ),
+            _("Welcome back! Reminders are on again from your next training day.")
+            + " "
+            + start_gently,
             [[(_("📋 Today's session"), "today")]],
         )
     elif user.onboarding_step == OnboardingStep.RED_FLAGS:
@@ -490,16 +495,11 @@ async def time_text(turn: Turn, text: str, question: Question = Question.REMINDE
     if chosen is None:
         turn.say(_("I didn't understand that time. Please send it like 7:30, 18:00, 6pm or noon."))
         return
-    if is_bare_midnight(text):
-        action, again = ("mtime", "m") if question == Question.MORNING_TIME else ("time", "r")
+    if is_bare_midnight(text) and question == Question.REMINDER_TIME:
+        # A morning check is never at midnight: that answer gets the morning range instead.
         turn.say(
             _("Did you mean midnight? 🌙"),
-            [
-                [
-                    (_("Yes, midnight"), f"{action}:00:00"),
-                    (_("No, another time"), f"retime:{again}"),
-                ]
-            ],
+            [[(_("Yes, midnight"), "time:00:00"), (_("No, another time"), "retime:r")]],
         )
         return
     await _set_time(turn, question, chosen)
@@ -508,6 +508,20 @@ async def time_text(turn: Turn, text: str, question: Question = Question.REMINDE
 async def _set_time(turn: Turn, question: Question, chosen: time) -> None:
     user = turn.user
     if question == Question.MORNING_TIME:
+        reminders = turn.catalogue.program.reminders
+        if not reminders.is_morning(chosen):
+            turn.say(
+                _(
+                    "{time} isn't a morning time. The morning check needs a time between "
+                    "{earliest} and {latest}."
+                ).format(
+                    time=clock_time(chosen),
+                    earliest=clock_time(reminders.morning_earliest),
+                    latest=clock_time(reminders.morning_latest),
+                )
+            )
+            ask_morning_time(turn)
+            return
         user.morning_time = chosen
         if user.onboarded:
             await _saved(turn)

@@ -10,8 +10,8 @@ from handlers.checkins import DURING, ask_pain, record_checkin
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.knee import gentle_line, sore_lately
 from handlers.start import keeps_question, require_setup
-from handlers.usecases.training import Logged, log_session, plan_morning_check
-from handlers.views import session_keyboard, session_lines
+from handlers.usecases.training import Logged, ease_back_in, log_session, plan_morning_check
+from handlers.views import announce_return, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 from storage import training
 from storage.states import SessionStatus
@@ -29,19 +29,27 @@ async def todays_plan(turn: Turn) -> list[PlannedExercise]:
 @keeps_question
 async def today(turn: Turn) -> None:
     """Show today's session with done / skip / how-to buttons."""
-    if require_setup(turn):
+    if await require_setup(turn):
         await show_today(turn)
 
 
 async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
     """The "Today's session" button: /today, once setup is done."""
-    if require_setup(turn):
+    if await require_setup(turn):
         await show_today(turn)
+
+
+async def welcome_back(turn: Turn) -> None:
+    """Back after a break: ease the levels back one, once, and say so first."""
+    eased = await ease_back_in(turn.db, turn.catalogue, turn.user, turn.now)
+    if eased is not None and eased.moves:
+        turn.say(announce_return(turn.catalogue, eased.moves, eased.last_session, turn.today))
 
 
 async def show_today(turn: Turn) -> None:
     """Today's plan with its buttons, or what is already logged; a rest day says when the next
     training day is and still offers the session."""
+    await welcome_back(turn)
     plan = await todays_plan(turn)
     day = turn.today
     logged = await training.session_status(turn.db, turn.user.id, day)
@@ -51,7 +59,7 @@ async def show_today(turn: Turn) -> None:
     elif logged is not None:
         lines.append(_("You skipped today. Changed your mind? You can still do it."))
     if logged != SessionStatus.DONE and await sore_lately(turn):
-        lines.append(gentle_line(turn))
+        lines.append(gentle_line(turn.catalogue, plan))
     lines.append("")
     lines += session_lines(plan)
     keyboard = session_keyboard(day, plan, loggable=logged != SessionStatus.DONE)
@@ -82,13 +90,13 @@ def _session_day(turn: Turn, text: str) -> date | None:
 
 async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
     """✅ on a session of today or yesterday: log it as done."""
-    if require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_done(turn, day)
 
 
 async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
     """⏭ on a session of today or yesterday: log it as skipped."""
-    if require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, args[0])):
         await mark_skipped(turn, day)
 
 
@@ -103,7 +111,9 @@ async def mark_done(
     turn: Turn, day: date, left_out: frozenset[str] = frozenset(), score: int | None = None
 ) -> None:
     """Log the session as done (with the exercises left out, if any were named), then ask for
-    the pain during it, or record it when it came with the message ("done, pain 3")."""
+    the pain during it, or record it when it came with the message ("done, pain 3"): then the
+    logged line opens the score's reply, and praises only when that reply carries on."""
+    await welcome_back(turn)
     logged = await _log(turn, day, SessionStatus.DONE, left_out)
     if not logged.changed:
         turn.toast = _("Already logged ✅")
@@ -114,20 +124,21 @@ async def mark_done(
     await plan_morning_check(turn.db, turn.user, day, turn.now)
     turn.toast = _("Logged ✅")
     done = [item.exercise.name for item in logged.plan if item.exercise.slug not in left_out]
-    if len(done) == len(logged.plan):
-        turn.say(
-            _("✅ Logged: {count} exercises done. Great work!").format(count=len(logged.plan))
-        )
-    else:
-        turn.say(
-            _("✅ Logged: {done} of {count} exercises done ({names}). Great work!").format(
+
+    def logged_line(praise: bool) -> str:
+        if len(done) == len(logged.plan):
+            line = _("✅ Logged: {count} exercises done.").format(count=len(logged.plan))
+        else:
+            line = _("✅ Logged: {done} of {count} exercises done ({names}).").format(
                 done=len(done), count=len(logged.plan), names=", ".join(done) or "-"
             )
-        )
+        return f"{line} {_('Great work!')}" if praise else line
+
     if score is None:
+        turn.say(logged_line(praise=True))
         ask_pain(turn, day)
     else:
-        await record_checkin(turn, DURING, day, score)
+        await record_checkin(turn, DURING, day, score, logged_line)
 
 
 async def done_text(
@@ -148,7 +159,7 @@ async def done_text(
 
 async def extra_yes(turn: Turn, args: tuple[str, ...]) -> None:
     """ "Yes" to an extra session on a rest day: log it as done, with the typed score if any."""
-    if require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, args[0])):
         turn.edit(_("An extra session today. 💪"))
         await mark_done(turn, day, score=None if args[1] == "-" else int(args[1]))
 

@@ -53,10 +53,18 @@ def pain_keyboard(action: str, day: date) -> Keyboard:
     return [buttons[:6], buttons[6:]]
 
 
-def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = False) -> str:
+def announce_move(
+    catalogue: Catalogue,
+    move: Decision,
+    *,
+    hard_effort: bool = False,
+    baseline_is_session: bool = False,
+) -> str:
     """One line that says what moved and why, quoting the real scores behind it.
 
-    hard_effort: an undo caused by the answer "hard" rather than by a corrected score."""
+    hard_effort: an undo caused by the answer "hard" rather than by a corrected score.
+    baseline_is_session: a worse morning was compared with the pain during the session (there
+    was no earlier morning to call usual)."""
     exercise = catalogue.get(move.exercise)
     assert exercise is not None, "moves only name exercises of the catalogue"
     program = catalogue.program
@@ -96,6 +104,16 @@ def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = F
             during=_during(move.evidence),
             mornings=_mornings(move.evidence),
         )
+    if move.why is Why.WORSE_MORNING and baseline_is_session:
+        return _(
+            "⬇️ {name} goes back to {where}: your knee was {mornings} the morning after, "
+            "clearly worse than the pain during that session ({during})."
+        ).format(
+            name=exercise.name,
+            where=where,
+            mornings=_mornings(move.evidence),
+            during=_during(move.evidence),
+        )
     if move.why is Why.WORSE_MORNING:
         usual = move.usual_morning
         return _(
@@ -114,6 +132,57 @@ def announce_move(catalogue: Catalogue, move: Decision, *, hard_effort: bool = F
         where=where,
         during=_during(move.evidence),
         limit=program.pain.acceptable_max,
+    )
+
+
+def announce_easiest(catalogue: Catalogue, moves: tuple[Decision, ...]) -> str:
+    """The choice to carry on at the easiest levels, and what it moved."""
+    if not moves:
+        return _("Every exercise was at its easiest level already, and stays there for now.")
+    return _("Every exercise is at its easiest level now:") + "\n" + _level_list(catalogue, moves)
+
+
+def announce_return(
+    catalogue: Catalogue, moves: tuple[Decision, ...], last_session: date, today: date
+) -> str:
+    """Back after a break: every exercise above its easiest level one lower, and why."""
+    days = (today - last_session).days
+    return (
+        ngettext(
+            "Welcome back! Your last session was on {day}, {count} day ago, so we ease back "
+            "in: these exercises start one level easier, and sessions from before the break "
+            "no longer count towards a step up.",
+            "Welcome back! Your last session was on {day}, {count} days ago, so we ease back "
+            "in: these exercises start one level easier, and sessions from before the break "
+            "no longer count towards a step up.",
+            days,
+        ).format(day=short_day(last_session), count=days)
+        + "\n"
+        + _level_list(catalogue, moves)
+    )
+
+
+def _level_list(catalogue: Catalogue, moves: tuple[Decision, ...]) -> str:
+    lines = []
+    for move in moves:
+        exercise = catalogue.get(move.exercise)
+        if exercise is not None:
+            lines.append(f"• {exercise.name}: {level_place(exercise, move.new_level)}")
+    return "\n".join(lines)
+
+
+def ease_off(at_easiest: bool) -> str:
+    """How to take it easier next time; at the easiest levels there is no easier version to
+    point to, so: fewer reps, a smaller range, rest."""
+    if at_easiest:
+        return _(
+            "Your exercises are already at their easiest level, so next time do fewer reps, "
+            "move through a smaller range, and rest when your knee asks for it; stop anything "
+            "that feels sharp."
+        )
+    return _(
+        "Next time do fewer reps or the easier level shown in 📖, and stop anything that feels "
+        "sharp."
     )
 
 

@@ -29,18 +29,19 @@ from content.adherence import WEEK, tally_week, week_start
 from content.catalogue import Catalogue
 from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
-from content.progression import Progression
+from content.progression import ClinicianReason, Progression, Scores
+from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
 from scheduler.outgoing import Outgoing, PushRenderer, send_text
-from scheduler.planner import DayFacts, pushes_for_slot
+from scheduler.planner import DayFacts, hold_followup, pushes_for_slot
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
-from storage import outbox, training
+from storage import holds, outbox, training
 from storage.db import Database
 from storage.models import User
 from storage.outbox import ClaimedRow, DayRecords, NewPush
-from storage.states import PushKind, PushStatus, SessionStatus
+from storage.states import HoldKind, PushKind, PushStatus, SessionStatus
 
 log = logging.getLogger(__name__)
 UserRef = Callable[[int | None], str]
@@ -105,6 +106,13 @@ class _Claimed:
     @property
     def chat_id(self) -> int:
         return self.row.chat_id
+
+
+def _wanted(push: ClaimedRow, user: User) -> bool:
+    """Whether the person still gets this push: while a hold is open, only its follow-up."""
+    if push.kind is PushKind.FOLLOWUP:
+        return user.on_hold and user.onboarded and not user.paused and user.reachable
+    return user.receives_pushes
 
 
 class ReminderEngine:
@@ -236,9 +244,11 @@ class ReminderEngine:
             for push in batch:
                 user = users.get(push.user_id)  # None: the user deleted their data meanwhile
                 push.outgoing = None
-                if user is not None and user.receives_pushes:
+                if user is not None and _wanted(push.row, user):
                     with use_language(user.language):  # each push in its recipient's words
-                        push.outgoing = await self._render(db, push.row, user, records, levels)
+                        push.outgoing = await self._render(
+                            db, push.row, user, records, levels, now
+                        )
                 if push.outgoing is None:
                     skipped.append(push.push_id)
             await outbox.set_status(db, skipped, PushStatus.SKIPPED)
@@ -251,14 +261,21 @@ class ReminderEngine:
         user: User,
         records: DayRecords,
         levels: dict[int, dict[str, int]],
+        now: datetime,
     ) -> Outgoing | None:
         """The push's message, or None when it no longer applies (already logged, say)."""
         day = DayFacts.of(user.id, user.weekdays, push.local_date, records)
         yesterday = push.local_date - timedelta(days=1)
+        catalogue = self.catalogues.get(user.language, self.catalogue)
+        if push.kind is PushKind.FOLLOWUP:
+            view = await holds.hold_view(db, catalogue.safety, user)
+            return None if view is None else self.renderer.followup(user, view, push.local_date)
         if push.kind in (PushKind.REMINDER, PushKind.SNOOZED):
             if day.today is not None:
                 return None
-            catalogue = self.catalogues.get(user.language, self.catalogue)
+            eased = await training.ease_back_in(db, catalogue.program.progression, user, now)
+            if eased is not None and eased.moves:
+                levels[user.id] = await training.levels_of(db, user.id)
             plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
             recent = await training.day_scores(
                 db,
@@ -274,16 +291,21 @@ class ReminderEngine:
                 missed_yesterday=day.yesterday_missed,
                 snoozed=push.kind == PushKind.SNOOZED,
                 gentle=sore_days_in_a_row(catalogue.program, recent, push.local_date),
+                returned=eased if eased is not None and eased.moves else None,
             )
         if push.kind == PushKind.MORNING:
             if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
                 return None
-            return self.renderer.morning(user, yesterday)
+            late = (
+                local_now(now, user.timezone).time() > catalogue.program.reminders.morning_latest
+            )
+            return self.renderer.morning(user, yesterday, late=late)
         if push.kind == PushKind.NUDGE:
             return None if day.yesterday is not None else self.renderer.nudge(user, yesterday)
-        return await self._weekly(db, user, push.local_date)
+        return await self._weekly(db, user, push.local_date, now)
 
-    async def _weekly(self, db: AsyncSession, user: User, day: date) -> Outgoing:
+    async def _weekly(self, db: AsyncSession, user: User, day: date, now: datetime) -> Outgoing:
+        """The weekly check-in; mornings that stay high put the program on a review hold."""
         start = week_start(day)
         done_days = await training.done_days_between(db, user.id, start, start + WEEK)
         joined = local_day(user.created_at, user.timezone)
@@ -291,11 +313,33 @@ class ReminderEngine:
         await training.store_weekly_tally(db, user.id, start, tally.done, tally.planned)
         rules = Progression(self.catalogue)
         history = await training.session_history(db, user.id)
-        high = rules.usual_morning(history) if rules.mornings_need_review(history) else None
         scores = await training.day_scores(db, user.id, user.timezone, start, start + WEEK)
-        return self.renderer.weekly(
-            user, start, tally.done, tally.planned, scores, high_mornings=high
+        review = None
+        if rules.mornings_need_review(history):
+            window = self.catalogue.program.progression.usual_morning_window
+            evidence = tuple(record.scores for record in history if record.morning is not None)
+            review = evidence[-window:]
+            await self._hold_for_review(db, user, review, now)
+        return self.renderer.weekly(user, start, tally.done, tally.planned, scores, review=review)
+
+    async def _hold_for_review(
+        self, db: AsyncSession, user: User, evidence: tuple[Scores, ...], now: datetime
+    ) -> None:
+        """The weekly ceiling review: the program held for a clinician, with its follow-up."""
+        started = await holds.start_hold(
+            db,
+            user,
+            HoldKind.REVIEW,
+            now,
+            reason=ClinicianReason.MORNINGS_HIGH.value,
+            evidence=[holds.scores_data(scores) for scores in evidence],
         )
+        if started is not None:
+            after = self.catalogue.program.holds.followup_after_days
+            followup_day, push = hold_followup(now, user.reminder_time, user.timezone, after)
+            await outbox.insert_pushes(
+                db, [NewPush(user.id, push.kind, followup_day, push.due_at)]
+            )
 
     # -- sending --------------------------------------------------------------------------
 

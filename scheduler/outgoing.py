@@ -13,8 +13,11 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
+from content.progression import Scores
+from storage.holds import HoldView
 from storage.models import User
 from storage.states import Awaiting
+from storage.training import EasedBack
 
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
@@ -65,14 +68,20 @@ class PushRenderer(Protocol):
         missed_yesterday: bool,
         snoozed: bool,
         gentle: bool = False,
+        returned: EasedBack | None = None,
     ) -> Outgoing:
         """The training-day reminder with the day's plan. `snoozed`: it comes back after a
         snooze; `gentle`: sore days in a row, so suggest an easier session; `missed_yesterday`:
-        acknowledge the missed day."""
+        acknowledge the missed day; `returned`: back after a break, the levels eased back."""
         ...
 
-    def morning(self, user: User, session_day: date) -> Outgoing:
-        """The morning question: how the knee feels the day after the session of `session_day`."""
+    def morning(self, user: User, session_day: date, *, late: bool = False) -> Outgoing:
+        """The morning question: how the knee feels the day after the session of `session_day`
+        (`late`: it is past the morning where they are, so it does not say "this morning")."""
+        ...
+
+    def followup(self, user: User, hold: HoldView, day: date) -> Outgoing:
+        """A few days into a hold: could they see someone, with the ways out open on `day`."""
         ...
 
     def nudge(self, user: User, missed_day: date) -> Outgoing:
@@ -87,8 +96,8 @@ class PushRenderer(Protocol):
         planned: int,
         day_scores: dict[date, int] | None = None,
         *,
-        high_mornings: float | None = None,
+        review: tuple[Scores, ...] | None = None,
     ) -> Outgoing:
-        """day_scores: the week's day scores. high_mornings: the usual morning score, when it
-        is above the acceptable band (the check-in then suggests a clinician review)."""
+        """day_scores: the week's day scores. review: the sessions whose mornings stay above
+        the acceptable band, when the check-in holds the program for a clinician review."""
         ...

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from scheduler.calendar import is_training_day
-from scheduler.slots import last_training_day_of_week, slot_instant
+from scheduler.slots import last_training_day_of_week, local_day, slot_instant
 from storage.outbox import NO_SESSION, DayRecords
 from storage.states import PushKind, SessionStatus
 
@@ -76,6 +76,15 @@ def pushes_for_slot(facts: DayFacts, slot: datetime, weekly_after: timedelta) ->
     if facts.training_day and last_training_day_of_week(facts.weekdays, facts.day):
         planned.append(PlannedPush(PushKind.WEEKLY, slot + weekly_after))
     return planned
+
+
+def hold_followup(
+    now: datetime, at: time, timezone: str, after_days: int
+) -> tuple[date, PlannedPush]:
+    """A hold's one follow-up: `after_days` after the local day it began, at the reminder
+    time; its local date (the push's key) and the push."""
+    day = local_day(now, timezone) + timedelta(days=after_days)
+    return day, PlannedPush(PushKind.FOLLOWUP, slot_instant(day, at, timezone))
 
 
 def morning_check(session_day: date, at: time, timezone: str, now: datetime) -> PlannedPush | None:

@@ -1,6 +1,7 @@
 """Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
-level changes, what each session's review did, red-flag answers and clinician clearances, the
-reminder outbox, weekly reviews, files Telegram holds, and the inbox of updates from Telegram."""
+level changes, what each session's review did, red-flag answers, clinician clearances, holds
+and knee events, the reminder outbox, weekly reviews, files Telegram holds, and the inbox of
+updates from Telegram."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ from content.catalogue import Moment
 from content.progression import Effort
 from storage.states import (
     Awaiting,
+    GaveWayAnswer,
+    HoldEnd,
+    HoldKind,
+    KneeEventKind,
     OnboardingStep,
     PainKind,
     PushKind,
@@ -130,8 +135,12 @@ class User(Base):
     )
     awaiting_day: Mapped[date | None] = mapped_column(Date, default=None)
     disclaimer_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    # Set while a red flag is reported and not yet cleared by a clinician: no program, no pushes.
-    red_flag_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Since when a hold (a red flag, or the advice to have the knee reviewed) stops the
+    # program: no sessions, no pushes but the hold's follow-up. Kept by storage.holds in step
+    # with the open rows of `holds`; NULL = no hold.
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the program last came back after a break (levels one lower): once per break.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # False once Telegram says the user blocked the bot or the chat is gone.
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -162,8 +171,8 @@ class User(Base):
 
     @property
     def on_hold(self) -> bool:
-        """Whether a red flag holds the program (no sessions, no pushes) until it is cleared."""
-        return self.red_flag_reported_at is not None
+        """Whether a hold stops the program (no sessions, no pushes) until it ends."""
+        return self.held_since is not None
 
     @hybrid_property
     def receives_pushes(self) -> bool:
@@ -175,7 +184,7 @@ class User(Base):
     def _receives_pushes_sql(cls) -> ColumnElement[bool]:
         return and_(
             cls.onboarding_step == OnboardingStep.DONE,
-            cls.red_flag_reported_at.is_(None),
+            cls.held_since.is_(None),
             cls.paused.is_(False),
             cls.reachable.is_(True),
         )
@@ -320,9 +329,9 @@ class RedFlagAnswer(Base):
 
 
 class Clearance(Base):
-    """The person said a clinician has checked them: it ends a red-flag hold (held_since is
-    when the hold began) or answers the advice to see one; regressions before it no longer
-    count towards "in a row"."""
+    """The person said a clinician has checked them: it ends every open hold (held_since is
+    when the hold began; NULL in rows from before holds were kept); regressions before it no
+    longer count towards "in a row"."""
 
     __tablename__ = "clearances"
 
@@ -330,6 +339,51 @@ class Clearance(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cleared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Hold(Base):
+    """A time the program was held: a red flag tapped, or the advice to have the knee reviewed.
+    Open while ended_at is NULL (users.held_since says whether any is open); at most one open
+    hold of each kind. Kept after it ends, for /report, /history, /export and the charts."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        Index(
+            "ix_holds_open",
+            "user_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[HoldKind] = mapped_column(StrEnumColumn(HoldKind, 12))
+    # A review hold's reason (content.progression.ClinicianReason); NULL for a red flag, whose
+    # flags are the red_flag_answers since started_at.
+    reason: Mapped[str | None] = mapped_column(String(24), default=None)
+    # The sessions behind a review hold: [{"day": "YYYY-MM-DD", "during": n, "morning": n}].
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[HoldEnd | None] = mapped_column(StrEnumColumn(HoldEnd, 12), default=None)
+
+
+class KneeEvent(Base):
+    """Something the person told about their knee that is not a score ("my knee gave way"),
+    and their answer to the question it raised, kept for /report and /export."""
+
+    __tablename__ = "knee_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[KneeEventKind] = mapped_column(StrEnumColumn(KneeEventKind, 16))
+    answer: Mapped[GaveWayAnswer | None] = mapped_column(
+        StrEnumColumn(GaveWayAnswer, 16), default=None
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Push(Base):

@@ -1,4 +1,5 @@
-"""Red-flag answers, one row per tapped flag (or "None of these"), and clinician clearances."""
+"""Red-flag answers, one row per tapped flag (or "None of these"), clinician clearances, and
+knee events ("my knee gave way")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Moment
-from storage.models import Clearance, RedFlagAnswer
+from storage.models import Clearance, KneeEvent, RedFlagAnswer
+from storage.states import GaveWayAnswer, KneeEventKind
 
 # The flag key stored for "None of these".
 NONE_OF_THESE = "none"
@@ -22,19 +24,20 @@ async def record_answer(
     await db.flush()
 
 
-async def flags_since(db: AsyncSession, user_id: int, since: datetime) -> list[str]:
-    """The flags answered "yes" since `since` (the start of a hold), oldest first."""
-    return list(
-        await db.scalars(
-            select(RedFlagAnswer.flag)
-            .where(
-                RedFlagAnswer.user_id == user_id,
-                RedFlagAnswer.answered_at >= since,
-                RedFlagAnswer.flag != NONE_OF_THESE,
-            )
-            .order_by(RedFlagAnswer.answered_at, RedFlagAnswer.id)
+async def flag_taps_since(
+    db: AsyncSession, user_id: int, since: datetime
+) -> list[tuple[str, datetime]]:
+    """The flags answered "yes" since `since` (the start of a hold) and when, oldest first."""
+    rows = await db.execute(
+        select(RedFlagAnswer.flag, RedFlagAnswer.answered_at)
+        .where(
+            RedFlagAnswer.user_id == user_id,
+            RedFlagAnswer.answered_at >= since,
+            RedFlagAnswer.flag != NONE_OF_THESE,
         )
+        .order_by(RedFlagAnswer.answered_at, RedFlagAnswer.id)
     )
+    return [(flag, answered_at) for flag, answered_at in rows]
 
 
 async def record_clearance(
@@ -56,6 +59,22 @@ def latest_clearance_query(user_id: int) -> Select[datetime]:
     )
 
 
-async def latest_clearance(db: AsyncSession, user_id: int) -> datetime | None:
-    """When the person was last cleared by a clinician, or None if never."""
-    return await db.scalar(latest_clearance_query(user_id))
+async def add_knee_event(
+    db: AsyncSession, user_id: int, kind: KneeEventKind, now: datetime
+) -> KneeEvent:
+    """Keep something the person told about their knee; its answer may follow."""
+    event = KneeEvent(user_id=user_id, kind=kind, recorded_at=now)
+    db.add(event)
+    await db.flush()
+    return event
+
+
+async def answer_knee_event(
+    db: AsyncSession, user_id: int, event_id: int, answer: GaveWayAnswer
+) -> bool:
+    """Store the answer to the question an event raised; False if it is not this person's."""
+    event = await db.get(KneeEvent, event_id)
+    if event is None or event.user_id != user_id:
+        return False
+    event.answer = answer
+    return True

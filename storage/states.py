@@ -57,6 +57,7 @@ class PushKind(StrEnum):
     MORNING = "morning"
     NUDGE = "nudge"
     WEEKLY = "weekly"
+    FOLLOWUP = "followup"  # a few days into a hold: could they see a clinician?
 
 
 class PushStatus(StrEnum):
@@ -107,3 +108,36 @@ class OnboardingStep(StrEnum):
     RED_FLAGS = "red_flags"
     TIMEZONE = "timezone"
     DONE = "done"
+
+
+class HoldKind(StrEnum):
+    """Why the program is held: a red flag was tapped, or the coach advised a clinician review
+    (two regressions in a row, a second severe score, severe pain at the easiest levels, a 10,
+    mornings that stay high)."""
+
+    RED_FLAG = "red_flag"
+    REVIEW = "review"
+
+
+class HoldEnd(StrEnum):
+    """How a hold ended: the person says a clinician checked the knee, or (a review hold only)
+    they chose to carry on with every exercise at its easiest level, or corrected the score
+    that called for the review."""
+
+    CLEARED = "cleared"
+    EASIEST = "easiest"
+    CORRECTED = "corrected"
+
+
+class KneeEventKind(StrEnum):
+    """Something the person told about their knee that is kept for /report and /export."""
+
+    GAVE_WAY = "gave_way"
+
+
+class GaveWayAnswer(StrEnum):
+    """The answer to "did it follow a fall or an injury, can you stand on it?"."""
+
+    INJURY = "injury"  # after a fall or an injury, with swelling: the red-flag screen
+    NO_WEIGHT = "no_weight"  # cannot put weight on it: the red-flag screen
+    NEITHER = "neither"  # the common kind: the balance exercises train it

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.catalogue import Catalogue
+from content.catalogue import Catalogue, ProgressionRules
 from content.program import PlannedExercise, session_plan, starting_levels
 from content.progression import (
     ClinicianReason,
@@ -26,7 +26,9 @@ from content.progression import (
     Voice,
     Why,
     morning_session,
+    return_steps,
 )
+from storage.holds import latest_end_query
 from storage.models import (
     ExerciseLevel,
     LevelChange,
@@ -37,7 +39,7 @@ from storage.models import (
     User,
     WeeklyReview,
 )
-from storage.safety import latest_clearance, latest_clearance_query
+from storage.safety import latest_clearance_query
 from storage.states import PainKind, SessionStatus
 
 # Enough done sessions to judge the latest ones against a few earlier mornings.
@@ -210,6 +212,43 @@ async def current_plan(
 
 
 @dataclass(frozen=True)
+class EasedBack:
+    """A return after a break: the levels it lowered and the last session before the break."""
+
+    moves: tuple[Decision, ...]
+    last_session: date
+
+
+_LAST_DONE = (
+    select(SessionLog.local_date, SessionLog.logged_at)
+    .where(SessionLog.user_id == bindparam("user_id"), SessionLog.status == SessionStatus.DONE)
+    .order_by(SessionLog.local_date.desc())
+    .limit(1)
+)
+
+
+async def ease_back_in(
+    db: AsyncSession, rules: ProgressionRules, user: User, now: datetime
+) -> EasedBack | None:
+    """Back after return_gap_days or more without a session: every exercise above its easiest
+    level one lower (content.progression.return_steps), once per break. None when there was
+    no such break, or it was eased already."""
+    last = (await db.execute(_LAST_DONE, {"user_id": user.id})).first()
+    if last is None:
+        return None
+    last_day, logged_at = last
+    if user.returned_at is not None and user.returned_at >= logged_at:
+        return None
+    today = now.astimezone(ZoneInfo(user.timezone)).date()
+    if today - last_day < timedelta(days=rules.return_gap_days):
+        return None
+    user.returned_at = now
+    moves = return_steps(rules, await levels_of(db, user.id), last_day, today)
+    await apply_moves(db, user.id, moves, now)
+    return EasedBack(moves, last_day)
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     """A session with its current pain scores and effort, as /history, /progress and the
     chart read it."""
@@ -324,7 +363,8 @@ async def session_history(
 class ProgressionInputs:
     """What the progression rules read about one user: levels, recent done sessions (oldest
     first), the moment each exercise reached its current level (it opened, the program began,
-    or its last move), the latest opening (or the program's start), and the latest clearance."""
+    or its last move), the latest opening (or the program's start), and the latest clearance
+    or end of a hold (regressions before it no longer count)."""
 
     levels: dict[str, int]
     history: list[SessionRecord]
@@ -344,12 +384,13 @@ async def progression_inputs(
         .order_by(LevelChange.id.desc())
         .limit(1)
     )
-    # Both in one statement: the latest opening and the latest clearance.
-    opened, cleared = (
+    # In one statement: the latest opening, the latest clearance, the latest end of a hold.
+    opened, cleared, hold_ended = (
         await db.execute(
             select(
                 last_opening.scalar_subquery(),
                 latest_clearance_query(user.id).scalar_subquery(),
+                latest_end_query(user.id).scalar_subquery(),
             )
         )
     ).one()
@@ -358,7 +399,7 @@ async def progression_inputs(
         history=await session_history(db, user.id, upto=upto),
         last_step={row.exercise: row.changed_at for row in rows},
         last_unlock=opened or user.created_at,
-        cleared_at=cleared,
+        cleared_at=max((at for at in (cleared, hold_ended) if at is not None), default=None),
     )
 
 
@@ -478,17 +519,6 @@ async def store_review(
     await db.flush()
 
 
-async def clinician_advised_since_clearance(db: AsyncSession, user_id: int) -> bool:
-    """A session review advised seeing a clinician after the latest clearance (if any)."""
-    query = select(SessionReview.session_id).where(
-        SessionReview.user_id == user_id, SessionReview.clinician.is_not(None)
-    )
-    cleared = await latest_clearance(db, user_id)
-    if cleared is not None:
-        query = query.where(SessionReview.reviewed_at > cleared)
-    return await db.scalar(query.limit(1)) is not None
-
-
 _SERIOUSNESS = {Voice.CARRY_ON: 0, Voice.STOP_TODAY: 1, Voice.SEE_CLINICIAN: 2}
 
 
@@ -560,6 +590,12 @@ async def add_day_score(db: AsyncSession, user_id: int, score: int, now: datetim
     """Keep a score given outside a session; the latest of a local day is that day's score."""
     db.add(PainCheckin(user_id=user_id, kind=PainKind.DAY, score=score, recorded_at=now))
     await db.flush()
+
+
+async def day_scores_since(db: AsyncSession, user_id: int, since: datetime) -> list[int]:
+    """The day scores given since an instant, oldest first (a flare holds increases)."""
+    rows = await db.execute(_DAY_SCORES, {"user_id": user_id, "since": since})
+    return [score for _, score in rows]
 
 
 async def day_scores(

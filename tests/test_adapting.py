@@ -35,14 +35,15 @@ CARRY_ON = "carry on as planned"
 
 @pytest.fixture
 async def ready_chat(chat):
-    """Morning checks at 18:00, so the daily 17:00 UTC tick sends them with the reminder."""
-    await chat.onboard(morning="18:00")
+    """Reminders at 18:00 and morning checks at 08:00 in Berlin."""
+    await chat.onboard(morning="08:00")
     return chat
 
 
 class Days:
-    """One person's days: the reminder engine runs at 18:00 in Berlin (17:00 UTC) every day,
-    and sessions, scores and answers are given then, as the person would."""
+    """One person's days: the reminder engine runs at 08:00 (the morning check) and at 18:00
+    (the reminder) in Berlin every day, and sessions, scores and answers are given after that,
+    as the person would; `pushed` holds that day's pushes."""
 
     def __init__(self, harness, chat: Chat) -> None:
         self.harness, self.chat = harness, chat
@@ -59,10 +60,11 @@ class Days:
         """Later that day (UTC hour), running the engine."""
         await self._tick(datetime.combine(self.day, datetime.min.time(), UTC), hour)
 
-    async def _tick(self, midnight: datetime, hour: int = 17) -> None:
-        self.harness.clock.set(midnight + timedelta(hours=hour))
+    async def _tick(self, midnight: datetime, hour: int | None = None) -> None:
         before = len(self.harness.emulator.events)
-        await self.harness.engine.tick()
+        for at in (7, 17) if hour is None else (hour,):
+            self.harness.clock.set(midnight + timedelta(hours=at))
+            await self.harness.engine.tick()
         self.pushed = [
             event
             for event in self.harness.emulator.events[before:]
@@ -173,7 +175,7 @@ async def test_up_then_pain_8_and_6_go_down_at_once_then_a_clinician(harness, re
         assert f"⬇️ {name(slug)} goes back to level 1 of 3" in text
     assert "protested 2 sessions in a row (8/10 on Fri 11 Dec; 6/10 on Mon 14 Dec)" in text
     assert CARRY_ON not in text.lower() and "Keep it up" not in text
-    assert "A clinician has cleared me" in str(monday.with_buttons().buttons)
+    assert "A clinician has checked my knee" in str(monday.with_buttons().buttons)
 
     changes = await changes_of(harness.services)
     assert (date(2026, 12, 8), "hip_bump", 2, 3, "pain_free") in changes
@@ -260,7 +262,10 @@ async def test_a_morning_8_entered_after_the_next_session_moves_that_session_dow
     late = await days.morning(8)
     for slug in ("balance", "hip_bump", "squat_to_surface"):
         assert f"⬇️ {name(slug)} goes back to level 1 of 3" in late.text
-    assert "your knee was 8/10 the morning after, clearly worse than your usual 1/10" in late.text
+    assert (
+        "your knee was 8/10 the morning after, clearly worse than the pain during that session "
+        "(1/10)" in late.text
+    )
     assert SAFETY.emergency in late.text  # a morning above 7 offers the screen
     await ready_chat.press("None of these")
     await days.to(date(2026, 12, 2))
@@ -468,7 +473,7 @@ async def test_a_clearance_starts_the_count_afresh(harness, ready_chat):
     await ready_chat.send("/redflags")
     await ready_chat.press("Knee locks")
     assert (await ready_chat.send("/today")).text.startswith("Your program is on hold")
-    cleared = await ready_chat.press("A clinician has cleared me")
+    cleared = await ready_chat.press("A clinician has checked my knee")
     assert "Welcome back" in cleared.text
     [clearance] = await fetch(harness.services, Clearance)
     assert clearance.held_since is not None and clearance.cleared_at >= clearance.held_since
@@ -479,7 +484,7 @@ async def test_a_clearance_starts_the_count_afresh(harness, ready_chat):
     third = await days.session(6)
     assert "protested 2 sessions in a row (7/10 on Mon 30 Nov; 6/10 on Wed 2 Dec)" in third.text
     # The advice carries its own clearance button, which starts the count afresh too.
-    await ready_chat.press("A clinician has cleared me", third.with_buttons())
+    await ready_chat.press("A clinician has checked my knee", third.with_buttons())
     assert len(await fetch(harness.services, Clearance)) == 2
     await days.to(date(2026, 12, 4))
     fourth = await days.session(6)

@@ -57,7 +57,7 @@ async def test_red_flag_stops_the_program(harness, chat):
     assert user.on_hold and not user.onboarded
     again = await chat.send("/start")  # /start does not skip the hold
     assert "on hold" in again.text
-    resumed = await chat.press("A clinician has cleared me")
+    resumed = await chat.press("A clinician has checked my knee")
     assert "time zone" in resumed.text  # onboarding carries on after the screen
     [user] = await rows(harness.services, User)
     assert not user.on_hold and user.onboarding_step == "timezone"

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from content.catalogue import load_catalogue
+from content.catalogue import Moment, load_catalogue
 from content.i18n import _, use_language
+from content.progression import ClinicianReason, Step, Voice
+from handlers import mydata
 from handlers.mydata import CSV_COLUMNS
 from handlers.views import describe_reason
 from storage.models import (
@@ -26,6 +28,13 @@ from storage.models import (
     WeeklyReview,
 )
 from storage.people import USER_TABLES
+from storage.states import (
+    OnboardingStep,
+    PainKind,
+    PushKind,
+    PushStatus,
+    SessionStatus,
+)
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002
@@ -38,8 +47,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.fixture
 async def ready_chat(chat):
-    """Morning checks at 18:00, so one tick a day at 17:00 UTC sends them with the reminder."""
-    await chat.onboard(morning="18:00")
+    """Morning checks at 08:00 and reminders at 18:00 in Berlin."""
+    await chat.onboard(morning="08:00")
     return chat
 
 
@@ -47,12 +56,14 @@ async def train_a_week(harness, chat) -> None:
     """Two sessions with pain and morning scores (one corrected), an effort answer, a weekly
     check-in, the level changes that follow, and a red flag cleared: a row in every table."""
     for day, morning in ((25, None), (26, "1"), (27, None), (28, "1")):
+        harness.clock.set(datetime(2026, 11, day, 7, 0, tzinfo=UTC))  # the morning check
+        await harness.engine.tick()
+        if morning:
+            await chat.send(morning)
         harness.clock.set(datetime(2026, 11, day, 17, 0, tzinfo=UTC))
         before = len(harness.emulator.events)
         await harness.engine.tick()
         pushed = harness.emulator.events[before:]
-        if morning:
-            await chat.send(morning)
         reminders = [event for event in pushed if REMINDER_TEXT in event.text]
         if reminders:
             await chat.press("Session done", reminders[-1])
@@ -68,7 +79,7 @@ async def train_a_week(harness, chat) -> None:
     await chat.send("/resume")
     await chat.send("/redflags")
     await chat.press("Numb or weak leg")
-    await chat.press("A clinician has cleared me")
+    await chat.press("A clinician has checked my knee")
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
@@ -300,3 +311,20 @@ async def test_export_values_speak_the_persons_language_beside_stable_codes(
     assert set(statuses) == {"done", "skipped"}
     with use_language(language):
         assert statuses["skipped"] == _("skipped")
+
+
+@pytest.mark.parametrize(
+    ("words", "values"),
+    [
+        (mydata.SESSION_WORDS, SessionStatus),
+        (mydata.PAIN_WORDS, PainKind),
+        (mydata.STEP_WORDS, OnboardingStep),
+        (mydata.MOVE_WORDS, Step),
+        (mydata.VOICE_WORDS, [*Voice, *ClinicianReason]),
+        (mydata.MOMENT_WORDS, Moment),
+        (mydata.PUSH_STATUS_WORDS, PushStatus),
+        (mydata.PUSH_KIND_WORDS, PushKind),
+    ],
+)
+def test_every_stored_value_has_words_in_the_export(words, values):
+    assert {value.value for value in values} <= {str(getattr(key, "value", key)) for key in words}

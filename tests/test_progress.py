@@ -26,8 +26,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture
 async def ready_chat(chat):
-    """Morning checks at 18:00, so one tick a day at 17:00 UTC sends them with the reminder."""
-    await chat.onboard(morning="18:00")
+    """Morning checks at 08:00 and reminders at 18:00 in Berlin."""
+    await chat.onboard(morning="08:00")
     return chat
 
 
@@ -94,7 +94,7 @@ async def test_progress_shades_every_red_flag_hold_cleared_or_open(harness, read
     await chat.send("/redflags")
     await chat.press("Knee locks")  # Thu 26: on hold
     harness.clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
-    await chat.press("A clinician has cleared me")  # Sat 28: cleared
+    await chat.press("A clinician has checked my knee")  # Sat 28: cleared
     harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     await chat.send("done, pain 2")
     await chat.send("/pause")
@@ -150,14 +150,18 @@ async def test_six_weeks_of_training(harness, ready_chat):
     clinician_advice: list[date] = []
     last_morning: int | None = None
     while day <= date(2027, 1, 5):
-        harness.clock.set(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=17))
+        midnight = datetime.combine(day, datetime.min.time(), UTC)
+        harness.clock.set(midnight + timedelta(hours=7))  # 08:00 in Berlin
         before = len(emulator.events)
         await harness.engine.tick()
-        pushed = emulator.events[before:]
-        asked = any(MORNING_TEXT in event.text for event in pushed)
+        asked = any(MORNING_TEXT in event.text for event in emulator.events[before:])
         if asked and last_morning is not None:
             replies = await chat.send(str(last_morning))
             announcements += moves_in(replies.text)
+        harness.clock.set(midnight + timedelta(hours=17))  # 18:00 in Berlin
+        before = len(emulator.events)
+        await harness.engine.tick()
+        pushed = emulator.events[before:]
         reminder = [event for event in pushed if REMINDER_TEXT in event.text]
         if reminder:
             during, last_morning = next(scores)
@@ -168,6 +172,8 @@ async def test_six_weeks_of_training(harness, ready_chat):
                 if "protested 2 sessions in a row" in replies.text:
                     clinician_advice.append(day)
                     assert "carry on as planned" not in replies.text.lower()
+                    # The program is held until a clinician has checked the knee.
+                    await chat.press("A clinician has checked my knee")
         day += timedelta(days=1)
 
     assert next(scores, "all used") == "all used"

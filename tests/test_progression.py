@@ -29,7 +29,9 @@ from content.progression import (
     Step,
     Voice,
     Why,
+    easiest_steps,
     morning_session,
+    return_steps,
 )
 
 CATALOGUE = load_catalogue()
@@ -364,6 +366,7 @@ class Coach:
     last_step: dict[str, date] = field(default_factory=dict)
     last_unlock: date | None = None
     cleared_on: date | None = None
+    flare: bool = False  # a day score above the acceptable band in the last 48 hours
     before: dict[date, tuple[dict[str, int], dict[str, date], date | None]] = field(
         default_factory=dict
     )
@@ -418,6 +421,7 @@ class Coach:
             session=on,
             cleared_on=self.cleared_on,
             arrived=arrived,
+            flare=self.flare,
         )
         self._apply(review.moves, today)
         self.made.setdefault(on, []).extend(review.moves)
@@ -443,6 +447,7 @@ def said(review: Review | Revision) -> str:
     voice = review.voice.value + (f"({review.clinician.value})" if review.clinician else "")
     voice += "+stop" if review.stop_today else ""
     voice += "+screen" if review.red_flag_screen else ""
+    voice += "+flare" if review.flare_held else ""
     changes = ", ".join(
         f"{'undo ' if move.step is Step.UNDO else ''}{move.exercise} {move.level}>{move.new_level}"
         for move in moves
@@ -451,7 +456,7 @@ def said(review: Review | Revision) -> str:
 
 
 # Each event: (what, day, score, [effort or entered day]). Expected: the `said` line, or None.
-S, M, C, CLEAR = "session", "morning", "correct", "clear"
+S, M, C, CLEAR, FLARE = "session", "morning", "correct", "clear", "flare"
 SCENARIOS = {
     "up on day N, then pain 8 and 6: down at once, then see a clinician": (
         {},
@@ -478,6 +483,76 @@ SCENARIOS = {
     "pain 10 at the lowest level: stop today and see a clinician": (
         {"levels": dict.fromkeys(STARTER, 1)},
         [((S, 0, 10), "see_clinician(severe_at_lowest)+stop+screen: -")],
+    ),
+    "a 10 above the lowest level: stop today, down, and see a clinician": (
+        {"levels": dict.fromkeys(STARTER, 3)},
+        [
+            (
+                (S, 0, 10),
+                (
+                    "see_clinician(worst_pain)+stop+screen: "
+                    "balance 3>2, hip_bump 3>2, squat_to_surface 3>2"
+                ),
+            )
+        ],
+    ),
+    "a morning of 10: see a clinician": (
+        {"levels": dict.fromkeys(STARTER, 3)},
+        [
+            ((S, 0, 2), None),
+            (
+                (M, 1, 10),
+                "see_clinician(worst_pain)+screen: " + "balance 3>2, "
+                "hip_bump 3>2, squat_to_surface 3>2",
+            ),
+        ],
+    ),
+    "a flare in the last 48 hours holds the up-step it would earn, then it comes": (
+        {"levels": dict(STARTER), "last_step": dict.fromkeys(STARTER, LONG_AGO)},
+        [
+            ((S, 0, 1), None),
+            ((M, 1, 1), None),
+            ((S, 2, 1), None),
+            ((FLARE, 2, True), None),
+            ((M, 3, 1), "carry_on+flare: -"),
+            ((FLARE, 4, False), None),
+            ((S, 4, 1), None),
+            ((M, 5, 1), "carry_on: balance 2>3"),
+        ],
+    ),
+    "a flare says nothing when nothing would move": (
+        {"levels": dict(STARTER), "last_step": dict.fromkeys(STARTER, LONG_AGO)},
+        [((FLARE, 0, True), None), ((S, 0, 1), None), ((M, 1, 1), "carry_on: -")],
+    ),
+    "an extra session the next day does not count towards the up-step": (
+        {"levels": dict(STARTER), "last_step": dict.fromkeys(STARTER, LONG_AGO)},
+        [
+            ((S, 0, 1), None),
+            ((M, 1, 1), None),
+            ((S, 1, 1), None),  # an extra session the day after: pain-free, but too close
+            ((M, 2, 1), "carry_on: -"),
+            ((S, 3, 1), None),
+            ((M, 4, 1), "carry_on: balance 2>3"),  # sessions 0 and 3 earn it
+        ],
+    ),
+    "an extra session the next day with too much pain is judged like any other": (
+        {"levels": dict(STARTER), "last_step": dict.fromkeys(STARTER, LONG_AGO)},
+        [
+            ((S, 0, 1), None),
+            ((M, 1, 1), None),
+            ((S, 1, 6), "carry_on: balance 2>1, hip_bump 2>1, squat_to_surface 2>1"),
+        ],
+    ),
+    "sessions before a gap of 14 days no longer count towards an increase": (
+        {"levels": dict(STARTER), "last_step": dict.fromkeys(STARTER, LONG_AGO)},
+        [
+            ((S, 0, 1), None),
+            ((M, 1, 1), None),
+            ((S, 15, 1), None),
+            ((M, 16, 1), "carry_on: -"),  # day 0 is before the gap
+            ((S, 18, 1), None),
+            ((M, 19, 1), "carry_on: single_leg_rdl 0>1"),  # the opening due goes first
+        ],
     ),
     "a second severe score within 14 days: see a clinician": (
         {"levels": dict.fromkeys(STARTER, 3)},
@@ -626,6 +701,9 @@ def test_scenario(name):
         if what == CLEAR:
             coach.cleared_on = day(on)
             continue
+        if what == FLARE:
+            coach.flare = rest[0]
+            continue
         if what == S:
             result = coach.session(day(on), rest[0], *rest[1:])
         elif what == M:
@@ -720,3 +798,33 @@ def test_each_review_has_one_voice():
             assert review.clinician is None and not review.stop_today
         if review.voice is Voice.SEE_CLINICIAN:
             assert review.clinician is not None
+
+
+def test_a_return_after_a_gap_starts_every_exercise_above_the_easiest_one_lower():
+    rules = CATALOGUE.program.progression
+    levels = {"balance": 3, "hip_bump": 1, "squat_to_surface": 2}
+    back = return_steps(rules, levels, day(0), day(rules.return_gap_days))
+    assert [(move.exercise, move.step, move.why, move.level, move.new_level) for move in back] == [
+        ("balance", Step.DOWN, Why.RETURNED, 3, 2),
+        ("squat_to_surface", Step.DOWN, Why.RETURNED, 2, 1),
+    ]
+    assert return_steps(rules, levels, day(0), day(rules.return_gap_days - 1)) == ()
+    assert return_steps(rules, levels, None, day(100)) == ()
+
+
+def test_carrying_on_at_the_easiest_levels_moves_every_exercise_to_level_1():
+    moves = easiest_steps({"balance": 3, "hip_bump": 1, "reverse_lunge": 2})
+    assert [(move.exercise, move.new_level, move.why) for move in moves] == [
+        ("balance", 1, Why.EASIEST),
+        ("reverse_lunge", 1, Why.EASIEST),
+    ]
+
+
+def test_a_first_morning_is_compared_with_the_sessions_own_pain():
+    coach = Coach()
+    coach.session(day(0), 2)
+    review = coach.morning(day(1), 6)
+    assert review.morning_baseline == 2 and review.morning_baseline_is_session
+    coach.session(day(2), 2)
+    later = coach.morning(day(3), 7)
+    assert later.morning_baseline == 6 and not later.morning_baseline_is_session

@@ -153,7 +153,7 @@ async def _weekly_after_return(harness, chat, leave: str, come_back: str) -> Non
     await tick_at(harness, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))  # Friday's slot passes
     harness.clock.set(datetime(2026, 11, 27, 17, 10, tzinfo=UTC))
     if come_back == "cleared":
-        back = await chat.press("A clinician has cleared me")
+        back = await chat.press("A clinician has checked my knee")
     else:
         back = await chat.send(come_back)
     assert "on again" in back.text

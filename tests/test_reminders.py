@@ -355,10 +355,10 @@ async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
     assert delivered(harness.emulator) == {ready_chat.user_id: 1}
     async with harness.services.database.transaction() as session:
         statuses = sorted(await session.scalars(select(Push.status)))
-    assert statuses == ["sent", "skipped"]
+    assert statuses == ["pending", "sent", "skipped"]  # the hold's follow-up waits its day
     harness.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
     await ready_chat.send("/start")
-    back = await ready_chat.press("A clinician has cleared me")
+    back = await ready_chat.press("A clinician has checked my knee")
     assert "Reminders are on again" in back.text
     await tick_at(harness, datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # Monday
     assert delivered(harness.emulator) == {ready_chat.user_id: 2}

@@ -46,8 +46,8 @@ def the_document(replies):
 
 @pytest.fixture
 async def ready_chat(chat):
-    """Morning checks at 18:00, so the daily 17:00 UTC tick of Days sends them."""
-    await chat.onboard(morning="18:00")
+    """Morning checks at 08:00 and reminders at 18:00 in Berlin, as Days ticks."""
+    await chat.onboard(morning="08:00")
     return chat
 
 
@@ -217,7 +217,7 @@ async def test_report_carries_effort_red_flags_and_clearances(harness, ready_cha
     await chat.send("/redflags")
     await chat.press("Knee locks")  # Thu 3 Dec: on hold
     await days.to(date(2026, 12, 5))
-    await chat.press("A clinician has cleared me")
+    await chat.press("A clinician has checked my knee")
     screen = await chat.send("/redflags")
     await chat.press("None of these", screen.with_buttons())
     await days.to(date(2026, 12, 7))
@@ -265,7 +265,7 @@ async def test_report_carries_effort_red_flags_and_clearances(harness, ready_cha
     nones = [local_day(answer.answered_at, zone) for answer in answers if answer.flag == "none"]
     assert len(nones) == 2  # at /start and after the clearance
     assert f"Screen answered “None of these” 2 times (last {short_day(nones[-1])})." in flat
-    on_hold = full_date(local_day(user.red_flag_reported_at, zone))
+    on_hold = full_date(local_day(user.held_since, zone))
     assert f"On hold now: a warning sign was reported on {on_hold}" in flat
     # Red flags, then the clearance, in time order.
     assert flat.index("Knee locks") < flat.index("Cleared by") < flat.index("Painful, swollen")

@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue
 from content.progression import Decision, Effort, Progression, Review, ScoreKind, Voice
+from handlers.usecases import safety
+from handlers.usecases.training import restart_pushes
 from scheduler.slots import local_day
-from storage import training
+from storage import holds, training
 from storage.models import SessionLog, User
-from storage.states import PainKind, SessionStatus
+from storage.states import HoldEnd, HoldKind, PainKind, SessionStatus
 
 ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 
@@ -36,6 +38,9 @@ class ScoreOutcome:
     # and what it now calls for.
     changes: tuple[Decision, ...]
     ask_effort: bool  # offer the optional "How hard was it?" question
+    held: bool = False  # the review called for a clinician and the program is held now
+    lifted: bool = False  # a correction took away the reason for the review hold
+    at_easiest: bool = False  # the session's exercises are all at their easiest level now
 
     @property
     def session_day(self) -> date:
@@ -70,13 +75,38 @@ async def record_score(
     review, changes = await review_session(
         db, catalogue, user, session_log, now, arrived=ARRIVED[kind], rerun=corrected is not None
     )
+    held = review.clinician is not None and await safety.start_review(
+        db, catalogue, user, review.clinician, review.clinician_evidence, now
+    )
+    lifted = corrected is not None and review.clinician is None
+    lifted = lifted and await _lift_review(db, catalogue, user, session_log.local_date, now)
     ask_effort = (
         kind is PainKind.DURING
         and corrected is None
         and review.voice is Voice.CARRY_ON
         and not review.severe
+        and not user.on_hold
     )
-    return ScoreOutcome(kind, score, corrected, review, changes, ask_effort)
+    levels = await training.levels_of(db, user.id)
+    at_easiest = all(levels.get(slug, 1) <= 1 for slug in review.exercises)
+    return ScoreOutcome(
+        kind, score, corrected, review, changes, ask_effort, held, lifted, at_easiest
+    )
+
+
+async def _lift_review(
+    db: AsyncSession, catalogue: Catalogue, user: User, day: date, now: datetime
+) -> bool:
+    """A corrected score no longer calls for the review its session started: that hold ends."""
+    for hold in await holds.open_holds(db, user.id):
+        named = {str(item.get("day")) for item in hold.evidence}
+        if hold.kind is HoldKind.REVIEW and day.isoformat() in named:
+            await holds.end_holds(db, user, HoldEnd.CORRECTED, now, [HoldKind.REVIEW])
+            if not user.on_hold:
+                weekly = catalogue.program.reminders.weekly_checkin_after_hours
+                await restart_pushes(db, user, now, timedelta(hours=weekly))
+            return True
+    return False
 
 
 async def record_morning(
@@ -130,11 +160,16 @@ async def review_session(
     session = session_log.local_date
     cleared_on = None
     if inputs.cleared_at is not None:
-        # Sessions before the clearance do not count, the day's own one included if it was
-        # logged before the clearance.
+        # Sessions before the clearance (or a hold's other end) do not count, the day's own
+        # one included if it was logged before it.
         cleared_on = day_of(inputs.cleared_at)
         if await training.logged_by(db, user.id, cleared_on, inputs.cleared_at):
             cleared_on += timedelta(days=1)
+    program = catalogue.program
+    recent = await training.day_scores_since(
+        db, user.id, now - timedelta(hours=program.progression.flare_hours)
+    )
+    flare = any(score > program.pain.acceptable_max for score in recent)
     stored = await training.stored_review(db, session_log)
     kept: Sequence[Decision]
     revised = stored is not None and rerun
@@ -150,6 +185,7 @@ async def review_session(
             session=session,
             cleared_on=cleared_on,
             arrived=arrived,
+            flare=flare,
         )
         review, changes, kept = revision.review, revision.changes, revision.review.moves
     else:
@@ -162,6 +198,7 @@ async def review_session(
             session=session,
             cleared_on=cleared_on,
             arrived=arrived,
+            flare=flare,
         )
         changes = review.moves
         kept = [*(stored.moves if stored else ()), *review.moves]

@@ -1,17 +1,16 @@
 """When the program was not running, for the charts of /progress and /report: the periods the
-person paused it, and the periods it was held after a warning sign until a clinician cleared
-the person (or still is). The one place both read it from, so a new source of holds is
-added here once."""
+person paused it, and the periods it was held (a red flag, or the advice to have the knee
+reviewed) until it ended, or still is. The one place both read it from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.slots import local_day
-from storage import people, reports
+from storage import holds, people
 from storage.models import User
 
 Period = tuple[date, date]  # first and last local day, both included
@@ -33,20 +32,15 @@ class HeldPeriods:
 
 
 async def held_periods(db: AsyncSession, user: User, today: date) -> HeldPeriods:
-    """Pauses (an open one runs to today), holds a clearance ended, and the hold open now."""
+    """Pauses and holds (red flags, clinician reviews); an open one runs to today."""
     zone = user.timezone
-    paused = tuple(
-        (
-            local_day(pause.started_at, zone),
-            local_day(pause.ended_at, zone) if pause.ended_at else today,
-        )
-        for pause in await people.pauses_of(db, user.id)
+
+    def days(first: datetime, last: datetime | None) -> Period:
+        return local_day(first, zone), local_day(last, zone) if last else today
+
+    return HeldPeriods(
+        tuple(
+            days(pause.started_at, pause.ended_at) for pause in await people.pauses_of(db, user.id)
+        ),
+        tuple(days(hold.started_at, hold.ended_at) for hold in await holds.holds_of(db, user.id)),
     )
-    holds = [
-        (local_day(clearance.held_since, zone), local_day(clearance.cleared_at, zone))
-        for clearance in await reports.clearances_since(db, user.id, user.created_at)
-        if clearance.held_since is not None
-    ]
-    if user.red_flag_reported_at is not None:
-        holds.append((local_day(user.red_flag_reported_at, zone), today))
-    return HeldPeriods(paused, tuple(sorted(holds)))

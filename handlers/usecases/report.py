@@ -226,9 +226,7 @@ async def gather_report(
         fortnights=tuple(fortnights(pain, first_day, today, efforts)),
         levels=levels,
         changes=changes,
-        on_hold_since=(
-            local_day(user.red_flag_reported_at, zone) if user.red_flag_reported_at else None
-        ),
+        on_hold_since=local_day(user.held_since, zone) if user.held_since else None,
         efforts=efforts,
         flags=flags,
         all_clear=tuple(

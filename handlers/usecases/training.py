@@ -16,6 +16,7 @@ from storage import outbox, training
 from storage.models import User
 from storage.outbox import NewPush
 from storage.states import PushKind, SessionStatus
+from storage.training import EasedBack
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ async def log_session(
     plan = await training.current_plan(db, catalogue, user_id, now)
     log, changed = await training.log_session(db, user_id, day, status, plan, now, left_out)
     return Logged(plan, log.status, changed)
+
+
+async def ease_back_in(
+    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime
+) -> EasedBack | None:
+    """Back after a break of return_gap_days without a session: levels one lower, once per
+    break; what it moved, for the reply to announce (None: no break, or eased already)."""
+    return await training.ease_back_in(db, catalogue.program.progression, user, now)
 
 
 async def plan_morning_check(db: AsyncSession, user: User, day: date, now: datetime) -> None:

@@ -1,0 +1,128 @@
+"""Holds: what starts one (a red flag tapped, a "see a clinician" review), its one follow-up,
+and what ends it (a clinician's clearance, or a review answered by carrying on at the easiest
+levels). Advice has follow-through: while a hold is open there are no sessions and no
+training-day reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.catalogue import Catalogue, Moment
+from content.progression import ClinicianReason, Decision, Scores, easiest_steps
+from handlers.usecases.training import restart_pushes
+from scheduler.planner import hold_followup
+from scheduler.slots import local_day
+from storage import holds, outbox, training
+from storage import safety as answers
+from storage.holds import HoldView
+from storage.models import User
+from storage.outbox import NewPush
+from storage.states import HoldEnd, HoldKind
+
+
+async def open_hold(db: AsyncSession, catalogue: Catalogue, user: User) -> HoldView | None:
+    """The person's open holds as they are told about them; None when the program runs."""
+    if not user.on_hold:
+        return None
+    return await holds.hold_view(db, catalogue.safety, user)
+
+
+async def start_review(
+    db: AsyncSession,
+    catalogue: Catalogue,
+    user: User,
+    reason: ClinicianReason,
+    evidence: tuple[Scores, ...],
+    now: datetime,
+) -> bool:
+    """Hold the program for a clinician review; False when one is held for that already."""
+    started = await holds.start_hold(
+        db,
+        user,
+        HoldKind.REVIEW,
+        now,
+        reason=reason.value,
+        evidence=[holds.scores_data(scores) for scores in evidence],
+    )
+    if started is not None:
+        await _plan_followup(db, catalogue, user, now)
+    return started is not None
+
+
+async def tap_flag(
+    db: AsyncSession, catalogue: Catalogue, user: User, key: str, moment: Moment, now: datetime
+) -> list[str]:
+    """A red flag tapped: kept, and the program held. The flags tapped since the hold began."""
+    await answers.record_answer(db, user.id, key, moment, now)
+    if await holds.start_hold(db, user, HoldKind.RED_FLAG, now) is not None:
+        await _plan_followup(db, catalogue, user, now)
+    user.awaiting = None
+    red_flag = next(
+        hold for hold in await holds.open_holds(db, user.id) if hold.kind is HoldKind.RED_FLAG
+    )
+    return [key for key, _ in await answers.flag_taps_since(db, user.id, red_flag.started_at)]
+
+
+async def _plan_followup(
+    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime
+) -> None:
+    """One message a few days into the hold, at the reminder time: could they see someone?
+    Not before setup is done (the time zone and reminder time are not known yet)."""
+    if not user.onboarded:
+        return
+    after = catalogue.program.holds.followup_after_days
+    day, push = hold_followup(now, user.reminder_time, user.timezone, after)
+    await outbox.insert_pushes(db, [NewPush(user.id, push.kind, day, push.due_at)])
+
+
+class Clearing(Enum):
+    """What the clearance button did."""
+
+    NOT_HELD = "not_held"  # nothing was on hold
+    TOO_SOON = "too_soon"  # an emergency or same-day flag was tapped today: a doctor first
+    CLEARED = "cleared"  # every hold ended; the program runs again
+
+
+@dataclass(frozen=True)
+class ClearOutcome:
+    """The clearance's outcome and, when it came too soon, the day it is possible from."""
+
+    result: Clearing
+    clearable_from: date | None = None
+
+
+async def clear(
+    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime, weekly_after: timedelta
+) -> ClearOutcome:
+    """The person says a clinician checked the knee: every hold ends, regressions before now
+    stop counting, and reminders start again from the next slot (nothing is caught up)."""
+    view = await open_hold(db, catalogue, user)
+    if view is None:
+        return ClearOutcome(Clearing.NOT_HELD)
+    if not view.clearable(local_day(now, user.timezone)):
+        return ClearOutcome(Clearing.TOO_SOON, view.clearable_from)
+    await answers.record_clearance(db, user.id, user.held_since, now)
+    await holds.end_holds(db, user, HoldEnd.CLEARED, now)
+    if user.onboarded:
+        await restart_pushes(db, user, now, weekly_after)
+    return ClearOutcome(Clearing.CLEARED)
+
+
+async def carry_on_easiest(
+    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime, weekly_after: timedelta
+) -> tuple[Decision, ...] | None:
+    """Instead of a review: every exercise to its easiest level, the choice recorded as how the
+    review hold ended. None when that is not the person's choice to make (no hold, or a red
+    flag holds the program too)."""
+    view = await open_hold(db, catalogue, user)
+    if view is None or not view.review_only:
+        return None
+    moves = easiest_steps(await training.levels_of(db, user.id))
+    await training.apply_moves(db, user.id, moves, now)
+    await holds.end_holds(db, user, HoldEnd.EASIEST, now, [HoldKind.REVIEW])
+    await restart_pushes(db, user, now, weekly_after)
+    return moves
