@@ -92,15 +92,34 @@ class Dose(_Strict):
         return f"{amount}{load}, {weekly}"
 
 
+# What a level makes harder than the level below it.
+Change = Literal["less support", "range", "load", "tempo", "challenge", "volume"]
+
+
+class LevelDose(_Strict):
+    """The parts of the exercise's dose a level changes; what it leaves out stays as is."""
+
+    sets: Range | None = None
+    reps: Range | None = None
+    unit: Text | None = None
+    load: Text | None = None
+
+
 class Level(_Strict):
-    """One difficulty level of an exercise: a short label and how it differs."""
+    """One difficulty level of an exercise: a short label, how it differs, what it makes harder
+    than the level below, and its own dose or steps where they differ from the exercise's."""
 
     label: Annotated[str, Field(min_length=1, max_length=40)]
     how: Text
+    harder_by: list[Change] = []
+    dose: LevelDose = LevelDose()
+    steps: list[Text] | None = Field(default=None, min_length=1, max_length=10)
 
 
 class Exercise(_Strict):
-    """One exercise as the data file describes it: words, dose and its levels (1 = easiest)."""
+    """One exercise as the data file describes it: words, dose and its levels (1 = easiest).
+
+    `dose` and `steps` are what the levels share; read a level's with dose_at and steps_at."""
 
     slug: Slug
     name: Annotated[str, Field(min_length=2, max_length=60)]
@@ -121,9 +140,51 @@ class Exercise(_Strict):
             raise ValueError(f"start_level {self.start_level} but only {len(self.levels)} levels")
         return self
 
+    @model_validator(mode="after")
+    def _one_step_at_a_time(self) -> Exercise:
+        """Each level says what it makes harder, never range and load at once; a load line
+        belongs only to a level that uses a weight, so no one is told to add weight early."""
+        if self.levels[0].harder_by:
+            raise ValueError("levels[0].harder_by: the easiest level has nothing to compare to")
+        if self.dose.load:
+            raise ValueError("dose.load: level 1 uses no weight; give the load on the levels")
+        for index, level in enumerate(self.levels):
+            where = f"levels[{index}]"
+            if index and not level.harder_by:
+                raise ValueError(f"{where}.harder_by: say what this level makes harder")
+            if len(set(level.harder_by)) != len(level.harder_by):
+                raise ValueError(f"{where}.harder_by: a change is named twice")
+            if {"range", "load"} <= set(level.harder_by):
+                raise ValueError(f"{where}.harder_by: range and load in one step; split it")
+            if level.dose.load and not self.uses_weight(index + 1):
+                reason = "this level uses no weight (no level up to it is harder_by load)"
+                raise ValueError(f"{where}.dose.load: {reason}")
+        return self
+
     def level(self, number: int) -> Level:
         """The level by 1-based number, clamped so a stored level outlives an edited file."""
-        return self.levels[min(max(number, 1), len(self.levels)) - 1]
+        return self.levels[self._index(number)]
+
+    def uses_weight(self, number: int) -> bool:
+        """Whether the level holds a weight: some level up to it added load."""
+        return any("load" in level.harder_by for level in self.levels[: self._index(number) + 1])
+
+    def dose_at(self, number: int) -> Dose:
+        """The dose of that level: the exercise's, with what the level changes."""
+        changes = self.level(number).dose
+        update = {
+            name: value
+            for name in LevelDose.model_fields
+            if (value := getattr(changes, name)) is not None
+        }
+        return self.dose.model_copy(update=update)
+
+    def steps_at(self, number: int) -> list[str]:
+        """The steps of that level: its own if it has them, else the exercise's."""
+        return self.level(number).steps or self.steps
+
+    def _index(self, number: int) -> int:
+        return min(max(number, 1), len(self.levels)) - 1
 
 
 class Unlock(_Strict):

@@ -211,7 +211,8 @@ class Animations:
 @cache
 def load_animations(data_dir: Path = DATA_DIR) -> Animations:
     """Load poses.toml; raises ContentError unless every catalogue exercise level has exactly
-    one animation and every animation belongs to one."""
+    one animation, every animation belongs to one, and each holds a weight exactly when its
+    level uses one (so the figure never shows a weight the words do not)."""
     path = data_dir / "poses.toml"
     animations = _parse(_PoseFile, _read_toml(path), path).animation
     catalogue = load_catalogue(data_dir)
@@ -230,6 +231,11 @@ def load_animations(data_dir: Path = DATA_DIR) -> Animations:
             reason = f"{animation.exercise} level {animation.level} appears twice"
             raise ContentError(f"{path}: animation[{index}]: {reason}")
         seen.add(key)
+        exercise = catalogue.get(animation.exercise)
+        if exercise is not None and bool(animation.loads) != exercise.uses_weight(animation.level):
+            held = "holds a weight" if animation.loads else "holds no weight"
+            reason = f"{animation.exercise} level {animation.level} {held}, unlike exercises.toml"
+            raise ContentError(f"{path}: animation[{index}].loads: {reason}")
     missing = sorted(wanted - seen)
     if missing:
         names = ", ".join(f"{slug} level {level}" for slug, level in missing)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
-from content.catalogue import Catalogue, Exercise, Level, Program
+from content.catalogue import Catalogue, Dose, Exercise, Level, Program
 
 
 class PainBand(Enum):
@@ -28,6 +28,11 @@ class PlannedExercise:
     def level(self) -> Level:
         """The level's description, clamped to the levels the exercise has."""
         return self.exercise.level(self.level_number)
+
+    @property
+    def dose(self) -> Dose:
+        """The dose at this level."""
+        return self.exercise.dose_at(self.level_number)
 
 
 def starting_levels(catalogue: Catalogue) -> dict[str, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 # Fields that are ids or codes, never words.
-UNTRANSLATED = frozenset({"slug", "area", "key", "tier", "per_side"})
+UNTRANSLATED = frozenset({"slug", "area", "key", "tier", "per_side", "harder_by"})
 # Lists of tables, and the field that names each table in a translation file.
 KEYED = {"exercise": "slug", "flags": "key", "barrier": "key"}
 # Lists in a translation file that add to the English ones rather than replace them.

@@ -23,14 +23,17 @@ def _list_keyboard(exercises: tuple[Exercise, ...] | list[Exercise]) -> Keyboard
 @keeps_question
 async def list_exercises(turn: Turn) -> None:
     """All seven exercises in program order, each a button to its instructions."""
-    show_list(turn)
+    await show_list(turn)
 
 
-def show_list(turn: Turn) -> None:
-    """Every exercise in program order with its dose, one button each for its instructions."""
+async def show_list(turn: Turn) -> None:
+    """Every exercise in program order with its dose at the person's level (the level it opens
+    at, if not open yet), one button each for its instructions."""
     exercises = turn.catalogue.exercises
+    levels = await training.levels_of(turn.db, turn.user.id)
     lines = [
-        f"{number}. {exercise.name}: {exercise.dose.describe()}"
+        f"{number}. {exercise.name}: "
+        + exercise.dose_at(levels.get(exercise.slug, exercise.start_level)).describe()
         for number, exercise in enumerate(exercises, start=1)
     ]
     turn.say(
@@ -53,7 +56,7 @@ async def exercise(turn: Turn) -> None:
         return
     query = " ".join(turn.context.args or [])
     if not query.strip():
-        show_list(turn)
+        await show_list(turn)
         return
     await show_by_name(turn, query)
 
@@ -82,7 +85,7 @@ async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
     """ "All exercises" under a did-you-mean answer."""
-    show_list(turn)
+    await show_list(turn)
 
 
 async def show_exercise(turn: Turn, item: Exercise) -> None:
@@ -94,7 +97,10 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
         return
     levels = await training.levels_of(turn.db, turn.user.id)
     current = levels.get(item.slug)
-    steps = "\n".join(f"{number}. {step}" for number, step in enumerate(item.steps, start=1))
+    shown = current or item.start_level
+    steps = "\n".join(
+        f"{number}. {step}" for number, step in enumerate(item.steps_at(shown), start=1)
+    )
     cues = "\n".join(f"• {cue}" for cue in item.cues)
     avoid = "\n".join(f"• {mistake}" for mistake in item.avoid)
     level_lines = []
@@ -111,10 +117,10 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
         _("How to do it:") + "\n" + steps,
         _("Good form:") + "\n" + cues,
         _("Avoid:") + "\n" + avoid,
-        _("Dose: {dose}").format(dose=item.dose.describe()),
+        _("Dose: {dose}").format(dose=item.dose_at(shown).describe()),
         _("Levels (easier to harder):") + "\n" + "\n".join(level_lines) + f"\n{status}",
     ]
-    animation = await _animation(turn, item.slug, current or item.start_level)
+    animation = await _animation(turn, item.slug, shown)
     if animation is None:
         turn.say("\n\n".join(sections))
         return

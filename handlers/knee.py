@@ -1,8 +1,10 @@
-"""Pain outside a session: "my knee hurts", "my knee is 6 today", "pain 6" on a rest day.
+"""The knee outside a session: "my knee hurts", "my knee is 6 today", "pain 6" on a rest day,
+"my knee gave way".
 
-Kept as a day score (its own kind), shown in /history, the chart and /export, read by the
-weekly check-in, and, above the acceptable band on two days in a row, a reason to suggest a
-gentler next session.
+A score is kept as a day score (its own kind), shown in /history, the chart and /export, read
+by the weekly check-in, and, above the acceptable band on two days in a row, a reason to
+suggest a gentler next session. A knee that gave way is kept as a knee event with the answer
+to whether it followed an injury (which leads to the warning-sign screen).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from content.program import (
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import ask_red_flags
 from handlers.views import ease_off, pain_keyboard
-from storage import training
-from storage.states import Awaiting, Question
+from storage import safety, training
+from storage.states import Awaiting, GaveWayAnswer, KneeEventKind, Question
 
 ACTION = "daypain"
 ADVICE = {
@@ -93,4 +95,50 @@ async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
     await record_day_score(turn, score)
 
 
-BUTTONS = (Button(ACTION, day_button, r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"),)
+async def gave_way(turn: Turn) -> None:
+    """ "My knee gave way": kept for the report, then the two questions that tell an injury
+    (the warning-sign screen) from the common kind (the balance exercises train it)."""
+    event = await safety.add_knee_event(turn.db, turn.user.id, KneeEventKind.GAVE_WAY, turn.now)
+    turn.say(
+        _(
+            "Sorry to hear your knee gave way. Did it happen with a fall or an injury, and is "
+            "the knee swollen now? Or can you not put weight on the leg?"
+        ),
+        [
+            [(_("Yes: a fall or injury, now swollen"), f"gaveway:{event.id}:injury")],
+            [(_("Yes: I can't put weight on it"), f"gaveway:{event.id}:no_weight")],
+            [(_("No, neither"), f"gaveway:{event.id}:neither")],
+        ],
+    )
+
+
+async def gave_way_button(turn: Turn, args: tuple[str, ...]) -> None:
+    """The answer about a knee that gave way: an injury or no weight → the warning signs."""
+    answer = GaveWayAnswer(args[1])
+    if not await safety.answer_knee_event(turn.db, turn.user.id, int(args[0]), answer):
+        turn.toast = _("That button has expired.")
+        return
+    if answer is GaveWayAnswer.NEITHER:
+        turn.edit(_("No fall, no injury, and you can stand on it."))
+        turn.say(
+            _(
+                "Thanks. A knee that gives way now and then is common with knee pain: the "
+                "muscles around it react to the pain for a moment. The balance exercises train "
+                "exactly that steadiness. I've noted it for your report. If it happens often, "
+                "or comes with swelling or locking, have it looked at."
+            )
+        )
+        return
+    turn.edit(
+        _("After a fall or injury, now swollen.")
+        if answer is GaveWayAnswer.INJURY
+        else _("You can't put weight on it.")
+    )
+    turn.say(_("Thanks. That needs checking: please look through these warning signs."))
+    ask_red_flags(turn, Moment.LATER)
+
+
+BUTTONS = (
+    Button(ACTION, day_button, r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"),
+    Button("gaveway", gave_way_button, r"(\d{1,12}):(injury|no_weight|neither)"),
+)

@@ -68,8 +68,9 @@ async def _answer_setup(turn: Turn, question: Question, text: str) -> None:
 
 
 async def _handle(turn: Turn, text: str, reply: Reply) -> None:
-    needs_setup = (Intent.DONE, Intent.SKIP, Intent.PAIN, Intent.LATER, Intent.KNEE)
-    if reply.intent in needs_setup and not await start.require_setup(turn):
+    trains = reply.intent in (Intent.DONE, Intent.SKIP, Intent.LATER)
+    reports = reply.intent in (Intent.PAIN, Intent.KNEE)  # welcome during a hold too
+    if (trains or reports) and not await start.require_setup(turn, training=trains):
         return
     if reply.out_of_range or reply.intent is Intent.PAIN_OUT_OF_RANGE:
         turn.say(_(OUT_OF_RANGE))

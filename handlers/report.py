@@ -294,7 +294,8 @@ def _program_section(data: ReportData, catalogue: Catalogue) -> Section:
                 level=now.level, count=len(exercise.levels), label=exercise.level(now.level).label
             )
             since = short_day(now.changed_on, opening=True) if now.changed_on else "–"
-        rows.append((exercise.name, level, exercise.dose.describe(), since))
+        dose = exercise.dose_at(now.level or exercise.start_level).describe()
+        rows.append((exercise.name, level, dose, since))
     return Section(
         _("The program now"),
         table=Table(

@@ -38,10 +38,10 @@ ASK_TIMEZONE = N_(
 _ASKED: ContextVar[bool] = ContextVar("setup_question_asked", default=False)
 
 
-async def require_setup(turn: Turn) -> bool:
-    """True when the user may train; otherwise says what is missing (a hold, or setup) and
-    asks it again."""
-    if turn.user.on_hold:
+async def require_setup(turn: Turn, *, training: bool = True) -> bool:
+    """True when the user may train (or, not `training`, report how the knee is: a hold does
+    not stop that); otherwise says what is missing (a hold, or setup) and asks it again."""
+    if training and turn.user.on_hold:
         await hold_notice(turn)
         return False
     if turn.user.onboarded:

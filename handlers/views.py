@@ -15,7 +15,7 @@ from scheduler.outgoing import Keyboard
 def session_lines(plan: list[PlannedExercise]) -> list[str]:
     """The plan as numbered lines with level and dose, then the estimated minutes."""
     lines = [
-        f"{number}. {item.exercise.name} ({item.level.label}): {item.exercise.dose.describe()}"
+        f"{number}. {item.exercise.name} ({item.level.label}): {item.dose.describe()}"
         for number, item in enumerate(plan, start=1)
     ]
     minutes = session_minutes(plan)

@@ -128,15 +128,15 @@ def test_buttocks_touch_the_seat_and_never_sink_into_it(slug, level):
 @pytest.mark.parametrize(
     "support",
     [
-        '{ kind = "counter", at = [0.37, -0.1] }',
+        '{ kind = "chair", at = [0.32, -0.1] }',
         '{ kind = "wall", at = [0.3, 0.0], height = 0.7 }',
     ],
 )
-def test_a_counter_or_a_wall_can_replace_the_chair(data_copy, support):
+def test_a_chair_or_a_wall_can_replace_the_counter(data_copy, support):
     poses = data_copy / "poses.toml"
-    _edit(poses, 'props = [{ kind = "chair", at = [0.32, -0.1] }]', f"props = [{support}]")
+    _edit(poses, 'props = [{ kind = "counter", at = [0.4, 0.0] }]', f"props = [{support}]")
     kind = support.split('"')[1]
-    _edit(poses, 'right_arm = { grip = "chair" }', f'right_arm = {{ grip = "{kind}" }}')
+    _edit(poses, 'right_arm = { grip = "counter" }', f'right_arm = {{ grip = "{kind}" }}')
     animation = load_animations(data_copy).get("balance", 1)
     _assert_hands_on_props(animation)
     assert len(render_animation(animation)) < 300 * 1024
@@ -190,14 +190,27 @@ def test_key_changes_when_the_pose_data_changes(data_copy):
             "animation[0].poses[0].right_leg: Value error, give either foot",
         ),
         (
-            'right_arm = { grip = "chair" }',
+            'right_arm = { grip = "counter" }',
             'right_arm = { grip = "table" }',
             "animation[0].poses[0].right_arm.grip",
         ),
         (
-            'props = [{ kind = "chair", at = [0.32, -0.1] }]',
+            'props = [{ kind = "counter", at = [0.4, 0.0] }]',
             "props = []",
-            "poses[0].right_arm grips a chair that is not a prop",
+            "poses[0].right_arm grips a counter that is not a prop",
+        ),
+        (
+            'exercise = "sumo_squat"\nlevel = 1\nview = "front"\nworking = "both"\n',
+            (
+                'exercise = "sumo_squat"\nlevel = 1\nview = "front"\nworking = "both"\n'
+                'loads = [{ kind = "dumbbell", hand = "both" }]\n'
+            ),
+            "animation[15].loads: sumo_squat level 1 holds a weight, unlike exercises.toml",
+        ),
+        (
+            'loads = [{ kind = "dumbbell", hand = "right" }]\n',
+            "",
+            "single_leg_rdl level 3 holds no weight, unlike exercises.toml",
         ),
         ("hold = 0.4\nmove = 1.0", "hold = 0.4\nmove = 5.0", "animation[0].poses[0].move"),
         (

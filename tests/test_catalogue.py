@@ -44,19 +44,28 @@ def test_shipped_catalogue_has_seven_exercises_in_area_order():
 
 
 @pytest.mark.parametrize(
-    ("slug", "dose"),
+    ("slug", "level", "dose"),
     [
-        ("balance", "1–2 rounds of 30 s per foot, 3–4×/week"),
-        ("single_leg_rdl", "8–10 reps per leg, 3×/week"),
-        ("hip_bump", "2–3 sets × 10 reps per leg, 3×/week"),
-        ("hip_circles", "5 circles each way per leg, 3×/week"),
-        ("squat_to_surface", "8–12 reps, add weight as your knee allows, 3×/week"),
-        ("sumo_squat", "8–12 reps, increase the weight over time, 3×/week"),
-        ("reverse_lunge", "2–3 sets × 8–12 reps per leg, 3×/week"),
+        ("balance", 2, "1–2 rounds of 30 s per foot, 3–4×/week"),
+        ("single_leg_rdl", 1, "8–10 reps per leg, 3×/week"),
+        ("hip_bump", 2, "2–3 sets × 10 reps per leg, 3×/week"),
+        ("hip_circles", 1, "5 circles each way per leg, 3×/week"),
+        ("squat_to_surface", 3, "8–12 reps, add weight as your knee allows, 3×/week"),
+        ("squat_to_surface", 2, "8–12 reps, 3×/week"),
+        ("sumo_squat", 3, "8–12 reps, increase the weight over time, 3×/week"),
+        ("sumo_squat", 1, "8–12 reps, 3×/week"),
+        ("balance", 3, "1–2 rounds of the alphabet per foot, 3–4×/week"),
+        (
+            "reverse_lunge",
+            3,
+            "2–3 sets × 8–12 reps per leg, add weight as your knee allows, 3×/week",
+        ),
     ],
 )
-def test_doses_match_the_seed(slug, dose):
-    assert load_catalogue().get(slug).dose.describe() == dose
+def test_doses_match_the_seed(slug, level, dose):
+    """The seed's dose at the level that does the seed's exercise (with its weight, if any);
+    the easier levels' dose lines hold no weight."""
+    assert load_catalogue().get(slug).dose_at(level).describe() == dose
 
 
 def test_new_user_session_is_small_and_ordered():
@@ -119,6 +128,39 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("exercises.toml", 'slug = "sumo_squat"', 'slug = "hip_bump"', "used twice: hip_bump"),
         ("exercises.toml", 'per_side = "leg"', 'per_side = "arm"', "exercise[1].dose.per_side"),
         ("exercises.toml", "minutes = 2", "minutes = 0", "exercise[0].minutes"),
+        (
+            "exercises.toml",
+            'harder_by = ["range"]\n[[exercise.levels]]\nlabel = "Light touch"',
+            'harder_by = ["range", "load"]\n[[exercise.levels]]\nlabel = "Light touch"',
+            "exercise[3]: Value error, levels[1].harder_by: range and load in one step",
+        ),
+        (
+            "exercises.toml",
+            'harder_by = ["less support"]\n[[exercise.levels]]\nlabel = "Alphabet"',
+            '[[exercise.levels]]\nlabel = "Alphabet"',
+            "levels[1].harder_by: say what this level makes harder",
+        ),
+        (
+            "exercises.toml",
+            'how = "No weight; go only as low as feels comfortable."',
+            'how = "No weight."\ndose = { load = "add weight" }',
+            "levels[0].dose.load: this level uses no weight",
+        ),
+        (
+            "exercises.toml",
+            'per_side = ""\ntimes_per_week = [3, 3]\n[[exercise.levels]]\nlabel = "Body weight"',
+            (
+                'per_side = ""\ntimes_per_week = [3, 3]\nload = "add weight"\n'
+                '[[exercise.levels]]\nlabel = "Body weight"'
+            ),
+            "dose.load: level 1 uses no weight",
+        ),
+        (
+            "exercises.toml",
+            'harder_by = ["tempo"]',
+            'harder_by = ["tempo", "speed"]',
+            "exercise[2].levels[2].harder_by[1]",
+        ),
         ("exercises.toml", "\n[[exercise]]\nslug", "\n[[exercise]\nslug", "not valid TOML"),
         ("program.toml", 'starter = ["balance",', 'starter = ["balanse",', "unknown exercise"),
         ("program.toml", 'after = ["hip_bump"]', 'after = ["reverse_lunge"]', "circular rules"),
@@ -221,7 +263,7 @@ def test_emergency_line_is_in_the_disclaimer_and_on_the_screen():
         assert safety.emergency in screen
         assert all(flag.text in screen for flag in safety.flags)
     assert "start" in safety.question.at(Moment.START)
-    assert "carry on" in safety.question.at(Moment.LATER)
+    assert "go on" in safety.question.at(Moment.LATER)
 
 
 def test_disclaimer_says_when_to_get_checked():

@@ -341,17 +341,17 @@ async def test_the_disclaimer_stays_in_the_chat(harness, chat):
 async def test_exercise_texts_read_well(harness, ready_chat):
     for exercise in CATALOGUE.exercises:
         shown = await ready_chat.send(f"/exercise {exercise.slug}")
-        text = shown.last.text
+        text = shown.text
         for heading in ("Good form:", "Avoid:", "How to do it:"):
             word = heading.split()[0].rstrip(":")
             following = text.split(heading, 1)[1].lstrip("\n• 0123456789.")
             assert not following.startswith(word), (exercise.slug, heading)
         assert "Feel for:\n• Feel" not in text
     lunge = CATALOGUE.get("reverse_lunge")
-    level_one = " ".join([*lunge.steps, lunge.level(1).how, lunge.dose.describe()])
+    level_one = " ".join([*lunge.steps_at(1), lunge.level(1).how, lunge.dose_at(1).describe()])
     assert "dumbbell" not in level_one.lower()
     balance = CATALOGUE.get("balance")
-    assert "30 s" in balance.dose.describe() and "alphabet once" in balance.level(3).how
+    assert "30 s" in balance.dose_at(2).describe() and "alphabet once" in balance.level(3).how
 
 
 # -- item 10: the first chart makes sense ------------------------------------------------------

@@ -78,6 +78,10 @@ async def test_every_level_is_sent_once_then_by_file_id(harness, ready_chat):
             assert sent.text.startswith(f"📖 {name}") and len(sent.text) <= CAPTION_LIMIT
             everything = "\n".join(event.text for event in replies.messages)
             assert "How to do it:" in everything and f"You're on level {level}." in everything
+            exercise = CATALOGUE.get(slug)
+            assert f"Dose: {exercise.dose_at(level).describe()}" in everything
+            for number, step in enumerate(exercise.steps_at(level), start=1):
+                assert f"{number}. {step}" in everything
             assert sent.filename == f"{slug}-{level}.gif"
             assert gif_frames(sent.document) > 1 and len(sent.document) < 300 * 1024
             if rounds == 0:
@@ -190,3 +194,31 @@ async def test_a_folder_that_cannot_be_written_means_drawing_in_memory(tmp_path,
         assert files.directory is None
         assert gif_frames(await files.gif("balance", 1)) > 1
     assert "in memory" in caplog.text
+
+
+async def test_the_card_list_and_session_show_the_dose_of_the_persons_level(harness, ready_chat):
+    """A weight is only mentioned once the person's level holds one: the sumo squat's body-weight
+    level has no weight in its steps or dose; the squat to a surface says "add weight" at its
+    dumbbell level only, on the card, in /exercises and in /today."""
+    user = ready_chat.user_id
+    await set_level(harness, user, "sumo_squat", 1)
+    await set_level(harness, user, "squat_to_surface", 2)
+    sumo = (await ready_chat.send("/exercise sumo squat")).text
+    how, rest = sumo.split("How to do it:", 1)[1].split("Good form:", 1)
+    assert "weight" not in how and "Dose: 8–12 reps, 3×/week" in rest
+    squat = (await ready_chat.send("/exercise squat to a surface")).text
+    assert "Dose: 8–12 reps, 3×/week" in squat
+    assert "add weight" not in (await ready_chat.send("/exercises")).text
+    assert "add weight" not in (await ready_chat.send("/today")).text
+
+    await set_level(harness, user, "sumo_squat", 2)
+    await set_level(harness, user, "squat_to_surface", 3)
+    sumo = (await ready_chat.send("/exercise sumo squat")).text
+    assert "holding a weight" in sumo.split("How to do it:", 1)[1]
+    assert "Dose: 8–12 reps, start with a light weight, 3×/week" in sumo
+    squat = (await ready_chat.send("/exercise squat to a surface")).text
+    assert "Dose: 8–12 reps, add weight as your knee allows, 3×/week" in squat
+    listed = (await ready_chat.send("/exercises")).text
+    assert "Squat to a surface: 8–12 reps, add weight as your knee allows" in listed
+    today = (await ready_chat.send("/today")).text
+    assert "(With dumbbells): 8–12 reps, add weight as your knee allows" in today

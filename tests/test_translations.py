@@ -111,3 +111,20 @@ def test_a_shipped_translation_loads_with_red_flag_buttons_that_fit_a_phone(lang
     assert [flag.key for flag in other.safety.flags] == [flag.key for flag in english.safety.flags]
     for button in [flag.button for flag in other.safety.flags] + [other.safety.none_button]:
         assert len(button) <= 32, button
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("joint replacement", "last 3")),
+        ("ru", ("замена сустава", "3 мес")),
+        ("es", ("prótesis", "3 meses")),
+    ],
+)
+def test_the_surgery_button_keeps_the_joint_replacement_and_the_three_months(language, words):
+    """The button is all a person reads before tapping: it names both kinds of surgery the flag
+    means and its time window, like the flag's full text does."""
+    flag = load_catalogue(language=language).safety.flag("recent_surgery")
+    assert flag is not None
+    for word in words:
+        assert word in flag.button.lower(), (flag.button, word)

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.app import HandledUpdates
 from bot.emulator import BotApiEmulator, Event
+
+# One voice (issue 21): no answer both cheers a person on and sends them to a clinician.
+CHEERING = re.compile(r"carry on|great work|keep going|well done|keep it up", re.IGNORECASE)
+CLINICIAN = re.compile(r"\bdoctor|physiotherapist|clinician", re.IGNORECASE)
+
+
+def assert_one_voice(events: list[Event]) -> None:
+    """The messages answering one action (English) never pair cheering with clinician advice."""
+    text = "\n".join(event.text for event in events)
+    cheering, clinician = CHEERING.search(text), CLINICIAN.search(text)
+    assert not (cheering and clinician), (
+        f"{cheering.group() if cheering else ''!r} next to "
+        f"{clinician.group() if clinician else ''!r} in: {text}"
+    )
 
 
 @dataclass
@@ -94,6 +109,7 @@ class Chat:
             None,
         )
         shown = [event for event in events if event.chat_id == self.user_id]
+        assert_one_voice(shown)
         with_buttons = [event for event in shown if event.buttons]
         if with_buttons:
             self.last_buttons = with_buttons[-1]
