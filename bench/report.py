@@ -66,7 +66,7 @@ async def measure(database_url: str, renders: int, probes: int) -> list[tuple[st
             data = await gather_report(db, catalogue, user, today, WEEKS)
             assert data is not None
             with use_language(user.language):
-                document = report_document(data, catalogue, WEEKS)
+                document = report_document(data, catalogue)
         gathered = time.perf_counter()
         pdf = render_report(document)
         rendered = time.perf_counter()

@@ -26,6 +26,7 @@ from bot.local import LOCAL_TOKEN, running_bot
 from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
 from storage import inbox
+from storage.models import User
 
 SANDBOX_USER = 1001
 REPLY_WAIT = 10.0
@@ -34,12 +35,33 @@ CLOCK_FILE = "clock.json"
 SAMPLE_LOCATION = (52.52, 13.405)  # Berlin: what the 📍 button shares in the sandbox
 BANNER = """Knee Coach sandbox: the real bot, talking to a local stand-in for Telegram.
 Type messages as you would in Telegram (/start, /today, done, pain 3).
-  #N        press button N of the last message with buttons
-  :wait 1d  move the clock forward (units: m, h, d)
-  :quit     leave (or Ctrl-D); your chat is kept in the database for next time
+  #N            press button N of the last message with buttons
+  :wait 1d      move the clock forward (d, h, m, combined too: :wait 12h30m)
+  :quit         leave (or Ctrl-D); your chat is kept in the database for next time
 """
-_WAIT = re.compile(r"^:wait\s+(\d{1,4})\s*([mhd])$")
+# Telegram shows a newcomer a Start button; the sandbox says what it would do.
+NEW_CHAT = "Type /start to begin."
+KEPT_CHAT = "Welcome back: your chat is as you left it. /today shows today's session."
+WAIT_HINT = "(:wait takes days, hours and minutes, like :wait 1d, :wait 12h30m)"
+_WAIT = re.compile(r":wait\s+((?:\d{1,4}\s*[dhm]\s*)+)", re.IGNORECASE)
+_WAIT_PART = re.compile(r"(\d{1,4})\s*([dhm])", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_wait(line: str) -> timedelta | None:
+    """How far ":wait 1d" or ":wait 12h30m" moves the clock; None if the line is no wait the
+    sandbox can read (or moves nothing)."""
+    match = _WAIT.fullmatch(line.strip())
+    if match is None:
+        return None
+    moved = sum(
+        (
+            timedelta(**{_UNITS[unit.lower()]: int(count)})
+            for count, unit in _WAIT_PART.findall(match[1])
+        ),
+        timedelta(),
+    )
+    return moved or None
 
 
 class Terminal:
@@ -152,12 +174,13 @@ async def run_sandbox(
     services = await create_services(database_url, clock)
     async with services.database.transaction() as db:
         emulator.continue_after(await inbox.last_update_id(db))
+        known = await db.get(User, SANDBOX_USER) is not None
     # Reminders are checked every two seconds and right after ":wait"; a jump of up to two
     # days still delivers what fell due on the way.
     config = EngineConfig(tick_seconds=2, grace=timedelta(days=2))
     terminal = Terminal(output, folder)
     emulator.listeners.append(terminal.show)
-    output.write(BANNER + "\n")
+    output.write(BANNER + "\n" + (KEPT_CHAT if known else NEW_CHAT) + "\n\n")
     try:
         async with running_bot(services, emulator, engine_config=config) as running:
             while True:
@@ -170,22 +193,32 @@ async def run_sandbox(
                     continue  # an empty line is not a message
                 if running.serving.done():
                     raise RuntimeError("the bot stopped") from running.serving.exception()
-                await _handle(line.rstrip("\n"), emulator, clock, terminal, running.handled)
                 if line.startswith(":wait"):
-                    stored.save(clock)
-                    await running.engine.tick()
+                    if _wait(line, clock, output):
+                        stored.save(clock)
+                        await running.engine.tick()
+                    continue
+                await _handle(line.rstrip("\n"), emulator, terminal, running.handled)
     finally:
         await emulator.stop()
         await services.database.dispose()
     output.write("\nBye! Your progress is saved.\n")
 
 
+def _wait(line: str, clock: ShiftedClock, output: TextIO) -> bool:
+    """Move the clock on as ":wait" says; whether it moved (a wait it cannot read gets the
+    hint and never reaches the bot)."""
+    moved = parse_wait(line)
+    if moved is None:
+        output.write(WAIT_HINT + "\n")
+        return False
+    clock.advance(moved)
+    output.write(f"(clock moved on; sandbox time is now {clock.now():%a %d %b %H:%M} UTC)\n")
+    return True
+
+
 async def _handle(
-    line: str,
-    emulator: BotApiEmulator,
-    clock: ShiftedClock,
-    terminal: Terminal,
-    handled: HandledUpdates,
+    line: str, emulator: BotApiEmulator, terminal: Terminal, handled: HandledUpdates
 ) -> None:
     if line.startswith("#") and line[1:].strip().isdigit():
         number = int(line[1:])
@@ -199,12 +232,6 @@ async def _handle(
             emulator.send_message(SANDBOX_USER, data)
         else:
             emulator.press(SANDBOX_USER, message_id, data)
-    elif wait := _WAIT.match(line.strip()):
-        clock.advance(timedelta(**{_UNITS[wait[2]]: int(wait[1])}))
-        terminal.output.write(
-            f"(clock moved on; sandbox time is now {clock.now():%a %d %b %H:%M} UTC)\n"
-        )
-        return
     else:
         emulator.send_message(SANDBOX_USER, line)
     try:  # print the whole answer before the next prompt

@@ -19,7 +19,15 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    get_timezone_location,
+    match_skeleton,
+    tokenize_pattern,
+    untokenize_pattern,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -97,14 +105,40 @@ def locale() -> Locale:
     return Locale.parse(_DATE_LOCALES.get(language, language))
 
 
-def day_name(day: date) -> str:
-    """'Wednesday 25 November', 'mié, 25 de noviembre'."""
-    return format_skeleton("MMMMEEEEd", day, locale=locale())
+def day_name(day: date, *, opening: bool = False) -> str:
+    """'Wednesday 25 November', 'среда, 25 ноября', 'miércoles, 25 de noviembre'; opening: it
+    opens a line or sentence ('Среда, 25 ноября')."""
+    text = format_date(day, _wide_weekday_pattern(locale()), locale=locale())
+    return sentence_start(text) if opening else text
 
 
-def short_day(day: date) -> str:
-    """'Wed 25 Nov', 'ср, 25 нояб.'."""
-    return format_skeleton("MMMEd", day, locale=locale())
+def short_day(day: date, *, opening: bool = False) -> str:
+    """'Wed 25 Nov', 'ср, 25 нояб.'; opening: it opens a line ('Ср, 25 нояб.')."""
+    text = format_skeleton("MMMEd", day, locale=locale())
+    return sentence_start(text) if opening else text
+
+
+@cache
+def _wide_weekday_pattern(language: Locale) -> str:
+    """The language's pattern for a weekday with its date, the weekday written in full: CLDR
+    has one for English only, and Babel's nearest match for Russian and Spanish abbreviates it
+    ('пн, 7 декабря'), so the weekday field of that pattern is widened."""
+    skeletons = language.datetime_skeletons
+    pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons) or "MMMMEd"])
+    return untokenize_pattern(
+        [
+            ("field", (value[0], 4)) if kind == "field" and value[0] in "Ec" else (kind, value)
+            for kind, value in tokenize_pattern(pattern)
+        ]
+    )
+
+
+def sentence_start(text: str) -> str:
+    """text with its first letter in capitals, as a sentence or a line starts ('пн' → 'Пн')."""
+    for index, char in enumerate(text):
+        if char.isalpha():
+            return text[:index] + char.upper() + text[index + 1 :]
+    return text
 
 
 def day_month(day: date) -> str:
@@ -137,6 +171,27 @@ def weekday_names(language: str) -> tuple[tuple[str, ...], ...]:
         )
         for day in range(7)
     )
+
+
+def date_range(first: date, last: date) -> str:
+    """'9 Nov – 6 Dec 2026', '9 нояб. — 6 дек. 2026 г.', '9 de noviembre – 6 de diciembre de
+    2026': a period as the language writes one."""
+    return format_interval(first, last, "yMMMMd", locale=locale())
+
+
+def language_name(code: str) -> str:
+    """A language named in the current language, as written inside a sentence: 'Russian',
+    'русский', 'español'."""
+    return str(locale().languages.get(code, code))
+
+
+def zone_name(zone: str) -> str:
+    """A time zone by its city in the current language ('Москва' for Europe/Moscow), as
+    people know it; the zone's own name where CLDR has no city (UTC)."""
+    try:
+        return str(get_timezone_location(zone, locale=locale(), return_city=True))
+    except LookupError:
+        return zone.replace("_", " ")
 
 
 def full_date(day: date) -> str:

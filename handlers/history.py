@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
@@ -12,8 +12,9 @@ from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.media.chart import ChartData, chart_labels
 from handlers.start import keeps_question
+from handlers.usecases.holds import held_periods
 from scheduler.slots import local_day
-from storage import holds, people, training
+from storage import training
 from storage.states import SessionStatus
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
@@ -52,11 +53,13 @@ async def progress(turn: Turn) -> None:
     if not scored and not day_scores:
         turn.say(text + "\n\n" + _("The pain chart appears once you've scored a session's pain."))
         return
+    held = await held_periods(turn.db, user, turn.today)
     data = ChartData(
         sessions=points,
         day_scores=sorted(day_scores.items()),
         skipped=await training.skipped_days(turn.db, user.id),
-        holds=await _holds(turn),
+        holds=held.holds,
+        paused=held.paused,
         first_day=joined,
         today=turn.today,
         language=user.language,
@@ -69,22 +72,6 @@ async def progress(turn: Turn) -> None:
     else:
         turn.say(text)
         turn.send_file(chart, _("Your pain over time."))
-
-
-async def _holds(turn: Turn) -> list[tuple[date, date]]:
-    """Paused periods and holds (red flags, clinician reviews), as first and last local day."""
-    zone = turn.user.timezone
-    periods = [
-        *(
-            (pause.started_at, pause.ended_at)
-            for pause in await people.pauses_of(turn.db, turn.user.id)
-        ),
-        *(
-            (hold.started_at, hold.ended_at)
-            for hold in await holds.holds_of(turn.db, turn.user.id)
-        ),
-    ]
-    return [(local_day(start, zone), local_day(end or turn.now, zone)) for start, end in periods]
 
 
 def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:
@@ -181,7 +168,9 @@ async def history(turn: Turn) -> None:
         (
             day,
             0,
-            _("{day}: 🦵 knee {score}/10 that day").format(day=short_day(day), score=score),
+            _("{day}: 🦵 knee {score}/10 that day").format(
+                day=short_day(day, opening=True), score=score
+            ),
         )
         for day, score in day_scores.items()
     ]
@@ -190,9 +179,9 @@ async def history(turn: Turn) -> None:
 
 
 def _history_line(session: training.SessionSummary) -> str:
-    day: date = session.day
+    day = short_day(session.day, opening=True)
     if session.status != SessionStatus.DONE:
-        return _("{day}: ⏭ skipped").format(day=short_day(day))
+        return _("{day}: ⏭ skipped").format(day=day)
     scores = [
         label.format(score=score)
         for label, score in (
@@ -203,4 +192,12 @@ def _history_line(session: training.SessionSummary) -> str:
     ]
     if session.effort is not None:
         scores.append(_("effort: {effort}").format(effort=_(EFFORT_WORDS[session.effort])))
-    return " · ".join([_("{day}: ✅ done").format(day=short_day(day)), *scores])
+    if session.partly_done:
+        done = ngettext(
+            "{day}: ✅ {done} of {count} exercise done",
+            "{day}: ✅ {done} of {count} exercises done",
+            session.exercises,
+        ).format(day=day, done=session.exercises_done, count=session.exercises)
+    else:
+        done = _("{day}: ✅ done").format(day=day)
+    return " · ".join([done, *scores])

@@ -3,12 +3,13 @@ kept on their row and every later message, reminder and menu speaks it."""
 
 from __future__ import annotations
 
-from content.i18n import LANGUAGES, _, use_language
+from content.i18n import LANGUAGES, _, language_name, use_language
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.start import ask_setup_step, keeps_question
 from storage.states import SETUP_QUESTIONS, Awaiting
 
-# Each language named in itself, so anyone can find their own.
+# Each language named in itself, so anyone can find their own on a button; inside a sentence
+# a language is named by language_name(), lowercase where the language writes it so.
 NAMES = {"en": "English", "ru": "Русский", "es": "Español"}
 ACTION = "lang"
 
@@ -29,7 +30,7 @@ async def choose_language(turn: Turn) -> None:
     """/language: the choice as buttons; a pending question stays pending."""
     turn.say(
         _("Which language should I speak? You're using {language} now.").format(
-            language=NAMES.get(turn.user.language, NAMES["en"])
+            language=language_name(turn.user.language)
         ),
         language_keyboard(turn.user.language),
     )
@@ -42,10 +43,10 @@ async def language_button(turn: Turn, args: tuple[str, ...]) -> None:
     user.language = code
     with use_language(code):  # the answer already speaks the new language
         turn.toast = NAMES[code]
-        turn.edit(_("Language: {language}").format(language=NAMES[code]))
+        turn.edit(_("Language: {language}").format(language=language_name(code)))
         turn.say(
             _("Done: from now on I'll speak {language}. /help lists what I can do.").format(
-                language=NAMES[code]
+                language=language_name(code)
             )
         )
         setup_open = not user.onboarded or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from functools import wraps
 
-from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations
+from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
 from content.program import starting_levels
 from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
 from handlers.common import Button, Keyboard, Turn, turn_handler
@@ -335,7 +335,7 @@ async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
     if turn.user.awaiting != Awaiting(Question.TIMEZONE):
         turn.toast = _("That question has passed. Send /schedule to change your time zone.")
         return
-    turn.edit(_("Time zone: {zone}").format(zone=args[0].replace("_", " ")))
+    turn.edit(_("Time zone: {zone}").format(zone=zone_name(args[0])))
     await _set_timezone(turn, args[0])
 
 
@@ -345,9 +345,7 @@ async def _set_timezone(turn: Turn, zone: str) -> None:
     user.timezone = zone
     clock = clock_time(turn.local_now.time())
     turn.say_and_clear_keyboard(
-        _("Got it: {zone} (it's {clock} there now).").format(
-            zone=zone.replace("_", " "), clock=clock
-        )
+        _("Got it: {zone} (it's {clock} there now).").format(zone=zone_name(zone), clock=clock)
     )
     if user.onboarded:
         await _saved(turn)
@@ -583,7 +581,7 @@ def schedule_lines(turn: Turn) -> str:
     return _("Training days: {days} at {time} ({zone}). Morning check: {morning}.").format(
         days=describe_days(user.weekdays),
         time=clock_time(user.reminder_time),
-        zone=user.timezone.replace("_", " "),
+        zone=zone_name(user.timezone),
         morning=clock_time(user.morning_time),
     )
 

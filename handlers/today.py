@@ -75,7 +75,7 @@ async def show_today(turn: Turn) -> None:
 
 def _headline(turn: Turn, day: date) -> str:
     weekdays = turn.user.weekdays
-    label = day_name(day)
+    label = day_name(day, opening=True)
     if is_training_day(weekdays, day):
         return _("📋 {day}: training day.").format(day=label)
     upcoming = next_training_day(weekdays, day)

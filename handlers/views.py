@@ -1,11 +1,12 @@
-"""How a session looks in a chat, shared by /today and the training-day reminder."""
+"""How a session looks in a chat, shared by /today and the training-day reminder; and why a
+level moved, in words, shared by /report and /export."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from content.catalogue import Catalogue, Exercise
-from content.i18n import _, ngettext, short_day
+from content.i18n import N_, _, ngettext, short_day
 from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Scores, Step, Why
 from scheduler.outgoing import Keyboard
@@ -267,3 +268,35 @@ def join_names(names: list[str]) -> str:
     if len(names) < 2:
         return "".join(names)
     return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
+
+
+# Why a level moved or stayed, as a clinician reads it; {limit} is the top of the acceptable
+# pain band.
+REASONS = {
+    Why.PAIN_FREE: N_("sessions in the safe zone, mornings no worse than usual"),
+    Why.TOO_MUCH_PAIN: N_("pain above {limit}/10 during a session"),
+    Why.SEVERE_PAIN: N_("severe pain during a session"),
+    Why.WORSE_MORNING: N_("next morning clearly worse than usual"),
+    Why.HIGH_MORNING: N_("next morning above {limit}/10"),
+    Why.ACCEPTABLE_PAIN: N_("pain in the acceptable band"),
+    Why.HARD_EFFORT: N_("the session felt hard"),
+    Why.WAITING_FOR_SCORES: N_("a score of the session still missing"),
+    Why.MORE_SESSIONS: N_("more sessions needed at this level"),
+    Why.TOP_LEVEL: N_("already at the hardest level"),
+    Why.LOWEST_LEVEL: N_("already at the easiest level"),
+    Why.STEPPED_RECENTLY: N_("changed level a short while ago"),
+    Why.ONE_AT_A_TIME: N_("another exercise changed first"),
+    Why.MORNINGS_HIGH: N_("mornings usually above {limit}/10"),
+    Why.ALREADY_LOWER: N_("already lowered since"),
+    Why.NOT_IN_SESSION: N_("not in that session"),
+    Why.CORRECTED: N_("a corrected score or a later effort answer"),
+}
+
+
+def describe_reason(reason: str, catalogue: Catalogue) -> str:
+    """A stored reason (Why's value) in words; one this version does not know, as stored."""
+    try:
+        why = Why(reason)
+    except ValueError:
+        return reason
+    return _(REASONS[why]).format(limit=catalogue.program.pain.acceptable_max)

@@ -1,6 +1,6 @@
 """What /report reads beyond /progress: skipped days, the weekly check-ins' barriers, level
-changes, each exercise's level with when it last changed, scores not tied to a session, and
-the red-flag answers and clinician clearances of the period."""
+changes, each exercise's level with when it last changed, and the red-flag answers and
+clinician clearances of the period."""
 
 from __future__ import annotations
 
@@ -78,24 +78,6 @@ async def level_changes_since(
 async def exercise_levels(db: AsyncSession, user_id: int) -> list[ExerciseLevel]:
     """The person's current level of each exercise they have one for."""
     return list(await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)))
-
-
-async def scores_without_session(
-    db: AsyncSession, user_id: int, since: datetime
-) -> list[tuple[datetime, int]]:
-    """(when, score) of the pain scores given outside a session (day scores), oldest first;
-    a corrected score counts once, as corrected."""
-    rows = await db.execute(
-        select(PainCheckin.recorded_at, PainCheckin.score)
-        .where(
-            PainCheckin.user_id == user_id,
-            PainCheckin.session_id.is_(None),
-            PainCheckin.superseded_at.is_(None),
-            PainCheckin.recorded_at >= since,
-        )
-        .order_by(PainCheckin.recorded_at)
-    )
-    return [(row.recorded_at, row.score) for row in rows]
 
 
 async def red_flag_answers_since(

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue, ProgressionRules
@@ -264,6 +264,13 @@ class SessionSummary:
     during: int | None
     morning: int | None
     effort: Effort | None = None
+    exercises_done: int = 0  # of the session's exercises, how many were done
+    exercises: int = 0  # the exercises the session had
+
+    @property
+    def partly_done(self) -> bool:
+        """Done, but not every exercise of it ("did hip bump": one of three)."""
+        return self.status == SessionStatus.DONE and self.exercises_done < self.exercises
 
 
 async def sessions_with_pain(
@@ -276,7 +283,9 @@ async def sessions_with_pain(
     if done_only:
         query = query.where(SessionLog.status == SessionStatus.DONE)
     rows = (await db.execute(query.order_by(SessionLog.local_date.desc()).limit(limit))).all()
-    scores = await _scores(db, user_id, [row.id for row in rows])
+    ids = [row.id for row in rows]
+    scores = await _scores(db, user_id, ids)
+    counts = await _exercise_counts(db, ids)
     return [
         SessionSummary(
             row.local_date,
@@ -284,9 +293,26 @@ async def sessions_with_pain(
             scores.get((row.id, PainKind.DURING)),
             scores.get((row.id, PainKind.NEXT_MORNING)),
             row.effort,
+            *counts.get(row.id, (0, 0)),
         )
         for row in rows
     ]
+
+
+async def _exercise_counts(db: AsyncSession, session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """session id → (exercises done, exercises) of the given sessions."""
+    if not session_ids:
+        return {}
+    rows = await db.execute(
+        select(
+            SessionExercise.session_id,
+            func.count().filter(SessionExercise.done),
+            func.count(),
+        )
+        .where(SessionExercise.session_id.in_(session_ids))
+        .group_by(SessionExercise.session_id)
+    )
+    return {session_id: (done, every) for session_id, done, every in rows}
 
 
 async def _scores(

@@ -111,3 +111,19 @@ async def chat(harness: Harness) -> Chat:
 async def ready_chat(chat: Chat) -> Chat:
     await chat.onboard()
     return chat
+
+
+@pytest.fixture
+def drawn(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The arguments of everything the bot sends to its drawing process, in order: the
+    chart's data, the report's document."""
+    charts = harness.services.charts
+    calls: list[tuple[Any, ...]] = []
+    real = charts.run
+
+    async def run(function: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return await real(function, *args, **kwargs)
+
+    monkeypatch.setattr(charts, "run", run)
+    return calls

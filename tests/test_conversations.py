@@ -25,14 +25,14 @@ async def test_start_walks_through_disclaimer_screen_and_schedule(harness, chat)
     asked = await chat.press("None of these")
     assert "time zone" in asked.text
     days = await chat.send("new york")
-    assert "America/New York" in days.text and "Chosen: Mon, Wed, Fri" in days.text
+    assert "Got it: New York" in days.text and "Chosen: Mon, Wed, Fri" in days.text
     toggled = await chat.press("Tue")
     assert "Chosen: Mon, Tue, Wed, Fri" in toggled.text
     await chat.press("Save days")
     morning = await chat.send("7:30")
     assert "What time suits you in the morning?" in morning.text
     finished = await chat.press("09:00")
-    assert "Mon, Tue, Wed, Fri at 07:30 (America/New York)" in finished.text
+    assert "Mon, Tue, Wed, Fri at 07:30 (New York)" in finished.text
     assert "Morning check: 09:00" in finished.text
 
     [user] = await rows(harness.services, User)
@@ -80,7 +80,7 @@ async def test_change_schedule_from_start(harness, ready_chat):
     choices = ready_chat.last_buttons
     assert choices is not None and "Asia/Tokyo" in str(choices.buttons)
     saved = await ready_chat.press("Tokyo")
-    assert "Saved." in saved.text and "Asia/Tokyo" in saved.text
+    assert "Saved." in saved.text and "Tokyo" in saved.text
 
 
 async def test_today_lists_starter_exercises_in_program_order(ready_chat):
@@ -298,7 +298,7 @@ async def test_time_zone_from_a_location_pin(harness, chat):
     at_sea = await chat.send_location(0.0, -30.0)
     assert "couldn't tell the time zone" in at_sea.text
     found = await chat.send_location(48.137, 11.575)  # Munich
-    assert "Got it: Europe/Berlin" in found.text
+    assert "Got it: Berlin" in found.text
     cleared = next(event for event in found.events if "Got it" in event.text)
     assert cleared.params["reply_markup"] == {"remove_keyboard": True}
     async with harness.services.database.transaction() as session:

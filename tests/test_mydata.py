@@ -11,6 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from content.catalogue import Moment, load_catalogue
+from content.i18n import _, use_language
+from content.progression import ClinicianReason, Step, Voice
+from handlers import mydata
+from handlers.mydata import CSV_COLUMNS
+from handlers.views import describe_reason
 from storage.models import (
     ExerciseLevel,
     LevelChange,
@@ -22,9 +28,20 @@ from storage.models import (
     WeeklyReview,
 )
 from storage.people import USER_TABLES
+from storage.states import (
+    OnboardingStep,
+    PainKind,
+    PushKind,
+    PushStatus,
+    SessionStatus,
+)
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002
+CATALOGUE = load_catalogue()
+CATALOGUE_REASONS = {
+    reason: describe_reason(reason, CATALOGUE) for reason in ("pain_free", "too_much_pain")
+}
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -153,7 +170,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
     exported_pain = {
         (
             row["date"],
-            row["detail"].split(";")[0],
+            codes_of(row)["kind"],
             row["value"],
             datetime.fromisoformat(row["time"]),
         )
@@ -162,25 +179,33 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
     assert exported_pain == stored_pain
     # The corrected score and its correction are both there.
     friday = [
-        (row["value"], row["detail"].startswith("during; superseded 2026-11-27T18:"))
+        (row["value"], row["detail"].startswith("during the session; superseded 2026-11-27T18:"))
         for row in by_record["pain"]
-        if row["date"] == "2026-11-27" and row["detail"].startswith("during")
+        if row["date"] == "2026-11-27" and codes_of(row)["kind"] == "during"
     ]
     assert friday == [("1", True), ("6", False)]
-    assert [row["detail"] for row in by_record["session"]] == ["just_right", "just_right"]
-    assert {(row["exercise"], row["level"]) for row in by_record["level"]} == stored_levels
+    assert [codes_of(row) for row in by_record["session"]] == [
+        {"status": "done", "effort": "just_right"}
+    ] * 2
+    assert [row["detail"] for row in by_record["session"]] == ["just right", "just right"]
+    assert {(codes_of(row)["exercise"], row["level"]) for row in by_record["level"]} == (
+        stored_levels
+    )
     assert {
-        (row["exercise"], row["value"], row["level"]) for row in by_record["level_change"]
+        (codes_of(row)["exercise"], row["value"], row["level"])
+        for row in by_record["level_change"]
     } == stored_changes
     for row in by_record["level_change"]:  # old and new level named, and why
+        reason = CATALOGUE_REASONS[codes_of(row)["reason"]]
         assert re.fullmatch(
-            r"(from level \d \(.+\) to|opened at) level \d \(.+\); reason: [a-z_]+",
+            r"(from level \d \(.+\) to|opened at) level \d \(.+\); reason: " + re.escape(reason),
             row["detail"],
         ), row["detail"]
+        assert CATALOGUE.get(codes_of(row)["exercise"]).name == row["exercise"]
     [weekly] = by_record["weekly_review"]
-    assert (weekly["value"], weekly["detail"]) == (
+    assert (weekly["value"], codes_of(weekly).get("barrier")) == (
         f"{review.sessions_done} of {review.sessions_planned}",
-        review.barrier or "",
+        review.barrier,
     )
     assert len(by_record["reminder"]) == push_count
     assert {row["date"] for row in by_record["session"]} == {
@@ -212,3 +237,94 @@ async def test_delete_erases_every_row_of_that_user_only(harness, ready_chat):
     before = len(harness.emulator.events)
     await harness.engine.tick()
     assert not [e for e in harness.emulator.events[before:] if e.chat_id == ready_chat.user_id]
+
+
+async def a_short_week(harness, chat) -> None:
+    """After train_a_week: Monday done and rated hard, Wednesday skipped, and the weekly
+    check-in on Friday answered "Something else"."""
+    for day in range(30, 35):
+        harness.clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC) + timedelta(days=day - 30))
+        await harness.engine.tick()
+        if day == 30:
+            await chat.send("done")
+            await chat.send("2")
+            await chat.press("Hard")
+        elif day == 32:
+            await chat.send("skip")
+    harness.clock.set(datetime(2026, 12, 4, 20, 0, tzinfo=UTC))
+    await harness.engine.tick()
+    [check_in] = [
+        event
+        for event in harness.emulator.events
+        if any(data == "barrier:2026-11-30:other" for row in event.buttons for _, data in row)
+    ]
+    await chat.tap("barrier:2026-11-30:other", check_in)
+
+
+def codes_of(row: dict[str, str]) -> dict[str, str]:
+    """The code column's key=value pairs (a review's several moves: the last one)."""
+    return dict(pair.split("=", 1) for pair in row["code"].split(";") if pair)
+
+
+@pytest.mark.parametrize("language", ["ru", "es"])
+async def test_export_values_speak_the_persons_language_beside_stable_codes(
+    harness, ready_chat, language
+):
+    await train_a_week(harness, ready_chat)
+    await a_short_week(harness, ready_chat)
+    english = await ready_chat.send("/export")
+    await ready_chat.send("/language")
+    await ready_chat.tap(f"lang:{language}")
+    local = await ready_chat.send("/export")
+    tables = []
+    for replies in (english, local):
+        [document] = [event for event in replies.events if event.method == "sendDocument"]
+        tables.append(list(csv.reader(io.StringIO(document.document.decode("utf-8")))))
+    (english_header, *english_rows), (header, *rows) = tables
+    # The columns in the order they always had, the code column added at the end; the
+    # header in the person's language.
+    assert english_header == [
+        *("record", "time", "date", "exercise", "level", "value", "detail"),
+        "code",
+    ]
+    with use_language(language):
+        assert header == [_(column) for column in CSV_COLUMNS]
+    assert not set(header) & set(english_header)
+    local_rows = [dict(zip(english_header, row, strict=True)) for row in rows]
+    english_dicts = [dict(zip(english_header, row, strict=True)) for row in english_rows]
+    # The code column is the same in every language: the values as stored.
+    assert [row["code"] for row in local_rows] == [row["code"] for row in english_dicts]
+    codes = [codes_of(row) for row in local_rows]
+    found = {value for row in codes for value in row.values()}
+    quoted = {"done", "skipped", "during", "next_morning", "hard", "carry_on", "sent", "weekly"}
+    assert quoted | {"other"} <= found
+    stored = "|".join(re.escape(value) for value in sorted(found, key=len, reverse=True))
+    machine = re.compile(rf"\b(?:{stored})\b")
+    for row in local_rows:
+        for column in ("exercise", "value", "detail"):
+            assert not machine.search(row[column]), (column, row)
+    statuses = {
+        code["status"]: row["value"]
+        for row, code in zip(local_rows, codes, strict=True)
+        if row["record"] == "session"
+    }
+    assert set(statuses) == {"done", "skipped"}
+    with use_language(language):
+        assert statuses["skipped"] == _("skipped")
+
+
+@pytest.mark.parametrize(
+    ("words", "values"),
+    [
+        (mydata.SESSION_WORDS, SessionStatus),
+        (mydata.PAIN_WORDS, PainKind),
+        (mydata.STEP_WORDS, OnboardingStep),
+        (mydata.MOVE_WORDS, Step),
+        (mydata.VOICE_WORDS, [*Voice, *ClinicianReason]),
+        (mydata.MOMENT_WORDS, Moment),
+        (mydata.PUSH_STATUS_WORDS, PushStatus),
+        (mydata.PUSH_KIND_WORDS, PushKind),
+    ],
+)
+def test_every_stored_value_has_words_in_the_export(words, values):
+    assert {value.value for value in values} <= {str(getattr(key, "value", key)) for key in words}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from content.catalogue import load_catalogue
-from storage.models import ExerciseLevel, LevelChange, SessionLog, SessionReview
+from storage.models import ExerciseLevel, LevelChange, SessionExercise, SessionLog, SessionReview
 from tests.auxil.reminders import REMINDER_TEXT
 
 CATALOGUE = load_catalogue()
@@ -67,6 +67,50 @@ async def test_history_lists_the_last_sessions_newest_first(harness, ready_chat)
     ]
     assert len(lines) == 11 and lines[-1].startswith("Wed 25 Nov")
     assert "Mon 30 Nov: ⏭ skipped" in lines
+
+
+async def test_history_says_how_many_exercises_of_a_part_session_were_done(harness, ready_chat):
+    await ready_chat.send("did hip bump, pain 4")  # only the hip bump of the session
+    harness.clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    await ready_chat.send("done, pain 2")  # the whole session
+    lines = (await ready_chat.send("/history")).text.splitlines()
+    async with harness.services.database.transaction() as session:
+        exercises = list(await session.scalars(select(SessionExercise)))
+        wednesday = await session.scalar(
+            select(SessionLog.id).where(SessionLog.local_date == date(2026, 11, 25))
+        )
+    done = [row.done for row in exercises if row.session_id == wednesday]
+    assert (sum(done), len(done)) == (1, 3)
+    assert lines[1:] == [
+        "Fri 27 Nov: ✅ done · pain 2/10",
+        "Wed 25 Nov: ✅ 1 of 3 exercises done · pain 4/10",
+    ]
+
+
+async def test_progress_shades_every_red_flag_hold_cleared_or_open(harness, ready_chat, drawn):
+    chat = ready_chat
+    await chat.send("done, pain 3")  # Wed 25 Nov
+    harness.clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    await chat.send("/redflags")
+    await chat.press("Knee locks")  # Thu 26: on hold
+    harness.clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    await chat.press("A clinician has checked my knee")  # Sat 28: cleared
+    harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    await chat.send("done, pain 2")
+    await chat.send("/pause")
+    harness.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    await chat.send("/resume")
+    harness.clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    await chat.send("/redflags")
+    await chat.press("Painful, swollen calf")  # Wed 2 Dec: on hold, not cleared
+    progress = await chat.send("/progress")
+    assert [event for event in progress.events if event.method == "sendPhoto"]
+    [(data, _pain)] = drawn
+    assert data.holds == (
+        (date(2026, 11, 26), date(2026, 11, 28)),
+        (date(2026, 12, 2), date(2026, 12, 2)),
+    )
+    assert data.paused == ((date(2026, 11, 30), date(2026, 12, 1)),)
 
 
 async def local_sessions(harness) -> list[SessionLog]:

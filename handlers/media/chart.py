@@ -29,6 +29,7 @@ from content.i18n import _
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ ChartRows = Sequence[tuple[date, int | None, int | None]]
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8, 4.5, 100  # 800 × 450 pixels
 BANDS = ("#dff2e1", "#fdf0d2", "#f9dcdc")  # safe, acceptable, too much
 DURING_COLOUR, MORNING_COLOUR, MARK_COLOUR = "#1f5fa8", "#c2571a", "#7a7a7a"
-DAY_COLOUR, SKIP_COLOUR, HOLD_COLOUR = "#6b3fa0", "#9a9a9a", "#d9d9d9"
+DAY_COLOUR, SKIP_COLOUR = "#6b3fa0", "#5a5a5a"
+PAUSE_COLOUR, HOLD_COLOUR, HOLD_EDGE = "#cfd3d8", "#8d99ae", "#4a5568"
 MAX_GAP = timedelta(days=7)  # points further apart than this are not joined by a line
 
 
@@ -50,7 +52,8 @@ class ChartLabels:
     during: str = "during the session"
     morning: str = "next morning"
     day: str = "knee that day"
-    hold: str = "paused or on hold"
+    paused: str = "paused"
+    hold: str = "on hold (see a clinician)"
     done: str = "session done"
     skipped: str = "skipped"
     axis: str = "pain (0–10)"
@@ -63,7 +66,8 @@ def chart_labels() -> ChartLabels:
         during=_("during the session"),
         morning=_("next morning"),
         day=_("knee that day"),
-        hold=_("paused or on hold"),
+        paused=_("paused"),
+        hold=_("on hold (see a clinician)"),
         done=_("session done"),
         skipped=_("skipped"),
         axis=_("pain (0–10)"),
@@ -81,14 +85,15 @@ class ChartData:
     sessions: ChartRows
     day_scores: Sequence[tuple[date, int]] = ()
     skipped: Sequence[date] = ()
-    holds: Sequence[tuple[date, date]] = ()  # paused or on hold, first and last day
+    holds: Sequence[tuple[date, date]] = ()  # on hold after a warning sign, first and last day
+    paused: Sequence[tuple[date, date]] = ()  # paused by the person, first and last day
     first_day: date | None = None  # the person joined (the axis starts on that week's Monday)
     today: date | None = None
     language: str = "en"
     labels: ChartLabels = ChartLabels()
 
 
-def _segments(points: list[tuple[date, int]]) -> list[list[tuple[date, int]]]:
+def segments(points: list[tuple[date, int]]) -> list[list[tuple[date, int]]]:
     """Runs of points with no gap longer than a week between neighbours."""
     runs: list[list[tuple[date, int]]] = []
     for point in sorted(points):
@@ -117,11 +122,11 @@ def series(data: ChartData) -> dict[str, list[list[tuple[date, int]]]]:
     pain during sessions, next mornings on the morning's own date, and day scores."""
     sessions = list(data.sessions)
     return {
-        "during the session": _segments([(r[0], r[1]) for r in sessions if r[1] is not None]),
-        "next morning": _segments(
+        "during the session": segments([(r[0], r[1]) for r in sessions if r[1] is not None]),
+        "next morning": segments(
             [(r[0] + timedelta(days=1), r[2]) for r in sessions if r[2] is not None]
         ),
-        "knee that day": _segments(list(data.day_scores)),
+        "knee that day": segments(list(data.day_scores)),
     }
 
 
@@ -130,7 +135,7 @@ def x_axis(data: ChartData) -> tuple[date, date, list[date], list[str]]:
     language: the person's own weeks, not years."""
     days = [point[0] for runs in series(data).values() for run in runs for point in run]
     days += [row[0] for row in data.sessions] + list(data.skipped)
-    days += [day for hold in data.holds for day in hold]
+    days += [day for held in (*data.holds, *data.paused) for day in held]
     start, end, ticks = _axis(data, days or [data.today or date.today()])  # noqa: DTZ011 (no date at all: only bare rows)
     return (
         start,
@@ -141,8 +146,16 @@ def x_axis(data: ChartData) -> tuple[date, date, list[date], list[str]]:
 
 
 def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> bytes:
-    """The pain chart as a PNG: sessions (during and next morning), day scores, skipped days
-    and holds over the person's own weeks."""
+    """The pain chart as a PNG: sessions (during and next morning), day scores, skipped days,
+    pauses and holds over the person's own weeks."""
+    buffer = io.BytesIO()
+    pain_figure(data, pain).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def pain_figure(data: ChartData | ChartRows, pain: PainThresholds) -> Figure:
+    """The /progress chart as a matplotlib figure (Agg canvas); its legend sits under the
+    plot, where it can never cover a score."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import date2num
     from matplotlib.figure import Figure
@@ -173,13 +186,7 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
                 color=colour,
                 label=label if index == 0 else None,
             )
-    for first, last in data.holds:
-        axes.axvspan(
-            date2num(first) - 0.5, date2num(last) + 0.5, color=HOLD_COLOUR, alpha=0.6, zorder=1
-        )
-    if data.holds:
-        axes.plot([], [], "s", color=HOLD_COLOUR, label=words.hold)
-    # A small mark at the bottom for every session done, scored or not, and a cross for a skip.
+    # A small mark at the bottom for every session done, scored or not.
     if sessions:
         axes.plot(
             date2num([row[0] for row in sessions]),
@@ -189,15 +196,7 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
             markersize=8,
             label=words.done,
         )
-    if data.skipped:
-        axes.plot(
-            date2num(list(data.skipped)),
-            [-0.25] * len(data.skipped),
-            "x",
-            color=SKIP_COLOUR,
-            markersize=6,
-            label=words.skipped,
-        )
+    draw_marks(axes, data.skipped, data.paused, data.holds, words)
     start, end, ticks, labels = x_axis(data)
     axes.set_xlim(date2num(start) - 0.5, date2num(end) + 0.5)
     axes.set_xticks(date2num(ticks))
@@ -206,12 +205,17 @@ def render_pain_chart(data: ChartData | ChartRows, pain: PainThresholds) -> byte
     axes.set_yticks(range(0, 11, 2))
     axes.set_ylabel(words.axis)
     axes.set_title(words.title)
-    axes.legend(loc="upper right", fontsize="small", framealpha=0.9)
+    entries = len(axes.get_legend_handles_labels()[1])
+    axes.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.07),
+        ncols=min(entries, 4),
+        fontsize="small",
+        frameon=False,
+    )
     # Fixed margins: tight_layout would measure every label first, a fifth of the time.
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.1)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.22)
+    return figure
 
 
 def draw_bands(axes: Axes, pain: PainThresholds) -> None:
@@ -219,6 +223,53 @@ def draw_bands(axes: Axes, pain: PainThresholds) -> None:
     axes.axhspan(-0.5, pain.safe_max + 0.5, color=BANDS[0], zorder=0)
     axes.axhspan(pain.safe_max + 0.5, pain.acceptable_max + 0.5, color=BANDS[1], zorder=0)
     axes.axhspan(pain.acceptable_max + 0.5, 10.5, color=BANDS[2], zorder=0)
+
+
+def draw_marks(
+    axes: Axes,
+    skipped: Sequence[date],
+    paused: Sequence[tuple[date, date]],
+    holds: Sequence[tuple[date, date]],
+    words: ChartLabels,
+    size: float = 6,
+) -> None:
+    """What has no score but matters to the story, on /progress and /report alike: each
+    skipped session as a cross on the bottom line, paused periods shaded light grey, and holds
+    after a warning sign shaded slate and edged, each whole day from its first to its last
+    (no hatching: the report's SVG reader does not draw patterns)."""
+    from matplotlib.dates import date2num
+
+    for index, (first, last) in enumerate(paused):
+        axes.axvspan(
+            date2num(first) - 0.5,
+            date2num(last) + 0.5,
+            facecolor=PAUSE_COLOUR,
+            alpha=0.75,
+            linewidth=0,
+            zorder=1,
+            label=words.paused if index == 0 else None,
+        )
+    for index, (first, last) in enumerate(holds):
+        axes.axvspan(
+            date2num(first) - 0.5,
+            date2num(last) + 0.5,
+            facecolor=HOLD_COLOUR,
+            edgecolor=HOLD_EDGE,
+            alpha=0.45,
+            linewidth=0.8,
+            zorder=1,
+            label=words.hold if index == 0 else None,
+        )
+    if skipped:
+        axes.plot(
+            date2num(list(skipped)),
+            [-0.25] * len(skipped),
+            "x",
+            color=SKIP_COLOUR,
+            markersize=size,
+            linestyle="none",
+            label=words.skipped,
+        )
 
 
 class ChartProcess:

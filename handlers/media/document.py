@@ -1,4 +1,4 @@
-"""The /report page as plain data: every word and number prepared by the caller, in the
+"""The /report pages as plain data: every word and number prepared by the caller, in the
 person's language. It crosses into the drawing process, where handlers.media.pdf lays it out."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from content.catalogue import PainThresholds
-from handlers.media.chart import DURING_COLOUR, MORNING_COLOUR
+from handlers.media.chart import DAY_COLOUR, DURING_COLOUR, MORNING_COLOUR, ChartLabels
 
 FAMILY = "dejavu"
-DAY_COLOUR = "#6b4fa0"
 SERIES_STYLE = {
     "during": (DURING_COLOUR, "-"),
     "morning": (MORNING_COLOUR, "--"),
@@ -23,7 +22,7 @@ FOOTER_H = 12.0
 INK, MUTED, RULE = (34, 40, 49), (105, 112, 122), (200, 204, 210)
 BAR_DONE, BAR_PLANNED = (31, 95, 168), (226, 232, 240)
 CHART_H = 44.0  # mm
-ROW_H = 4.0  # a table row, mm
+ROW_H = 3.8  # a table row of one line, mm; a wrapped cell makes its row taller
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,8 @@ class PainSeries:
 
 @dataclass(frozen=True)
 class PainChart:
-    """The report's pain chart: the period shown, its lines and the pain bands behind them."""
+    """The report's pain chart: the period shown, its lines, the pain bands behind them, and
+    the skipped sessions, pauses and holds marked on it."""
 
     first: date
     last: date
@@ -45,6 +45,10 @@ class PainChart:
     ticks: tuple[tuple[date, str], ...]  # where to label the time axis, and with what
     axis_label: str
     pain: PainThresholds
+    skipped: tuple[date, ...] = ()
+    paused: tuple[tuple[date, date], ...] = ()  # first and last day
+    holds: tuple[tuple[date, date], ...] = ()  # first and last day
+    marks: ChartLabels = field(default_factory=ChartLabels)  # the legend's words for them
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled block of the report: lines, a table, or both."""
+    """A titled block of the report: a table, lines after it, or both."""
 
     title: str
     lines: tuple[str, ...] = ()
     table: Table | None = None
-    # Lines in time order: when they don't fit, a line saying how many earlier ones are left
-    # out (overflow[count - 1]; "…" without one), then the latest that fit.
-    latest_last: bool = False
-    overflow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class ReportDocument:
     """Everything the /report PDF shows, every word already in the person's language."""
 
     title: str
+    continued: str  # atop every page after the first: whose report it is
     facts: tuple[tuple[str, str], ...]  # (label, value), shown in two columns
     adherence_title: str
     weeks: tuple[WeekBar, ...]
@@ -94,3 +95,4 @@ class ReportDocument:
     pain_note: str  # under the chart: the bands and the lines
     sections: tuple[Section, ...] = field(default=())
     footer: str = ""
+    page_number: str = "{page} / {pages}"  # under the footer when there is more than one page

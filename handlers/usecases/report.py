@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.adherence import ProgressSummary, WeekTally, summarize, tally_week, week_start
 from content.catalogue import Catalogue, Moment, RedFlag
 from content.progression import Effort
+from handlers.usecases.holds import HeldPeriods, held_periods
 from scheduler.slots import local_day, slot_instant
 from storage import reports, training
 from storage.models import User
@@ -94,7 +95,7 @@ class ReportData:
 
     first_name: str
     joined: date
-    first_day: date  # the Monday the period starts
+    first_day: date  # the Monday of the period's first week
     today: date
     weekdays: tuple[int, ...]
     reminder_time: time
@@ -111,6 +112,12 @@ class ReportData:
     flags: tuple[FlagAnswer, ...] = ()  # oldest first
     all_clear: tuple[date, ...] = ()  # days the screen was answered "None of these"
     clearances: tuple[ClearanceDay, ...] = ()  # oldest first
+    held: HeldPeriods = field(default_factory=HeldPeriods)  # paused, held: in the period
+
+    @property
+    def period_start(self) -> date:
+        """The first day the report covers: its first Monday, or the day the person joined."""
+        return max(self.first_day, self.joined)
 
     @property
     def done_in_period(self) -> int:
@@ -154,9 +161,15 @@ async def gather_report(
     pain: dict[str, tuple[tuple[date, int], ...]] = {
         "during": tuple((s.day, s.during) for s in in_period if s.during is not None),
         "morning": tuple((s.day, s.morning) for s in in_period if s.morning is not None),
+        # One score a day, the day's latest, as /progress draws them.
         "day": tuple(
-            (local_day(at, zone), score)
-            for at, score in await reports.scores_without_session(db, user.id, since)
+            sorted(
+                (
+                    await training.day_scores(
+                        db, user.id, zone, first_day, today + timedelta(days=1)
+                    )
+                ).items()
+            )
         ),
     }
 
@@ -222,6 +235,7 @@ async def gather_report(
             if answer.flag == NONE_OF_THESE
         ),
         clearances=clearances,
+        held=(await held_periods(db, user, today)).since(first_day),
     )
 
 
