@@ -8,7 +8,7 @@ database and laid out by the real code.
 Writes the 6-, 12- and 26-week reports in English, Russian and Spanish to DIR (default: a
 temporary folder) as PDF and a PNG per page (pdftoppm -png -r 100), checks nothing is cut
 short, and copies the English 6-week page to docs/report-page.png. The 6-week reports fit one
-page; the 26-week ones have more level changes than one page holds and go on to a second.
+page or go on to a second; the 26-week ones have more level changes than one page holds.
 tests/test_files_read_right.py reads the same reports back through the bot.
 """
 
@@ -41,6 +41,7 @@ from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     ExerciseLevel,
     Hold,
+    KneeEvent,
     LevelChange,
     PainCheckin,
     PausePeriod,
@@ -48,7 +49,7 @@ from storage.models import (  # noqa: E402
     User,
     WeeklyReview,
 )
-from storage.states import HoldEnd, HoldKind  # noqa: E402
+from storage.states import GaveWayAnswer, HoldEnd, HoldKind, KneeEventKind  # noqa: E402
 
 USER_ID = 7001
 ZONE = ZoneInfo("Europe/Berlin")
@@ -58,6 +59,9 @@ EFFORTS = ("just_right", "easy", "just_right", None, "hard", "just_right", "easy
 # the program until a clinician cleared the person on the 14th.
 PAUSES = ((date(2026, 8, 3), date(2026, 8, 16)), (date(2026, 11, 14), date(2026, 11, 22)))
 HELD = (date(2026, 12, 10), date(2026, 12, 14))
+# Two sessions too painful in a row: a review hold, ended by carrying on at the easiest levels.
+REVIEWED = (date(2026, 10, 5), date(2026, 10, 7))
+REVIEW_HELD = (REVIEWED[1], REVIEWED[1] + timedelta(days=3))
 SKIPPED = (date(2026, 11, 25), date(2026, 12, 9))  # and every 13th that is a training day
 # Scores given outside a session: two on 12 December (the later one is that day's score).
 DAY_SCORES = (
@@ -233,6 +237,28 @@ async def seed(database: Database, user_id: int = USER_ID) -> None:
             )
         )
         await safety.record_clearance(db, user_id, at(HELD[0], 19), at(HELD[1], 11))
+        db.add(
+            Hold(
+                user_id=user_id,
+                kind=HoldKind.REVIEW,
+                reason="regressions_in_a_row",
+                evidence=[
+                    {"day": REVIEWED[0].isoformat(), "during": 6, "morning": 4},
+                    {"day": REVIEWED[1].isoformat(), "during": 7, "morning": None},
+                ],
+                started_at=at(REVIEW_HELD[0], 19),
+                ended_at=at(REVIEW_HELD[1], 18),
+                ended_by=HoldEnd.EASIEST,
+            )
+        )
+        db.add(
+            KneeEvent(
+                user_id=user_id,
+                kind=KneeEventKind.GAVE_WAY,
+                answer=GaveWayAnswer.NEITHER,
+                recorded_at=at(REVIEWED[1] + timedelta(days=5), 9),
+            )
+        )
 
 
 async def render_all(out: Path) -> list[Path]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import time, timedelta
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally, summarize
@@ -10,10 +11,12 @@ from content.catalogue import Catalogue
 from content.i18n import _, day_month, ngettext, short_day
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
+from handlers.knee import GAVE_WAY_WORDS
 from handlers.media.chart import ChartData, chart_labels
+from handlers.safety import hold_event
 from handlers.start import keeps_question
-from handlers.usecases.holds import held_periods
-from scheduler.slots import local_day
+from handlers.usecases.holds import HoldRecord, held_periods, hold_records, knee_events
+from scheduler.slots import local_day, slot_instant
 from storage import training
 from storage.states import SessionStatus
 
@@ -43,7 +46,13 @@ async def progress(turn: Turn) -> None:
         catalogue.program.progress,
     )
     levels = await training.levels_of(turn.db, user.id)
-    text = progress_text(summary, catalogue, levels)
+    oldest = summary.earlier_weeks[-1] if summary.earlier_weeks else summary.this_week
+    shown_from = slot_instant(oldest.week_start, time(0), user.timezone)
+    held_lines = [
+        _hold_line(catalogue, record)
+        for record in await hold_records(turn.db, catalogue.safety, user, shown_from)
+    ]
+    text = progress_text(summary, catalogue, levels, held_lines)
     points = [(session.day, session.during, session.morning) for session in reversed(sessions)]
     joined = local_day(user.created_at, user.timezone)
     day_scores = await training.day_scores(
@@ -74,8 +83,14 @@ async def progress(turn: Turn) -> None:
         turn.send_file(chart, _("Your pain over time."))
 
 
-def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[str, int]) -> str:
-    """The text of /progress; the streak target and the pain bands come from the program."""
+def progress_text(
+    summary: ProgressSummary,
+    catalogue: Catalogue,
+    levels: dict[str, int],
+    holds: Sequence[str] = (),
+) -> str:
+    """The text of /progress; the streak target and the pain bands come from the program.
+    holds: the holds of the weeks shown, one line each."""
     report = catalogue.program.progress
     lines = [
         _("📈 Your progress"),
@@ -115,6 +130,9 @@ def progress_text(summary: ProgressSummary, catalogue: Catalogue, levels: dict[s
                     name=exercise.name, level=level, total=len(exercise.levels), label=label
                 )
             )
+    if holds:
+        lines.append("\n" + _("Holds in these weeks:"))
+        lines += holds
     pain = catalogue.program.pain
     lines.append(
         "\n"
@@ -174,8 +192,31 @@ async def history(turn: Turn) -> None:
         )
         for day, score in day_scores.items()
     ]
+    first = slot_instant(since, time(0), user.timezone)
+    entries += [
+        (record.started, 2, _hold_line(turn.catalogue, record))
+        for record in await hold_records(turn.db, turn.catalogue.safety, user, first)
+    ]
+    entries += [
+        (
+            event.day,
+            0,
+            _("{day}: 🦵 knee gave way ({answer})").format(
+                day=short_day(event.day, opening=True), answer=_(GAVE_WAY_WORDS[event.answer])
+            ),
+        )
+        for event in await knee_events(turn.db, user, first)
+    ]
     lines += [line for _day, _order, line in sorted(entries, reverse=True)]
     turn.say("\n".join(lines))
+
+
+def _hold_line(catalogue: Catalogue, record: HoldRecord) -> str:
+    """'Wed 25 Nov: 🩺 Advice to see a clinician: …; cleared by a clinician on Sat 28 Nov'."""
+    what, how = hold_event(catalogue, record)
+    return _("{day}: 🩺 {what}; {how}").format(
+        day=short_day(record.started, opening=True), what=what, how=how
+    )
 
 
 def _history_line(session: training.SessionSummary) -> str:

@@ -27,6 +27,13 @@ from storage import safety, training
 from storage.states import Awaiting, GaveWayAnswer, KneeEventKind, Question
 
 ACTION = "daypain"
+# The answer about a knee that gave way, as /report, /history and /export say it.
+GAVE_WAY_WORDS = {
+    GaveWayAnswer.INJURY: N_("after a fall or injury, now swollen"),
+    GaveWayAnswer.NO_WEIGHT: N_("could not put weight on it"),
+    GaveWayAnswer.NEITHER: N_("no fall or injury"),
+    None: N_("not answered"),
+}
 ADVICE = {
     PainBand.SAFE: N_("Good to hear."),
     PainBand.ACCEPTABLE: N_("That's within what's fine for training; keep moving gently."),

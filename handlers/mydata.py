@@ -17,7 +17,10 @@ from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Button, Turn, turn_handler
+from handlers.knee import GAVE_WAY_WORDS
+from handlers.safety import hold_event
 from handlers.start import keeps_question
+from handlers.usecases.holds import hold_record
 from handlers.views import describe_reason
 from scheduler.calendar import describe_days
 from storage import people
@@ -349,6 +352,37 @@ def _export_csv(rows: people.UserRows, words: _Words) -> bytes:
             "",
         )
         for row in rows.clearances
+    ]
+    taps = [(row.flag, row.answered_at) for row in rows.red_flags]
+    zone_name = rows.user.timezone
+    for hold in rows.holds:
+        what, how = hold_event(
+            words.catalogue, hold_record(hold, taps, words.catalogue.safety, zone_name)
+        )
+        records.append(
+            (
+                "hold",
+                at(hold.started_at),
+                "",
+                "",
+                "",
+                what,
+                how + (f" ({at(hold.ended_at)})" if hold.ended_at else ""),
+                _code(kind=hold.kind, reason=hold.reason, ended_by=hold.ended_by),
+            )
+        )
+    records += [
+        (
+            "knee_event",
+            at(event.recorded_at),
+            "",
+            "",
+            "",
+            _("Knee gave way"),
+            _(GAVE_WAY_WORDS[event.answer]),
+            _code(kind=event.kind, answer=event.answer),
+        )
+        for event in rows.knee_events
     ]
     records += [
         (

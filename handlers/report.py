@@ -9,9 +9,8 @@ from datetime import timedelta
 from functools import partial
 
 from content.adherence import WeekTally
-from content.catalogue import Catalogue, Tier
+from content.catalogue import Catalogue
 from content.i18n import (
-    N_,
     _,
     clock_time,
     date_range,
@@ -24,6 +23,7 @@ from content.i18n import (
 )
 from content.progression import Effort
 from handlers.common import Attachment, Turn, turn_handler
+from handlers.knee import GAVE_WAY_WORDS
 from handlers.media.chart import chart_labels
 from handlers.media.report import (
     PainChart,
@@ -34,6 +34,8 @@ from handlers.media.report import (
     WeekBar,
     render_report,
 )
+from handlers.safety import TIER_WORDS, hold_event
+from handlers.usecases.holds import HoldRecord, KneeEventDay
 from handlers.usecases.report import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -43,13 +45,6 @@ from handlers.usecases.report import (
     gather_report,
 )
 from handlers.views import describe_reason
-
-# How urgent each red flag is, in words a clinician reads at a glance.
-TIER_WORDS = {
-    Tier.EMERGENCY: N_("emergency: call the emergency number"),
-    Tier.SAME_DAY: N_("same day: a doctor or urgent care"),
-    Tier.SOON: N_("soon: a clinician before going on"),
-}
 
 
 @turn_handler
@@ -127,7 +122,7 @@ def report_document(data: ReportData, catalogue: Catalogue) -> ReportDocument:
     sections = [
         _fortnight_section(data),
         _program_section(data, catalogue),
-        _safety_section(data),
+        _safety_section(data, catalogue),
         _changes_section(data, catalogue),
     ]
     title = _("Knee Coach report: {name}").format(name=name)
@@ -327,16 +322,22 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
     )
 
 
-def _safety_section(data: ReportData) -> Section:
-    """The red flags tapped and the clearances of the period, day by day, then how often the
-    screen was answered "None of these" and whether a hold is open now."""
+def _safety_section(data: ReportData, catalogue: Catalogue) -> Section:
+    """The warning signs tapped, each hold (a red flag, or the advice to see a clinician with
+    the scores behind it) and how it ended, and what the person told about their knee, day by
+    day; then whether a hold is open now and how often the screen found nothing."""
     events = [(answer.day, 0, _flag_row(answer)) for answer in data.flags]
-    events += [(clearance.day, 1, _clearance_row(clearance)) for clearance in data.clearances]
-    events.sort(key=lambda event: event[:2])  # a flag before the clearance of the same day
+    events += [(record.started, 1, _hold_row(record, catalogue)) for record in data.holds]
+    events += [(event.day, 2, _knee_row(event)) for event in data.knee_events]
+    events += [
+        (clearance.day, 3, _clearance_row(clearance))
+        for clearance in data.clearances
+        if clearance.held_since is None  # the others end a hold, said with it
+    ]
+    events.sort(key=lambda event: event[:2])  # a flag before the hold it started
     if data.on_hold_since is not None:
         line = _(
-            "On hold now: a warning sign was reported on {day}, and the program waits until a "
-            "clinician has cleared the person."
+            "On hold now, since {day}: the program waits until a clinician has checked the person."
         ).format(day=full_date(data.on_hold_since))
     else:
         line = _("No hold open now: the program is running.")
@@ -347,15 +348,24 @@ def _safety_section(data: ReportData) -> Section:
             len(data.all_clear),
         ).format(count=len(data.all_clear), day=short_day(data.all_clear[-1]))
     return Section(
-        _("Red flags and clearances"),
+        _("Warning signs, clinician reviews and holds"),
         (line,),
         table=Table(
-            (_("Day"), _("Warning sign tapped, or clearance"), _("Urgency")),
+            (_("Day"), _("What happened"), _("Urgency, or how it ended")),
             tuple(row for _day, _order, row in events),
-            (0.13, 0.47, 0.4),
-            empty=_("No warning sign tapped and no clearance in this period."),
+            (0.13, 0.55, 0.32),
+            empty=_("No warning sign, review or hold in this period."),
         ),
     )
+
+
+def _hold_row(record: HoldRecord, catalogue: Catalogue) -> tuple[str, str, str]:
+    what, how = hold_event(catalogue, record)
+    return short_day(record.started, opening=True), what, how
+
+
+def _knee_row(event: KneeEventDay) -> tuple[str, str, str]:
+    return short_day(event.day, opening=True), _("Knee gave way"), _(GAVE_WAY_WORDS[event.answer])
 
 
 def _flag_row(answer: FlagAnswer) -> tuple[str, str, str]:

@@ -9,14 +9,15 @@ from datetime import date, timedelta
 from statistics import median
 
 from content.catalogue import RED_FLAG_CALLBACK, Catalogue, Moment, Safety, Tier
-from content.i18n import N_, _, day_name, ngettext
+from content.i18n import N_, _, day_name, ngettext, short_day
 from content.progression import ClinicianReason, Review, Scores
 from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.usecases.holds import HoldRecord
 from handlers.usecases.safety import carry_on_easiest, open_hold, tap_flag
 from handlers.views import announce_easiest, describe_session, out_of_ten
 from storage.holds import URGENT_TIERS, HoldView
 from storage.safety import NONE_OF_THESE
-from storage.states import HoldKind
+from storage.states import HoldEnd, HoldKind
 
 CLEARED_LABEL = N_("✅ A clinician has checked my knee")
 # After an emergency or same-day flag: a doctor, not a physiotherapist, sees them first.
@@ -111,7 +112,7 @@ def hold_text(view: HoldView, catalogue: Catalogue) -> str:
     the review and the scores behind it."""
     if HoldKind.RED_FLAG in view.kinds:
         return catalogue.safety.hold[view.tier or Tier.SOON]
-    reason = review_reason(catalogue, view.review, view.evidence)
+    reason = marked_reason(catalogue, view.review, view.evidence)
     return (
         _("🩺 Your program has been on hold since {day}.").format(day=day_name(view.since))
         + " "
@@ -127,23 +128,24 @@ def hold_text(view: HoldView, catalogue: Catalogue) -> str:
 def review_reason(
     catalogue: Catalogue, reason: ClinicianReason | None, evidence: tuple[Scores, ...]
 ) -> str:
-    """Why a review was advised, quoting the scores behind it."""
+    """Why a review was advised, quoting the scores behind it (plain words: the report's font
+    has no emoji; `marked_reason` adds one for the chat)."""
     pain, rules = catalogue.program.pain, catalogue.program.progression
     sessions = [describe_session(scores, pain.acceptable_max) for scores in evidence]
     named = "; ".join(sessions)
     first = evidence[0] if evidence else None
     if reason is ClinicianReason.SEVERE_AT_LOWEST:
         score = first.during if first else None
-        return _("⚠️ Pain of {score} with every exercise already at its easiest level.").format(
+        return _("Pain of {score} with every exercise already at its easiest level.").format(
             score=out_of_ten(score or pain.severe_pain_from)
         )
     if reason is ClinicianReason.WORST_PAIN:
-        return _("⚠️ You gave your knee the highest score there is ({session}).").format(
+        return _("You gave your knee the highest score there is ({session}).").format(
             session=named
         )
     if reason is ClinicianReason.SECOND_SEVERE:
         return _(
-            "⚠️ This is the second time in {days} days that the pain reached {threshold} or "
+            "This is the second time in {days} days that the pain reached {threshold} or "
             "more ({sessions})."
         ).format(
             days=rules.severe_window_days,
@@ -153,15 +155,52 @@ def review_reason(
     if reason is ClinicianReason.MORNINGS_HIGH:
         mornings = [scores.morning for scores in evidence if scores.morning is not None]
         return _(
-            "🩺 Your knee has been {usual}/10 on a usual morning lately, more than the "
+            "Your knee has been {usual}/10 on a usual morning lately, more than the "
             "{limit}/10 it should settle to."
         ).format(usual=f"{median(mornings or [0]):g}", limit=pain.acceptable_max)
     count = len(sessions)
     return ngettext(
-        "⚠️ Your knee has protested {count} session in a row ({sessions}).",
-        "⚠️ Your knee has protested {count} sessions in a row ({sessions}).",
+        "Your knee has protested {count} session in a row ({sessions}).",
+        "Your knee has protested {count} sessions in a row ({sessions}).",
         count,
     ).format(count=count, sessions=named)
+
+
+def marked_reason(
+    catalogue: Catalogue, reason: ClinicianReason | None, evidence: tuple[Scores, ...]
+) -> str:
+    """The reason for a review as the chat says it, behind its sign."""
+    mark = "🩺" if reason is ClinicianReason.MORNINGS_HIGH else "⚠️"
+    return f"{mark} {review_reason(catalogue, reason, evidence)}"
+
+
+# How urgent each red flag is, in words a clinician reads at a glance.
+TIER_WORDS = {
+    Tier.EMERGENCY: N_("emergency: call the emergency number"),
+    Tier.SAME_DAY: N_("same day: a doctor or urgent care"),
+    Tier.SOON: N_("soon: a clinician before going on"),
+}
+HOLD_END_WORDS = {
+    HoldEnd.CLEARED: N_("cleared by a clinician on {day}"),
+    HoldEnd.EASIEST: N_("carried on at the easiest levels from {day}"),
+    HoldEnd.CORRECTED: N_("lifted on {day}: a corrected score no longer called for it"),
+}
+
+
+def hold_event(catalogue: Catalogue, record: HoldRecord) -> tuple[str, str]:
+    """A hold in words, for /report, /history, /progress and /export: what it was (the advice
+    with the scores behind it, or the warning sign's urgency) and how it ended."""
+    if record.kind is HoldKind.RED_FLAG:
+        what = _("On hold for a warning sign ({urgency})").format(
+            urgency=_(TIER_WORDS[record.tier or Tier.SOON])
+        )
+    else:
+        what = _("Advice to see a clinician: {reason}").format(
+            reason=review_reason(catalogue, record.review, record.evidence)
+        )
+    if record.ended is None or record.ended_by is None:
+        return what, _("still on hold")
+    return what, _(HOLD_END_WORDS[record.ended_by]).format(day=short_day(record.ended))
 
 
 def review_hold_text(
@@ -171,7 +210,7 @@ def review_hold_text(
     next to "carry on"."""
     days = catalogue.program.holds.followup_after_days
     return (
-        review_reason(catalogue, reason, evidence)
+        marked_reason(catalogue, reason, evidence)
         + " "
         + _(
             "Please have a doctor or physiotherapist look at your knee before you go on, and "

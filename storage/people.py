@@ -15,6 +15,8 @@ from content.catalogue import Program
 from storage.models import (
     Clearance,
     ExerciseLevel,
+    Hold,
+    KneeEvent,
     LevelChange,
     PainCheckin,
     PausePeriod,
@@ -90,6 +92,8 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
+    Hold,
+    KneeEvent,
     PausePeriod,
     Push,
     WeeklyReview,
@@ -121,6 +125,8 @@ class UserRows:
     weekly_reviews: list[WeeklyReview]
     pushes: list[Push]
     pauses: list[PausePeriod]
+    holds: list[Hold]
+    knee_events: list[KneeEvent]
 
 
 async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
@@ -145,6 +151,8 @@ async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
         weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
         pushes=await all_of(Push, Push.due_at, Push.id),
         pauses=await all_of(PausePeriod, PausePeriod.started_at, PausePeriod.id),
+        holds=await all_of(Hold, Hold.started_at, Hold.id),
+        knee_events=await all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id),
     )
 
 

@@ -78,3 +78,13 @@ async def answer_knee_event(
         return False
     event.answer = answer
     return True
+
+
+async def knee_events_of(
+    db: AsyncSession, user_id: int, since: datetime | None = None
+) -> list[KneeEvent]:
+    """The knee events the person told about (since an instant), oldest first."""
+    query = select(KneeEvent).where(KneeEvent.user_id == user_id)
+    if since is not None:
+        query = query.where(KneeEvent.recorded_at >= since)
+    return list(await db.scalars(query.order_by(KneeEvent.recorded_at, KneeEvent.id)))

@@ -6,9 +6,12 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import update
 
 from content.catalogue import load_catalogue
@@ -424,3 +427,42 @@ async def test_a_knee_that_gave_way_without_injury_is_common_and_noted(harness, 
     assert event.answer == "neither"
     forged = await ready_chat.press_data(f"gaveway:{event.id + 1}:injury")
     assert forged.toast == "That button has expired."
+
+
+async def test_every_advice_shows_in_history_progress_export_and_report(harness, ready_chat):
+    await set_levels(harness.services, 1)
+    days = Days(harness, ready_chat)
+    await days.to(JOINED)
+    await ready_chat.send("done, pain 8")
+    await ready_chat.press("None of these")
+    await ready_chat.send("my knee gave way")
+    await ready_chat.press("No, neither")
+    await days.to(date(2026, 11, 28))
+    [followup] = [event for event in days.pushed if FOLLOWUP_TEXT in event.text]
+    await ready_chat.press("A clinician has checked my knee", followup)
+    advice = "Advice to see a clinician: Pain of 8/10 with every exercise already at its easiest"
+
+    history = await ready_chat.send("/history")
+    assert f"Wed 25 Nov: 🩺 {advice} level.; cleared by a clinician on Sat 28 Nov" in history.text
+    assert "Wed 25 Nov: 🦵 knee gave way (no fall or injury)" in history.text
+
+    progress = await ready_chat.send("/progress")
+    assert "Holds in these weeks:" in progress.text and advice in progress.text
+
+    exported = await ready_chat.send("/export")
+    [document] = [event for event in exported.events if event.method == "sendDocument"]
+    rows = list(csv.reader(io.StringIO(document.document.decode())))
+    [hold] = [row for row in rows if row[0] == "hold"]
+    assert advice in hold[5] and "cleared by a clinician on Sat 28 Nov" in hold[6]
+    assert hold[-1] == "kind=review;reason=severe_at_lowest;ended_by=cleared"
+    [knee] = [row for row in rows if row[0] == "knee_event"]
+    assert knee[-1] == "kind=gave_way;answer=neither"
+
+    report = await ready_chat.send("/report")
+    [pdf] = [event for event in report.events if event.method == "sendDocument"]
+    reader = PdfReader(io.BytesIO(pdf.document))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Warning signs, clinician reviews and holds" in text
+    assert "Pain of 8/10 with every exercise already at its easiest level" in text
+    assert "cleared by a clinician on Sat 28 Nov" in text
+    assert "Knee gave way" in text and "no fall or injury" in text

@@ -73,6 +73,8 @@ async def train_a_week(harness, chat) -> None:
             await chat.send("pain 6")  # a correction: down a level
             harness.clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
             assert (await harness.engine.tick()).counts["sent"] == 1  # the weekly check-in
+    asked = await chat.send("my knee gave way")  # a knee event
+    await chat.press("No, neither", asked.last)
     noted = await chat.send("my knee is 4 today")  # a day score, Saturday
     assert "Noted: your knee is at 4/10 today" in noted.text
     await chat.send("/pause")
@@ -134,6 +136,8 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "weekly_reviews": "weekly_review",
         "pushes": "reminder",
         "pause_periods": "pause",
+        "holds": "hold",
+        "knee_events": "knee_event",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()

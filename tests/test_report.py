@@ -20,6 +20,7 @@ from scheduler.slots import local_day
 from storage.models import (
     Clearance,
     ExerciseLevel,
+    Hold,
     LevelChange,
     PainCheckin,
     RedFlagAnswer,
@@ -27,6 +28,7 @@ from storage.models import (
     User,
     WeeklyReview,
 )
+from storage.states import HoldEnd, HoldKind
 from tests.test_adapting import Days, changes_of, fetch
 
 CATALOGUE = load_catalogue()
@@ -261,14 +263,16 @@ async def test_report_carries_effort_red_flags_and_clearances(harness, ready_cha
         short_day(local_day(clearance.cleared_at, zone)),
         short_day(local_day(clearance.held_since, zone)),
     )
-    assert f"{cleared} Cleared by a clinician (on hold since {held})" in flat
+    # The hold the first flag started, with how it ended.
+    assert f"{held} On hold for a warning sign (soon: a clinician before going on)" in flat
+    assert f"cleared by a clinician on {cleared}" in flat
     nones = [local_day(answer.answered_at, zone) for answer in answers if answer.flag == "none"]
     assert len(nones) == 2  # at /start and after the clearance
     assert f"Screen answered “None of these” 2 times (last {short_day(nones[-1])})." in flat
     on_hold = full_date(local_day(user.held_since, zone))
-    assert f"On hold now: a warning sign was reported on {on_hold}" in flat
-    # Red flags, then the clearance, in time order.
-    assert flat.index("Knee locks") < flat.index("Cleared by") < flat.index("Painful, swollen")
+    assert f"On hold now, since {on_hold}: the program waits until a clinician" in flat
+    # Each flag, then the hold it started, in time order.
+    assert flat.index("Knee locks") < flat.index("cleared by") < flat.index("Painful, swollen")
 
     rdl = CATALOGUE.get("single_leg_rdl").name
     assert f"{rdl} opened at level 1" in flat
@@ -349,6 +353,15 @@ async def seed_year(harness, user_id: int, first_name: str, language: str) -> da
         db.add(
             Clearance(user_id=user_id, held_since=flagged, cleared_at=flagged + timedelta(days=3))
         )
+        db.add(
+            Hold(
+                user_id=user_id,
+                kind=HoldKind.RED_FLAG,
+                started_at=flagged,
+                ended_at=flagged + timedelta(days=3),
+                ended_by=HoldEnd.CLEARED,
+            )
+        )
     return today
 
 
@@ -395,7 +408,7 @@ async def test_russian_and_spanish_reports_show_every_letter(
     with use_language(language):
         flagged = short_day(flag.answered_at.date(), opening=True)  # a table row opens with it
         assert " ".join(f"{flagged} {hot_knee.button}".split()) in flat
-        assert short_day(clearance.cleared_at.date(), opening=True) in flat
+        assert short_day(clearance.cleared_at.date()) in flat  # how the hold ended
         assert f"{short_day(latest.changed_at.date(), opening=True)}: " in flat
         effort_row = re.search(re.escape(_("Effort")) + r"((?: (?:\d+ / \d+ / \d+|–))+)", flat)
     assert local.get(latest.exercise).name in flat

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.adherence import ProgressSummary, WeekTally, summarize, tally_week, week_start
 from content.catalogue import Catalogue, Moment, RedFlag
 from content.progression import Effort
-from handlers.usecases.holds import HeldPeriods, held_periods
+from handlers.usecases.holds import (
+    HeldPeriods,
+    HoldRecord,
+    KneeEventDay,
+    held_periods,
+    hold_records,
+    knee_events,
+)
 from scheduler.slots import local_day, slot_instant
 from storage import reports, training
 from storage.models import User
@@ -112,6 +119,8 @@ class ReportData:
     flags: tuple[FlagAnswer, ...] = ()  # oldest first
     all_clear: tuple[date, ...] = ()  # days the screen was answered "None of these"
     clearances: tuple[ClearanceDay, ...] = ()  # oldest first
+    holds: tuple[HoldRecord, ...] = ()  # open in the period, oldest first
+    knee_events: tuple[KneeEventDay, ...] = ()  # oldest first
     held: HeldPeriods = field(default_factory=HeldPeriods)  # paused, held: in the period
 
     @property
@@ -236,6 +245,8 @@ async def gather_report(
         ),
         clearances=clearances,
         held=(await held_periods(db, user, today)).since(first_day),
+        holds=tuple(await hold_records(db, catalogue.safety, user, since)),
+        knee_events=tuple(await knee_events(db, user, since)),
     )
 
 
