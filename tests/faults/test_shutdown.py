@@ -80,8 +80,15 @@ async def test_sigterm_with_a_backlog_then_sigkill_loses_nothing(services, datab
             first.kill()
             code = await asyncio.to_thread(first.wait, 10)
         answered_before_restart = sum(replies(emulator).values())
+        asked = len(emulator.requests)
         second = start_bot(database_url, emulator, log_path)
         try:
+            # Quiet counts from the second process's first poll: its start-up (place index,
+            # catalogues) takes seconds of its own on a busy machine.
+            await emulator.wait_for(
+                lambda: any(name == "getUpdates" for _, name, _ in emulator.requests[asked:]),
+                timeout=60,
+            )
             await wait_quiet(emulator, quiet=3.0, timeout=60)
         finally:
             second.send_signal(signal.SIGTERM)
