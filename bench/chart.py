@@ -31,11 +31,12 @@ import aiohttp  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bench.reminders import TOKEN, start_emulator  # noqa: E402
-from bot.app import HandledUpdates, SendingLimits, create_services  # noqa: E402
-from bot.local import running_bot  # noqa: E402
+from bot.app import SendingLimits, create_services  # noqa: E402
 from content.catalogue import PainThresholds  # noqa: E402
-from handlers.media.chart import ChartProcess, ChartRows, render_pain_chart  # noqa: E402
 from handlers.services import Services  # noqa: E402
+from media.chart import ChartRows, render_pain_chart  # noqa: E402
+from media.process import DrawingProcess  # noqa: E402
+from sandbox.local import HandledUpdates, running_bot  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
 from storage.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User  # noqa: E402
@@ -145,7 +146,7 @@ async def probe(bot: Bot, count: int) -> list[float]:
     return [await bot.ask(users[index % len(users)], "/today") for index in range(count)]
 
 
-class ThreadCharts(ChartProcess):
+class ThreadCharts(DrawingProcess):
     """The variant that was measured and rejected: charts in a worker thread of the bot."""
 
     def __init__(self) -> None:
@@ -162,7 +163,7 @@ async def measure(
 ) -> list[tuple[str, str]]:
     services = await create_services(database_url, SystemClock())
     if in_thread:
-        services = replace(services, charts=ThreadCharts())
+        services = replace(services, drawing=ThreadCharts())
     now = datetime.now(UTC)
     await seed(services, now)
     async with services.database.transaction() as session:

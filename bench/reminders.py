@@ -127,7 +127,7 @@ async def worker(database_url: str, api_url: str, transport: str) -> dict[str, f
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.emulator", "--token", TOKEN, "--accept-unknown-chats"],
+        [sys.executable, "-m", "sandbox.emulator", "--token", TOKEN, "--accept-unknown-chats"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -32,11 +32,11 @@ from pypdf import PdfReader  # noqa: E402
 from bench.chart import CHART_USERS, PROBE_USERS, Bot, percentiles, probe, seed  # noqa: E402
 from bench.reminders import TOKEN, start_emulator  # noqa: E402
 from bot.app import SendingLimits, create_services  # noqa: E402
-from bot.local import running_bot  # noqa: E402
 from content.i18n import use_language  # noqa: E402
-from handlers.media.report import render_report  # noqa: E402
 from handlers.report import report_document  # noqa: E402
 from handlers.usecases.report import gather_report  # noqa: E402
+from media.report import render_report  # noqa: E402
+from sandbox.local import running_bot  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
 from scheduler.slots import local_day  # noqa: E402

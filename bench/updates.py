@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.reminders import TOKEN, database_for, drop_database  # noqa: E402
-from bot.emulator import BotApiEmulator, Event  # noqa: E402
+from sandbox.emulator import BotApiEmulator, Event  # noqa: E402
 
 MIX = ("/today", "done", "pain 3", "/exercise hip_bump", "/help")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -316,7 +316,7 @@ async def statements_per_input(database_url: str, users: int) -> dict[str, float
     from sqlalchemy import event
 
     from bot.app import SendingLimits, create_services
-    from bot.local import running_bot
+    from sandbox.local import running_bot
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
     from storage import inbox

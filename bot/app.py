@@ -24,16 +24,16 @@ from bot.transport import AiohttpRequest, bot_api_clients
 from bot.web import HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
-from content.matcher import ExerciseMatcher
 from content.poses import load_animations
 from content.understanding import warm_up as warm_up_understanding
+from content.understanding.matcher import ExerciseMatcher
 from handlers import register
 from handlers.common import KneeContext
-from handlers.media.chart import ChartProcess
-from handlers.media.files import AnimationFiles, default_media_dir
 from handlers.menu import commands
 from handlers.pushes import PushTexts
 from handlers.services import BotData, Services
+from media.files import AnimationFiles, default_media_dir
+from media.process import DrawingProcess
 from scheduler import timezones
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import EngineConfig, ReminderEngine
@@ -44,27 +44,6 @@ log = logging.getLogger(__name__)
 
 KneeApplication = Application[Any, KneeContext, Any, Any, BotData, Any]
 SORRY = N_("Sorry, something went wrong on my side. Please try that again in a moment.")
-
-
-class HandledUpdates:
-    """Update ids the bot has finished handling, so a test waits exactly as long as needed."""
-
-    def __init__(self) -> None:
-        self.ids: set[int] = set()
-        self._changed = asyncio.Event()
-
-    def __call__(self, update_id: int, _kind: str) -> None:
-        """Record `update_id` as handled and wake every waiter (an intake listener)."""
-        self.ids.add(update_id)
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait(self, update_id: int, timeout: float = 60) -> None:
-        """The timeout only guards against a hang: on a loaded 2-core machine the first
-        drawing (a new process importing matplotlib) alone has taken over 10 s."""
-        async with asyncio.timeout(timeout):
-            while update_id not in self.ids:
-                await self._changed.wait()
 
 
 class Observer:
@@ -101,13 +80,13 @@ async def create_services(
     await asyncio.to_thread(timezones.warm_up)  # place names indexed once, not on a reply
     database = Database.open(database_url)
     await database.upgrade_if_needed()
-    drawing = ChartProcess()
+    drawing = DrawingProcess()
     return Services(
         clock=clock,
         database=database,
         catalogue=catalogue,
         matcher=ExerciseMatcher(catalogue),
-        charts=drawing,
+        drawing=drawing,
         observer=Observer(),
         animations=AnimationFiles(animations, drawing, media_dir or default_media_dir()),
         catalogues=catalogues,
@@ -346,7 +325,7 @@ async def serve(
             http.close()
         for transport in bot.transports:
             await transport.shutdown()
-    services.charts.close()
+    services.drawing.close()
 
 
 async def _drain_reminders(engine: ReminderEngine, seconds: float) -> None:

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command == "sandbox":
             logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-            from bot.sandbox import run_sandbox
+            from sandbox.chat import run_sandbox
 
             asyncio.run(run_sandbox(args.database_url))
         elif args.command == "db":

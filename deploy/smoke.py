@@ -183,9 +183,9 @@ async def _tables(admin_dsn: str, database: str) -> list[str]:
 
 @contextlib.contextmanager
 def emulator() -> Iterator[str]:
-    """`python -m bot.emulator` on the host; yields its base URL (KNEECOACH_BOT_API_URL)."""
+    """`python -m sandbox.emulator` on the host; yields its base URL (KNEECOACH_BOT_API_URL)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.emulator", "--token", TOKEN, "--port", "0"],
+        [sys.executable, "-m", "sandbox.emulator", "--token", TOKEN, "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -339,7 +339,7 @@ def check_config(image: str) -> int:
     return int(info["Size"])
 
 
-PACKAGES = ("bot", "content", "handlers", "scheduler")
+PACKAGES = ("bot", "content", "handlers", "media", "sandbox", "scheduler")
 CODE_DIGEST = """
 import hashlib, importlib, pathlib, sys
 digest = hashlib.sha256()

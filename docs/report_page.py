@@ -33,9 +33,9 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from content.catalogue import Moment, load_catalogue  # noqa: E402
 from content.i18n import use_language  # noqa: E402
-from handlers.media.report import render_report  # noqa: E402
 from handlers.report import report_document  # noqa: E402
 from handlers.usecases.report import gather_report  # noqa: E402
+from media.report import render_report  # noqa: E402
 from storage import safety  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402

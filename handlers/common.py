@@ -28,7 +28,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from content.catalogue import Catalogue
 from content.i18n import _, supported, use_language
-from content.matcher import ExerciseMatcher
+from content.understanding.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard, send_text

@@ -12,10 +12,10 @@ from content.i18n import _, day_month, ngettext, short_day
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
-from handlers.media.chart import ChartData, chart_labels
 from handlers.safety import hold_event
 from handlers.start import keeps_question
 from handlers.usecases.holds import HoldRecord, held_periods, hold_records, knee_events
+from media.chart import ChartData, chart_labels
 from scheduler.slots import local_day, slot_instant
 from storage import training
 from storage.states import SessionStatus
@@ -74,7 +74,7 @@ async def progress(turn: Turn) -> None:
         language=user.language,
         labels=chart_labels(),
     )
-    draw = partial(turn.services.charts.draw, data, catalogue.program.pain)
+    draw = partial(turn.services.drawing.draw, data, catalogue.program.pain)
     chart = Attachment("photo", "pain-chart.png", draw)
     if len(text) <= CAPTION_LIMIT:
         turn.send_file(chart, text)

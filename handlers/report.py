@@ -1,7 +1,7 @@
 """/report [weeks]: a one-page PDF for the person's physiotherapist, in the person's language.
 
 The numbers come from handlers.usecases.report (the adherence functions /progress uses); this
-module words them, and the drawing process lays out the page (handlers.media.report)."""
+module words them, and the drawing process lays out the page (media.report)."""
 
 from __future__ import annotations
 
@@ -24,16 +24,6 @@ from content.i18n import (
 from content.progression import Effort
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
-from handlers.media.chart import chart_labels
-from handlers.media.report import (
-    PainChart,
-    PainSeries,
-    ReportDocument,
-    Section,
-    Table,
-    WeekBar,
-    render_report,
-)
 from handlers.safety import TIER_WORDS, hold_event
 from handlers.usecases.holds import HoldRecord, KneeEventDay
 from handlers.usecases.report import (
@@ -45,6 +35,16 @@ from handlers.usecases.report import (
     gather_report,
 )
 from handlers.views import describe_reason
+from media.chart import chart_labels
+from media.report import (
+    PainChart,
+    PainSeries,
+    ReportDocument,
+    Section,
+    Table,
+    WeekBar,
+    render_report,
+)
 
 
 @turn_handler
@@ -70,7 +70,7 @@ async def report(turn: Turn) -> None:
         )
         return
     document = report_document(data, catalogue)
-    make = partial(turn.services.charts.run, render_report, document)
+    make = partial(turn.services.drawing.run, render_report, document)
     filename = f"knee-coach-report-{data.today.isoformat()}.pdf"
     caption = _("Your Knee Coach report ({period}). Forward it to your physiotherapist.").format(
         period=period_text(data)

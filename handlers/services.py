@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from content.catalogue import Catalogue
-from content.matcher import ExerciseMatcher
-from handlers.media.chart import ChartProcess
-from handlers.media.files import AnimationFiles
+from content.understanding.matcher import ExerciseMatcher
+from media.files import AnimationFiles
+from media.process import DrawingProcess
 from scheduler.clock import Clock
 from storage.db import Database
 
@@ -46,7 +46,7 @@ class Services:
     database: Database
     catalogue: Catalogue  # English, the source every translation is laid over
     matcher: ExerciseMatcher
-    charts: ChartProcess  # the drawing process: charts, animations, reports
+    drawing: DrawingProcess  # charts, animations and reports, in a process of their own
     observer: Observer
     animations: AnimationFiles
     # The catalogue (and its name matcher) in each language the bot speaks, all loaded and

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import HandledUpdates, SendingLimits, create_services
-from bot.emulator import BotApiEmulator
-from bot.local import running_bot
+from bot.app import SendingLimits, create_services
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator
+from sandbox.local import HandledUpdates, running_bot
 from scheduler.clock import ManualClock
 from scheduler.engine import EngineConfig, ReminderEngine
 from tests.auxil.chat import Chat
@@ -117,13 +117,13 @@ async def ready_chat(chat: Chat) -> Chat:
 def drawn(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """The arguments of everything the bot sends to its drawing process, in order: the
     chart's data, the report's document."""
-    charts = harness.services.charts
+    drawing = harness.services.drawing
     calls: list[tuple[Any, ...]] = []
-    real = charts.run
+    real = drawing.run
 
     async def run(function: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return await real(function, *args, **kwargs)
 
-    monkeypatch.setattr(charts, "run", run)
+    monkeypatch.setattr(drawing, "run", run)
     return calls

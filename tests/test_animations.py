@@ -13,8 +13,8 @@ from PIL import Image
 
 from content.catalogue import DATA_DIR, ContentError, load_catalogue
 from content.poses import SEATS, Animation, load_animations
-from handlers.media import figure
-from handlers.media.animation import (
+from media import figure
+from media.animation import (
     FRAME_MS,
     WIDTH,
     animation_key,

@@ -218,7 +218,7 @@ async def test_handler_crash_is_answered_and_bot_keeps_serving(harness, ready_ch
 
 
 async def test_telegram_errors_on_reply_do_not_stop_the_bot(harness, ready_chat):
-    from bot.emulator import Fault
+    from sandbox.emulator import Fault
 
     harness.emulator.faults.append(Fault(status=500, method="sendMessage", times=1))
     await ready_chat.send("/help")  # the first answer fails on Telegram's side

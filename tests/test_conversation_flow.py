@@ -358,7 +358,7 @@ async def test_exercise_texts_read_well(harness, ready_chat):
 
 
 def test_chart_spans_the_persons_own_weeks_and_breaks_at_gaps():
-    from handlers.media.chart import ChartData, series, x_axis
+    from media.chart import ChartData, series, x_axis
 
     first = date(2026, 12, 3)  # a Thursday
     one = ChartData([(first, 3, None)], first_day=first, today=first)

@@ -9,7 +9,7 @@ import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
 
-from bot.emulator import BotApiEmulator, Fault
+from sandbox.emulator import BotApiEmulator, Fault
 from tests.auxil.processes import start_kneecoach
 from tests.auxil.reminders import add_due_reminders, add_users, delivered, statuses
 from tests.conftest import TOKEN

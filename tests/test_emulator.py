@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from bot.emulator import BotApiEmulator, Fault
+from sandbox.emulator import BotApiEmulator, Fault
 
 TOKEN = "111:emulator-test-token"
 

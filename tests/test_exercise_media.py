@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from content.catalogue import load_catalogue
 from content.poses import Animation, load_animations
 from handlers.exercises import CAPTION_LIMIT, split_caption
-from handlers.media.animation import animation_key, render_animation
-from handlers.media.files import AnimationFiles
+from media.animation import animation_key, render_animation
+from media.files import AnimationFiles
 from storage.models import ExerciseLevel, UploadedFile
 
 CATALOGUE = load_catalogue()

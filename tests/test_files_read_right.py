@@ -35,8 +35,8 @@ from docs.report_page import (
     seed,
     trains,
 )
-from handlers.media.chart import ChartData
-from handlers.media.document import FOOTER_H, MARGIN, ReportDocument
+from media.chart import ChartData
+from media.document import FOOTER_H, MARGIN, ReportDocument
 from storage.models import User
 
 MM = 25.4 / 72  # PDF points to millimetres
@@ -176,9 +176,9 @@ def test_the_legends_cover_no_score_and_holds_and_pauses_are_shaded():
     and a pause; on the /progress chart and on the report's."""
     from matplotlib.dates import date2num
 
-    from handlers.media.chart import ChartLabels, pain_figure
-    from handlers.media.document import PainChart, PainSeries
-    from handlers.media.pdf import report_chart_figure
+    from media.chart import ChartLabels, pain_figure
+    from media.document import PainChart, PainSeries
+    from media.pdf import report_chart_figure
 
     first, today = TODAY - timedelta(weeks=6) + timedelta(days=1), TODAY
     days = [first + timedelta(days=offset) for offset in range(0, 42, 2)]

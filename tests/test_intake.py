@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.app import SendingLimits
-from bot.emulator import BotApiEmulator
 from bot.intake import IntakeConfig
-from bot.local import running_bot
+from sandbox.emulator import BotApiEmulator
+from sandbox.local import running_bot
 from storage.models import InboxUpdate, User
 from tests.auxil.chat import Chat
 from tests.conftest import ENGINE_CONFIG, TOKEN

@@ -8,8 +8,8 @@ import json
 import logging
 import signal
 
-from bot.emulator import BotApiEmulator, Fault
 from bot.logs import RedactingFormatter
+from sandbox.emulator import BotApiEmulator, Fault
 from tests.auxil.processes import start_kneecoach
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

@@ -1,7 +1,7 @@
 import pytest
 
 from content.catalogue import load_catalogue
-from content.matcher import ExerciseMatcher, normalize
+from content.understanding.matcher import ExerciseMatcher, normalize
 
 
 @pytest.fixture(scope="module")

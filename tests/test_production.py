@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import HandledUpdates, Receiving, SendingLimits, create_services
-from bot.emulator import BotApiEmulator, Fault
-from bot.local import running_bot
+from bot.app import Receiving, SendingLimits, create_services
 from bot.web import MAX_UPDATE_BYTES, SECRET_HEADER, HttpServer
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator, Fault
+from sandbox.local import HandledUpdates, running_bot
 from tests.auxil.chat import Chat
 from tests.auxil.databases import empty_tables
 from tests.auxil.tcpproxy import TcpProxy

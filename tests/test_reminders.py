@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.emulator import Fault
+from sandbox.emulator import Fault
 from scheduler.engine import EngineConfig
 from storage.models import PainCheckin, Push, User, WeeklyReview
 from tests.auxil.reminders import (
@@ -131,7 +131,7 @@ async def test_500_users_with_429_on_every_fifth_request(services, clock):
 async def test_two_engines_share_the_work_without_doubles(services, clock, database_url):
     """Two engines, each with its own connection pool, as two replicas would have."""
     from bot.app import create_services
-    from bot.emulator import BotApiEmulator
+    from sandbox.emulator import BotApiEmulator
 
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
@@ -246,8 +246,8 @@ async def test_missed_ticks_are_caught_up_within_the_grace_window(harness):
 
 async def test_tick_job_runs_by_itself(services, clock):
     """The repeating job (not the test) sends what is due."""
-    from bot.emulator import BotApiEmulator
-    from bot.local import running_bot
+    from sandbox.emulator import BotApiEmulator
+    from sandbox.local import running_bot
 
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()

@@ -21,12 +21,12 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.app import HandledUpdates, Receiving, SendingLimits, create_services
-from bot.emulator import BotApiEmulator, Event
+from bot.app import Receiving, SendingLimits, create_services
 from bot.intake import IntakeConfig
-from bot.local import running_bot
 from bot.web import SECRET_HEADER
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator, Event
+from sandbox.local import HandledUpdates, running_bot
 from scheduler.engine import EngineConfig, ReminderEngine
 from storage import inbox, people, training
 from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import parse_wait
+from sandbox.chat import parse_wait
 
 SCRIPT = "".join(
     f"{line}\n"

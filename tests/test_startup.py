@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 
 from bot.cli import main, receiving_from
-from bot.emulator import BotApiEmulator
 from bot.settings import load_settings
+from sandbox.emulator import BotApiEmulator
 from tests.auxil.processes import exec_kneecoach
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -207,7 +207,7 @@ async def test_serving_without_an_http_server_binds_nothing(tmp_path, monkeypatc
     """With no HTTP host (what port 0 gives) the bot answers and never binds a port."""
     from bot import web as bot_web
     from bot.app import Receiving, create_services
-    from bot.local import running_bot
+    from sandbox.local import running_bot
     from scheduler.clock import SystemClock
 
     bound: list[object] = []
@@ -246,7 +246,7 @@ def test_the_sandbox_binds_no_port(tmp_path, monkeypatch):
     bound: list[object] = []
     monkeypatch.setattr(bot_web.HttpServer, "bind", lambda self: bound.append(self))
     monkeypatch.setenv("KNEECOACH_HTTP_PORT", "8080")
-    from bot.sandbox import run_sandbox
+    from sandbox.chat import run_sandbox
 
     lines = io.StringIO("/help\n")
     output = io.StringIO()

@@ -10,8 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.emulator import BotApiEmulator, Fault
 from bot.transport import AiohttpRequest
+from sandbox.emulator import BotApiEmulator, Fault
 
 TOKEN = "123456789:transport-test-token"
 CHAT = 4242

@@ -1,6 +1,7 @@
 """Language understanding: what people type in reply, in English, Russian and Spanish, read by
 one engine whose words are data (content/data/words.toml, the catalogue's exercise names,
-Babel's weekdays). No Telegram and no storage here: handlers ask, this package answers."""
+Babel's weekdays), and exercise names as typed (matcher). No Telegram and no storage here:
+handlers ask, this package answers."""
 
 from content.understanding.clock import is_bare_midnight, parse_days, parse_time
 from content.understanding.lexicon import lexicon

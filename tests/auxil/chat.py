@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.app import HandledUpdates
-from bot.emulator import BotApiEmulator, Event
+from sandbox.emulator import BotApiEmulator, Event
+from sandbox.local import HandledUpdates
 
 # One voice (issue 21): no answer both cheers a person on and sends them to a clinician.
 CHEERING = re.compile(r"carry on|great work|keep going|well done|keep it up", re.IGNORECASE)

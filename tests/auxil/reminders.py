@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from telegram.ext import ExtBot
 
 from bot.app import reminder_engine
-from bot.emulator import BotApiEmulator
 from bot.transport import AiohttpRequest
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator
 from scheduler.engine import EngineConfig, ReminderEngine
 from scheduler.ratelimit import TelegramRateLimiter
 from storage.models import Push, User

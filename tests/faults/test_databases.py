@@ -19,10 +19,10 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import HandledUpdates, SendingLimits, create_services
-from bot.emulator import BotApiEmulator
-from bot.local import running_bot
+from bot.app import SendingLimits, create_services
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator
+from sandbox.local import HandledUpdates, running_bot
 from storage.models import PainCheckin, SessionLog
 from tests.auxil.chat import Chat
 from tests.auxil.cluster import PrivateCluster

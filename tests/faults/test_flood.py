@@ -11,8 +11,8 @@ import time
 import pytest
 
 from bot.app import Receiving, SendingLimits, create_services
-from bot.emulator import BotApiEmulator, Event
-from bot.local import running_bot
+from sandbox.emulator import BotApiEmulator, Event
+from sandbox.local import running_bot
 from tests.conftest import ENGINE_CONFIG, TOKEN
 
 pytestmark = pytest.mark.faults

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.emulator import BotApiEmulator, Fault
+from sandbox.emulator import BotApiEmulator, Fault
 from scheduler.ratelimit import DEPARTURE_BURST
 from tests.auxil.processes import start_kneecoach
 from tests.auxil.reminders import add_due_reminders, add_users, delivered, statuses

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from bot.emulator import BotApiEmulator
+from sandbox.emulator import BotApiEmulator
 from tests.auxil.processes import start_kneecoach
 from tests.conftest import TOKEN
 

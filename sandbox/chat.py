@@ -20,9 +20,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import HandledUpdates, create_services
-from bot.emulator import BotApiEmulator, Event
-from bot.local import LOCAL_TOKEN, running_bot
+from bot.app import create_services
+from sandbox.emulator import BotApiEmulator, Event
+from sandbox.local import LOCAL_TOKEN, HandledUpdates, running_bot
 from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
 from storage import inbox

@@ -1,5 +1,5 @@
 """The /report pages as plain data: every word and number prepared by the caller, in the
-person's language. It crosses into the drawing process, where handlers.media.pdf lays it out."""
+person's language. It crosses into the drawing process, where media.pdf lays it out."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from content.catalogue import PainThresholds
-from handlers.media.chart import DAY_COLOUR, DURING_COLOUR, MORNING_COLOUR, ChartLabels
+from media.chart import DAY_COLOUR, DURING_COLOUR, MORNING_COLOUR, ChartLabels
 
 FAMILY = "dejavu"
 SERIES_STYLE = {

@@ -9,19 +9,39 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.app import (
-    HandledUpdates,
     KneeBot,
     Receiving,
     SendingLimits,
     build_application,
     serve,
 )
-from bot.emulator import BotApiEmulator
 from bot.intake import IntakeConfig
 from handlers.services import Services
+from sandbox.emulator import BotApiEmulator
 from scheduler.engine import EngineConfig, ReminderEngine
 
 LOCAL_TOKEN = "123456789:local-token-not-a-secret"
+
+
+class HandledUpdates:
+    """Update ids the bot has finished handling, so a test waits exactly as long as needed."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def __call__(self, update_id: int, _kind: str) -> None:
+        """Record `update_id` as handled and wake every waiter (an intake listener)."""
+        self.ids.add(update_id)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self, update_id: int, timeout: float = 60) -> None:
+        """The timeout only guards against a hang: on a loaded 2-core machine the first
+        drawing (a new process importing matplotlib) alone has taken over 10 s."""
+        async with asyncio.timeout(timeout):
+            while update_id not in self.ids:
+                await self._changed.wait()
 
 
 @dataclass(frozen=True)

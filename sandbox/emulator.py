@@ -770,7 +770,7 @@ async def _serve_forever(token: str, port: int, accept_unknown_chats: bool) -> N
 
 
 def main() -> None:
-    """`python -m bot.emulator`: a standalone emulator, e.g. for benchmarks in another process."""
+    """`python -m sandbox.emulator`: a standalone emulator (for benchmarks in another process)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from content.poses import Animation, Animations
-from handlers.media.animation import animation_key, render_animation
-from handlers.media.chart import ChartProcess
+from media.animation import animation_key, render_animation
+from media.process import DrawingProcess
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class AnimationFiles:
     def __init__(
         self,
         animations: Animations,
-        drawing: ChartProcess,
+        drawing: DrawingProcess,
         directory: Path | None,
         render: Render = render_animation,
     ) -> None:

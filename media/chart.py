@@ -9,17 +9,11 @@ other users' reply latency 3.6× (median) and 5× (p95) its idle value (bench/ch
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
-import multiprocessing
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from babel.dates import format_skeleton
@@ -270,41 +264,3 @@ def draw_marks(
             linestyle="none",
             label=words.skipped,
         )
-
-
-class ChartProcess:
-    """One process drawing charts, animations and reports in turn, started on first use and
-    replaced if it dies."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def draw(self, sessions: ChartData | ChartRows, pain: PainThresholds) -> bytes:
-        """The pain chart as PNG bytes, drawn in the drawing process."""
-        return await self.run(render_pain_chart, sessions, pain)
-
-    async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """function(*args) in the drawing process; function, its arguments and its result
-        must pickle (a module-level function and plain data)."""
-        loop = asyncio.get_running_loop()
-        call = partial(function, *args, **kwargs)
-        for attempt in (1, 2):
-            if self._pool is None:
-                # "spawn": a fork would copy the bot's threads and open connections. The
-                # lower priority lets the CPU go to answering people first.
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=context, initializer=os.nice, initargs=(10,)
-                )
-            try:
-                return await loop.run_in_executor(self._pool, call)
-            except BrokenProcessPool:
-                log.warning("the chart process died (attempt %d); starting a new one", attempt)
-                self._pool = None
-        raise RuntimeError("the chart process keeps dying")
-
-    def close(self) -> None:
-        """Stop the drawing process, dropping queued drawings; the next call starts a new one."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None

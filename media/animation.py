@@ -4,7 +4,7 @@ render_animation() is a pure function from pose data to GIF bytes, so a caller c
 files on disk under animation_key(), which changes whenever the pose data or this renderer
 changes. Frames are drawn at three times the size and scaled down, which smooths every edge.
 
-    python -m handlers.media.animation OUTDIR   writes every GIF and one contact sheet per exercise
+    python -m media.animation OUTDIR   writes every GIF and one contact sheet per exercise
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from content.catalogue import load_catalogue
 from content.poses import Animation, Prop, load_animations
-from handlers.media import figure
-from handlers.media.figure import Body, Vec
+from media import figure
+from media.figure import Body, Vec
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -412,7 +412,7 @@ def main(argv: Sequence[str]) -> int:
     """Render every exercise level's GIF and a contact sheet per exercise into OUTDIR, for a
     physiotherapist to look at; prints sizes and timings. Returns the exit status."""
     if len(argv) != 1:
-        print("usage: python -m handlers.media.animation OUTDIR", file=sys.stderr)
+        print("usage: python -m media.animation OUTDIR", file=sys.stderr)
         return 2
     outdir = Path(argv[0])
     outdir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """The /report PDF laid out with fpdf2, and its chart drawn by matplotlib: the drawing
-process's half of handlers.media.report (imported there on first use, never by the bot's own
+process's half of media.report (imported there on first use, never by the bot's own
 process, which only builds the plain ReportDocument). Text wraps rather than being cut, and
 what does not fit on the page continues on the next one."""
 
@@ -19,8 +19,8 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
-from handlers.media.chart import draw_bands, draw_marks, segments
-from handlers.media.document import (
+from media.chart import draw_bands, draw_marks, segments
+from media.document import (
     BAR_DONE,
     BAR_PLANNED,
     CHART_H,
