@@ -34,13 +34,13 @@ from bench.reminders import TOKEN, start_emulator  # noqa: E402
 from bot.app import SendingLimits, create_services  # noqa: E402
 from content.i18n import use_language  # noqa: E402
 from handlers.report import report_document  # noqa: E402
-from handlers.usecases.report import gather_report  # noqa: E402
 from media.report import render_report  # noqa: E402
 from sandbox.local import running_bot  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
 from scheduler.slots import local_day  # noqa: E402
 from storage.models import User  # noqa: E402
+from usecases.report import gather_report  # noqa: E402
 
 WEEKS = 12
 

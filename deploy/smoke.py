@@ -339,7 +339,7 @@ def check_config(image: str) -> int:
     return int(info["Size"])
 
 
-PACKAGES = ("bot", "content", "handlers", "media", "sandbox", "scheduler")
+PACKAGES = ("bot", "content", "handlers", "media", "sandbox", "scheduler", "usecases")
 CODE_DIGEST = """
 import hashlib, importlib, pathlib, sys
 digest = hashlib.sha256()

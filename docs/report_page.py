@@ -33,8 +33,8 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from content.catalogue import Moment, load_catalogue  # noqa: E402
 from content.i18n import use_language  # noqa: E402
+from content.states import GaveWayAnswer, HoldEnd, HoldKind, KneeEventKind  # noqa: E402
 from handlers.report import report_document  # noqa: E402
-from handlers.usecases.report import gather_report  # noqa: E402
 from media.report import render_report  # noqa: E402
 from storage import safety  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -49,7 +49,7 @@ from storage.models import (  # noqa: E402
     User,
     WeeklyReview,
 )
-from storage.states import GaveWayAnswer, HoldEnd, HoldKind, KneeEventKind  # noqa: E402
+from usecases.report import gather_report  # noqa: E402
 
 USER_ID = 7001
 ZONE = ZoneInfo("Europe/Berlin")

@@ -16,16 +16,16 @@ from datetime import date
 from content.i18n import N_, _
 from content.program import PainBand, pain_band
 from content.progression import Effort, Signal, Step, Voice
+from content.states import Awaiting, PainKind, Question
 from handlers.common import Button, Keyboard, Turn, parse_day
 from handlers.safety import ask_red_flags, hold_notice, review_advice
-from handlers.usecases.checkins import (
+from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
+from usecases.checkins import (
     ScoreOutcome,
     record_effort,
     record_morning,
     record_score,
 )
-from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
-from storage.states import Awaiting, PainKind, Question
 
 # The line a session logged with its score in one message opens with: given whether the
 # reply may praise (it may not next to a stop or the advice to see a clinician).

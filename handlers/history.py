@@ -9,16 +9,16 @@ from functools import partial
 from content.adherence import ProgressSummary, WeekTally, summarize
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, ngettext, short_day
+from content.states import SessionStatus
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import hold_event
 from handlers.start import keeps_question
-from handlers.usecases.holds import HoldRecord, held_periods, hold_records, knee_events
 from media.chart import ChartData, chart_labels
 from scheduler.slots import local_day, slot_instant
 from storage import training
-from storage.states import SessionStatus
+from usecases.holds import HoldRecord, held_periods, hold_records, knee_events
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 

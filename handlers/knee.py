@@ -20,11 +20,11 @@ from content.program import (
     pain_band,
     sore_days_in_a_row,
 )
+from content.states import Awaiting, GaveWayAnswer, KneeEventKind, Question
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import ask_red_flags
 from handlers.views import ease_off, pain_keyboard
 from storage import safety, training
-from storage.states import Awaiting, GaveWayAnswer, KneeEventKind, Question
 
 ACTION = "daypain"
 # The answer about a knee that gave way, as /report, /history and /export say it.

@@ -4,9 +4,9 @@ kept on their row and every later message, reminder and menu speaks it."""
 from __future__ import annotations
 
 from content.i18n import LANGUAGES, _, language_name, use_language
+from content.states import SETUP_QUESTIONS, Awaiting
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.start import ask_setup_step, keeps_question
-from storage.states import SETUP_QUESTIONS, Awaiting
 
 # Each language named in itself, so anyone can find their own on a button; inside a sentence
 # a language is named by language_name(), lowercase where the language writes it so.

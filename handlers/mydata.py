@@ -15,17 +15,17 @@ from zoneinfo import ZoneInfo
 from content.catalogue import Catalogue, Moment
 from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
+from content.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Button, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import hold_event
 from handlers.start import keeps_question
-from handlers.usecases.holds import hold_record
 from handlers.views import describe_reason
 from scheduler.calendar import describe_days
 from storage import people
 from storage.safety import NONE_OF_THESE
-from storage.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
+from usecases.holds import hold_record
 
 CSV_COLUMNS = (
     N_("record"),

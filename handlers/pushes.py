@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
 from content.program import PlannedExercise
+from content.states import Awaiting
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.knee import gentle_line
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
@@ -16,7 +17,6 @@ from handlers.views import announce_return, pain_keyboard, session_keyboard, ses
 from scheduler.outgoing import Outgoing
 from storage.holds import HoldView
 from storage.models import User
-from storage.states import Awaiting
 from storage.training import EasedBack
 
 

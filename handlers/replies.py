@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.i18n import N_, _
+from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question, SessionStatus
 from content.understanding import Intent, Reply, When, parse_reply
 from content.understanding.words import reading
 from handlers import checkins, exercises, knee, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.views import session_keyboard
 from storage import training
-from storage.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question, SessionStatus
 
 OUT_OF_RANGE = N_(
     "Pain is scored from 0 (no pain) to 10 (the worst you can imagine). "

@@ -1,6 +1,6 @@
 """/report [weeks]: a one-page PDF for the person's physiotherapist, in the person's language.
 
-The numbers come from handlers.usecases.report (the adherence functions /progress uses); this
+The numbers come from usecases.report (the adherence functions /progress uses); this
 module words them, and the drawing process lays out the page (media.report)."""
 
 from __future__ import annotations
@@ -25,15 +25,6 @@ from content.progression import Effort
 from handlers.common import Attachment, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import TIER_WORDS, hold_event
-from handlers.usecases.holds import HoldRecord, KneeEventDay
-from handlers.usecases.report import (
-    DEFAULT_WEEKS,
-    MAX_WEEKS,
-    ClearanceDay,
-    FlagAnswer,
-    ReportData,
-    gather_report,
-)
 from handlers.views import describe_reason
 from media.chart import chart_labels
 from media.report import (
@@ -44,6 +35,15 @@ from media.report import (
     Table,
     WeekBar,
     render_report,
+)
+from usecases.holds import HoldRecord, KneeEventDay
+from usecases.report import (
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    ClearanceDay,
+    FlagAnswer,
+    ReportData,
+    gather_report,
 )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from content.catalogue import Moment
 from content.i18n import _, clock_time
+from content.states import PushKind
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.safety import ask_red_flags
 from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
@@ -13,7 +14,6 @@ from handlers.today import welcome_back
 from scheduler.slots import local_day
 from storage import outbox, people, training
 from storage.outbox import NewPush
-from storage.states import PushKind
 
 # The weekly check-in's barrier that also offers the red-flag screen.
 PAIN_BARRIER = "pain"

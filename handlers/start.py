@@ -13,11 +13,10 @@ from functools import wraps
 
 from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
 from content.program import starting_levels
+from content.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
-from handlers.usecases.safety import Clearing, clear
-from handlers.usecases.training import move_morning_checks, restart_pushes
 from handlers.views import ease_off
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
@@ -25,7 +24,8 @@ from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, 
 from storage import safety as answers
 from storage import training
 from storage.safety import NONE_OF_THESE
-from storage.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
+from usecases.safety import Clearing, clear
+from usecases.training import move_morning_checks, restart_pushes
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
 MORNING_CHOICES = ("06:00", "07:00", "08:00", "09:00", "10:00")

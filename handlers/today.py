@@ -6,15 +6,15 @@ from datetime import date, timedelta
 
 from content.i18n import _, day_name
 from content.program import PlannedExercise
+from content.states import SessionStatus
 from handlers.checkins import DURING, ask_pain, record_checkin
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.knee import gentle_line, sore_lately
 from handlers.start import keeps_question, require_setup
-from handlers.usecases.training import Logged, ease_back_in, log_session, plan_morning_check
 from handlers.views import announce_return, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 from storage import training
-from storage.states import SessionStatus
+from usecases.training import Logged, ease_back_in, log_session, plan_morning_check
 
 DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 

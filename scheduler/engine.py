@@ -30,6 +30,7 @@ from content.catalogue import Catalogue
 from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import ClinicianReason, Progression, Scores
+from content.states import HoldKind, PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
@@ -42,7 +43,6 @@ from storage.db import Database
 from storage.holds import HoldView
 from storage.models import User
 from storage.outbox import ClaimedRow, DayRecords, NewPush
-from storage.states import HoldKind, PushKind, PushStatus, SessionStatus
 
 log = logging.getLogger(__name__)
 UserRef = Callable[[int | None], str]

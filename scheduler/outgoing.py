@@ -13,9 +13,9 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
+from content.states import Awaiting
 from storage.holds import HoldView
 from storage.models import User
-from storage.states import Awaiting
 from storage.training import EasedBack
 
 Button = tuple[str, str]  # (label, callback_data)

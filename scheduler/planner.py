@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from content.states import PushKind, SessionStatus
 from scheduler.calendar import is_training_day
 from scheduler.slots import last_training_day_of_week, local_day, slot_instant
 from storage.models import User
 from storage.outbox import NO_SESSION, DayRecords, NewPush
-from storage.states import PushKind, SessionStatus
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Safety, Tier
 from content.progression import ClinicianReason, Scores
+from content.states import HoldEnd, HoldKind, PushKind
 from storage import outbox
 from storage.models import Hold, User
 from storage.outbox import NewPush
 from storage.safety import flag_taps_since
-from storage.states import HoldEnd, HoldKind, PushKind
 
 
 async def open_holds(db: AsyncSession, user_id: int) -> list[Hold]:

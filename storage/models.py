@@ -36,7 +36,7 @@ from sqlalchemy.types import TypeDecorator
 
 from content.catalogue import Moment
 from content.progression import Effort
-from storage.states import (
+from content.states import (
     Awaiting,
     GaveWayAnswer,
     HoldEnd,

@@ -16,8 +16,7 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import ExerciseLevel, PainCheckin, Push, SessionLog, User
-from storage.states import (
+from content.states import (
     DAY_QUESTIONS,
     FINAL_STATUSES,
     Awaiting,
@@ -26,6 +25,7 @@ from storage.states import (
     PushStatus,
     SessionStatus,
 )
+from storage.models import ExerciseLevel, PainCheckin, Push, SessionLog, User
 
 
 @dataclass(frozen=True)

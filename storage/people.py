@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from content.catalogue import Program
+from content.states import OnboardingStep
 from storage.models import (
     Clearance,
     ExerciseLevel,
@@ -28,7 +29,6 @@ from storage.models import (
     User,
     WeeklyReview,
 )
-from storage.states import OnboardingStep
 from storage.training import forget_read
 
 

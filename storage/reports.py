@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.states import SessionStatus
 from storage.models import (
     Clearance,
     ExerciseLevel,
@@ -18,7 +19,6 @@ from storage.models import (
     SessionLog,
     WeeklyReview,
 )
-from storage.states import SessionStatus
 
 
 async def has_logged_anything(db: AsyncSession, user_id: int) -> bool:

@@ -9,8 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Moment
+from content.states import GaveWayAnswer, KneeEventKind
 from storage.models import Clearance, KneeEvent, RedFlagAnswer
-from storage.states import GaveWayAnswer, KneeEventKind
 
 # The flag key stored for "None of these".
 NONE_OF_THESE = "none"

@@ -28,6 +28,7 @@ from content.progression import (
     morning_session,
     return_steps,
 )
+from content.states import PainKind, SessionStatus
 from storage.holds import latest_end_query
 from storage.models import (
     ExerciseLevel,
@@ -40,7 +41,6 @@ from storage.models import (
     WeeklyReview,
 )
 from storage.safety import latest_clearance_query
-from storage.states import PainKind, SessionStatus
 
 # Enough done sessions to judge the latest ones against a few earlier mornings.
 PROGRESSION_LOOKBACK = 30

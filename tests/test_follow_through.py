@@ -16,9 +16,9 @@ from sqlalchemy import update
 
 from content.catalogue import load_catalogue
 from content.i18n import _, use_language
+from content.states import HoldEnd, HoldKind, PushKind, PushStatus
 from handlers.safety import CLEARED_LABEL, DOCTOR_CLEARED_LABEL
 from storage.models import ExerciseLevel, Hold, KneeEvent, LevelChange, Push, User
-from storage.states import HoldEnd, HoldKind, PushKind, PushStatus
 from tests.auxil.reminders import REMINDER_TEXT
 from tests.test_adapting import JOINED, Days, fetch, name, set_levels
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTSIDE_STORAGE = ("bot", "handlers", "media", "sandbox", "scheduler", "content")
+OUTSIDE_STORAGE = ("bot", "handlers", "media", "sandbox", "usecases", "scheduler", "content")
 # What a layer above storage may take from SQLAlchemy: sessions and engines to pass along,
 # errors to catch, URLs to read settings. Nothing that writes a statement.
 ALLOWED = {

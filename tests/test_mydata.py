@@ -14,6 +14,13 @@ from sqlalchemy import func, select
 from content.catalogue import Moment, load_catalogue
 from content.i18n import _, use_language
 from content.progression import ClinicianReason, Step, Voice
+from content.states import (
+    OnboardingStep,
+    PainKind,
+    PushKind,
+    PushStatus,
+    SessionStatus,
+)
 from handlers import mydata
 from handlers.mydata import CSV_COLUMNS
 from handlers.views import describe_reason
@@ -28,13 +35,6 @@ from storage.models import (
     WeeklyReview,
 )
 from storage.people import USER_TABLES
-from storage.states import (
-    OnboardingStep,
-    PainKind,
-    PushKind,
-    PushStatus,
-    SessionStatus,
-)
 from tests.auxil.reminders import REMINDER_TEXT
 
 OTHER_USER = 7002

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from content.i18n import LANGUAGES, _, use_language
+from content.states import PushKind, Question
 from content.understanding import Intent, Reply, When, parse_days, parse_reply, parse_time
 from handlers.replies import NOT_UNDERSTOOD
 from storage.models import KneeEvent, PainCheckin, Push, SessionExercise, SessionLog, User
-from storage.states import PushKind, Question
 
 PHRASES = Path(__file__).parent / "data" / "phrases"
 MIN_PHRASES = 150

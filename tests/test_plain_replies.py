@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from content.states import Question
 from storage.models import PainCheckin, SessionExercise, SessionLog, User
-from storage.states import Question
 from tests.test_understanding import KNEE_WORDS
 
 NOT_UNDERSTOOD = "didn't catch that"

@@ -24,13 +24,13 @@ from sqlalchemy import func, select, text
 from bot.app import Receiving, SendingLimits, create_services
 from bot.intake import IntakeConfig
 from bot.web import SECRET_HEADER
+from content.states import PainKind, PushKind, PushStatus
 from handlers.services import Services
 from sandbox.emulator import BotApiEmulator, Event
 from sandbox.local import HandledUpdates, running_bot
 from scheduler.engine import EngineConfig, ReminderEngine
 from storage import inbox, people, training
 from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User
-from storage.states import PainKind, PushKind, PushStatus
 from tests.auxil.chat import Chat
 from tests.auxil.databases import empty_tables
 from tests.auxil.reminders import REMINDER_TEXT, add_due_reminders, add_users, delivered

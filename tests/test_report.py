@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from content.adherence import summarize, tally_week, week_start
 from content.catalogue import load_catalogue
 from content.i18n import _, full_date, short_day, use_language
+from content.states import HoldEnd, HoldKind
 from scheduler.slots import local_day
 from storage.models import (
     Clearance,
@@ -28,7 +29,6 @@ from storage.models import (
     User,
     WeeklyReview,
 )
-from storage.states import HoldEnd, HoldKind
 from tests.test_adapting import Days, changes_of, fetch
 
 CATALOGUE = load_catalogue()

@@ -16,7 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.adherence import ProgressSummary, WeekTally, summarize, tally_week, week_start
 from content.catalogue import Catalogue, Moment, RedFlag
 from content.progression import Effort
-from handlers.usecases.holds import (
+from scheduler.slots import local_day, slot_instant
+from storage import reports, training
+from storage.models import User
+from storage.safety import NONE_OF_THESE
+from usecases.holds import (
     HeldPeriods,
     HoldRecord,
     KneeEventDay,
@@ -24,10 +28,6 @@ from handlers.usecases.holds import (
     hold_records,
     knee_events,
 )
-from scheduler.slots import local_day, slot_instant
-from storage import reports, training
-from storage.models import User
-from storage.safety import NONE_OF_THESE
 
 DEFAULT_WEEKS, MAX_WEEKS = 6, 26
 FORTNIGHT = timedelta(days=14)

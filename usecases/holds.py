@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Safety, Tier
 from content.progression import ClinicianReason, Scores
+from content.states import GaveWayAnswer, HoldEnd, HoldKind, KneeEventKind
 from scheduler.slots import local_day
 from storage import holds, people
 from storage import safety as answers
 from storage.models import Hold, User
-from storage.states import GaveWayAnswer, HoldEnd, HoldKind, KneeEventKind
 
 Period = tuple[date, date]  # first and last local day, both included
 

@@ -1,5 +1,7 @@
-"""The states stored rows move through, as types: what a free-text reply answers, where a push
-is in the outbox, what kind of push it is. Stored as their string values, compared as enums."""
+"""The program's vocabulary of states, as types every layer shares: what a free-text reply
+answers, how a session ended, which kind a pain score is, why the program is held and how a
+hold ended, where a push is in the outbox and what kind it is. Stored as their string values
+(storage), compared as enums everywhere."""
 
 from __future__ import annotations
 

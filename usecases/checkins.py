@@ -24,12 +24,12 @@ from content.progression import (
     ScoreKind,
     Voice,
 )
-from handlers.usecases import safety
-from handlers.usecases.training import restart_pushes
+from content.states import HoldEnd, HoldKind, PainKind, SessionStatus
 from scheduler.slots import local_day
 from storage import holds, training
 from storage.models import SessionLog, User
-from storage.states import HoldEnd, HoldKind, PainKind, SessionStatus
+from usecases import safety
+from usecases.training import restart_pushes
 
 ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 

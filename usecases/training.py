@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.adherence import week_start
 from content.catalogue import Catalogue
 from content.program import PlannedExercise
+from content.states import PushKind, SessionStatus
 from scheduler.planner import morning_check, weekly_on_return
 from scheduler.slots import local_day, next_daily_slot, slot_instant
 from storage import outbox, training
 from storage.models import User
 from storage.outbox import NewPush
-from storage.states import PushKind, SessionStatus
 from storage.training import EasedBack
 
 

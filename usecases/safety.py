@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.catalogue import Catalogue, Moment
 from content.progression import ClinicianReason, Decision, Scores, easiest_steps
-from handlers.usecases.training import restart_pushes
+from content.states import HoldEnd, HoldKind
 from scheduler.planner import hold_followup
 from scheduler.slots import local_day
 from storage import holds, training
 from storage import safety as answers
 from storage.holds import HoldView
 from storage.models import User
-from storage.states import HoldEnd, HoldKind
+from usecases.training import restart_pushes
 
 
 async def open_hold(db: AsyncSession, catalogue: Catalogue, user: User) -> HoldView | None:
