@@ -306,6 +306,8 @@ BUTTON_TEXT_MAX = 32
 RED_FLAG_CALLBACK = "redflag:{key}"
 # Keys the red-flag buttons use for themselves, so no flag may take them.
 RESERVED_FLAG_KEYS = frozenset({"none", "yes", "no"})
+# The answer stored for "None of these".
+NONE_OF_THESE = "none"
 
 FlagKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")]
 ButtonText = Annotated[str, Field(min_length=1, max_length=BUTTON_TEXT_MAX)]
@@ -317,6 +319,10 @@ class Tier(Enum):
     EMERGENCY = "emergency"  # call the local emergency number now
     SAME_DAY = "same_day"  # urgent care or a doctor today
     SOON = "soon"  # a doctor or physiotherapist before going on with the program
+
+
+# After these a doctor must see the person first: the clearance waits for the next day.
+URGENT_TIERS = frozenset({Tier.EMERGENCY, Tier.SAME_DAY})
 
 
 class Moment(StrEnum):

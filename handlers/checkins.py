@@ -15,13 +15,14 @@ from datetime import date
 
 from content.i18n import N_, _
 from content.program import PainBand, pain_band
-from content.progression import Effort, Signal, Step, Voice
+from content.progression import Effort, Signal
 from content.states import Awaiting, PainKind, Question
 from handlers.common import Button, Keyboard, Turn, parse_day
 from handlers.safety import ask_red_flags, hold_notice, review_advice
 from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
 from usecases.checkins import (
     ScoreOutcome,
+    Then,
     record_effort,
     record_morning,
     record_score,
@@ -138,19 +139,29 @@ async def record_checkin(
     turn: Turn, kind: CheckinKind, day: date, score: int, logged: LoggedLine | None = None
 ) -> bool:
     """Store the score against that day's done session and answer with what it means
-    (opened by `logged` when the session was logged in the same message)."""
-    catalogue = turn.catalogue
+    (opened by `logged` when the session was logged in the same message); without a done
+    session that day, say how a score is given."""
+    if await try_checkin(turn, kind, day, score, logged):
+        return True
+    turn.toast = _("No finished session that day.")
+    turn.say(
+        _(
+            "I can only note pain for a session you've finished. "
+            "Send /today and tap ✅ when you're done."
+        )
+    )
+    return False
+
+
+async def try_checkin(
+    turn: Turn, kind: CheckinKind, day: date, score: int, logged: LoggedLine | None = None
+) -> bool:
+    """Store the score against that day's done session and answer with what it means; False,
+    with nothing said or stored, when there is no done session that day."""
     outcome = await record_score(
-        turn.db, catalogue, turn.user, kind.stored_as, day, score, turn.now
+        turn.db, turn.catalogue, turn.user, kind.stored_as, day, score, turn.now
     )
     if outcome is None:
-        turn.toast = _("No finished session that day.")
-        turn.say(
-            _(
-                "I can only note pain for a session you've finished. "
-                "Send /today and tap ✅ when you're done."
-            )
-        )
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):
         turn.user.awaiting = None
@@ -182,7 +193,6 @@ async def render_outcome(
     the hold it is under) or the effort question when they apply."""
     catalogue = turn.catalogue
     review = outcome.review
-    carry_on = review.voice is Voice.CARRY_ON and not turn.user.on_hold
     turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
     if outcome.corrected is None:
         head = _("Noted: {score}.").format(score=out_of_ten(outcome.score))
@@ -195,15 +205,9 @@ async def render_outcome(
             "🛑 {score} is severe pain. Please stop for today and rest your knee: no more "
             "exercises today."
         ).format(score=out_of_ten(outcome.score))
-    elif carry_on:
+    elif outcome.carries_on:
         head += " " + _advice(turn, kind, outcome)
-    # The session earns praise, unless its pain stops it or moves it down.
-    moved_down = any(change.step is Step.DOWN for change in outcome.changes)
-    lines = (
-        [head]
-        if logged is None
-        else [logged(carry_on and not review.severe and not moved_down), head]
-    )
+    lines = [head] if logged is None else [logged(outcome.praises), head]
     baseline = review.morning_baseline_is_session
     lines += [
         announce_move(catalogue, change, baseline_is_session=baseline)
@@ -224,14 +228,15 @@ async def render_outcome(
             )
         )
     turn.say("\n\n".join(lines))
-    if outcome.held:
-        await review_advice(turn, review)
-    elif turn.user.on_hold:
-        await hold_notice(turn)
-    if review.red_flag_screen:
-        ask_red_flags(turn)
-    if outcome.ask_effort:
-        ask_effort(turn, outcome.session_day)
+    for step in outcome.then:
+        if step is Then.REVIEW_ADVICE:
+            await review_advice(turn, review)
+        elif step is Then.HOLD_NOTICE:
+            await hold_notice(turn)
+        elif step is Then.RED_FLAG_SCREEN:
+            ask_red_flags(turn)
+        else:
+            ask_effort(turn, outcome.session_day)
 
 
 def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
@@ -246,7 +251,7 @@ def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
         and session is not None
         and (session.during is None or session.during <= pain.acceptable_max)
     )
-    moved = any(change.step is Step.DOWN for change in outcome.changes)
+    moved = outcome.moved_down
     if not worse_morning:
         text = _(kind.advice[band])
         if kind is DURING and band is PainBand.TOO_MUCH:

@@ -32,8 +32,7 @@ from content.understanding.matcher import ExerciseMatcher
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard, send_text
-from storage import inbox, people
-from storage.models import User
+from usecases.people import Sender, User, open_turn
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +234,7 @@ TURN_ATTEMPTS = 3
 def turn_handler(handler: TurnHandler) -> UpdateHandler:
     """Run handler inside one database transaction; send its replies only after commit.
 
-    The transaction also records the update as handled in the inbox (storage.inbox.take): an
+    The transaction also records the update as handled in the inbox (usecases.people.open_turn): an
     update delivered again after a crash that came between that commit and the inbox's own
     record is not applied twice. That also makes it safe to run the transaction again when
     the connection drops under it (a database restart, a killed backend): nothing was sent
@@ -283,20 +282,13 @@ async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> 
     assert sender is not None and chat is not None
     services = context.services
     now = services.clock.now()
+    who = Sender(sender.id, chat.id, sender.first_name or "", supported(sender.language_code))
     async with services.database.transaction() as db:
         if services.before_turn is not None:
             await services.before_turn(db, update.update_id, chat.id)
-        if not await inbox.take(db, update.update_id, now):
+        user = await open_turn(db, update.update_id, who, services.catalogue.program, now)
+        if user is None:
             return None
-        user = await people.get_or_create_user(
-            db,
-            sender.id,
-            chat.id,
-            sender.first_name or "",
-            supported(sender.language_code),
-            services.catalogue.program,
-            now,
-        )
         turn = Turn(update, context, db, user, now, handler.__name__)
         with services.observer.context(handler=turn.handler), use_language(user.language):
             await handler(turn)

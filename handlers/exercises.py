@@ -9,7 +9,7 @@ from content.i18n import _
 from handlers.common import Attachment, Button, Keyboard, Turn, turn_handler
 from handlers.safety import hold_notice
 from handlers.start import keeps_question
-from storage import media, training
+from usecases import exercises, training
 
 SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
 CAPTION_LIMIT = 1024  # Telegram's limit for a caption
@@ -30,7 +30,7 @@ async def show_list(turn: Turn) -> None:
     """Every exercise in program order with its dose at the person's level (the level it opens
     at, if not open yet), one button each for its instructions."""
     exercises = turn.catalogue.exercises
-    levels = await training.levels_of(turn.db, turn.user.id)
+    levels = await training.levels(turn.user)
     lines = [
         f"{number}. {exercise.name}: "
         + exercise.dose_at(levels.get(exercise.slug, exercise.start_level)).describe()
@@ -95,7 +95,7 @@ async def show_exercise(turn: Turn, item: Exercise) -> None:
     if turn.user.on_hold:
         await hold_notice(turn)
         return
-    levels = await training.levels_of(turn.db, turn.user.id)
+    levels = await training.levels(turn.user)
     current = levels.get(item.slug)
     shown = current or item.start_level
     steps = "\n".join(
@@ -154,12 +154,12 @@ async def _animation(turn: Turn, slug: str, level: int) -> Attachment | None:
     if key is None:
         return None
     bot_id = turn.context.bot.id
-    stored = await media.file_id(turn.db, bot_id, key)
+    stored = await exercises.file_id(turn.db, bot_id, key)
     database, clock = turn.services.database, turn.services.clock
 
     async def uploaded(file_id: str) -> None:
         async with database.transaction() as db:
-            await media.remember_file_id(db, bot_id, key, file_id, clock.now())
+            await exercises.remember_file_id(db, bot_id, key, file_id, clock.now())
 
     return Attachment(
         "animation",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time, timedelta
 from functools import partial
 
-from content.adherence import ProgressSummary, WeekTally, summarize
+from content.adherence import ProgressSummary, WeekTally
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, ngettext, short_day
 from content.states import SessionStatus
@@ -16,9 +15,8 @@ from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import hold_event
 from handlers.start import keeps_question
 from media.chart import ChartData, chart_labels
-from scheduler.slots import local_day, slot_instant
-from storage import training
-from usecases.holds import HoldRecord, held_periods, hold_records, knee_events
+from usecases.holds import HoldRecord
+from usecases.progress import SessionSummary, history_view, progress_view
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 
@@ -29,8 +27,8 @@ async def progress(turn: Turn) -> None:
     """/progress: the week tallies, the streak, every exercise's level, and the pain chart once
     there are scores (the text as its caption when it fits)."""
     user, catalogue = turn.user, turn.catalogue
-    sessions = await training.sessions_with_pain(turn.db, user.id, done_only=True)
-    if not sessions:
+    view = await progress_view(turn.db, catalogue, user, turn.today)
+    if view is None:
         turn.say(
             _(
                 "Nothing to show yet: your progress starts with your first session. "
@@ -38,38 +36,18 @@ async def progress(turn: Turn) -> None:
             )
         )
         return
-    summary = summarize(
-        [session.day for session in sessions],
-        user.weekdays,
-        local_day(user.created_at, user.timezone),
-        turn.today,
-        catalogue.program.progress,
-    )
-    levels = await training.levels_of(turn.db, user.id)
-    oldest = summary.earlier_weeks[-1] if summary.earlier_weeks else summary.this_week
-    shown_from = slot_instant(oldest.week_start, time(0), user.timezone)
-    held_lines = [
-        _hold_line(catalogue, record)
-        for record in await hold_records(turn.db, catalogue.safety, user, shown_from)
-    ]
-    text = progress_text(summary, catalogue, levels, held_lines)
-    points = [(session.day, session.during, session.morning) for session in reversed(sessions)]
-    joined = local_day(user.created_at, user.timezone)
-    day_scores = await training.day_scores(
-        turn.db, user.id, user.timezone, joined, turn.today + timedelta(days=1)
-    )
-    scored = any(during is not None or morning is not None for _day, during, morning in points)
-    if not scored and not day_scores:
+    held_lines = [_hold_line(catalogue, record) for record in view.holds]
+    text = progress_text(view.summary, catalogue, view.levels, held_lines)
+    if not view.scored:
         turn.say(text + "\n\n" + _("The pain chart appears once you've scored a session's pain."))
         return
-    held = await held_periods(turn.db, user, turn.today)
     data = ChartData(
-        sessions=points,
-        day_scores=sorted(day_scores.items()),
-        skipped=await training.skipped_days(turn.db, user.id),
-        holds=held.holds,
-        paused=held.paused,
-        first_day=joined,
+        sessions=[(session.day, session.during, session.morning) for session in view.sessions],
+        day_scores=sorted(view.day_scores.items()),
+        skipped=view.skipped,
+        holds=view.held.holds,
+        paused=view.held.paused,
+        first_day=view.joined,
         today=turn.today,
         language=user.language,
         labels=chart_labels(),
@@ -161,15 +139,8 @@ def _tally(week: WeekTally) -> str:
 @keeps_question
 async def history(turn: Turn) -> None:
     """/history: the last sessions and the day scores given since, newest first."""
-    user = turn.user
-    limit = turn.catalogue.program.progress.history_sessions
-    sessions = await training.sessions_with_pain(turn.db, user.id, limit=limit)
-    since = (
-        sessions[-1].day if len(sessions) == limit else local_day(user.created_at, user.timezone)
-    )
-    day_scores = await training.day_scores(
-        turn.db, user.id, user.timezone, since, turn.today + timedelta(days=1)
-    )
+    view = await history_view(turn.db, turn.catalogue, turn.user, turn.today)
+    sessions, day_scores = view.sessions, view.day_scores
     if not sessions and not day_scores:
         turn.say(_("No sessions logged yet. Send /today to start your first one."))
         return
@@ -192,11 +163,7 @@ async def history(turn: Turn) -> None:
         )
         for day, score in day_scores.items()
     ]
-    first = slot_instant(since, time(0), user.timezone)
-    entries += [
-        (record.started, 2, _hold_line(turn.catalogue, record))
-        for record in await hold_records(turn.db, turn.catalogue.safety, user, first)
-    ]
+    entries += [(record.started, 2, _hold_line(turn.catalogue, record)) for record in view.holds]
     entries += [
         (
             event.day,
@@ -205,7 +172,7 @@ async def history(turn: Turn) -> None:
                 day=short_day(event.day, opening=True), answer=_(GAVE_WAY_WORDS[event.answer])
             ),
         )
-        for event in await knee_events(turn.db, user, first)
+        for event in view.knee_events
     ]
     lines += [line for _day, _order, line in sorted(entries, reverse=True)]
     turn.say("\n".join(lines))
@@ -219,7 +186,7 @@ def _hold_line(catalogue: Catalogue, record: HoldRecord) -> str:
     )
 
 
-def _history_line(session: training.SessionSummary) -> str:
+def _history_line(session: SessionSummary) -> str:
     day = short_day(session.day, opening=True)
     if session.status != SessionStatus.DONE:
         return _("{day}: ⏭ skipped").format(day=day)

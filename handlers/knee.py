@@ -9,8 +9,6 @@ to whether it followed an injury (which leads to the warning-sign screen).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from content.catalogue import Catalogue, Moment
 from content.i18n import N_, _
 from content.program import (
@@ -18,13 +16,12 @@ from content.program import (
     PlannedExercise,
     needs_red_flag_check,
     pain_band,
-    sore_days_in_a_row,
 )
-from content.states import Awaiting, GaveWayAnswer, KneeEventKind, Question
+from content.states import Awaiting, GaveWayAnswer, Question
 from handlers.common import Button, Turn, parse_day
 from handlers.safety import ask_red_flags
 from handlers.views import ease_off, pain_keyboard
-from storage import safety, training
+from usecases import knee, training
 
 ACTION = "daypain"
 # The answer about a knee that gave way, as /report, /history and /export say it.
@@ -58,7 +55,7 @@ async def record_day_score(turn: Turn, score: int) -> None:
     """Keep a knee score given outside a session as today's day score; advise on it and offer
     the red-flag screen when it is high."""
     user, program = turn.user, turn.catalogue.program
-    await training.add_day_score(turn.db, user.id, score, turn.now)
+    await knee.add_day_score(turn.db, user, score, turn.now)
     if user.awaiting is not None and user.awaiting.question == Question.DAY_PAIN:
         user.awaiting = None
     turn.toast = _("Knee {score}/10 noted").format(score=score)
@@ -68,20 +65,16 @@ async def record_day_score(turn: Turn, score: int) -> None:
         + _(ADVICE[pain_band(program, score)])
     ]
     if await sore_lately(turn):
-        plan = await training.current_plan(turn.db, turn.catalogue, user.id, turn.now)
+        plan = await training.todays_plan(turn.catalogue, user, turn.now)
         lines.append(gentle_line(turn.catalogue, plan))
     turn.say("\n\n".join(lines))
     if needs_red_flag_check(program, score):
         ask_red_flags(turn, Moment.LATER)
 
 
-async def sore_lately(turn: Turn, day: date | None = None) -> bool:
-    """Two days in a row above the acceptable band, up to day (today by default)."""
-    day = day or turn.today
-    scores = await training.day_scores(
-        turn.db, turn.user.id, turn.user.timezone, day - timedelta(days=3), day + timedelta(days=1)
-    )
-    return sore_days_in_a_row(turn.catalogue.program, scores, day)
+async def sore_lately(turn: Turn) -> bool:
+    """Two days in a row above the acceptable band, up to today."""
+    return await knee.sore_lately(turn.db, turn.catalogue, turn.user, turn.today)
 
 
 def gentle_line(catalogue: Catalogue, plan: list[PlannedExercise]) -> str:
@@ -105,16 +98,16 @@ async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
 async def gave_way(turn: Turn) -> None:
     """ "My knee gave way": kept for the report, then the two questions that tell an injury
     (the warning-sign screen) from the common kind (the balance exercises train it)."""
-    event = await safety.add_knee_event(turn.db, turn.user.id, KneeEventKind.GAVE_WAY, turn.now)
+    event_id = await knee.gave_way(turn.db, turn.user, turn.now)
     turn.say(
         _(
             "Sorry to hear your knee gave way. Did it happen with a fall or an injury, and is "
             "the knee swollen now? Or can you not put weight on the leg?"
         ),
         [
-            [(_("Yes: a fall or injury, now swollen"), f"gaveway:{event.id}:injury")],
-            [(_("Yes: I can't put weight on it"), f"gaveway:{event.id}:no_weight")],
-            [(_("No, neither"), f"gaveway:{event.id}:neither")],
+            [(_("Yes: a fall or injury, now swollen"), f"gaveway:{event_id}:injury")],
+            [(_("Yes: I can't put weight on it"), f"gaveway:{event_id}:no_weight")],
+            [(_("No, neither"), f"gaveway:{event_id}:neither")],
         ],
     )
 
@@ -122,7 +115,7 @@ async def gave_way(turn: Turn) -> None:
 async def gave_way_button(turn: Turn, args: tuple[str, ...]) -> None:
     """The answer about a knee that gave way: an injury or no weight → the warning signs."""
     answer = GaveWayAnswer(args[1])
-    if not await safety.answer_knee_event(turn.db, turn.user.id, int(args[0]), answer):
+    if not await knee.answer_gave_way(turn.db, turn.user, int(args[0]), answer):
         turn.toast = _("That button has expired.")
         return
     if answer is GaveWayAnswer.NEITHER:

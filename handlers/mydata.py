@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from content.catalogue import Catalogue, Moment
+from content.catalogue import NONE_OF_THESE, Catalogue, Moment
 from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
 from content.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
@@ -23,9 +23,9 @@ from handlers.safety import hold_event
 from handlers.start import keeps_question
 from handlers.views import describe_reason
 from scheduler.calendar import describe_days
-from storage import people
-from storage.safety import NONE_OF_THESE
+from usecases import people
 from usecases.holds import hold_record
+from usecases.people import UserRows
 
 CSV_COLUMNS = (
     N_("record"),
@@ -100,7 +100,7 @@ PUSH_KIND_WORDS = {
 @keeps_question
 async def export(turn: Turn) -> None:
     """/export: every stored row about the user as a CSV file, times in their time zone."""
-    rows = await people.rows_of_user(turn.db, turn.user)
+    rows = await people.everything_about(turn.db, turn.user)
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     turn.send_file(
         Attachment(
@@ -115,9 +115,7 @@ async def export(turn: Turn) -> None:
     )
 
 
-def export_csv(
-    rows: people.UserRows, catalogue: Catalogue, language: str = DEFAULT_LANGUAGE
-) -> bytes:
+def export_csv(rows: UserRows, catalogue: Catalogue, language: str = DEFAULT_LANGUAGE) -> bytes:
     """One row per stored record; every time is ISO 8601 with the user's UTC offset. The
     header, the exercise names and the values are in language (the catalogue's, for names,
     levels, warning signs and barriers); the code column has the stored values as they are,
@@ -179,7 +177,7 @@ def _word(words: Mapping[Any, str], value: str | None) -> str:
     return _(words[value]) if value in words else value
 
 
-def _export_csv(rows: people.UserRows, words: _Words) -> bytes:
+def _export_csv(rows: UserRows, words: _Words) -> bytes:
     zone = ZoneInfo(rows.user.timezone)
 
     def at(instant: datetime | None) -> str:
@@ -466,7 +464,7 @@ async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = _("That button has expired. Send /delete again.")
         return
-    await people.delete_user(turn.db, turn.user)
+    await people.erase(turn.db, turn.user)
     turn.toast = _("Deleted")
     turn.edit(
         _(

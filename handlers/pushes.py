@@ -15,9 +15,9 @@ from handlers.knee import gentle_line
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing
-from storage.holds import HoldView
-from storage.models import User
-from storage.training import EasedBack
+from usecases.people import User
+from usecases.safety import HoldView
+from usecases.training import EasedBack
 
 
 class PushTexts:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.i18n import N_, _
-from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question, SessionStatus
+from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question
 from content.understanding import Intent, Reply, When, parse_reply
 from content.understanding.words import reading
 from handlers import checkins, exercises, knee, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.views import session_keyboard
-from storage import training
+from usecases.checkins import latest_score
 
 OUT_OF_RANGE = N_(
     "Pain is scored from 0 (no pain) to 10 (the worst you can imagine). "
@@ -136,10 +136,7 @@ async def _pain(turn: Turn, reply: Reply) -> None:
         return
     if reply.when is When.MORNING:
         yesterday = turn.today - timedelta(days=1)
-        session = await training.session_on(turn.db, user.id, yesterday)
-        if session is not None and session.status == SessionStatus.DONE:
-            await checkins.record_checkin(turn, checkins.MORNING, yesterday, score)
-        else:
+        if not await checkins.try_checkin(turn, checkins.MORNING, yesterday, score):
             turn.say(
                 _(
                     "A morning score belongs to the session the day before, and I have none for "
@@ -166,10 +163,10 @@ async def _pain(turn: Turn, reply: Reply) -> None:
             ).format(score=score)
         )
         return
-    session = await training.session_on(turn.db, user.id, turn.today)
-    if session is not None and session.status == SessionStatus.DONE and reply.when is When.ANY:
-        await checkins.record_checkin(turn, checkins.DURING, turn.today, score)
-    else:
+    today_done = reply.when is When.ANY and await checkins.try_checkin(
+        turn, checkins.DURING, turn.today, score
+    )
+    if not today_done:
         await knee.record_day_score(turn, score)
 
 
@@ -186,7 +183,7 @@ async def _correct(turn: Turn, reply: Reply) -> bool:
     named) from the last two days is superseded by the new one. False if there is none."""
     assert reply.score is not None
     since = turn.now - timedelta(hours=reading().correction_hours)
-    latest = await training.latest_score(turn.db, turn.user.id, since, _KINDS.get(reply.when))
+    latest = await latest_score(turn.db, turn.user, since, _KINDS.get(reply.when))
     if latest is None:
         return False
     if latest.session_day is not None and latest.kind in _CHECKINS:

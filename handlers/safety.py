@@ -8,16 +8,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from statistics import median
 
-from content.catalogue import RED_FLAG_CALLBACK, Catalogue, Moment, Safety, Tier
+from content.catalogue import (
+    NONE_OF_THESE,
+    RED_FLAG_CALLBACK,
+    URGENT_TIERS,
+    Catalogue,
+    Moment,
+    Safety,
+    Tier,
+)
 from content.i18n import N_, _, day_name, ngettext, short_day
 from content.progression import ClinicianReason, Review, Scores
 from content.states import HoldEnd, HoldKind
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.views import announce_easiest, describe_session, out_of_ten
-from storage.holds import URGENT_TIERS, HoldView
-from storage.safety import NONE_OF_THESE
 from usecases.holds import HoldRecord
-from usecases.safety import carry_on_easiest, open_hold, tap_flag
+from usecases.safety import HoldView, carry_on_easiest, open_hold, tap_flag
 
 CLEARED_LABEL = N_("✅ A clinician has checked my knee")
 # After an emergency or same-day flag: a doctor, not a physiotherapist, sees them first.

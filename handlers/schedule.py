@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from content.catalogue import Moment
 from content.i18n import _, clock_time
-from content.states import PushKind
 from handlers.common import Button, Turn, parse_day, turn_handler
 from handlers.safety import ask_red_flags
-from handlers.start import keeps_question, require_setup, restart, show_schedule_menu
-from handlers.today import welcome_back
-from scheduler.slots import local_day
-from storage import outbox, people, training
-from storage.outbox import NewPush
+from handlers.start import keeps_question, require_setup, show_schedule_menu
+from handlers.views import announce_return
+from usecases import schedule
+from usecases.schedule import Snooze
 
 # The weekly check-in's barrier that also offers the red-flag screen.
 PAIN_BARRIER = "pain"
@@ -33,11 +29,9 @@ async def pause(turn: Turn) -> None:
     """/pause: no reminders until /resume; the pause is recorded, progress kept."""
     if not await require_setup(turn):
         return
-    if turn.user.paused:
+    if not await schedule.pause(turn.db, turn.user, turn.now):
         turn.say(_("Reminders are already paused. Send /resume when you're ready."))
         return
-    turn.user.paused = True
-    await people.start_pause(turn.db, turn.user.id, turn.now)
     turn.say(
         _(
             "⏸ Reminders paused: no messages from me until you send /resume. "
@@ -49,17 +43,18 @@ async def pause(turn: Turn) -> None:
 @turn_handler
 @keeps_question
 async def resume(turn: Turn) -> None:
-    """/resume: reminders from the next slot on; nothing missed during the pause is caught up."""
+    """/resume: reminders from the next slot on; nothing missed during the pause is caught up,
+    and after a long break the levels ease back."""
     if not await require_setup(turn):
         return
-    if not turn.user.paused:
+    resumed = await schedule.resume(turn.db, turn.catalogue, turn.user, turn.now)
+    if not resumed.resumed:
         turn.say(_("Reminders are on. /schedule changes the days or the time."))
         return
-    turn.user.paused = False
-    await people.end_pause(turn.db, turn.user.id, turn.now)
-    await restart(turn)  # nothing from the pause is caught up
     turn.say(_("▶️ Reminders are on again from your next training day."))
-    await welcome_back(turn)
+    if resumed.eased is not None and resumed.eased.moves:
+        eased = resumed.eased
+        turn.say(announce_return(turn.catalogue, eased.moves, eased.last_session, turn.today))
 
 
 async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
@@ -72,40 +67,36 @@ async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def snooze_today(turn: Turn) -> None:
     """One more reminder an hour from now, once a day, and only while the day lasts."""
-    if await training.session_on(turn.db, turn.user.id, turn.today) is not None:
-        turn.say(_("Today's session is already logged, so there's nothing to remind you of."))
-        return
-    minutes = turn.catalogue.program.reminders.snooze_minutes
-    due = turn.now + timedelta(minutes=minutes)
+    outcome, due = await schedule.snooze(turn.db, turn.catalogue, turn.user, turn.now)
     clock = clock_time(due.astimezone(turn.local_now.tzinfo).time())
-    if local_day(due, turn.user.timezone) != turn.today:
+    if outcome is Snooze.LOGGED:
+        turn.say(_("Today's session is already logged, so there's nothing to remind you of."))
+    elif outcome is Snooze.TOO_LATE:
         turn.toast = _("Too late to snooze today.")
         turn.say(
             _("It's too late in the day for another reminder. /today is here if you want it.")
         )
-        return
-    added = await outbox.insert_pushes(
-        turn.db, [NewPush(turn.user.id, PushKind.SNOOZED, turn.today, due)]
-    )
-    if not added:
+    elif outcome is Snooze.AGAIN:
         turn.toast = _("Already snoozed once today.")
         turn.say(
             _("You've already snoozed today's reminder once. /today is here when you're ready.")
         )
-        return
-    turn.toast = _("⏰ I'll remind you at {time}").format(time=clock)
-    turn.say(_("⏰ Okay, I'll remind you again at {time}.").format(time=clock))
+    else:
+        turn.toast = _("⏰ I'll remind you at {time}").format(time=clock)
+        turn.say(_("⏰ Okay, I'll remind you again at {time}.").format(time=clock))
 
 
 async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
     """The weekly check-in's barrier button: store it, give its tip, and for pain offer the
     red-flag screen."""
     week, found = parse_day(args[0]), turn.catalogue.barriers.get(args[1])
-    review = await training.weekly_review(turn.db, turn.user.id, week) if week else None
-    if found is None or review is None:
+    if (
+        week is None
+        or found is None
+        or not await schedule.answer_barrier(turn.db, turn.user, week, found.key, turn.now)
+    ):
         turn.toast = _("That check-in has expired.")
         return
-    review.barrier, review.answered_at = found.key, turn.now
     turn.edit(_("What got in the way: {barrier}").format(barrier=found.label))
     turn.say(_("Thanks for telling me.") + " " + found.tip)
     if found.key == PAIN_BARRIER:

@@ -13,7 +13,7 @@ from content.understanding.matcher import ExerciseMatcher
 from media.files import AnimationFiles
 from media.process import DrawingProcess
 from scheduler.clock import Clock
-from storage.db import Database
+from usecases.people import Database
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

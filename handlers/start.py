@@ -11,8 +11,8 @@ from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from functools import wraps
 
+from content.catalogue import NONE_OF_THESE
 from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
-from content.program import starting_levels
 from content.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
 from handlers.common import Button, Keyboard, Turn, turn_handler
@@ -21,10 +21,8 @@ from handlers.views import ease_off
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
-from storage import safety as answers
-from storage import training
-from storage.safety import NONE_OF_THESE
-from usecases.safety import Clearing, clear
+from usecases import training
+from usecases.safety import Clearing, clear, none_of_these
 from usecases.training import move_morning_checks, restart_pushes
 
 TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
@@ -167,7 +165,7 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
     if key != NONE_OF_THESE:
         await report_flag(turn, key)
         return
-    await answers.record_answer(turn.db, user.id, NONE_OF_THESE, moment_of(turn), turn.now)
+    await none_of_these(turn.db, user, moment_of(turn), turn.now)
     if user.on_hold:
         turn.edit(_("None of these applies right now."))
         await hold_notice(turn)
@@ -177,9 +175,8 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
         ask_timezone(turn)
     else:
         turn.edit(_("Good: none of the warning signs apply."))
-        levels = await training.levels_of(turn.db, user.id)
-        at_easiest = all(level <= 1 for level in levels.values())
-        turn.say(_("If your knee hurts a lot, rest it today.") + " " + ease_off(at_easiest))
+        easiest = await training.at_easiest(user)
+        turn.say(_("If your knee hurts a lot, rest it today.") + " " + ease_off(easiest))
 
 
 async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
@@ -204,11 +201,9 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
         return
     turn.edit(_("✅ Checked by a clinician: good to hear."))
     if user.onboarded:
-        levels = await training.levels_of(turn.db, user.id)
-        at_easiest = all(level <= 1 for level in levels.values())
         start_gently = (
             _("Start gently: fewer reps and a smaller range at first.")
-            if at_easiest
+            if await training.at_easiest(user)
             else _("Start gently: the easier level of each exercise is in 📖.")
         )
         turn.say(
@@ -555,7 +550,7 @@ async def _finish(turn: Turn) -> None:
     user.next_slot_at = first_slot(turn)
     user.onboarding_step = OnboardingStep.DONE
     catalogue = turn.catalogue
-    await training.ensure_levels(turn.db, user.id, starting_levels(catalogue), turn.now)
+    await training.start_program(catalogue, user, turn.now)
     turn.say(
         _(
             "You're all set! {summary}\n\nYour first session is ready: tap below or send /today."

@@ -13,16 +13,15 @@ from handlers.knee import gentle_line, sore_lately
 from handlers.start import keeps_question, require_setup
 from handlers.views import announce_return, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
-from storage import training
-from usecases.training import Logged, ease_back_in, log_session, plan_morning_check
+from usecases import training
+from usecases.training import Logged, ease_back_in, plan_morning_check
 
 DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
     """Today's exercises at the user's levels, in program order."""
-    catalogue = turn.catalogue
-    return await training.current_plan(turn.db, catalogue, turn.user.id, turn.now)
+    return await training.todays_plan(turn.catalogue, turn.user, turn.now)
 
 
 @turn_handler
@@ -52,9 +51,10 @@ async def show_today(turn: Turn) -> None:
     await welcome_back(turn)
     plan = await todays_plan(turn)
     day = turn.today
-    logged = await training.session_status(turn.db, turn.user.id, day)
+    day_log = await training.day_log(turn.db, turn.user, day)
+    logged = day_log.status
     lines = [_headline(turn, day)]
-    if logged == SessionStatus.DONE and await training.stopped_on(turn.db, turn.user.id, day):
+    if day_log.stopped:
         lines.append(
             _(
                 "✅ Today's session is logged, and your knee needs rest for the rest of today. "
@@ -111,7 +111,9 @@ async def _log(
     turn: Turn, day: date, status: SessionStatus, left_out: frozenset[str] = frozenset()
 ) -> Logged:
     catalogue = turn.catalogue
-    return await log_session(turn.db, catalogue, turn.user.id, day, status, turn.now, left_out)
+    return await training.log_session(
+        turn.db, catalogue, turn.user, day, status, turn.now, left_out
+    )
 
 
 async def mark_done(
@@ -153,8 +155,8 @@ async def done_text(
 ) -> None:
     """A typed "done": on a rest day, ask first whether to log an extra session."""
     day = turn.today
-    logged = await training.session_on(turn.db, turn.user.id, day)
-    if is_training_day(turn.user.weekdays, day) or logged is not None:
+    training_day = is_training_day(turn.user.weekdays, day)
+    if training_day or await training.logged_on(turn.db, turn.user, day) is not None:
         await mark_done(turn, day, left_out, score)
         return
     keep = "-" if score is None else str(score)

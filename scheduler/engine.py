@@ -278,7 +278,7 @@ class ReminderEngine:
                 return None
             eased = await training.ease_back_in(db, catalogue.program.progression, user, now)
             if eased is not None and eased.moves:
-                levels[user.id] = await training.levels_of(db, user.id)
+                levels[user.id] = await training.levels_of(user)
             plan = session_plan(catalogue, levels.get(user.id) or starting_levels(catalogue))
             recent = await training.day_scores(
                 db,

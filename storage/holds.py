@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.catalogue import Safety, Tier
+from content.catalogue import URGENT_TIERS, Safety, Tier
 from content.progression import ClinicianReason, Scores
 from content.states import HoldEnd, HoldKind, PushKind
 from storage import outbox
@@ -125,9 +125,6 @@ class HoldView:
     def clearable(self, today: date) -> bool:
         """Whether the clearance may be given on `today`."""
         return today >= self.clearable_from
-
-
-URGENT_TIERS = frozenset({Tier.EMERGENCY, Tier.SAME_DAY})
 
 
 async def hold_view(db: AsyncSession, safety: Safety, user: User) -> HoldView | None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -103,8 +104,10 @@ NAMING = {
 }
 
 
-class Base(DeclarativeBase):
-    """The declarative base; its naming convention gives every constraint a stable name."""
+class Base(AsyncAttrs, DeclarativeBase):
+    """The declarative base; its naming convention gives every constraint a stable name, and
+    `awaitable_attrs` loads a relationship once per transaction (the ORM then keeps it
+    current as rows are added and removed)."""
 
     metadata = MetaData(naming_convention=NAMING)
 
@@ -147,6 +150,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The next daily slot at which the planner looks at this user; NULL = plan from now on.
     next_slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+
+    # The exercises open to the person and their levels (storage.training reads and moves
+    # them through this collection; the database deletes them with the person).
+    exercise_levels: Mapped[list[ExerciseLevel]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def weekdays(self) -> tuple[int, ...]:

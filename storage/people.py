@@ -29,7 +29,6 @@ from storage.models import (
     User,
     WeeklyReview,
 )
-from storage.training import forget_read
 
 
 async def get_or_create_user(
@@ -170,7 +169,6 @@ async def delete_user(db: AsyncSession, user: User) -> None:
             condition = table.user_id == user.id
         await db.execute(delete(table).where(condition))
     db.expunge(user)
-    forget_read(db)
 
 
 async def count_receiving_pushes(db: AsyncSession) -> int:

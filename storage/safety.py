@@ -8,12 +8,9 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.catalogue import Moment
+from content.catalogue import NONE_OF_THESE, Moment
 from content.states import GaveWayAnswer, KneeEventKind
 from storage.models import Clearance, KneeEvent, RedFlagAnswer
-
-# The flag key stored for "None of these".
-NONE_OF_THESE = "none"
 
 
 async def record_answer(

@@ -46,17 +46,8 @@ from storage.safety import latest_clearance_query
 PROGRESSION_LOOKBACK = 30
 
 
-# What one transaction has already read, kept in its AsyncSession's info (a new session, so a
-# new memo, for every update): a handler asks for the same session log or level rows several
-# times while it works out a reply, and each repeat was a statement. Only this module writes
-# those rows, and it keeps the memo up to date when it does; people.delete_user drops it.
-_LEVELS = "kneecoach.level_rows"
-_SESSIONS = "kneecoach.sessions_on"
-
-
 # The statements every update's reply reads, built once: building a statement and its cache
 # key on every call cost more CPU than running it (bench/updates.py, issue 14).
-_LEVEL_ROWS = select(ExerciseLevel).where(ExerciseLevel.user_id == bindparam("user_id"))
 _ON_DAY = (SessionLog.user_id == bindparam("user_id"), SessionLog.local_date == bindparam("day"))
 _SESSION_ON = select(SessionLog).where(*_ON_DAY)
 _SESSION_STATUS = select(SessionLog.status).where(*_ON_DAY)
@@ -71,59 +62,34 @@ _DAY_SCORES = (
 )
 
 
-def forget_read(db: AsyncSession) -> None:
-    """Rows were changed behind this module's back (a bulk delete): read them again."""
-    db.info.pop(_LEVELS, None)
-    db.info.pop(_SESSIONS, None)
+async def _level_rows(user: User) -> dict[str, ExerciseLevel]:
+    """The person's level rows by exercise: loaded once per transaction through the person's
+    collection, which the ORM keeps current as rows are added and removed."""
+    return {row.exercise: row for row in await user.awaitable_attrs.exercise_levels}
 
 
-async def _level_rows(db: AsyncSession, user_id: int) -> dict[str, ExerciseLevel]:
-    """The user's level rows by exercise, read once per transaction (this dict is the memo:
-    callers that add or delete a row update it)."""
-    known: dict[int, dict[str, ExerciseLevel]] = db.info.setdefault(_LEVELS, {})
-    rows = known.get(user_id)
-    if rows is None or any(row not in db for row in rows.values()):
-        found = await db.scalars(_LEVEL_ROWS, {"user_id": user_id})
-        rows = known[user_id] = {row.exercise: row for row in found}
-    return rows
-
-
-async def levels_of(db: AsyncSession, user_id: int) -> dict[str, int]:
+async def levels_of(user: User) -> dict[str, int]:
     """The person's level per exercise slug; exercises not yet unlocked are absent."""
-    return {slug: row.level for slug, row in (await _level_rows(db, user_id)).items()}
+    return {slug: row.level for slug, row in (await _level_rows(user)).items()}
 
 
-async def ensure_levels(
-    db: AsyncSession, user_id: int, levels: dict[str, int], now: datetime
-) -> dict[str, int]:
+async def ensure_levels(user: User, levels: dict[str, int], now: datetime) -> dict[str, int]:
     """Add the given levels for exercises the user has no level for yet; keep existing ones."""
-    rows = await _level_rows(db, user_id)
+    rows = await _level_rows(user)
     for slug, level in levels.items():
         if slug not in rows:
-            rows[slug] = ExerciseLevel(user_id=user_id, exercise=slug, level=level, changed_at=now)
-            db.add(rows[slug])
+            rows[slug] = ExerciseLevel(exercise=slug, level=level, changed_at=now)
+            user.exercise_levels.append(rows[slug])
     return {slug: row.level for slug, row in rows.items()}
 
 
 async def session_on(db: AsyncSession, user_id: int, day: date) -> SessionLog | None:
     """The person's session logged for the local date `day`, or None."""
-    known: dict[tuple[int, date], SessionLog | None] = db.info.setdefault(_SESSIONS, {})
-    key = (user_id, day)
-    if key in known:
-        found = known[key]
-        if found is None or found in db:
-            return found
-    found = await db.scalar(_SESSION_ON, {"user_id": user_id, "day": day})
-    known[key] = found
-    return found
+    return await db.scalar(_SESSION_ON, {"user_id": user_id, "day": day})
 
 
 async def session_status(db: AsyncSession, user_id: int, day: date) -> SessionStatus | None:
     """How the day's session is logged (None: not at all), without loading its exercises."""
-    known: dict[tuple[int, date], SessionLog | None] = db.info.get(_SESSIONS, {})
-    if (user_id, day) in known:
-        found = await session_on(db, user_id, day)
-        return None if found is None else found.status
     return await db.scalar(_SESSION_STATUS, {"user_id": user_id, "day": day})
 
 
@@ -147,7 +113,6 @@ async def log_session(
     if log is None:
         log = SessionLog(user_id=user_id, local_date=day, status=status, logged_at=now)
         db.add(log)
-        db.info.setdefault(_SESSIONS, {})[(user_id, day)] = log
     log.status, log.logged_at = status, now
     earlier = {row.exercise: row for row in log.exercises}
     for item in plan:
@@ -201,13 +166,11 @@ async def morning_owner(db: AsyncSession, user_id: int, morning: date) -> date |
     return morning_session(days, morning)
 
 
-async def current_plan(
-    db: AsyncSession, catalogue: Catalogue, user_id: int, now: datetime
-) -> list[PlannedExercise]:
+async def current_plan(catalogue: Catalogue, user: User, now: datetime) -> list[PlannedExercise]:
     """The user's session at their levels; a user without levels gets the starter set."""
-    levels = await levels_of(db, user_id)
+    levels = await levels_of(user)
     if not levels:
-        levels = await ensure_levels(db, user_id, starting_levels(catalogue), now)
+        levels = await ensure_levels(user, starting_levels(catalogue), now)
     return session_plan(catalogue, levels)
 
 
@@ -249,8 +212,8 @@ async def ease_back_in(
     if user.returned_at is not None and user.returned_at >= logged_at:
         return None
     user.returned_at = now
-    moves = return_steps(rules, await levels_of(db, user.id), last_day, today)
-    await apply_moves(db, user.id, moves, now)
+    moves = return_steps(rules, await levels_of(user), last_day, today)
+    await apply_moves(db, user, moves, now)
     return EasedBack(moves, last_day)
 
 
@@ -383,7 +346,7 @@ async def progression_inputs(
     db: AsyncSession, user: User, *, upto: date | None = None
 ) -> ProgressionInputs:
     """The inputs for reviewing the session of `upto` (default: the latest)."""
-    rows = list((await _level_rows(db, user.id)).values())
+    rows = list((await _level_rows(user)).values())
     last_opening = (
         select(LevelChange.changed_at)
         .where(LevelChange.user_id == user.id, LevelChange.from_level.is_(None))
@@ -441,31 +404,29 @@ async def logged_by(db: AsyncSession, user_id: int, day: date, instant: datetime
 
 
 async def apply_moves(
-    db: AsyncSession, user_id: int, moves: Iterable[Decision], now: datetime
+    db: AsyncSession, user: User, moves: Iterable[Decision], now: datetime
 ) -> None:
     """Store each level move and its reason: an opening adds the exercise's level row, an
     undone opening (new level 0) removes it again; every move is logged in level_changes."""
     moves = list(moves)
     if not moves:
         return
-    rows = await _level_rows(db, user_id)  # the memo itself: it stays current below
+    rows = await _level_rows(user)
     for move in moves:
-        row = rows.get(move.exercise)
+        row = rows.pop(move.exercise, None)
         if move.new_level == 0:
             if row is not None:
-                await db.delete(row)
-                del rows[move.exercise]
+                user.exercise_levels.remove(row)  # delete-orphan: the row goes
         elif row is None:
-            row = ExerciseLevel(
-                user_id=user_id, exercise=move.exercise, level=move.new_level, changed_at=now
-            )
-            db.add(row)
+            row = ExerciseLevel(exercise=move.exercise, level=move.new_level, changed_at=now)
+            user.exercise_levels.append(row)
             rows[move.exercise] = row
         else:
             row.level, row.changed_at = move.new_level, now
+            rows[move.exercise] = row
         db.add(
             LevelChange(
-                user_id=user_id,
+                user_id=user.id,
                 exercise=move.exercise,
                 from_level=None if move.step is Step.UNLOCK else move.level,
                 to_level=move.new_level,

@@ -13,7 +13,7 @@ from content.i18n import LANGUAGES, LOCALE_DIR, po_path
 from tests.auxil.translations import incomplete, translated_ids
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers", "scheduler", "storage", "content")
+PACKAGES = ("bot", "handlers", "media", "usecases", "scheduler", "storage", "content")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
@@ -41,7 +41,7 @@ def test_template_is_extracted_from_the_current_code():
     stale = template_messages() - messages_in_code()
     assert not missing and not stale, (
         "run: pybabel extract -F content/locale/babel.cfg -k N_ -o content/locale/messages.pot "
-        "--no-location --omit-header bot handlers scheduler storage content, then "
+        "--no-location --omit-header bot handlers media usecases scheduler storage content, then "
         f"pybabel update; missing {sorted(missing)[:5]}, stale {sorted(stale)[:5]}"
     )
 

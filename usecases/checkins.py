@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from content.progression import (
     Progression,
     Review,
     ScoreKind,
+    Step,
     Voice,
 )
 from content.states import HoldEnd, HoldKind, PainKind, SessionStatus
@@ -34,9 +36,20 @@ from usecases.training import restart_pushes
 ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 
 
+class Then(Enum):
+    """What follows the reply to a score, in this order when several apply."""
+
+    REVIEW_ADVICE = "review_advice"  # see a clinician: the review hold this score started
+    HOLD_NOTICE = "hold_notice"  # the program was held already: say so again
+    RED_FLAG_SCREEN = "red_flag_screen"  # severe pain or a morning above 7
+    EFFORT_QUESTION = "effort_question"  # the optional "How hard was it?"
+
+
 @dataclass(frozen=True)
 class ScoreOutcome:
-    """What a pain score did, for the conversation to render in one reply."""
+    """What a pain score did and what the reply must say, for the conversation to render in
+    its words: one stance (carry on, stop for today, or see a clinician), never cheering next
+    to a stop, a step down or a clinician."""
 
     kind: PainKind
     score: int
@@ -49,6 +62,37 @@ class ScoreOutcome:
     held: bool = False  # the review called for a clinician and the program is held now
     lifted: bool = False  # a correction took away the reason for the review hold
     at_easiest: bool = False  # the session's exercises are all at their easiest level now
+    on_hold: bool = False  # the program is held (by this score or before it)
+
+    @property
+    def carries_on(self) -> bool:
+        """The reply carries on: it says what the score means, nothing stops or holds."""
+        return self.review.voice is Voice.CARRY_ON and not self.on_hold
+
+    @property
+    def moved_down(self) -> bool:
+        """An exercise went down a level."""
+        return any(change.step is Step.DOWN for change in self.changes)
+
+    @property
+    def praises(self) -> bool:
+        """A session logged in the same message may be praised: it carries on, was not
+        severe, and moved nothing down."""
+        return self.carries_on and not self.review.severe and not self.moved_down
+
+    @property
+    def then(self) -> tuple[Then, ...]:
+        """What follows the reply."""
+        follow: list[Then] = []
+        if self.held:
+            follow.append(Then.REVIEW_ADVICE)
+        elif self.on_hold:
+            follow.append(Then.HOLD_NOTICE)
+        if self.review.red_flag_screen:
+            follow.append(Then.RED_FLAG_SCREEN)
+        if self.ask_effort:
+            follow.append(Then.EFFORT_QUESTION)
+        return tuple(follow)
 
     @property
     def session_day(self) -> date:
@@ -95,10 +139,10 @@ async def record_score(
         and not review.severe
         and not user.on_hold
     )
-    levels = await training.levels_of(db, user.id)
+    levels = await training.levels_of(user)
     at_easiest = all(levels.get(slug, 1) <= 1 for slug in review.exercises)
     return ScoreOutcome(
-        kind, score, corrected, review, changes, ask_effort, held, lifted, at_easiest
+        kind, score, corrected, review, changes, ask_effort, held, lifted, at_easiest, user.on_hold
     )
 
 
@@ -227,7 +271,7 @@ async def review_session(
         )
         changes = review.moves
         kept = [*(stored.moves if stored else ()), *review.moves]
-    await training.apply_moves(db, user.id, changes, now)
+    await training.apply_moves(db, user, changes, now)
     await training.store_review(
         db,
         user.id,
@@ -249,3 +293,11 @@ async def _done_session(db: AsyncSession, user: User, day: date) -> SessionLog |
     if session_log is None or session_log.status != SessionStatus.DONE:
         return None
     return session_log
+
+
+async def latest_score(
+    db: AsyncSession, user: User, since: datetime, kind: PainKind | None
+) -> training.LatestScore | None:
+    """The person's latest current score since an instant (of one kind, or any): what a
+    correction in words ("sorry, it was 3 not 4") corrects."""
+    return await training.latest_score(db, user.id, since, kind)

@@ -14,12 +14,11 @@ from datetime import date, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.adherence import ProgressSummary, WeekTally, summarize, tally_week, week_start
-from content.catalogue import Catalogue, Moment, RedFlag
+from content.catalogue import NONE_OF_THESE, Catalogue, Moment, RedFlag
 from content.progression import Effort
 from scheduler.slots import local_day, slot_instant
 from storage import reports, training
 from storage.models import User
-from storage.safety import NONE_OF_THESE
 from usecases.holds import (
     HeldPeriods,
     HoldRecord,

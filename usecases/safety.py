@@ -11,14 +11,14 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.catalogue import Catalogue, Moment
+from content.catalogue import NONE_OF_THESE, Catalogue, Moment
 from content.progression import ClinicianReason, Decision, Scores, easiest_steps
 from content.states import HoldEnd, HoldKind
 from scheduler.planner import hold_followup
 from scheduler.slots import local_day
 from storage import holds, training
 from storage import safety as answers
-from storage.holds import HoldView
+from storage.holds import HoldView  # front doors render it: named here for them
 from storage.models import User
 from usecases.training import restart_pushes
 
@@ -50,6 +50,11 @@ async def start_review(
         followup=hold_followup(user, now, after),
     )
     return started is not None
+
+
+async def none_of_these(db: AsyncSession, user: User, moment: Moment, now: datetime) -> None:
+    """The screen answered "None of these": kept, nothing else changes."""
+    await answers.record_answer(db, user.id, NONE_OF_THESE, moment, now)
 
 
 async def tap_flag(
@@ -109,8 +114,8 @@ async def carry_on_easiest(
     view = await open_hold(db, catalogue, user)
     if view is None or not view.review_only:
         return None
-    moves = easiest_steps(await training.levels_of(db, user.id))
-    await training.apply_moves(db, user.id, moves, now)
+    moves = easiest_steps(await training.levels_of(user))
+    await training.apply_moves(db, user, moves, now)
     await holds.end_holds(db, user, HoldEnd.EASIEST, now, [HoldKind.REVIEW])
     await restart_pushes(db, user, now, weekly_after)
     return moves

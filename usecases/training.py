@@ -1,4 +1,5 @@
-"""Today's session: what it holds and logging it as done or skipped."""
+"""Training: today's session and the person's levels, logging a session as done or skipped,
+easing back in after a break, and the pushes a session or a new schedule plans."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.adherence import week_start
 from content.catalogue import Catalogue
-from content.program import PlannedExercise
+from content.program import PlannedExercise, starting_levels
 from content.states import PushKind, SessionStatus
 from scheduler.planner import morning_check, weekly_on_return
 from scheduler.slots import local_day, next_daily_slot, slot_instant
 from storage import outbox, training
 from storage.models import User
 from storage.outbox import NewPush
-from storage.training import EasedBack
+from storage.training import EasedBack  # front doors announce it: named here for them
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,58 @@ class Logged:
 async def log_session(
     db: AsyncSession,
     catalogue: Catalogue,
-    user_id: int,
+    user: User,
     day: date,
     status: SessionStatus,
     now: datetime,
     left_out: frozenset[str] = frozenset(),
 ) -> Logged:
     """Log the day's session with today's plan; a skipped one can still be done later."""
-    plan = await training.current_plan(db, catalogue, user_id, now)
-    log, changed = await training.log_session(db, user_id, day, status, plan, now, left_out)
+    plan = await training.current_plan(catalogue, user, now)
+    log, changed = await training.log_session(db, user.id, day, status, plan, now, left_out)
     return Logged(plan, log.status, changed)
+
+
+async def todays_plan(catalogue: Catalogue, user: User, now: datetime) -> list[PlannedExercise]:
+    """The person's exercises at their levels, in program order (the starter set at first)."""
+    return await training.current_plan(catalogue, user, now)
+
+
+async def levels(user: User) -> dict[str, int]:
+    """Each open exercise's level."""
+    return await training.levels_of(user)
+
+
+async def at_easiest(user: User) -> bool:
+    """Every open exercise is at its easiest level: no easier version to point to."""
+    return all(level <= 1 for level in (await training.levels_of(user)).values())
+
+
+async def start_program(catalogue: Catalogue, user: User, now: datetime) -> None:
+    """Setup is done: the starter exercises open at their starting levels."""
+    await training.ensure_levels(user, starting_levels(catalogue), now)
+
+
+@dataclass(frozen=True)
+class DayLog:
+    """How a day's session stands: not logged (None), done or skipped, and whether severe
+    pain stopped it (then nothing praises it)."""
+
+    status: SessionStatus | None
+    stopped: bool = False
+
+
+async def day_log(db: AsyncSession, user: User, day: date) -> DayLog:
+    """How the day's session stands, for /today."""
+    status = await training.session_status(db, user.id, day)
+    if status is not SessionStatus.DONE:
+        return DayLog(status)
+    return DayLog(status, await training.stopped_on(db, user.id, day))
+
+
+async def logged_on(db: AsyncSession, user: User, day: date) -> SessionStatus | None:
+    """Whether (and how) a session is logged that day."""
+    return await training.session_status(db, user.id, day)
 
 
 async def ease_back_in(

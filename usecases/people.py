@@ -1,0 +1,50 @@
+"""A person: their row opened for one update (the turn), everything stored about them for
+/export, and erasing it all for /delete. Front doors hold the row (`User`) and the database
+handle (`Database`) they get from here, and never reach storage themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.catalogue import Program
+from storage import inbox, people
+from storage.db import Database  # the handle a front door opens its transactions on
+from storage.models import User  # the person's row, as the front doors hold it
+from storage.people import UserRows  # everything about a person, for /export
+
+__all__ = ["Database", "Sender", "User", "UserRows", "erase", "everything_about", "open_turn"]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as Telegram says it."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    language: str
+
+
+async def open_turn(
+    db: AsyncSession, update_id: int, sender: Sender, program: Program, now: datetime
+) -> User | None:
+    """The update recorded as handled in this transaction and the sender's row, locked for
+    it (made on first contact); None when the update was handled before."""
+    if not await inbox.take(db, update_id, now):
+        return None
+    return await people.get_or_create_user(
+        db, sender.user_id, sender.chat_id, sender.first_name, sender.language, program, now
+    )
+
+
+async def everything_about(db: AsyncSession, user: User) -> UserRows:
+    """Every row stored about the person, for /export."""
+    return await people.rows_of_user(db, user)
+
+
+async def erase(db: AsyncSession, user: User) -> None:
+    """/delete: every row about the person goes."""
+    await people.delete_user(db, user)
