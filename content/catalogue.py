@@ -299,11 +299,9 @@ class Program(_Strict):
         return tuple(sorted(WEEKDAY_NAMES.index(day) for day in self.default_training_days))
 
 
-# Telegram refuses callback data longer than 64 bytes; a longer button label gets cut off on a
-# phone, so labels stay short enough to read in one line.
-CALLBACK_DATA_MAX_BYTES = 64
+# A longer button label gets cut off on a phone, so labels stay short enough to read in one
+# line. (A flag's key is short by its pattern, so its button's data fits Telegram's 64 bytes.)
 BUTTON_TEXT_MAX = 32
-RED_FLAG_CALLBACK = "redflag:{key}"
 # Keys the red-flag buttons use for themselves, so no flag may take them.
 RESERVED_FLAG_KEYS = frozenset({"none", "yes", "no"})
 # The answer stored for "None of these".
@@ -343,11 +341,6 @@ class RedFlag(_Strict):
 
     def __str__(self) -> str:
         return self.text
-
-    @property
-    def callback_data(self) -> str:
-        """The button's callback data; the catalogue checks it fits Telegram's 64 bytes."""
-        return RED_FLAG_CALLBACK.format(key=self.key)
 
 
 class ByMoment(_Strict):
@@ -389,10 +382,6 @@ class Safety(_Strict):
             raise ValueError(
                 f"flag key reserved for the screen's own buttons: {', '.join(reserved)}"
             )
-        for key in [*keys, *RESERVED_FLAG_KEYS]:
-            data = RED_FLAG_CALLBACK.format(key=key)
-            if len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
-                raise ValueError(f"callback data '{data}' is over {CALLBACK_DATA_MAX_BYTES} bytes")
         missing = [tier.value for tier in Tier if tier not in self.advice]
         if missing:
             raise ValueError(f"no advice for tier {', '.join(missing)}")

@@ -17,7 +17,8 @@ from content.i18n import N_, _
 from content.program import PainBand, pain_band
 from content.progression import Effort, Signal
 from content.states import Awaiting, PainKind, Question
-from handlers.common import Button, Keyboard, Turn, parse_day
+from handlers.callbacks import DuringScore, EffortAnswer, MorningScore
+from handlers.common import Button, Keyboard, Turn
 from handlers.safety import ask_red_flags, hold_notice, review_advice
 from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
 from usecases.checkins import (
@@ -27,13 +28,11 @@ from usecases.checkins import (
     record_morning,
     record_score,
 )
+from usecases.training import Session
 
 # The line a session logged with its score in one message opens with: given whether the
 # reply may praise (it may not next to a stop or the advice to see a clinician).
 LoggedLine = Callable[[bool], str]
-
-SCORE_ARGS = r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"
-EFFORT_ARGS = r"(\d{4}-\d{2}-\d{2}):(easy|just_right|hard)"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class CheckinKind:
     """One pain question (during a session, or the next morning): its button, the question a
     typed number answers, how the score is stored, and the words around it."""
 
-    action: str  # button prefix
+    button: type[DuringScore] | type[MorningScore]  # its 0–10 buttons
     question: Question  # what a typed number answers while this is pending
     stored_as: PainKind
     echo: str  # how the answer is repeated back
@@ -49,7 +48,7 @@ class CheckinKind:
 
 
 DURING = CheckinKind(
-    "pain",
+    DuringScore,
     Question.PAIN,
     PainKind.DURING,
     N_("Pain during the session"),
@@ -62,7 +61,7 @@ DURING = CheckinKind(
     },
 )
 MORNING = CheckinKind(
-    "morning",
+    MorningScore,
     Question.MORNING,
     PainKind.NEXT_MORNING,
     N_("Knee the morning after"),
@@ -105,7 +104,7 @@ def ask_pain(turn: Turn, day: date) -> None:
             "How much did your knee hurt during the session? "
             "0 means no pain, 10 the worst you can imagine."
         ),
-        pain_keyboard(DURING.action, day),
+        pain_keyboard(DURING.button, day),
     )
 
 
@@ -116,32 +115,33 @@ def awaited_checkin(awaiting: Awaiting | None) -> tuple[CheckinKind, date] | Non
     return _KINDS[awaiting.question], awaiting.day
 
 
-async def during_button(turn: Turn, args: tuple[str, ...]) -> None:
-    """A 0–10 button of the pain-during question: "pain:<day>:<score>"."""
-    await _button(turn, DURING, args)
+async def during_button(turn: Turn, pressed: DuringScore) -> None:
+    """A 0–10 button of the pain-during question."""
+    await _button(turn, DURING, pressed.day, pressed.score)
 
 
-async def morning_button(turn: Turn, args: tuple[str, ...]) -> None:
-    """A 0–10 button of the morning question: "morning:<day>:<score>"."""
-    await _button(turn, MORNING, args)
+async def morning_button(turn: Turn, pressed: MorningScore) -> None:
+    """A 0–10 button of the morning question."""
+    await _button(turn, MORNING, pressed.day, pressed.score)
 
 
-async def _button(turn: Turn, kind: CheckinKind, args: tuple[str, ...]) -> None:
-    day, score = parse_day(args[0]), int(args[1])
-    if day is None or score > 10:
-        turn.toast = _("That button has expired.")
-        return
+async def _button(turn: Turn, kind: CheckinKind, day: date, score: int) -> None:
     if await record_checkin(turn, kind, day, score):
         turn.edit(_("{what}: {score}/10").format(what=_(kind.echo), score=score))
 
 
 async def record_checkin(
-    turn: Turn, kind: CheckinKind, day: date, score: int, logged: LoggedLine | None = None
+    turn: Turn,
+    kind: CheckinKind,
+    day: date,
+    score: int,
+    logged: LoggedLine | None = None,
+    session: Session | None = None,
 ) -> bool:
     """Store the score against that day's done session and answer with what it means
     (opened by `logged` when the session was logged in the same message); without a done
     session that day, say how a score is given."""
-    if await try_checkin(turn, kind, day, score, logged):
+    if await try_checkin(turn, kind, day, score, logged, session):
         return True
     turn.toast = _("No finished session that day.")
     turn.say(
@@ -154,12 +154,18 @@ async def record_checkin(
 
 
 async def try_checkin(
-    turn: Turn, kind: CheckinKind, day: date, score: int, logged: LoggedLine | None = None
+    turn: Turn,
+    kind: CheckinKind,
+    day: date,
+    score: int,
+    logged: LoggedLine | None = None,
+    session: Session | None = None,
 ) -> bool:
-    """Store the score against that day's done session and answer with what it means; False,
-    with nothing said or stored, when there is no done session that day."""
+    """Store the score against that day's done session (`session`, when it was just logged)
+    and answer with what it means; False, with nothing said or stored, when there is no done
+    session that day."""
     outcome = await record_score(
-        turn.db, turn.catalogue, turn.user, kind.stored_as, day, score, turn.now
+        turn.db, turn.catalogue, turn.user, kind.stored_as, day, score, turn.now, session
     )
     if outcome is None:
         return False
@@ -276,18 +282,15 @@ def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
 def ask_effort(turn: Turn, day: date) -> None:
     """The optional one-tap question after the pain score; no answer has no effect."""
     keyboard: Keyboard = [
-        [(_(label), f"effort:{day}:{effort.value}") for effort, label in EFFORT_LABELS.items()]
+        [(_(label), EffortAnswer(day, effort).data()) for effort, label in EFFORT_LABELS.items()]
     ]
     turn.say(_("How hard was the session? One tap, if you like; it's fine to skip it."), keyboard)
 
 
-async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def effort_button(turn: Turn, pressed: EffortAnswer) -> None:
     """The optional effort rating of the session of that day; "hard" holds back step-ups from
     it, and any move it undoes is announced."""
-    day, effort = parse_day(args[0]), Effort(args[1])
-    if day is None:
-        turn.toast = _("That button has expired.")
-        return
+    day, effort = pressed.day, pressed.effort
     catalogue = turn.catalogue
     outcome = await record_effort(turn.db, catalogue, turn.user, day, effort, turn.now)
     if outcome is None:
@@ -312,7 +315,7 @@ async def effort_button(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 BUTTONS = (
-    Button(DURING.action, during_button, SCORE_ARGS),
-    Button(MORNING.action, morning_button, SCORE_ARGS),
-    Button("effort", effort_button, EFFORT_ARGS),
+    Button(DuringScore, during_button),
+    Button(MorningScore, morning_button),
+    Button(EffortAnswer, effort_button),
 )

@@ -4,12 +4,12 @@ commit, and one validated router for every inline button."""
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from telegram.ext import CallbackContext, ExtBot
 from content.catalogue import Catalogue
 from content.i18n import _, supported, use_language
 from content.understanding.matcher import ExerciseMatcher
+from handlers.callbacks import MAX_CALLBACK_BYTES, SEPARATOR, Callback
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard, send_text
@@ -86,6 +87,8 @@ class Turn:
     now: datetime
     handler: str  # for logs and the latency histogram; a button names its own handler
     toast: str | None = None
+    # The pending setup question was asked in this turn already: it is asked once.
+    asked_setup: bool = False
     _outbox: list[_Outgoing] = field(default_factory=list)
 
     @property
@@ -297,51 +300,59 @@ async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> 
 
 # -- inline buttons ---------------------------------------------------------------------------
 
-ButtonHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
-
-
-# Telegram's limit on callback_data; anything longer was not made by this bot.
-MAX_CALLBACK_BYTES = 64
+C = TypeVar("C", bound=Callback)
 
 
 @dataclass(frozen=True)
-class Button:
-    """An inline button's callback data 'action', or 'action:<args>' when args (a regex whose
-    groups are passed on) is given, and its handler. The regex is ASCII-only (\\d is 0-9) and
-    should bound its numbers to values the handler can use."""
+class Button(Generic[C]):
+    """A kind of inline button and its handler, which gets the button's values, parsed."""
 
-    action: str
-    handler: ButtonHandler
-    args: str = ""
+    kind: type[C]
+    handler: Callable[[Turn, C], Awaitable[None]]
 
     @property
-    def pattern(self) -> re.Pattern[str]:
-        """The regex the whole callback data must match; its groups are the handler's args."""
-        action = re.escape(self.action)
-        return re.compile(f"{action}:{self.args}" if self.args else action, re.ASCII)
+    def action(self) -> str:
+        """The action its callback data starts with."""
+        return self.kind.ACTION
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A button that carries nothing but its name ("today", "keep", "cleared")."""
+
+    action: str
+    handler: Callable[[Turn], Awaitable[None]]
+
+
+# A button pressed: its handler's name (for logs and metrics) and the call that handles it.
+Pressed = tuple[str, Callable[["Turn"], Awaitable[None]]]
 
 
 class ButtonRouter:
-    """Every button's data is matched exactly; anything else (not text, longer than Telegram
-    allows, not one of our patterns) is refused politely. Two buttons with one action are a
-    wiring mistake, reported at start-up rather than one silently replacing the other."""
+    """Every button's data is read by its kind's codec; anything else (not text, longer than
+    Telegram allows, no button of ours could carry it) is refused politely. Two buttons with
+    one action are a wiring mistake, reported at start-up rather than one silently replacing
+    the other."""
 
-    def __init__(self, buttons: Iterable[Button]) -> None:
-        self._routes: dict[str, tuple[re.Pattern[str], ButtonHandler]] = {}
+    def __init__(self, buttons: Iterable[Button[Any] | Tap]) -> None:
+        self._routes: dict[str, Button[Any] | Tap] = {}
         for button in buttons:
             if button.action in self._routes:
                 raise ValueError(f"two handlers for the button action {button.action!r}")
-            self._routes[button.action] = (button.pattern, button.handler)
+            self._routes[button.action] = button
 
-    def route(self, data: object) -> tuple[ButtonHandler, tuple[str, ...]] | None:
-        """The handler and its args for this callback data, or None for anything not ours."""
+    def route(self, data: object) -> Pressed | None:
+        """The handler's name and its call for this callback data, or None for anything not
+        ours."""
         if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_CALLBACK_BYTES:
             return None
-        found = self._routes.get(data.split(":", 1)[0])
-        match = found[0].fullmatch(data) if found else None
-        if found is None or match is None:
+        button = self._routes.get(data.split(SEPARATOR, 1)[0])
+        if isinstance(button, Tap):
+            return (button.handler.__name__, button.handler) if data == button.action else None
+        value = button.kind.parse(data) if button is not None else None
+        if button is None or value is None:
             return None
-        return found[1], match.groups()
+        return button.handler.__name__, partial(_pressed, button, value)
 
     def handler(self) -> UpdateHandler:
         """The one PTB callback for every callback query."""
@@ -350,22 +361,18 @@ class ButtonRouter:
         async def dispatch_button(turn: Turn) -> None:
             query = turn.update.callback_query
             data = query.data if query is not None else None
-            routed = self.route(data)
-            if routed is None:
+            pressed = self.route(data)
+            if pressed is None:
                 log.warning("refused callback data %r", str(data)[:MAX_CALLBACK_BYTES])
                 turn.toast = _("That button has expired. Send /today for a fresh one.")
                 return
-            handler, args = routed
-            turn.handler = f"button_{handler.__name__}"
+            name, call = pressed
+            turn.handler = f"button_{name}"
             with turn.services.observer.context(handler=turn.handler):
-                await handler(turn, args)
+                await call(turn)
 
         return dispatch_button
 
 
-def parse_day(text: str) -> date | None:
-    """The ISO date in a button's data, or None if it is not one (a forged button)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+async def _pressed(button: Button[C], value: C, turn: Turn) -> None:
+    await button.handler(turn, value)

@@ -6,17 +6,17 @@ from functools import partial
 
 from content.catalogue import Exercise
 from content.i18n import _
-from handlers.common import Attachment, Button, Keyboard, Turn, turn_handler
+from handlers.callbacks import HowTo
+from handlers.common import Attachment, Button, Keyboard, Tap, Turn, turn_handler
 from handlers.safety import hold_notice
 from handlers.start import keeps_question
 from usecases import exercises, training
 
-SLUG_ARG = r"([a-z][a-z0-9_]{1,30})"
 CAPTION_LIMIT = 1024  # Telegram's limit for a caption
 
 
 def _list_keyboard(exercises: tuple[Exercise, ...] | list[Exercise]) -> Keyboard:
-    return [[(f"📖 {exercise.name}", f"how:{exercise.slug}")] for exercise in exercises]
+    return [[(f"📖 {exercise.name}", HowTo(exercise.slug).data())] for exercise in exercises]
 
 
 @turn_handler
@@ -74,16 +74,16 @@ async def show_by_name(turn: Turn, query: str) -> None:
     )
 
 
-async def how_to_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def how_to_button(turn: Turn, pressed: HowTo) -> None:
     """📖 on a session: the instructions of that exercise (if still in the program)."""
-    found = turn.catalogue.get(args[0])
+    found = turn.catalogue.get(pressed.exercise)
     if found is None:
         turn.toast = _("That exercise is no longer in the program.")
         return
     await show_exercise(turn, found)
 
 
-async def list_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def list_button(turn: Turn) -> None:
     """ "All exercises" under a did-you-mean answer."""
     await show_list(turn)
 
@@ -172,6 +172,6 @@ async def _animation(turn: Turn, slug: str, level: int) -> Attachment | None:
 
 
 BUTTONS = (
-    Button("how", how_to_button, SLUG_ARG),
-    Button("list", list_button),
+    Button(HowTo, how_to_button),
+    Tap("list", list_button),
 )

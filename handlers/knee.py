@@ -18,12 +18,13 @@ from content.program import (
     pain_band,
 )
 from content.states import Awaiting, GaveWayAnswer, Question
-from handlers.common import Button, Turn, parse_day
+from handlers.callbacks import DayScore, GaveWay
+from handlers.common import Button, Turn
 from handlers.safety import ask_red_flags
 from handlers.views import ease_off, pain_keyboard
 from usecases import knee, training
 
-ACTION = "daypain"
+INJURY, NO_WEIGHT, NEITHER = GaveWayAnswer.INJURY, GaveWayAnswer.NO_WEIGHT, GaveWayAnswer.NEITHER
 # The answer about a knee that gave way, as /report, /history and /export say it.
 GAVE_WAY_WORDS = {
     GaveWayAnswer.INJURY: N_("after a fall or injury, now swollen"),
@@ -47,7 +48,7 @@ def ask_day_score(turn: Turn) -> None:
     turn.user.awaiting = Awaiting(Question.DAY_PAIN, day)
     turn.say(
         _("Sorry to hear that. How is your knee right now, from 0 (no pain) to 10 (the worst)?"),
-        pain_keyboard(ACTION, day),
+        pain_keyboard(DayScore, day),
     )
 
 
@@ -85,10 +86,10 @@ def gentle_line(catalogue: Catalogue, plan: list[PlannedExercise]) -> str:
     return _(GENTLE).format(limit=limit) + " " + ease_off(at_easiest)
 
 
-async def day_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def day_button(turn: Turn, pressed: DayScore) -> None:
     """A 0–10 button of the day-score question; only today's buttons still count."""
-    day, score = parse_day(args[0]), int(args[1])
-    if day is None or score > 10 or day != turn.today:
+    day, score = pressed.day, pressed.score
+    if day != turn.today:
         turn.toast = _('That question has passed. Tell me how your knee is, like "pain 4".')
         return
     turn.edit(_("Knee today: {score}/10").format(score=score))
@@ -105,17 +106,17 @@ async def gave_way(turn: Turn) -> None:
             "the knee swollen now? Or can you not put weight on the leg?"
         ),
         [
-            [(_("Yes: a fall or injury, now swollen"), f"gaveway:{event_id}:injury")],
-            [(_("Yes: I can't put weight on it"), f"gaveway:{event_id}:no_weight")],
-            [(_("No, neither"), f"gaveway:{event_id}:neither")],
+            [(_("Yes: a fall or injury, now swollen"), GaveWay(event_id, INJURY).data())],
+            [(_("Yes: I can't put weight on it"), GaveWay(event_id, NO_WEIGHT).data())],
+            [(_("No, neither"), GaveWay(event_id, NEITHER).data())],
         ],
     )
 
 
-async def gave_way_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def gave_way_button(turn: Turn, pressed: GaveWay) -> None:
     """The answer about a knee that gave way: an injury or no weight → the warning signs."""
-    answer = GaveWayAnswer(args[1])
-    if not await knee.answer_gave_way(turn.db, turn.user, int(args[0]), answer):
+    answer = pressed.answer
+    if not await knee.answer_gave_way(turn.db, turn.user, pressed.event, answer):
         turn.toast = _("That button has expired.")
         return
     if answer is GaveWayAnswer.NEITHER:
@@ -138,7 +139,4 @@ async def gave_way_button(turn: Turn, args: tuple[str, ...]) -> None:
     ask_red_flags(turn, Moment.LATER)
 
 
-BUTTONS = (
-    Button(ACTION, day_button, r"(\d{4}-\d{2}-\d{2}):(\d{1,2})"),
-    Button("gaveway", gave_way_button, r"(\d{1,12}):(injury|no_weight|neither)"),
-)
+BUTTONS = (Button(DayScore, day_button), Button(GaveWay, gave_way_button))

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from content.i18n import LANGUAGES, _, language_name, use_language
 from content.states import SETUP_QUESTIONS, Awaiting
+from handlers.callbacks import Language
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.start import ask_setup_step, keeps_question
 
 # Each language named in itself, so anyone can find their own on a button; inside a sentence
 # a language is named by language_name(), lowercase where the language writes it so.
 NAMES = {"en": "English", "ru": "Русский", "es": "Español"}
-ACTION = "lang"
 
 
 def language_keyboard(current: str) -> Keyboard:
     """One button per language, the current one ticked."""
     return [
         [
-            (f"{'✅ ' if code == current else ''}{NAMES[code]}", f"{ACTION}:{code}")
+            (f"{'✅ ' if code == current else ''}{NAMES[code]}", Language(code).data())
             for code in LANGUAGES
         ]
     ]
@@ -36,9 +36,9 @@ async def choose_language(turn: Turn) -> None:
     )
 
 
-async def language_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def language_button(turn: Turn, pressed: Language) -> None:
     """Store the chosen language and answer in it, asking an open setup question again."""
-    code = args[0]
+    code = pressed.language
     user = turn.user
     user.language = code
     with use_language(code):  # the answer already speaks the new language
@@ -54,4 +54,4 @@ async def language_button(turn: Turn, args: tuple[str, ...]) -> None:
             ask_setup_step(turn)  # the open question again, in the new language
 
 
-BUTTONS = (Button(ACTION, language_button, "(" + "|".join(LANGUAGES) + ")"),)
+BUTTONS = (Button(Language, language_button),)

@@ -16,8 +16,9 @@ from content.catalogue import NONE_OF_THESE, Catalogue, Moment
 from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
 from content.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
+from handlers.callbacks import DeleteEverything
 from handlers.checkins import EFFORT_WORDS
-from handlers.common import Attachment, Button, Turn, turn_handler
+from handlers.common import Attachment, Button, Tap, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import hold_event
 from handlers.start import keeps_question
@@ -454,13 +455,18 @@ async def delete(turn: Turn) -> None:
             "levels, schedule and reminders. It cannot be undone. (/export first if you want "
             "a copy.)"
         ),
-        [[(_("🗑 Yes, delete everything"), f"delete:{stamp}"), (_("Keep my data"), "keep")]],
+        [
+            [
+                (_("🗑 Yes, delete everything"), DeleteEverything(stamp).data()),
+                (_("Keep my data"), "keep"),
+            ]
+        ],
     )
 
 
-async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
+async def confirm_delete(turn: Turn, pressed: DeleteEverything) -> None:
     """Erase the user and all their data, if the confirmation is still fresh."""
-    asked = datetime.fromtimestamp(int(args[0]), tz=turn.now.tzinfo)
+    asked = datetime.fromtimestamp(pressed.asked, tz=turn.now.tzinfo)
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = _("That button has expired. Send /delete again.")
         return
@@ -474,12 +480,12 @@ async def confirm_delete(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
-async def keep(turn: Turn, _args: tuple[str, ...]) -> None:
+async def keep(turn: Turn) -> None:
     """ "Keep my data": nothing is deleted."""
     turn.edit(_("Nothing was deleted. Your program carries on."))
 
 
 BUTTONS = (
-    Button("delete", confirm_delete, r"(\d{1,10})"),  # a Unix time before the year 2286
-    Button("keep", keep),
+    Button(DeleteEverything, confirm_delete),
+    Tap("keep", keep),
 )

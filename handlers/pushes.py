@@ -10,6 +10,7 @@ from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
 from content.program import PlannedExercise
 from content.states import Awaiting
+from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.knee import gentle_line
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
@@ -71,7 +72,7 @@ class PushTexts:
         Past the morning, it asks about today instead of "this morning"."""
         return Outgoing(
             _(LATE_MORNING_QUESTION if late else MORNING_QUESTION),
-            pain_keyboard("morning", session_day),
+            pain_keyboard(MorningScore, session_day),
             awaiting=Awaiting.morning(session_day),
         )
 
@@ -143,7 +144,7 @@ class PushTexts:
                 [],
             )
         buttons = [
-            (barrier.label, f"barrier:{week_start}:{barrier.key}")
+            (barrier.label, Barrier(week_start, barrier.key).data())
             for barrier in self._catalogue(user).barriers.values()
         ]
         return Outgoing(

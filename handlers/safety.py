@@ -10,7 +10,6 @@ from statistics import median
 
 from content.catalogue import (
     NONE_OF_THESE,
-    RED_FLAG_CALLBACK,
     URGENT_TIERS,
     Catalogue,
     Moment,
@@ -20,7 +19,8 @@ from content.catalogue import (
 from content.i18n import N_, _, day_name, ngettext, short_day
 from content.progression import ClinicianReason, Review, Scores
 from content.states import HoldEnd, HoldKind
-from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.callbacks import RedFlag
+from handlers.common import Keyboard, Tap, Turn, turn_handler
 from handlers.views import announce_easiest, describe_session, out_of_ten
 from usecases.holds import HoldRecord
 from usecases.safety import HoldView, carry_on_easiest, open_hold, tap_flag
@@ -46,10 +46,12 @@ def ask_red_flags(turn: Turn, moment: Moment | None = None) -> None:
 def flag_keyboard(safety: Safety, tapped: frozenset[str] = frozenset()) -> Keyboard:
     """One button per red flag not yet tapped; "None of these" only before any is tapped."""
     keyboard: Keyboard = [
-        [(flag.button, flag.callback_data)] for flag in safety.flags if flag.key not in tapped
+        [(flag.button, RedFlag(flag.key).data())]
+        for flag in safety.flags
+        if flag.key not in tapped
     ]
     if not tapped:
-        keyboard.append([(safety.none_button, RED_FLAG_CALLBACK.format(key=NONE_OF_THESE))])
+        keyboard.append([(safety.none_button, RedFlag(NONE_OF_THESE).data())])
     return keyboard
 
 
@@ -244,7 +246,7 @@ async def review_advice(turn: Turn, review: Review) -> None:
     )
 
 
-async def no_review_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def no_review_button(turn: Turn) -> None:
     """ "I can't see anyone now": what the easiest levels mean, and the explicit choice."""
     view = await open_hold(turn.db, turn.catalogue, turn.user)
     if view is None or not view.review_only:
@@ -267,7 +269,7 @@ async def no_review_button(turn: Turn, _args: tuple[str, ...]) -> None:
     )
 
 
-async def easiest_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def easiest_button(turn: Turn) -> None:
     """The explicit choice to carry on at the easiest levels instead of a review."""
     weekly_after = timedelta(hours=turn.catalogue.program.reminders.weekly_checkin_after_hours)
     moves = await carry_on_easiest(turn.db, turn.catalogue, turn.user, turn.now, weekly_after)
@@ -283,12 +285,12 @@ async def easiest_button(turn: Turn, _args: tuple[str, ...]) -> None:
     )
 
 
-async def keep_hold_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def keep_hold_button(turn: Turn) -> None:
     """ "Keep the hold": nothing changes."""
     turn.edit(_("The hold stays. /today shows the ways on whenever you're ready."))
 
 
-async def not_yet_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def not_yet_button(turn: Turn) -> None:
     """ "Not yet" on the hold's follow-up: nothing changes, and nothing more is sent."""
     turn.edit(
         _("No problem. The program waits, and /today shows the ways on whenever you're ready.")
@@ -302,8 +304,8 @@ async def red_flags(turn: Turn) -> None:
 
 
 BUTTONS = (
-    Button("noreview", no_review_button),
-    Button("easiest", easiest_button),
-    Button("keephold", keep_hold_button),
-    Button("notyet", not_yet_button),
+    Tap("noreview", no_review_button),
+    Tap("easiest", easiest_button),
+    Tap("keephold", keep_hold_button),
+    Tap("notyet", not_yet_button),
 )

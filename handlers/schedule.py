@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from content.catalogue import Moment
 from content.i18n import _, clock_time
-from handlers.common import Button, Turn, parse_day, turn_handler
+from handlers.callbacks import Barrier
+from handlers.callbacks import Snooze as SnoozeButton
+from handlers.common import Button, Turn, turn_handler
 from handlers.safety import ask_red_flags
 from handlers.start import keeps_question, require_setup, show_schedule_menu
 from handlers.views import announce_return
@@ -57,9 +59,9 @@ async def resume(turn: Turn) -> None:
         turn.say(announce_return(turn.catalogue, eased.moves, eased.last_session, turn.today))
 
 
-async def snooze_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def snooze_button(turn: Turn, pressed: SnoozeButton) -> None:
     """⏰ Snooze on today's reminder; a reminder of another day has passed."""
-    if parse_day(args[0]) != turn.today:
+    if pressed.day != turn.today:
         turn.toast = _("That reminder has passed.")
         return
     await snooze_today(turn)
@@ -86,14 +88,12 @@ async def snooze_today(turn: Turn) -> None:
         turn.say(_("⏰ Okay, I'll remind you again at {time}.").format(time=clock))
 
 
-async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
+async def barrier(turn: Turn, pressed: Barrier) -> None:
     """The weekly check-in's barrier button: store it, give its tip, and for pain offer the
     red-flag screen."""
-    week, found = parse_day(args[0]), turn.catalogue.barriers.get(args[1])
-    if (
-        week is None
-        or found is None
-        or not await schedule.answer_barrier(turn.db, turn.user, week, found.key, turn.now)
+    found = turn.catalogue.barriers.get(pressed.barrier)
+    if found is None or not await schedule.answer_barrier(
+        turn.db, turn.user, pressed.week, found.key, turn.now
     ):
         turn.toast = _("That check-in has expired.")
         return
@@ -104,6 +104,6 @@ async def barrier(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 BUTTONS = (
-    Button("snooze", snooze_button, r"(\d{4}-\d{2}-\d{2})"),
-    Button("barrier", barrier, r"(\d{4}-\d{2}-\d{2}):([a-z]{2,16})"),
+    Button(SnoozeButton, snooze_button),
+    Button(Barrier, barrier),
 )

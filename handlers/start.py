@@ -7,7 +7,6 @@ person left off, and running /start again never loses their history.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from functools import wraps
 
@@ -15,7 +14,19 @@ from content.catalogue import NONE_OF_THESE
 from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
 from content.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
-from handlers.common import Button, Keyboard, Turn, turn_handler
+from handlers.callbacks import (
+    Days,
+    MenuChoice,
+    MorningTime,
+    RedFlag,
+    ReminderTime,
+    Retime,
+    SaveDays,
+    ScheduleMenu,
+    Setting,
+    TimeZone,
+)
+from handlers.common import Button, Keyboard, Tap, Turn, turn_handler
 from handlers.safety import ask_red_flags, hold_notice, moment_of, report_flag
 from handlers.views import ease_off
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
@@ -25,15 +36,13 @@ from usecases import training
 from usecases.safety import Clearing, clear, none_of_these
 from usecases.training import move_morning_checks, restart_pushes
 
-TIME_CHOICES = ("07:00", "08:00", "12:00", "17:00", "18:00", "19:00", "20:00")
-MORNING_CHOICES = ("06:00", "07:00", "08:00", "09:00", "10:00")
+TIME_CHOICES = tuple(time(hour) for hour in (7, 8, 12, 17, 18, 19, 20))
+MORNING_CHOICES = tuple(time(hour) for hour in (6, 7, 8, 9, 10))
 ASK_TIMEZONE = N_(
     "Which time zone are you in? Tap 📍 below to share your location (it is used only for "
     "the time zone and not stored), or type your city (for example Berlin or New York), a "
     "zone such as CET or IST, or a UTC offset such as +1 or UTC-5."
 )
-# Set once the pending setup question has been asked in this update, so it is asked once.
-_ASKED: ContextVar[bool] = ContextVar("setup_question_asked", default=False)
 
 
 async def require_setup(turn: Turn, *, training: bool = True) -> bool:
@@ -44,7 +53,7 @@ async def require_setup(turn: Turn, *, training: bool = True) -> bool:
         return False
     if turn.user.onboarded:
         return True
-    if turn.user.onboarding_step == OnboardingStep.DISCLAIMER and not _ASKED.get():
+    if turn.user.onboarding_step == OnboardingStep.DISCLAIMER and not turn.asked_setup:
         welcome(turn)
         return False
     turn.say(_("Let's finish setting you up first: one question is still open."))
@@ -55,7 +64,7 @@ async def require_setup(turn: Turn, *, training: bool = True) -> bool:
 def ask_setup_step(turn: Turn) -> None:
     """Ask again whatever setup question is pending (the disclaimer, the red-flag screen, the
     time zone, the days, the reminder time or the morning time)."""
-    _ASKED.set(True)
+    turn.asked_setup = True
     user = turn.user
     awaiting = user.awaiting
     if not user.onboarded and user.onboarding_step == OnboardingStep.DISCLAIMER:
@@ -80,7 +89,6 @@ def keeps_question(
 
     @wraps(handler)
     async def run(turn: Turn) -> None:
-        _ASKED.set(False)
         before = (turn.user.onboarding_step, turn.user.awaiting)
         await handler(turn)
         user = turn.user
@@ -88,7 +96,7 @@ def keeps_question(
         setup_open = not user.onboarded and started
         pending = setup_open or user.awaiting in {Awaiting(q) for q in SETUP_QUESTIONS}
         unchanged = (user.onboarding_step, user.awaiting) == before
-        if pending and unchanged and not user.on_hold and not _ASKED.get():
+        if pending and unchanged and not user.on_hold and not turn.asked_setup:
             ask_setup_step(turn)
 
     return run
@@ -101,7 +109,7 @@ def _disclaimer(turn: Turn, lead: str) -> None:
 
 def welcome(turn: Turn) -> None:
     """The first message: who Knee Coach is, and the disclaimer to acknowledge."""
-    _ASKED.set(True)
+    turn.asked_setup = True
     user = turn.user
     user.onboarding_step = OnboardingStep.DISCLAIMER
     user.awaiting = None
@@ -134,12 +142,12 @@ async def start(turn: Turn) -> None:
             [[(_("📋 Today's session"), "today"), (_("⚙️ Change schedule"), "setup")]],
         )
         user.awaiting = None
-        _ASKED.set(True)
+        turn.asked_setup = True
         return
     welcome(turn)
 
 
-async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
+async def accept_disclaimer(turn: Turn) -> None:
     """The disclaimer is acknowledged: on to the red-flag screen."""
     user = turn.user
     if user.onboarding_step != OnboardingStep.DISCLAIMER or user.on_hold:
@@ -152,10 +160,10 @@ async def accept_disclaimer(turn: Turn, _args: tuple[str, ...]) -> None:
     ask_red_flags(turn)
 
 
-async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
+async def answer_red_flags(turn: Turn, pressed: RedFlag) -> None:
     """The screen's answer, wherever it was asked: at /start, after severe pain, at the weekly
     check-in, on /redflags. A flag puts the program on hold; "None of these" carries on."""
-    user, key = turn.user, args[0]
+    user, key = turn.user, pressed.flag
     safety = turn.catalogue.safety
     if key == "no":  # the old screen's "No, none apply"
         key = NONE_OF_THESE
@@ -179,7 +187,7 @@ async def answer_red_flags(turn: Turn, args: tuple[str, ...]) -> None:
         turn.say(_("If your knee hurts a lot, rest it today.") + " " + ease_off(easiest))
 
 
-async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
+async def cleared(turn: Turn) -> None:
     """The user confirms a clinician checked them: every hold ends and the program picks up
     where it stopped (earlier regressions stop counting). After an emergency or same-day flag
     not on the day it was tapped: a doctor must have seen them first."""
@@ -219,7 +227,7 @@ async def cleared(turn: Turn, _args: tuple[str, ...]) -> None:
         turn.say(_("Send /start to set up your program."))
 
 
-async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
+async def change_schedule(turn: Turn) -> None:
     """The "change schedule" button: the schedule menu, once setup is done."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
@@ -230,35 +238,41 @@ async def change_schedule(turn: Turn, _args: tuple[str, ...]) -> None:
 def show_schedule_menu(turn: Turn) -> None:
     """The settings as they are, one button per thing to change, and Keep."""
     turn.user.awaiting = None
-    _ASKED.set(True)
+    turn.asked_setup = True
     turn.say(
         _("⚙️ Your schedule now:\n{summary}\n\nWhat would you like to change?").format(
             summary=schedule_lines(turn)
         ),
         [
-            [(_("📅 Training days"), "sched:days"), (_("⏰ Reminder time"), "sched:time")],
-            [(_("🌅 Morning check"), "sched:morning"), (_("🌍 Time zone"), "sched:zone")],
-            [(_("👍 Keep it as it is"), "sched:keep")],
+            [
+                (_("📅 Training days"), ScheduleMenu(MenuChoice.DAYS).data()),
+                (_("⏰ Reminder time"), ScheduleMenu(MenuChoice.TIME).data()),
+            ],
+            [
+                (_("🌅 Morning check"), ScheduleMenu(MenuChoice.MORNING).data()),
+                (_("🌍 Time zone"), ScheduleMenu(MenuChoice.ZONE).data()),
+            ],
+            [(_("👍 Keep it as it is"), ScheduleMenu(MenuChoice.KEEP).data())],
         ],
     )
 
 
-async def schedule_menu_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def schedule_menu_button(turn: Turn, pressed: ScheduleMenu) -> None:
     """One choice of the schedule menu: keep, or ask for the days, a time or the time zone."""
     if not turn.user.onboarded:
         turn.toast = _("Send /start to set up first.")
         return
-    choice = args[0]
-    if choice == "keep":
+    choice = pressed.choice
+    if choice is MenuChoice.KEEP:
         turn.user.awaiting = None
         turn.edit(
             _("👍 Your schedule stays as it is.\n{summary}").format(summary=schedule_lines(turn))
         )
-    elif choice == "days":
+    elif choice is MenuChoice.DAYS:
         ask_days(turn)
-    elif choice == "time":
+    elif choice is MenuChoice.TIME:
         ask_reminder_time(turn)
-    elif choice == "morning":
+    elif choice is MenuChoice.MORNING:
         ask_morning_time(turn)
     else:
         ask_timezone(turn)
@@ -316,22 +330,22 @@ async def timezone_text(turn: Turn, text: str) -> None:
         return
     turn.say(
         _("Which of these is yours?"),
-        [[(describe_zone(zone, turn.now), f"tz:{zone}")] for zone in choices],
+        [[(describe_zone(zone, turn.now), TimeZone(zone).data())] for zone in choices],
     )
 
 
-async def choose_timezone(turn: Turn, args: tuple[str, ...]) -> None:
+async def choose_timezone(turn: Turn, pressed: TimeZone) -> None:
     """A time-zone button offered for a typed place; it counts only while that is asked."""
     if not _past_screen(turn):
         return
-    if not is_valid_zone(args[0]):
+    if not is_valid_zone(pressed.zone):
         turn.toast = _("I don't know that time zone.")
         return
     if turn.user.awaiting != Awaiting(Question.TIMEZONE):
         turn.toast = _("That question has passed. Send /schedule to change your time zone.")
         return
-    turn.edit(_("Time zone: {zone}").format(zone=zone_name(args[0])))
-    await _set_timezone(turn, args[0])
+    turn.edit(_("Time zone: {zone}").format(zone=zone_name(pressed.zone)))
+    await _set_timezone(turn, pressed.zone)
 
 
 async def _set_timezone(turn: Turn, zone: str) -> None:
@@ -369,26 +383,26 @@ def _days_prompt(turn: Turn, mask: int) -> str:
 
 def _days_keyboard(mask: int) -> Keyboard:
     buttons = [
-        (f"{'✅ ' if mask & (1 << day) else ''}{label}", f"days:{mask ^ (1 << day)}")
+        (f"{'✅ ' if mask & (1 << day) else ''}{label}", Days(mask ^ (1 << day)).data())
         for day, label in enumerate(weekday_abbreviations())
     ]
-    return [buttons[:4], buttons[4:], [(_("💾 Save days"), f"savedays:{mask}")]]
+    return [buttons[:4], buttons[4:], [(_("💾 Save days"), SaveDays(mask).data())]]
 
 
-async def toggle_day(turn: Turn, args: tuple[str, ...]) -> None:
+async def toggle_day(turn: Turn, pressed: Days) -> None:
     """A day toggled on the days screen: redraw it with the new mask (nothing saved yet)."""
-    mask = int(args[0])
+    mask = pressed.mask
     if not _past_screen(turn) or mask > 127:
         turn.toast = turn.toast or _("That button has expired.")
         return
     turn.edit(_days_prompt(turn, mask), _days_keyboard(mask))
 
 
-async def save_days(turn: Turn, args: tuple[str, ...]) -> None:
+async def save_days(turn: Turn, pressed: SaveDays) -> None:
     """Save the days picked (within the program's min and max), then go on with setup."""
     if not _past_screen(turn):
         return
-    await _save_days(turn, mask_to_days(int(args[0]) & 127), typed=False)
+    await _save_days(turn, mask_to_days(pressed.mask), typed=False)
 
 
 async def days_text(turn: Turn, text: str) -> bool:
@@ -431,8 +445,8 @@ def ask_reminder_time(turn: Turn) -> None:
     turn.say(
         _("What time should I remind you on training days? Tap a time or type one, like 7:30."),
         [
-            [(choice, f"time:{choice}") for choice in TIME_CHOICES[:4]],
-            [(choice, f"time:{choice}") for choice in TIME_CHOICES[4:]],
+            [(clock_time(at), ReminderTime(at).data()) for at in TIME_CHOICES[:4]],
+            [(clock_time(at), ReminderTime(at).data()) for at in TIME_CHOICES[4:]],
         ],
     )
 
@@ -445,26 +459,22 @@ def ask_morning_time(turn: Turn) -> None:
             "The morning after a session I'll ask how your knee is. What time suits you in "
             "the morning? Tap a time or type one, like 8:30."
         ),
-        [[(choice, f"mtime:{choice}") for choice in MORNING_CHOICES]],
+        [[(clock_time(at), MorningTime(at).data()) for at in MORNING_CHOICES]],
     )
 
 
-async def choose_time(turn: Turn, args: tuple[str, ...]) -> None:
+async def choose_time(turn: Turn, pressed: ReminderTime) -> None:
     """A reminder-time button."""
-    await _time_button(turn, args[0], Question.REMINDER_TIME)
+    await _time_button(turn, pressed.at, Question.REMINDER_TIME)
 
 
-async def choose_morning_time(turn: Turn, args: tuple[str, ...]) -> None:
+async def choose_morning_time(turn: Turn, pressed: MorningTime) -> None:
     """A morning-check-time button."""
-    await _time_button(turn, args[0], Question.MORNING_TIME)
+    await _time_button(turn, pressed.at, Question.MORNING_TIME)
 
 
-async def _time_button(turn: Turn, text: str, question: Question) -> None:
+async def _time_button(turn: Turn, chosen: time, question: Question) -> None:
     if not _past_screen(turn):
-        return
-    chosen = parse_time(text)
-    if chosen is None:
-        turn.toast = _("That time doesn't exist.")
         return
     if turn.user.awaiting != Awaiting(question):
         turn.toast = _("That question has passed. Send /schedule to change it.")
@@ -478,12 +488,12 @@ async def _time_button(turn: Turn, text: str, question: Question) -> None:
     await _set_time(turn, question, chosen)
 
 
-async def retime(turn: Turn, args: tuple[str, ...]) -> None:
+async def retime(turn: Turn, pressed: Retime) -> None:
     """'No, another time' after 'Did you mean midnight?'."""
     if not _past_screen(turn):
         return
     turn.edit(_("No problem."))
-    if args[0] == "m":
+    if pressed.setting is Setting.MORNING:
         ask_morning_time(turn)
     else:
         ask_reminder_time(turn)
@@ -499,7 +509,12 @@ async def time_text(turn: Turn, text: str, question: Question = Question.REMINDE
         # A morning check is never at midnight: that answer gets the morning range instead.
         turn.say(
             _("Did you mean midnight? 🌙"),
-            [[(_("Yes, midnight"), "time:00:00"), (_("No, another time"), "retime:r")]],
+            [
+                [
+                    (_("Yes, midnight"), ReminderTime(time(0)).data()),
+                    (_("No, another time"), Retime(Setting.REMINDER).data()),
+                ]
+            ],
         )
         return
     await _set_time(turn, question, chosen)
@@ -594,15 +609,15 @@ def _past_screen(turn: Turn) -> bool:
 
 
 BUTTONS = (
-    Button("redflag", answer_red_flags, r"([a-z][a-z0-9_]{1,31})"),
-    Button("tz", choose_timezone, r"([A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})"),
-    Button("days", toggle_day, r"(\d{1,3})"),
-    Button("savedays", save_days, r"(\d{1,3})"),
-    Button("time", choose_time, r"(\d{2}:\d{2})"),
-    Button("mtime", choose_morning_time, r"(\d{2}:\d{2})"),
-    Button("retime", retime, "(r|m)"),
-    Button("sched", schedule_menu_button, "(days|time|morning|zone|keep)"),
-    Button("disclaimer", accept_disclaimer),
-    Button("cleared", cleared),
-    Button("setup", change_schedule),
+    Button(RedFlag, answer_red_flags),
+    Button(TimeZone, choose_timezone),
+    Button(Days, toggle_day),
+    Button(SaveDays, save_days),
+    Button(ReminderTime, choose_time),
+    Button(MorningTime, choose_morning_time),
+    Button(Retime, retime),
+    Button(ScheduleMenu, schedule_menu_button),
+    Tap("disclaimer", accept_disclaimer),
+    Tap("cleared", cleared),
+    Tap("setup", change_schedule),
 )

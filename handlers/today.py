@@ -7,16 +7,15 @@ from datetime import date, timedelta
 from content.i18n import _, day_name
 from content.program import PlannedExercise
 from content.states import SessionStatus
+from handlers.callbacks import Done, Extra, Skip
 from handlers.checkins import DURING, ask_pain, record_checkin
-from handlers.common import Button, Turn, parse_day, turn_handler
+from handlers.common import Button, Tap, Turn, turn_handler
 from handlers.knee import gentle_line, sore_lately
 from handlers.start import keeps_question, require_setup
 from handlers.views import announce_return, session_keyboard, session_lines
 from scheduler.calendar import is_training_day, next_training_day
 from usecases import training
 from usecases.training import Logged, ease_back_in, plan_morning_check
-
-DATE_ARG = r"(\d{4}-\d{2}-\d{2})"
 
 
 async def todays_plan(turn: Turn) -> list[PlannedExercise]:
@@ -32,7 +31,7 @@ async def today(turn: Turn) -> None:
         await show_today(turn)
 
 
-async def today_button(turn: Turn, _args: tuple[str, ...]) -> None:
+async def today_button(turn: Turn) -> None:
     """The "Today's session" button: /today, once setup is done."""
     if await require_setup(turn):
         await show_today(turn)
@@ -86,24 +85,23 @@ def _headline(turn: Turn, day: date) -> str:
     ).format(day=label, next=later)
 
 
-def _session_day(turn: Turn, text: str) -> date | None:
+def _session_day(turn: Turn, day: date) -> date | None:
     """The day a button refers to, if it is today or yesterday (a late tap still counts)."""
-    day = parse_day(text)
-    if day is None or not turn.today - timedelta(days=1) <= day <= turn.today:
+    if not turn.today - timedelta(days=1) <= day <= turn.today:
         turn.toast = _("That session has passed. Send /today for today's.")
         return None
     return day
 
 
-async def done_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def done_button(turn: Turn, pressed: Done) -> None:
     """✅ on a session of today or yesterday: log it as done."""
-    if await require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, pressed.day)):
         await mark_done(turn, day)
 
 
-async def skip_button(turn: Turn, args: tuple[str, ...]) -> None:
+async def skip_button(turn: Turn, pressed: Skip) -> None:
     """⏭ on a session of today or yesterday: log it as skipped."""
-    if await require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, pressed.day)):
         await mark_skipped(turn, day)
 
 
@@ -128,7 +126,7 @@ async def mark_done(
         turn.toast = _("Already logged ✅")
         turn.say(_("That session is already logged as done. ✅"))
         if score is not None:
-            await record_checkin(turn, DURING, day, score)
+            await record_checkin(turn, DURING, day, score, session=logged.session)
         return
     await plan_morning_check(turn.db, turn.user, day, turn.now)
     turn.toast = _("Logged ✅")
@@ -147,7 +145,7 @@ async def mark_done(
         turn.say(logged_line(praise=True))
         ask_pain(turn, day)
     else:
-        await record_checkin(turn, DURING, day, score, logged_line)
+        await record_checkin(turn, DURING, day, score, logged_line, logged.session)
 
 
 async def done_text(
@@ -159,21 +157,20 @@ async def done_text(
     if training_day or await training.logged_on(turn.db, turn.user, day) is not None:
         await mark_done(turn, day, left_out, score)
         return
-    keep = "-" if score is None else str(score)
     turn.say(
         _("Today is a rest day. Log an extra session today?"),
-        [[(_("✅ Yes, log it"), f"extra:{day}:{keep}"), (_("No"), "noextra")]],
+        [[(_("✅ Yes, log it"), Extra(day, score).data()), (_("No"), "noextra")]],
     )
 
 
-async def extra_yes(turn: Turn, args: tuple[str, ...]) -> None:
+async def extra_yes(turn: Turn, pressed: Extra) -> None:
     """ "Yes" to an extra session on a rest day: log it as done, with the typed score if any."""
-    if await require_setup(turn) and (day := _session_day(turn, args[0])):
+    if await require_setup(turn) and (day := _session_day(turn, pressed.day)):
         turn.edit(_("An extra session today. 💪"))
-        await mark_done(turn, day, score=None if args[1] == "-" else int(args[1]))
+        await mark_done(turn, day, score=pressed.score)
 
 
-async def extra_no(turn: Turn, _args: tuple[str, ...]) -> None:
+async def extra_no(turn: Turn) -> None:
     """ "No" to an extra session on a rest day: nothing is logged."""
     turn.edit(_("Nothing logged. Enjoy your rest day!"))
 
@@ -203,9 +200,9 @@ async def mark_skipped(turn: Turn, day: date) -> None:
 
 
 BUTTONS = (
-    Button("today", today_button),
-    Button("done", done_button, DATE_ARG),
-    Button("skip", skip_button, DATE_ARG),
-    Button("extra", extra_yes, r"(\d{4}-\d{2}-\d{2}):(\d{1,2}|-)"),
-    Button("noextra", extra_no),
+    Tap("today", today_button),
+    Button(Done, done_button),
+    Button(Skip, skip_button),
+    Button(Extra, extra_yes),
+    Tap("noextra", extra_no),
 )

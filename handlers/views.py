@@ -9,6 +9,7 @@ from content.catalogue import Catalogue, Exercise
 from content.i18n import N_, _, ngettext, short_day
 from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Scores, Step, Why
+from handlers.callbacks import DayScore, Done, DuringScore, HowTo, MorningScore, Skip, Snooze
 from scheduler.outgoing import Keyboard
 
 
@@ -37,19 +38,22 @@ def session_keyboard(
     each exercise, two a row."""
     keyboard: Keyboard = []
     if loggable:
-        row = [(_("✅ Session done"), f"done:{day}")]
+        row = [(_("✅ Session done"), Done(day).data())]
         if snooze:
-            row.append((_("⏰ Snooze 1 h"), f"snooze:{day}"))
-        row.append((_("⏭ Skip today"), f"skip:{day}"))
+            row.append((_("⏰ Snooze 1 h"), Snooze(day).data()))
+        row.append((_("⏭ Skip today"), Skip(day).data()))
         keyboard.append(row)
-    how_to = [(f"📖 {item.exercise.name}", f"how:{item.exercise.slug}") for item in plan]
+    how_to = [(f"📖 {item.exercise.name}", HowTo(item.exercise.slug).data()) for item in plan]
     keyboard += [how_to[index : index + 2] for index in range(0, len(how_to), 2)]
     return keyboard
 
 
-def pain_keyboard(action: str, day: date) -> Keyboard:
-    """0–10 buttons; action is "pain" (during a session) or "morning" (next morning)."""
-    buttons = [(str(score), f"{action}:{day}:{score}") for score in range(11)]
+ScoreButton = type[DuringScore] | type[MorningScore] | type[DayScore]
+
+
+def pain_keyboard(kind: ScoreButton, day: date) -> Keyboard:
+    """0–10 buttons of one pain question (during a session, the next morning, the day)."""
+    buttons = [(str(score), kind(day, score).data()) for score in range(11)]
     return [buttons[:6], buttons[6:]]
 
 

@@ -216,8 +216,13 @@ class SessionLog(Base):
     # The optional one-tap answer to "How hard was it?"; NULL = not answered (no effect).
     effort: Mapped[Effort | None] = mapped_column(StrEnumColumn(Effort, 12), default=None)
 
+    # Loaded when asked for (`awaitable_attrs`, or selectinload in a query that needs them),
+    # once per transaction; the ORM keeps both current as rows are added.
     exercises: Mapped[list[SessionExercise]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
+    )
+    review: Mapped[SessionReview | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 

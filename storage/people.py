@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from content.catalogue import Program
@@ -136,7 +137,14 @@ async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
             await db.scalars(select(table).where(table.user_id == user.id).order_by(*order))
         )
 
-    sessions = await all_of(SessionLog, SessionLog.local_date)
+    sessions = list(
+        await db.scalars(
+            select(SessionLog)
+            .options(selectinload(SessionLog.exercises))
+            .where(SessionLog.user_id == user.id)
+            .order_by(SessionLog.local_date)
+        )
+    )
     return UserRows(
         user=user,
         sessions=sessions,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from content.catalogue import Catalogue, ProgressionRules
 from content.program import PlannedExercise, session_plan, starting_levels
@@ -111,10 +112,12 @@ async def log_session(
     if log is not None and (log.status == status or log.status == SessionStatus.DONE):
         return log, False
     if log is None:
-        log = SessionLog(user_id=user_id, local_date=day, status=status, logged_at=now)
+        log = SessionLog(
+            user_id=user_id, local_date=day, status=status, logged_at=now, exercises=[]
+        )
         db.add(log)
     log.status, log.logged_at = status, now
-    earlier = {row.exercise: row for row in log.exercises}
+    earlier = {row.exercise: row for row in await log.awaitable_attrs.exercises}
     for item in plan:
         row = earlier.pop(item.exercise.slug, None)
         if row is None:
@@ -307,8 +310,10 @@ async def session_history(
 ) -> list[SessionRecord]:
     """The latest done sessions (up to and including `upto`), oldest first, each with the
     levels it was done at, its current scores and its effort."""
-    query = select(SessionLog).where(
-        SessionLog.user_id == user_id, SessionLog.status == SessionStatus.DONE
+    query = (
+        select(SessionLog)
+        .options(selectinload(SessionLog.exercises))
+        .where(SessionLog.user_id == user_id, SessionLog.status == SessionStatus.DONE)
     )
     if upto is not None:
         query = query.where(SessionLog.local_date <= upto)
@@ -452,9 +457,9 @@ class StoredReview:
     clinician: ClinicianReason | None
 
 
-async def stored_review(db: AsyncSession, session_log: SessionLog) -> StoredReview | None:
+async def stored_review(session_log: SessionLog) -> StoredReview | None:
     """The stored review of this session, or None if it was never reviewed."""
-    row = await db.get(SessionReview, session_log.id)
+    row = await session_log.awaitable_attrs.review
     if row is None:
         return None
     return StoredReview(
@@ -485,16 +490,14 @@ async def store_review(
     the moves replace the stored ones (the caller passes all the moves it stands by). The
     stance kept is the most serious of the session's reviews (its morning score does not take
     back a stop or a clinician), unless `replace` (a correction re-ran the review)."""
-    row = await db.get(SessionReview, session_log.id)
+    row = await session_log.awaitable_attrs.review
     if row is None:
-        row = SessionReview(
-            session_id=session_log.id,
+        row = session_log.review = SessionReview(
             user_id=user_id,
             levels_before=dict(levels),
             steps_before={slug: day.isoformat() for slug, day in last_step.items()},
             last_unlock_before=last_unlock,
         )
-        db.add(row)
     elif not replace and _SERIOUSNESS[Voice(row.voice)] > _SERIOUSNESS[voice]:
         voice, clinician = Voice(row.voice), _clinician(row.clinician)
     row.moves = [_move_data(move) for move in moves]

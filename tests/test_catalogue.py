@@ -9,7 +9,6 @@ import pytest
 
 from content.catalogue import (
     BUTTON_TEXT_MAX,
-    CALLBACK_DATA_MAX_BYTES,
     DATA_DIR,
     ContentError,
     Moment,
@@ -26,6 +25,7 @@ from content.program import (
     session_plan,
     starting_levels,
 )
+from handlers.callbacks import MAX_CALLBACK_BYTES, RedFlag
 
 
 def test_shipped_catalogue_has_seven_exercises_in_area_order():
@@ -275,7 +275,7 @@ def test_disclaimer_says_when_to_get_checked():
 def test_red_flag_buttons_fit_telegram():
     safety = load_catalogue().safety
     for flag in safety.flags:
-        assert len(flag.callback_data.encode()) <= CALLBACK_DATA_MAX_BYTES
+        assert len(RedFlag(flag.key).data().encode()) <= MAX_CALLBACK_BYTES
         assert len(flag.button) <= BUTTON_TEXT_MAX
     assert len(safety.none_button) <= BUTTON_TEXT_MAX
 

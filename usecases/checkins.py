@@ -31,7 +31,7 @@ from scheduler.slots import local_day
 from storage import holds, training
 from storage.models import SessionLog, User
 from usecases import safety
-from usecases.training import restart_pushes
+from usecases.training import Session, restart_pushes
 
 ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 
@@ -117,11 +117,12 @@ async def record_score(
     day: date,
     score: int,
     now: datetime,
+    session: Session | None = None,
 ) -> ScoreOutcome | None:
     """Store the score against that day's done session and review that session; None when
-    there is no such session."""
-    session_log = await _done_session(db, user, day)
-    if session_log is None:
+    there is no such session. session: that day's session, when the caller just logged it."""
+    session_log = session or await _done_session(db, user, day)
+    if session_log is None or session_log.status != SessionStatus.DONE:
         return None
     corrected = await training.record_pain(db, user.id, session_log, kind, score, now)
     review, changes = await review_session(
@@ -205,7 +206,7 @@ async def record_effort(
         return None
     earlier = await training.set_effort(db, session_log, effort)
     changes: tuple[Decision, ...] = ()
-    if earlier is not effort and await training.stored_review(db, session_log) is not None:
+    if earlier is not effort and await training.stored_review(session_log) is not None:
         _, changes = await review_session(db, catalogue, user, session_log, now, rerun=True)
     return EffortOutcome(effort, changes)
 
@@ -239,7 +240,7 @@ async def review_session(
         db, user.id, now - timedelta(hours=program.progression.flare_hours)
     )
     flare = any(score > program.pain.acceptable_max for score in recent)
-    stored = await training.stored_review(db, session_log)
+    stored = await training.stored_review(session_log)
     kept: Sequence[Decision]
     revised = stored is not None and rerun
     if stored is not None and revised:

@@ -15,6 +15,7 @@ from content.states import PushKind, SessionStatus
 from scheduler.planner import morning_check, weekly_on_return
 from scheduler.slots import local_day, next_daily_slot, slot_instant
 from storage import outbox, training
+from storage.models import SessionLog as Session  # a logged session, passed along whole
 from storage.models import User
 from storage.outbox import NewPush
 from storage.training import EasedBack  # front doors announce it: named here for them
@@ -27,6 +28,7 @@ class Logged:
     plan: list[PlannedExercise]
     status: SessionStatus  # what is stored now (a done session stays done)
     changed: bool
+    session: Session  # the logged session, for a score given in the same message
 
 
 async def log_session(
@@ -41,7 +43,7 @@ async def log_session(
     """Log the day's session with today's plan; a skipped one can still be done later."""
     plan = await training.current_plan(catalogue, user, now)
     log, changed = await training.log_session(db, user.id, day, status, plan, now, left_out)
-    return Logged(plan, log.status, changed)
+    return Logged(plan, log.status, changed, log)
 
 
 async def todays_plan(catalogue: Catalogue, user: User, now: datetime) -> list[PlannedExercise]:
