@@ -36,7 +36,7 @@ from media.files import AnimationFiles, default_media_dir
 from media.process import DrawingProcess
 from scheduler import timezones
 from scheduler.clock import Clock, SystemClock
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushContent, PushEngine
 from scheduler.ratelimit import TelegramRateLimiter
 from storage.db import Database
 
@@ -101,7 +101,7 @@ class KneeBot:
     """The assembled bot: PTB's application and what the composition root keeps beside it."""
 
     application: KneeApplication
-    engine: ReminderEngine
+    engine: PushEngine
     metrics: Metrics
     intake: Intake
     # PTB closes its HTTP clients only after a start that succeeded: closed here in any case.
@@ -127,7 +127,7 @@ class Receiving:
     """How updates arrive (long polling, or a webhook when webhook_url is set), where the HTTP
     server for health and metrics listens (none when http_host is None; port 0 here is any
     free port, as tests use it), and how long a shutdown waits for the stored updates and the
-    reminder batch in flight."""
+    push batch in flight."""
 
     poll_timeout: int = 10
     webhook_url: str | None = None
@@ -146,7 +146,7 @@ def build_application(
     intake_config: IntakeConfig | None = None,
 ) -> KneeBot:
     """Assemble the bot: PTB's application with the handlers, the shared rate limiter, the
-    reminder engine, metrics and the update intake. Nothing is started yet."""
+    push engine, metrics and the update intake. Nothing is started yet."""
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
@@ -171,7 +171,7 @@ def build_application(
     application.bot_data.services = replace(services, observer=Observer(metrics))
     register(application)
     application.add_error_handler(_report_error)
-    engine = reminder_engine(services, application.bot, limiter, engine_config)
+    engine = push_engine(services, application.bot, limiter, engine_config)
     metrics.watch_engine(engine, limiter)
     intake = Intake(
         application, services.database, metrics, SystemClock(), engine.worker, intake_config
@@ -185,37 +185,29 @@ def build_application(
     return KneeBot(application, engine, metrics, intake, transports)
 
 
-def reminder_engine(
+def push_engine(
     services: Services,
     bot: ExtBot[Any],
     limiter: TelegramRateLimiter,
     config: EngineConfig | None = None,
-    worker: str | None = None,
-) -> ReminderEngine:
-    """The reminder engine with the conversation layer's words injected."""
-    return ReminderEngine(
-        services.database,
-        services.clock,
-        services.catalogue,
-        bot,
-        limiter,
-        PushTexts(services.catalogue, services.catalogues),
-        config,
-        worker=worker,
-        user_ref=user_ref,
-        catalogues=services.catalogues,
+) -> PushEngine:
+    """The push engine with the conversation layer's words injected."""
+    content = PushContent(
+        services.catalogue, PushTexts(services.catalogue, services.catalogues), services.catalogues
     )
+    config = replace(config or EngineConfig(), user_ref=user_ref)
+    return PushEngine(services.database, services.clock, content, bot, limiter, config)
 
 
-def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> None:
-    """One repeating job drives every reminder; a late start still runs (generous misfire
+def _schedule_ticks(application: KneeApplication, engine: PushEngine) -> None:
+    """One repeating job drives every push; a late start still runs (generous misfire
     grace, coalesced), because the database, not APScheduler, knows what is due."""
 
     async def tick(_context: KneeContext) -> None:
         try:
             await engine.tick()
         except Exception:  # a failed tick must not stop the next one
-            log.exception("reminder tick failed")
+            log.exception("push tick failed")
 
     assert application.job_queue is not None
     interval = engine.config.tick_seconds
@@ -223,7 +215,7 @@ def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> Non
         tick,
         interval=interval,
         first=min(interval, 1.0),
-        name="reminders",
+        name="pushes",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
     )
 
@@ -266,7 +258,7 @@ async def serve(
 ) -> None:
     """Take updates until stop is set, then shut down without losing any: stop taking
     updates (Telegram keeps the ones not stored), handle the stored ones within the drain
-    time while the reminder batch in flight finishes (or goes back to the queue), hand back
+    time while the push batch in flight finishes (or goes back to the queue), hand back
     to the inbox whatever is left for the next start, and close. `started` is set once the
     bot is serving (an error before it is a start-up failure)."""
     receiving = receiving or Receiving()
@@ -314,7 +306,7 @@ async def serve(
             elif http is not None:
                 await http.stop()  # the webhook goes with it; Telegram keeps new updates
             await asyncio.gather(
-                _drain_reminders(bot.engine, receiving.drain_seconds),
+                _drain_pushes(bot.engine, receiving.drain_seconds),
                 bot.intake.drain(receiving.drain_seconds),
             )
             await application.stop()
@@ -328,12 +320,12 @@ async def serve(
     services.drawing.close()
 
 
-async def _drain_reminders(engine: ReminderEngine, seconds: float) -> None:
+async def _drain_pushes(engine: PushEngine, seconds: float) -> None:
     try:
         await asyncio.wait_for(engine.drain(), seconds)
     except TimeoutError:
         log.warning(
-            "reminders still in flight after %.0f s: they stay claimed and are "
+            "pushes still in flight after %.0f s: they stay claimed and are "
             "recovered by the next process after the claim lease",
             seconds,
         )

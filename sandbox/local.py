@@ -18,7 +18,7 @@ from bot.app import (
 from bot.intake import IntakeConfig
 from handlers.services import Services
 from sandbox.emulator import BotApiEmulator
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushEngine
 
 LOCAL_TOKEN = "123456789:local-token-not-a-secret"
 
@@ -53,7 +53,7 @@ class RunningBot:
     serving: asyncio.Task[None]
 
     @property
-    def engine(self) -> ReminderEngine:
+    def engine(self) -> PushEngine:
         """The running bot's reminder engine, to tick it by hand."""
         return self.bot.engine
 

@@ -34,7 +34,6 @@ NOT_YET = {
     "media/figure.py:pose_body",
     "media/pdf.py:report_chart_figure",
     "sandbox/local.py:running_bot",
-    "scheduler/engine.py:__init__",
     "scheduler/outgoing.py:reminder",
     "scheduler/timezones.py:build_index",
     "storage/holds.py:start_hold",
