@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
 from bot.transport import AiohttpRequest, bot_api_clients
-from bot.web import HttpServer, Webhook
+from bot.web import Address, HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from content.poses import load_animations
@@ -262,62 +262,87 @@ async def serve(
     to the inbox whatever is left for the next start, and close. `started` is set once the
     bot is serving (an error before it is a start-up failure)."""
     receiving = receiving or Receiving()
-    application, services = bot.application, bot.services
-    http = None
-    if receiving.http_host is not None:
-        webhook = None
-        if receiving.webhook_url is not None:
-            secret = receiving.webhook_secret or ""
-            webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
-        http = HttpServer(
-            application,
-            services.database,
-            bot.metrics,
-            bot.intake,
-            receiving.http_host,
-            receiving.http_port,
-            webhook,
-        )
-        http.bind()  # a port in use fails the start here, before Telegram is called
+    http = _http_server(bot, receiving)
     try:
-        async with application:
-            await _announce_commands(application)
-            await application.start()
-            await bot.intake.start()
-            if http is not None:
-                await http.start()
-            polling = None
-            if receiving.webhook_url is not None:
-                await application.bot.set_webhook(
-                    receiving.webhook_url,
-                    secret_token=receiving.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await application.bot.delete_webhook()
-                poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
-                polling = asyncio.create_task(poller.run(stop), name="polling")
+        async with bot.application:
+            polling = await _start(bot, receiving, stop, http)
             if started is not None:
                 started.set()
             await stop.wait()
             log.info("stopping: no new updates; finishing the work in flight")
-            if polling is not None:
-                await polling
-            elif http is not None:
-                await http.stop()  # the webhook goes with it; Telegram keeps new updates
-            await asyncio.gather(
-                _drain_pushes(bot.engine, receiving.drain_seconds),
-                bot.intake.drain(receiving.drain_seconds),
-            )
-            await application.stop()
-            if http is not None and polling is not None:
-                await http.stop()
+            await _finish(bot, receiving, polling, http)
     finally:
         if http is not None:
             http.close()
         for transport in bot.transports:
             await transport.shutdown()
-    services.drawing.close()
+    bot.services.drawing.close()
+
+
+def _http_server(bot: KneeBot, receiving: Receiving) -> HttpServer | None:
+    """The HTTP server for the probes, the metrics and the webhook, its port already taken: a
+    port in use fails the start here, before Telegram is called. None without an http_host."""
+    if receiving.http_host is None:
+        return None
+    webhook = None
+    if receiving.webhook_url is not None:
+        secret = receiving.webhook_secret or ""
+        webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
+    http = HttpServer(
+        bot.application,
+        bot.services.database,
+        bot.metrics,
+        bot.intake,
+        Address(receiving.http_host, receiving.http_port),
+        webhook,
+    )
+    http.bind()
+    return http
+
+
+async def _start(
+    bot: KneeBot, receiving: Receiving, stop: asyncio.Event, http: HttpServer | None
+) -> asyncio.Task[None] | None:
+    """Start handling, then taking updates: Telegram told of the webhook, or long polling
+    begun until stop is set (its task returned)."""
+    application = bot.application
+    await _announce_commands(application)
+    await application.start()
+    await bot.intake.start()
+    if http is not None:
+        await http.start()
+    if receiving.webhook_url is not None:
+        await application.bot.set_webhook(
+            receiving.webhook_url,
+            secret_token=receiving.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return None
+    await application.bot.delete_webhook()
+    poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+    return asyncio.create_task(poller.run(stop), name="polling")
+
+
+async def _finish(
+    bot: KneeBot,
+    receiving: Receiving,
+    polling: asyncio.Task[None] | None,
+    http: HttpServer | None,
+) -> None:
+    """Stop taking updates (the last long poll ends, or the webhook's server stops), finish
+    the work in flight within the drain time, and stop; a server that only answered probes
+    and metrics stops last."""
+    if polling is not None:
+        await polling
+    elif http is not None:
+        await http.stop()  # the webhook goes with it; Telegram keeps new updates
+    await asyncio.gather(
+        _drain_pushes(bot.engine, receiving.drain_seconds),
+        bot.intake.drain(receiving.drain_seconds),
+    )
+    await bot.application.stop()
+    if http is not None and polling is not None:
+        await http.stop()
 
 
 async def _drain_pushes(engine: PushEngine, seconds: float) -> None:
