@@ -30,7 +30,7 @@ from content.progression import (
     morning_session,
     return_steps,
 )
-from content.states import PainKind, SessionStatus
+from content.states import PainKind, SessionEntry, SessionStatus
 from storage.holds import latest_end_query
 from storage.models import (
     ExerciseLevel,
@@ -98,17 +98,15 @@ async def session_status(db: AsyncSession, user_id: int, day: date) -> SessionSt
 async def log_session(
     db: AsyncSession,
     user_id: int,
-    day: date,
-    status: SessionStatus,
+    entry: SessionEntry,
     plan: list[PlannedExercise],
     now: datetime,
-    left_out: frozenset[str] = frozenset(),
 ) -> tuple[SessionLog, bool]:
-    """Record the day's session as done or skipped; returns (log, changed). Exercises in
-    left_out were not done in a done session ("skipped the lunges").
+    """Record the day's session as done or skipped with that plan; returns (log, changed).
 
     A done session stays done; a skipped one can still be done later the same day.
     """
+    day, status = entry.day, entry.status
     log = await session_on(db, user_id, day)
     if log is not None and (log.status == status or log.status == SessionStatus.DONE):
         return log, False
@@ -125,7 +123,7 @@ async def log_session(
             row = SessionExercise(exercise=item.exercise.slug)
             log.exercises.append(row)
         row.level = item.level_number
-        row.done = status == SessionStatus.DONE and item.exercise.slug not in left_out
+        row.done = status == SessionStatus.DONE and item.exercise.slug not in entry.left_out
     for row in earlier.values():
         log.exercises.remove(row)
     await db.flush()

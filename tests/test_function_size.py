@@ -36,10 +36,7 @@ NOT_YET = {
     "scheduler/timezones.py:build_index",
     "storage/holds.py:start_hold",
     "storage/outbox.py:move_held",
-    "storage/people.py:get_or_create_user",
-    "storage/training.py:log_session",
     "usecases/report.py:gather_report",
-    "usecases/training.py:log_session",
 }
 
 
