@@ -36,7 +36,6 @@ NOT_YET = {
     "scheduler/timezones.py:build_index",
     "storage/holds.py:start_hold",
     "storage/outbox.py:move_held",
-    "usecases/report.py:gather_report",
 }
 
 
