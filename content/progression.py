@@ -219,12 +219,84 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where the exercises stand before a review, as the rules weigh them: each open
+    exercise's level, the day it reached that level (its last step, the day it opened, or the
+    program's first day for the starter set; missing = long ago), and the day the latest
+    exercise opened (or the program's first day if none has). Kept with a session's first
+    review, so that a correction re-runs it from there."""
+
+    levels: Mapping[str, int]
+    last_step: Mapping[str, date]
+    last_unlock: date | None
+
+
+@dataclass(frozen=True)
+class Track:
+    """What is known of the person's done sessions: the sessions, oldest first (later ones
+    may follow the session judged), and the day a clinician last cleared them: regressions
+    before it no longer count towards "in a row"."""
+
+    sessions: Sequence[SessionRecord]
+    cleared_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When and why a review runs.
+
+    session: the day of the session judged (None: the latest). arrived: the score that
+    triggers the review. "Stop for today" and the red-flag screen answer a severe score during
+    the session (on its day or the next), the screen also a morning above
+    pain.red_flag_prompt_above; None (unknown) = either may have arrived. flare: a day score
+    above the acceptable band came within flare_hours, so every increase the review would make
+    is held (Review.flare_held says whether one was).
+    """
+
+    today: date
+    session: date | None = None
+    arrived: ScoreKind | None = None
+    flare: bool = False
+
+
+@dataclass(frozen=True)
 class _Judged:
     signal: Signal
     why: Why
     usual: float | None
     # No earlier mornings yet: "usual" is the pain during the session itself.
     usual_is_session: bool = False
+
+
+@dataclass(frozen=True)
+class _Case:
+    """The session under review among the others: every session with its signal (each judged
+    against the mornings before it), and where the judged one is."""
+
+    history: Sequence[SessionRecord]
+    judged: Sequence[_Judged]
+    index: int
+
+    @property
+    def record(self) -> SessionRecord:
+        return self.history[self.index]
+
+    @property
+    def verdict(self) -> _Judged:
+        return self.judged[self.index]
+
+    def scores(self, indexes: Iterable[int]) -> tuple[Scores, ...]:
+        """The real scores of the sessions at these indexes, for a decision's evidence."""
+        return tuple(self.history[at].scores for at in indexes)
+
+
+@dataclass(frozen=True)
+class _Stance:
+    """The reply's one voice, and whether the session is stopped and the screen shown."""
+
+    voice: Voice
+    stop_today: bool
+    red_flag_screen: bool
 
 
 def morning_session(session_days: Iterable[date], morning: date) -> date | None:
@@ -244,82 +316,76 @@ class Progression:
 
     # --- the review of one session --------------------------------------------------------
 
-    def review(
-        self,
-        levels: Mapping[str, int],
-        history: Sequence[SessionRecord],
-        last_step: Mapping[str, date],
-        last_unlock: date | None,
-        today: date,
-        *,
-        session: date | None = None,
-        cleared_on: date | None = None,
-        arrived: ScoreKind | None = None,
-        flare: bool = False,
-    ) -> Review:
-        """Judge one session (the latest, or the one on `session`) and decide every unlocked
-        exercise and at most one opening.
-
-        levels: each unlocked exercise's current level (for a correction: the levels as they
-          were before that session's first review).
-        history: done sessions, oldest first; later sessions may follow the judged one.
-        last_step: the day each exercise reached its current level: its last step, the day it
-          opened, or the program's first day for the starter set. Missing = long ago.
-        last_unlock: the day the latest exercise opened, or the program's first day if none has.
-        cleared_on: the day a clinician last cleared the user; regressions before it do not
-          count towards "in a row".
-        arrived: the score that triggers this review. "Stop for today" and the red-flag screen
-          answer a severe score during the session (on its day or the next), the screen also a
-          morning above pain.red_flag_prompt_above; None (unknown) = either may have arrived.
-        flare: a day score above the acceptable band came within flare_hours: every increase
-          this review would make is held (Review.flare_held says whether one was).
-        """
+    def review(self, standing: Standing, track: Track, moment: Moment) -> Review:
+        """Judge one session (the latest, or the one on moment.session) and decide every
+        unlocked exercise and at most one opening. For a correction, standing is as it was
+        before that session's first review."""
+        levels = standing.levels
         order = self.catalogue.session_slugs(levels)
-        if not history:
+        if not track.sessions:
             return Review(
-                tuple(
-                    Decision(slug, Step.HOLD, Why.WAITING_FOR_SCORES, levels[slug], levels[slug])
-                    for slug in order
-                )
+                tuple(_hold(slug, levels[slug], Why.WAITING_FOR_SCORES) for slug in order)
             )
-        index = self._index(history, session)
-        judged = self.judge(history)
-        record, verdict = history[index], judged[index]
-        upto = history[: index + 1]
-        usual = self.usual_morning(upto)
+        case = self._case(track.sessions, moment.session)
+        record, verdict = case.record, case.verdict
+        usual = self.usual_morning(track.sessions[: case.index + 1])
         mornings_high = usual is not None and usual > self.pain.acceptable_max
-        in_session = tuple(slug for slug in order if slug in record.levels)
-        flare_held = False
+        decisions, flare_held = self._decisions(standing, case, moment, mornings_high)
+        clinician, evidence = self._clinician(case, track.cleared_on)
+        stance = self._stance(record, moment, clinician)
+        return Review(
+            decisions=tuple(decisions),
+            voice=stance.voice,
+            session=record.scores,
+            signal=verdict.signal,
+            severe=self._severe(record),
+            stop_today=stance.stop_today,
+            red_flag_screen=stance.red_flag_screen,
+            clinician=clinician,
+            clinician_evidence=evidence,
+            usual_morning=usual,
+            mornings_high=mornings_high,
+            exercises=tuple(slug for slug in order if slug in record.levels),
+            flare_held=flare_held,
+            morning_baseline=verdict.usual,
+            morning_baseline_is_session=verdict.usual_is_session,
+        )
 
+    def _decisions(
+        self, standing: Standing, case: _Case, moment: Moment, mornings_high: bool
+    ) -> tuple[list[Decision], bool]:
+        """Every exercise's decision, by what the session says, and whether a flare held back
+        an increase: down-steps never wait, a safe session earns increases, anything else
+        holds."""
+        levels, record, verdict = standing.levels, case.record, case.verdict
+        order = self.catalogue.session_slugs(levels)
+        if verdict.signal is Signal.SAFE:
+            decisions = self._ups(standing, case, moment.today, mornings_high)
+            if not moment.flare:
+                return decisions, False
+            flare_held = any(item.step is not Step.HOLD for item in decisions)
+            return [_flare_hold(item) for item in decisions if item.level > 0], flare_held
         if verdict.signal is Signal.DOWN:
-            decisions = [
+            return [
                 self._down(slug, levels[slug], record, verdict)
                 if slug in record.levels
                 else _hold(slug, levels[slug], Why.NOT_IN_SESSION)
                 for slug in order
-            ]
-        elif verdict.signal is Signal.SAFE:
-            decisions = self._ups(
-                levels, history, judged, index, last_step, last_unlock, today, mornings_high
-            )
-            if flare:
-                flare_held = any(item.step is not Step.HOLD for item in decisions)
-                decisions = [_flare_hold(item) for item in decisions if item.level > 0]
-        else:
-            decisions = [
-                _hold(
-                    slug,
-                    levels[slug],
-                    verdict.why if slug in record.levels else Why.NOT_IN_SESSION,
-                )
-                for slug in order
-            ]
+            ], False
+        return [
+            _hold(slug, levels[slug], verdict.why if slug in record.levels else Why.NOT_IN_SESSION)
+            for slug in order
+        ], False
 
-        severe = record.during is not None and record.during >= self.pain.severe_pain_from
-        clinician, evidence = self._clinician(history, judged, index, severe, cleared_on)
-        during_news = arrived in (None, ScoreKind.DURING)
-        morning_news = arrived in (None, ScoreKind.MORNING)
-        stop_today = severe and during_news and today - record.day <= timedelta(days=1)
+    def _stance(
+        self, record: SessionRecord, moment: Moment, clinician: ClinicianReason | None
+    ) -> _Stance:
+        """Stop for today and the red-flag screen answer news: a severe score during the
+        session that just arrived (not a morning score days later), or a high morning."""
+        severe = self._severe(record)
+        during_news = moment.arrived in (None, ScoreKind.DURING)
+        morning_news = moment.arrived in (None, ScoreKind.MORNING)
+        stop_today = severe and during_news and moment.today - record.day <= timedelta(days=1)
         high_morning = (
             morning_news
             and record.morning is not None
@@ -331,74 +397,26 @@ class Progression:
             voice = Voice.STOP_TODAY
         else:
             voice = Voice.CARRY_ON
-        return Review(
-            decisions=tuple(decisions),
-            voice=voice,
-            session=record.scores,
-            signal=verdict.signal,
-            severe=severe,
-            stop_today=stop_today,
-            red_flag_screen=(severe and during_news) or high_morning,
-            clinician=clinician,
-            clinician_evidence=evidence,
-            usual_morning=usual,
-            mornings_high=mornings_high,
-            exercises=in_session,
-            flare_held=flare_held,
-            morning_baseline=verdict.usual,
-            morning_baseline_is_session=verdict.usual_is_session,
-        )
+        return _Stance(voice, stop_today, (severe and during_news) or high_morning)
 
     def revise(
         self,
         previous: Sequence[Decision],
         current: Mapping[str, int],
-        levels: Mapping[str, int],
-        history: Sequence[SessionRecord],
-        last_step: Mapping[str, date],
-        last_unlock: date | None,
-        today: date,
-        *,
-        session: date | None = None,
-        cleared_on: date | None = None,
-        arrived: ScoreKind | None = None,
-        flare: bool = False,
+        standing: Standing,
+        track: Track,
+        moment: Moment,
     ) -> Revision:
         """Re-run a session's review after a correction of one of its scores.
 
         previous: the moves that session's earlier review(s) made. current: the levels now.
-        levels, last_step, last_unlock: as they were before that session's first review.
-        history: with the corrected score. A previous move the fresh review does not make is
-        undone, unless the exercise has moved on since; a move the fresh review makes that was
-        not made before is applied from the current level. One change per exercise.
+        standing: as it was before that session's first review. track: with the corrected
+        score. A previous move the fresh review does not make is undone, unless the exercise
+        has moved on since; a move the fresh review makes that was not made before is applied
+        from the current level. One change per exercise.
         """
-        fresh = self.review(
-            levels,
-            history,
-            last_step,
-            last_unlock,
-            today,
-            session=session,
-            cleared_on=cleared_on,
-            arrived=arrived,
-            flare=flare,
-        )
-        made = {_key(move) for move in fresh.moves}
-        evidence = (fresh.session,) if fresh.session is not None else ()
-        after = dict(current)
-        changes: dict[str, Decision] = {}
-        for move in previous:
-            if move.step in (Step.HOLD, Step.UNDO) or _key(move) in made:
-                continue
-            if after.get(move.exercise) != move.new_level:
-                continue  # moved on since: a later review already decided it
-            changes[move.exercise] = Decision(
-                move.exercise, Step.UNDO, Why.CORRECTED, move.new_level, move.level, evidence
-            )
-            if move.step is Step.UNLOCK:
-                del after[move.exercise]
-            else:
-                after[move.exercise] = move.level
+        fresh = self.review(standing, track, moment)
+        changes, after = _undo_unsupported(previous, fresh, current)
         kept = {_key(move) for move in previous}
         for move in fresh.moves:
             if _key(move) in kept or after.get(move.exercise, 0) != move.level:
@@ -413,10 +431,7 @@ class Progression:
     ) -> ClinicianReason | None:
         """Whether the session on `session` calls for a clinician now, with the scores as they
         are (after a correction): the reason, or None."""
-        index = self._index(history, session)
-        record = history[index]
-        severe = record.during is not None and record.during >= self.pain.severe_pain_from
-        return self._clinician(history, self.judge(history), index, severe, cleared_on)[0]
+        return self._clinician(self._case(history, session), cleared_on)[0]
 
     # --- the usual morning ---------------------------------------------------------------
 
@@ -489,57 +504,21 @@ class Progression:
         return Decision(slug, Step.DOWN, verdict.why, level, done_at - 1, (record.scores,), usual)
 
     def _ups(
-        self,
-        levels: Mapping[str, int],
-        history: Sequence[SessionRecord],
-        judged: Sequence[_Judged],
-        index: int,
-        last_step: Mapping[str, date],
-        last_unlock: date | None,
-        today: date,
-        mornings_high: bool,
+        self, standing: Standing, case: _Case, today: date, mornings_high: bool
     ) -> list[Decision]:
-        """A safe session: hold everything but the increases it earns, one change at a time."""
-        record = history[index]
-        order = self.catalogue.session_slugs(levels)
+        """A safe session: hold everything but the increases it earns, one change at a time,
+        the exercise longest at its level first (ties in session order)."""
+        order = self.catalogue.session_slugs(standing.levels)
         decisions: dict[str, Decision] = {}
         ready: list[tuple[date, int, Decision]] = []
         for rank, slug in enumerate(order):
-            level = levels[slug]
-            if slug not in record.levels:
-                decisions[slug] = _hold(slug, level, Why.NOT_IN_SESSION)
-                continue
-            done_at = record.levels[slug]
-            exercise = self.catalogue.get(slug)
-            top = len(exercise.levels) if exercise else level
-            run = self._run(slug, history, judged, index)
-            since = last_step.get(slug, LONG_AGO)
-            if level < done_at:
-                why = Why.ALREADY_LOWER
-            elif level > done_at:
-                why = Why.STEPPED_RECENTLY
-            elif level >= top:
-                why = Why.TOP_LEVEL
-            elif len(run) < self.rules.pain_free_sessions or any(
-                history[at].levels[slug] != level for at in run
-            ):
-                why = Why.MORE_SESSIONS
-            elif today - since < self._step_gap:
-                why = Why.STEPPED_RECENTLY
-            elif mornings_high:
-                why = Why.MORNINGS_HIGH
+            decision = self._up(slug, standing, case, today, mornings_high)
+            if decision.step is Step.UP:
+                ready.append((standing.last_step.get(slug, LONG_AGO), rank, decision))
             else:
-                evidence = tuple(history[at].scores for at in run)
-                up = Decision(slug, Step.UP, Why.PAIN_FREE, level, level + 1, evidence)
-                ready.append((since, rank, up))
-                continue
-            decisions[slug] = _hold(slug, level, why)
-        budget = self.rules.increases_per_review
-        opened = None
-        if not mornings_high:
-            opened = self._opening(levels, history, judged, index, last_unlock, today)
-        if opened is not None:
-            budget -= 1
+                decisions[slug] = decision
+        opened = None if mornings_high else self._opening(standing, case, today)
+        budget = self.rules.increases_per_review - (opened is not None)
         ready.sort(key=lambda item: (item[0], item[1]))
         for number, (_, _, up) in enumerate(ready):
             decisions[up.exercise] = (
@@ -550,22 +529,52 @@ class Progression:
             ordered.append(opened)
         return ordered
 
-    def _run(
-        self, slug: str, history: Sequence[SessionRecord], judged: Sequence[_Judged], index: int
-    ) -> list[int]:
-        """The latest sessions with the exercise, up to `index`, that were safe in a row (at
-        most pain_free_sessions of them): their indexes, oldest first. Sessions closer than
+    def _up(
+        self, slug: str, standing: Standing, case: _Case, today: date, mornings_high: bool
+    ) -> Decision:
+        """One exercise after a safe session: up a level if it has earned it, else a hold that
+        says why not."""
+        level = standing.levels[slug]
+        record = case.record
+        if slug not in record.levels:
+            return _hold(slug, level, Why.NOT_IN_SESSION)
+        done_at = record.levels[slug]
+        exercise = self.catalogue.get(slug)
+        top = len(exercise.levels) if exercise else level
+        run = self._run(slug, case)
+        if level < done_at:
+            why = Why.ALREADY_LOWER
+        elif level > done_at:
+            why = Why.STEPPED_RECENTLY
+        elif level >= top:
+            why = Why.TOP_LEVEL
+        elif len(run) < self.rules.pain_free_sessions or any(
+            case.history[at].levels[slug] != level for at in run
+        ):
+            why = Why.MORE_SESSIONS
+        elif today - standing.last_step.get(slug, LONG_AGO) < self._step_gap:
+            why = Why.STEPPED_RECENTLY
+        elif mornings_high:
+            why = Why.MORNINGS_HIGH
+        else:
+            return Decision(slug, Step.UP, Why.PAIN_FREE, level, level + 1, case.scores(run))
+        return _hold(slug, level, why)
+
+    def _run(self, slug: str, case: _Case) -> list[int]:
+        """The latest sessions with the exercise, up to the judged one, that were safe in a row
+        (at most pain_free_sessions of them): their indexes, oldest first. Sessions closer than
         up_step_days_apart to a later one in the run are passed over (they still break it when
         not safe), and none before a gap of return_gap_days without a session counts."""
+        history = case.history
         run: list[int] = []
         apart = timedelta(days=self.rules.up_step_days_apart)
         gap = timedelta(days=self.rules.return_gap_days)
-        for at in range(index, -1, -1):
-            if at < index and history[at + 1].day - history[at].day >= gap:
+        for at in range(case.index, -1, -1):
+            if at < case.index and history[at + 1].day - history[at].day >= gap:
                 break
             if slug not in history[at].levels or not history[at].scored:
                 continue
-            if judged[at].signal is not Signal.SAFE:
+            if case.judged[at].signal is not Signal.SAFE:
                 break
             if run and history[run[0]].day - history[at].day < apart:
                 continue
@@ -574,16 +583,9 @@ class Progression:
                 break
         return run
 
-    def _opening(
-        self,
-        levels: Mapping[str, int],
-        history: Sequence[SessionRecord],
-        judged: Sequence[_Judged],
-        index: int,
-        last_unlock: date | None,
-        today: date,
-    ) -> Decision | None:
+    def _opening(self, standing: Standing, case: _Case, today: date) -> Decision | None:
         """The first locked exercise, in session order, whose prerequisites are pain-free."""
+        levels, last_unlock = standing.levels, standing.last_unlock
         if last_unlock is not None and today - last_unlock < self._step_gap:
             return None
         rules = {rule.exercise: rule.after for rule in self.catalogue.program.unlock}
@@ -592,22 +594,19 @@ class Progression:
             after = rules.get(exercise.slug)
             if exercise.slug in levels or after is None or not set(after) <= set(levels):
                 continue
-            runs = [self._run(slug, history, judged, index) for slug in after]
+            runs = [self._run(slug, case) for slug in after]
             if all(len(run) == needed for run in runs):
-                evidence = tuple(history[at].scores for at in sorted(set().union(*runs)))
+                evidence = case.scores(sorted(set().union(*runs)))
                 start = exercise.start_level
                 return Decision(exercise.slug, Step.UNLOCK, Why.PAIN_FREE, 0, start, evidence)
         return None
 
     def _clinician(
-        self,
-        history: Sequence[SessionRecord],
-        judged: Sequence[_Judged],
-        index: int,
-        severe: bool,
-        cleared_on: date | None,
+        self, case: _Case, cleared_on: date | None
     ) -> tuple[ClinicianReason | None, tuple[Scores, ...]]:
-        record = history[index]
+        """Whether the judged session calls for a clinician, and the sessions behind it."""
+        history, index, record = case.history, case.index, case.record
+        severe = self._severe(record)
         if severe and record.levels and all(level <= 1 for level in record.levels.values()):
             return ClinicianReason.SEVERE_AT_LOWEST, (record.scores,)
         worst = self.pain.clinician_at
@@ -618,7 +617,7 @@ class Progression:
             for earlier in reversed(history[:index]):
                 if record.day - earlier.day > window:
                     break
-                if earlier.during is not None and earlier.during >= self.pain.severe_pain_from:
+                if self._severe(earlier):
                     return ClinicianReason.SECOND_SEVERE, (earlier.scores, record.scores)
         in_a_row = self.rules.regressions_before_clinician
         row: list[Scores] = []
@@ -628,12 +627,18 @@ class Progression:
                 break
             if not earlier.scored:
                 continue  # a session with no score says nothing either way
-            if judged[at].signal is not Signal.DOWN:
+            if case.judged[at].signal is not Signal.DOWN:
                 break
             row.insert(0, earlier.scores)
             if len(row) == in_a_row:
                 return ClinicianReason.REGRESSIONS_IN_A_ROW, tuple(row)
         return None, ()
+
+    def _severe(self, record: SessionRecord) -> bool:
+        return record.during is not None and record.during >= self.pain.severe_pain_from
+
+    def _case(self, history: Sequence[SessionRecord], session: date | None) -> _Case:
+        return _Case(history, self.judge(history), self._index(history, session))
 
     @staticmethod
     def _index(history: Sequence[SessionRecord], session: date | None) -> int:
@@ -685,3 +690,27 @@ def _flare_hold(decision: Decision) -> Decision:
 
 def _key(move: Decision) -> tuple[str, Step, int]:
     return (move.exercise, move.step, move.new_level)
+
+
+def _undo_unsupported(
+    previous: Sequence[Decision], fresh: Review, current: Mapping[str, int]
+) -> tuple[dict[str, Decision], dict[str, int]]:
+    """An UNDO of each earlier move the fresh review no longer makes (unless the exercise has
+    moved on since: a later review decided it), and the levels once they are undone."""
+    made = {_key(move) for move in fresh.moves}
+    evidence = (fresh.session,) if fresh.session is not None else ()
+    after = dict(current)
+    undone: dict[str, Decision] = {}
+    for move in previous:
+        if move.step in (Step.HOLD, Step.UNDO) or _key(move) in made:
+            continue
+        if after.get(move.exercise) != move.new_level:
+            continue
+        undone[move.exercise] = Decision(
+            move.exercise, Step.UNDO, Why.CORRECTED, move.new_level, move.level, evidence
+        )
+        if move.step is Step.UNLOCK:
+            del after[move.exercise]
+        else:
+            after[move.exercise] = move.level
+    return undone, after

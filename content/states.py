@@ -95,6 +95,16 @@ class SessionStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+@dataclass(frozen=True)
+class SessionEntry:
+    """What the person says of a day's session: done or skipped, and the exercises left out
+    of a done one ("skipped the lunges")."""
+
+    day: date
+    status: SessionStatus
+    left_out: frozenset[str] = frozenset()
+
+
 class PainKind(StrEnum):
     """When a pain score was given: during a session, the morning after it, or any day."""
 

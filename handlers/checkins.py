@@ -23,6 +23,7 @@ from handlers.safety import ask_red_flags, hold_notice, review_advice
 from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
 from usecases.checkins import (
     ScoreOutcome,
+    SessionScore,
     Then,
     record_effort,
     record_morning,
@@ -164,9 +165,8 @@ async def try_checkin(
     """Store the score against that day's done session (`session`, when it was just logged)
     and answer with what it means; False, with nothing said or stored, when there is no done
     session that day."""
-    outcome = await record_score(
-        turn.db, turn.catalogue, turn.user, kind.stored_as, day, score, turn.now, session
-    )
+    given = SessionScore(kind.stored_as, day, score)
+    outcome = await record_score(turn.db, turn.catalogue, turn.user, given, turn.now, session)
     if outcome is None:
         return False
     if turn.user.awaiting == Awaiting(kind.question, day):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from content.i18n import _, day_name
 from content.program import PlannedExercise
-from content.states import SessionStatus
+from content.states import SessionEntry, SessionStatus
 from handlers.callbacks import Done, Extra, Skip
 from handlers.checkins import DURING, ask_pain, record_checkin
 from handlers.common import Button, Tap, Turn, turn_handler
@@ -108,10 +108,8 @@ async def skip_button(turn: Turn, pressed: Skip) -> None:
 async def _log(
     turn: Turn, day: date, status: SessionStatus, left_out: frozenset[str] = frozenset()
 ) -> Logged:
-    catalogue = turn.catalogue
-    return await training.log_session(
-        turn.db, catalogue, turn.user, day, status, turn.now, left_out
-    )
+    entry = SessionEntry(day, status, left_out)
+    return await training.log_session(turn.db, turn.catalogue, turn.user, entry, turn.now)
 
 
 async def mark_done(

@@ -32,14 +32,18 @@ from storage.models import (
 )
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as Telegram says it."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    language: str
+
+
 async def get_or_create_user(
-    db: AsyncSession,
-    user_id: int,
-    chat_id: int,
-    first_name: str,
-    language: str,
-    program: Program,
-    now: datetime,
+    db: AsyncSession, sender: Sender, program: Program, now: datetime
 ) -> User:
     """The person's row, locked until the transaction ends; made on first contact, in the
     language Telegram reports for them.
@@ -49,6 +53,7 @@ async def get_or_create_user(
     turn waits for the first to commit and then sees what it wrote. It does not block rows
     that merely refer to the person (reminders, sessions). Two first contacts at once make
     one row: the later insert waits for the earlier one and then does nothing."""
+    user_id = sender.user_id
     user = await _locked(db, user_id)
     if user is None:
         dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
@@ -56,10 +61,10 @@ async def get_or_create_user(
             dialect.insert(User)
             .values(
                 id=user_id,
-                chat_id=chat_id,
-                first_name=first_name[:64],
+                chat_id=sender.chat_id,
+                first_name=sender.first_name[:64],
                 timezone="UTC",
-                language=language,
+                language=sender.language,
                 training_days=",".join(str(day) for day in program.default_weekdays),
                 reminder_time=program.default_reminder_time,
                 onboarding_step=OnboardingStep.DISCLAIMER,
@@ -72,7 +77,7 @@ async def get_or_create_user(
         user = await _locked(db, user_id)
         assert user is not None  # inserted now, or by another process that committed it
     else:
-        user.chat_id = chat_id
+        user.chat_id = sender.chat_id
         user.reachable = True
     return user
 

@@ -23,13 +23,14 @@ from content.progression import (
     Decision,
     Effort,
     SessionRecord,
+    Standing,
     Step,
     Voice,
     Why,
     morning_session,
     return_steps,
 )
-from content.states import PainKind, SessionStatus
+from content.states import PainKind, SessionEntry, SessionStatus
 from storage.holds import latest_end_query
 from storage.models import (
     ExerciseLevel,
@@ -97,17 +98,15 @@ async def session_status(db: AsyncSession, user_id: int, day: date) -> SessionSt
 async def log_session(
     db: AsyncSession,
     user_id: int,
-    day: date,
-    status: SessionStatus,
+    entry: SessionEntry,
     plan: list[PlannedExercise],
     now: datetime,
-    left_out: frozenset[str] = frozenset(),
 ) -> tuple[SessionLog, bool]:
-    """Record the day's session as done or skipped; returns (log, changed). Exercises in
-    left_out were not done in a done session ("skipped the lunges").
+    """Record the day's session as done or skipped with that plan; returns (log, changed).
 
     A done session stays done; a skipped one can still be done later the same day.
     """
+    day, status = entry.day, entry.status
     log = await session_on(db, user_id, day)
     if log is not None and (log.status == status or log.status == SessionStatus.DONE):
         return log, False
@@ -124,7 +123,7 @@ async def log_session(
             row = SessionExercise(exercise=item.exercise.slug)
             log.exercises.append(row)
         row.level = item.level_number
-        row.done = status == SessionStatus.DONE and item.exercise.slug not in left_out
+        row.done = status == SessionStatus.DONE and item.exercise.slug not in entry.left_out
     for row in earlier.values():
         log.exercises.remove(row)
     await db.flush()
@@ -447,12 +446,11 @@ async def apply_moves(
 
 @dataclass(frozen=True)
 class StoredReview:
-    """A session's review as stored: the state before its first review, and its moves."""
+    """A session's review as kept: where the exercises stood before its first review (a
+    correction re-runs it from there), the moves it stands by, and its stance."""
 
-    levels: dict[str, int]
-    last_step: dict[str, date]
-    last_unlock: date | None
-    moves: list[Decision]
+    before: Standing
+    moves: tuple[Decision, ...]
     voice: Voice
     clinician: ClinicianReason | None
 
@@ -462,45 +460,39 @@ async def stored_review(session_log: SessionLog) -> StoredReview | None:
     row = await session_log.awaitable_attrs.review
     if row is None:
         return None
-    return StoredReview(
+    before = Standing(
         levels=dict(row.levels_before),
         last_step={slug: date.fromisoformat(day) for slug, day in row.steps_before.items()},
         last_unlock=row.last_unlock_before,
-        moves=[_decision(move) for move in row.moves],
-        voice=Voice(row.voice),
-        clinician=_clinician(row.clinician),
     )
+    moves = tuple(_decision(move) for move in row.moves)
+    return StoredReview(before, moves, Voice(row.voice), _clinician(row.clinician))
 
 
 async def store_review(
     db: AsyncSession,
-    user_id: int,
     session_log: SessionLog,
-    *,
-    levels: Mapping[str, int],
-    last_step: Mapping[str, date],
-    last_unlock: date | None,
-    moves: Iterable[Decision],
-    voice: Voice,
-    clinician: ClinicianReason | None,
+    review: StoredReview,
     now: datetime,
+    *,
     replace: bool = False,
 ) -> None:
-    """Keep a session's review: the state before it is written once (by its first review);
+    """Keep a session's review: the standing before it is written once (by its first review);
     the moves replace the stored ones (the caller passes all the moves it stands by). The
     stance kept is the most serious of the session's reviews (its morning score does not take
     back a stop or a clinician), unless `replace` (a correction re-ran the review)."""
     row = await session_log.awaitable_attrs.review
+    voice, clinician = review.voice, review.clinician
     if row is None:
         row = session_log.review = SessionReview(
-            user_id=user_id,
-            levels_before=dict(levels),
-            steps_before={slug: day.isoformat() for slug, day in last_step.items()},
-            last_unlock_before=last_unlock,
+            user_id=session_log.user_id,
+            levels_before=dict(review.before.levels),
+            steps_before={slug: day.isoformat() for slug, day in review.before.last_step.items()},
+            last_unlock_before=review.before.last_unlock,
         )
     elif not replace and _SERIOUSNESS[Voice(row.voice)] > _SERIOUSNESS[voice]:
         voice, clinician = Voice(row.voice), _clinician(row.clinician)
-    row.moves = [_move_data(move) for move in moves]
+    row.moves = [_move_data(move) for move in review.moves]
     row.voice = voice.value
     row.clinician = clinician.value if clinician else None
     row.reviewed_at = now

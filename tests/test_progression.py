@@ -20,13 +20,16 @@ from content.progression import (
     ClinicianReason,
     Decision,
     Effort,
+    Moment,
     Progression,
     Review,
     Revision,
     ScoreKind,
     SessionRecord,
     Signal,
+    Standing,
     Step,
+    Track,
     Voice,
     Why,
     easiest_steps,
@@ -63,7 +66,6 @@ def decide(
     levels: Mapping[str, int] = STARTER,
     stepped_days_ago: int | None = None,
     unlocked_days_ago: int = 0,
-    **options,
 ) -> Review:
     """Review the latest session of someone long in the program (nothing stepped lately, and
     by default an exercise opened today, so that no opening is due)."""
@@ -72,7 +74,7 @@ def decide(
     if stepped_days_ago is not None:
         stepped = dict.fromkeys(levels, today - timedelta(days=stepped_days_ago))
     last_unlock = today - timedelta(days=unlocked_days_ago)
-    return RULES.review(levels, sessions, stepped, last_unlock, today, **options)
+    return RULES.review(Standing(levels, stepped, last_unlock), Track(sessions), Moment(today))
 
 
 def of(review: Review, slug: str) -> Decision:
@@ -283,11 +285,11 @@ def test_the_longest_at_its_level_moves_up_first_ties_in_session_order():
         "hip_bump": today - timedelta(days=30),
         "squat_to_surface": today - timedelta(days=40),
     }
-    review = RULES.review(levels, sessions, since, today, today)
+    review = RULES.review(Standing(levels, since, today), Track(sessions), Moment(today))
     assert [move.exercise for move in review.moves] == ["squat_to_surface"]
     assert of(review, "hip_bump").why is Why.ONE_AT_A_TIME
     since["squat_to_surface"] = today - timedelta(days=3)
-    review = RULES.review(levels, sessions, since, today, today)
+    review = RULES.review(Standing(levels, since, today), Track(sessions), Moment(today))
     assert [move.exercise for move in review.moves] == ["single_leg_rdl"]  # ties: session order
     assert of(review, "squat_to_surface").why is Why.STEPPED_RECENTLY
 
@@ -367,9 +369,7 @@ class Coach:
     last_unlock: date | None = None
     cleared_on: date | None = None
     flare: bool = False  # a day score above the acceptable band in the last 48 hours
-    before: dict[date, tuple[dict[str, int], dict[str, date], date | None]] = field(
-        default_factory=dict
-    )
+    before: dict[date, Standing] = field(default_factory=dict)  # each session's first review
     made: dict[date, list[Decision]] = field(default_factory=dict)
     log: list[tuple[date, Decision]] = field(default_factory=list)
 
@@ -389,18 +389,13 @@ class Coach:
 
     def correct(self, on: date, today: date, **scores: int) -> Revision:
         self._set(on, **scores)
-        levels, last_step, last_unlock = self.before[on]
+        arrived = ScoreKind.DURING if "during" in scores else ScoreKind.MORNING
         revision = RULES.revise(
             self.made.get(on, []),
             self.levels,
-            levels,
-            self.sessions,
-            last_step,
-            last_unlock,
-            today,
-            session=on,
-            cleared_on=self.cleared_on,
-            arrived=ScoreKind.DURING if "during" in scores else ScoreKind.MORNING,
+            self.before[on],
+            Track(self.sessions, self.cleared_on),
+            Moment(today, on, arrived),
         )
         self._apply(revision.changes, today)
         self.made[on] = list(revision.review.moves)
@@ -411,17 +406,12 @@ class Coach:
         self.sessions[at] = replace(self.sessions[at], **scores)
 
     def _review(self, on: date, today: date, arrived: ScoreKind) -> Review:
-        self.before.setdefault(on, (dict(self.levels), dict(self.last_step), self.last_unlock))
+        standing = Standing(dict(self.levels), dict(self.last_step), self.last_unlock)
+        self.before.setdefault(on, standing)
         review = RULES.review(
-            self.levels,
-            self.sessions,
-            self.last_step,
-            self.last_unlock,
-            today,
-            session=on,
-            cleared_on=self.cleared_on,
-            arrived=arrived,
-            flare=self.flare,
+            standing,
+            Track(self.sessions, self.cleared_on),
+            Moment(today, on, arrived, self.flare),
         )
         self._apply(review.moves, today)
         self.made.setdefault(on, []).extend(review.moves)

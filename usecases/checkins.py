@@ -8,7 +8,6 @@ the new answer no longer supports are undone, moves it now calls for are made.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -20,16 +19,20 @@ from content.progression import (
     ClinicianReason,
     Decision,
     Effort,
+    Moment,
     Progression,
     Review,
     ScoreKind,
+    Standing,
     Step,
+    Track,
     Voice,
 )
 from content.states import HoldEnd, HoldKind, PainKind, SessionStatus
 from scheduler.slots import local_day
 from storage import holds, training
 from storage.models import SessionLog, User
+from storage.training import ProgressionInputs, StoredReview
 from usecases import safety
 from usecases.training import Session, restart_pushes
 
@@ -109,32 +112,39 @@ class EffortOutcome:
     changes: tuple[Decision, ...]  # what the answer changed in the session's review
 
 
+@dataclass(frozen=True)
+class SessionScore:
+    """A pain score given for a session: during it or the next morning, for the session of
+    `day`."""
+
+    kind: PainKind
+    day: date
+    score: int
+
+
 async def record_score(
     db: AsyncSession,
     catalogue: Catalogue,
     user: User,
-    kind: PainKind,
-    day: date,
-    score: int,
+    given: SessionScore,
     now: datetime,
     session: Session | None = None,
 ) -> ScoreOutcome | None:
     """Store the score against that day's done session and review that session; None when
     there is no such session. session: that day's session, when the caller just logged it."""
-    session_log = session or await _done_session(db, user, day)
+    session_log = session or await _done_session(db, user, given.day)
     if session_log is None or session_log.status != SessionStatus.DONE:
         return None
-    corrected = await training.record_pain(db, user.id, session_log, kind, score, now)
-    review, changes = await review_session(
-        db, catalogue, user, session_log, now, arrived=ARRIVED[kind], rerun=corrected is not None
-    )
+    corrected = await training.record_pain(db, user.id, session_log, given.kind, given.score, now)
+    news = News(ARRIVED[given.kind], changed=corrected is not None)
+    review, changes = await review_session(db, catalogue, user, session_log, now, news)
     held = review.clinician is not None and await safety.start_review(
         db, catalogue, user, review.clinician, review.clinician_evidence, now
     )
     lifted = corrected is not None and review.clinician is None
     lifted = lifted and await _lift_review(db, catalogue, user, session_log.local_date, now)
     ask_effort = (
-        kind is PainKind.DURING
+        given.kind is PainKind.DURING
         and corrected is None
         and review.voice is Voice.CARRY_ON
         and not review.severe
@@ -143,7 +153,16 @@ async def record_score(
     levels = await training.levels_of(user)
     at_easiest = all(levels.get(slug, 1) <= 1 for slug in review.exercises)
     return ScoreOutcome(
-        kind, score, corrected, review, changes, ask_effort, held, lifted, at_easiest, user.on_hold
+        given.kind,
+        given.score,
+        corrected,
+        review,
+        changes,
+        ask_effort,
+        held,
+        lifted,
+        at_easiest,
+        user.on_hold,
     )
 
 
@@ -193,7 +212,8 @@ async def record_morning(
     owner = await training.morning_owner(db, user.id, morning)
     if owner is None:
         return None
-    return await record_score(db, catalogue, user, PainKind.NEXT_MORNING, owner, score, now)
+    given = SessionScore(PainKind.NEXT_MORNING, owner, score)
+    return await record_score(db, catalogue, user, given, now)
 
 
 async def record_effort(
@@ -207,8 +227,19 @@ async def record_effort(
     earlier = await training.set_effort(db, session_log, effort)
     changes: tuple[Decision, ...] = ()
     if earlier is not effort and await training.stored_review(session_log) is not None:
-        _, changes = await review_session(db, catalogue, user, session_log, now, rerun=True)
+        news = News(arrived=None, changed=True)
+        _, changes = await review_session(db, catalogue, user, session_log, now, news)
     return EffortOutcome(effort, changes)
+
+
+@dataclass(frozen=True)
+class News:
+    """What just came in about a session, and so how its review runs: the score that arrived
+    (None: an effort answer), and whether it changed an earlier answer (then the session's
+    earlier review is revised, not added to)."""
+
+    arrived: ScoreKind | None
+    changed: bool = False
 
 
 async def review_session(
@@ -217,76 +248,46 @@ async def review_session(
     user: User,
     session_log: SessionLog,
     now: datetime,
-    *,
-    arrived: ScoreKind | None = None,
-    rerun: bool = False,
+    news: News,
 ) -> tuple[Review, tuple[Decision, ...]]:
     """Review one session with the progression rules, apply and store what moved, and keep
-    the review so that a later correction can re-run it. rerun: an answer of this session
-    changed; revise its earlier review instead of adding to it."""
-    inputs = await training.progression_inputs(db, user, upto=session_log.local_date)
-
-    def day_of(instant: datetime) -> date:
-        return local_day(instant, user.timezone)
-
+    the review so that a later correction can re-run it."""
     rules = Progression(catalogue)
-    last_step = {slug: day_of(instant) for slug, instant in inputs.last_step.items()}
-    last_unlock = day_of(inputs.last_unlock)
-    today = day_of(now)
-    session = session_log.local_date
-    cleared_on = await _counts_from_day(db, user, inputs.cleared_at)
-    program = catalogue.program
-    recent = await training.day_scores_since(
-        db, user.id, now - timedelta(hours=program.progression.flare_hours)
-    )
-    flare = any(score > program.pain.acceptable_max for score in recent)
+    inputs = await training.progression_inputs(db, user, upto=session_log.local_date)
+    standing = _standing(inputs, user.timezone)
+    track = Track(inputs.history, await _counts_from_day(db, user, inputs.cleared_at))
+    flare = await _flare(db, catalogue, user, now)
+    moment = Moment(local_day(now, user.timezone), session_log.local_date, news.arrived, flare)
     stored = await training.stored_review(session_log)
-    kept: Sequence[Decision]
-    revised = stored is not None and rerun
+    revised = stored is not None and news.changed
     if stored is not None and revised:
-        revision = rules.revise(
-            stored.moves,
-            inputs.levels,
-            stored.levels,
-            inputs.history,
-            stored.last_step,
-            stored.last_unlock,
-            today,
-            session=session,
-            cleared_on=cleared_on,
-            arrived=arrived,
-            flare=flare,
-        )
+        revision = rules.revise(stored.moves, inputs.levels, stored.before, track, moment)
         review, changes, kept = revision.review, revision.changes, revision.review.moves
     else:
-        review = rules.review(
-            inputs.levels,
-            inputs.history,
-            last_step,
-            last_unlock,
-            today,
-            session=session,
-            cleared_on=cleared_on,
-            arrived=arrived,
-            flare=flare,
-        )
+        review = rules.review(standing, track, moment)
         changes = review.moves
-        kept = [*(stored.moves if stored else ()), *review.moves]
+        kept = (*(stored.moves if stored else ()), *review.moves)
     await training.apply_moves(db, user, changes, now)
-    await training.store_review(
-        db,
-        user.id,
-        session_log,
-        levels=inputs.levels,
-        last_step=last_step,
-        last_unlock=last_unlock,
-        moves=kept,
-        voice=review.voice,
-        clinician=review.clinician,
-        now=now,
-        replace=revised,
-    )
+    keep = StoredReview(standing, kept, review.voice, review.clinician)
+    await training.store_review(db, session_log, keep, now, replace=revised)
     return review, changes
+
+
+def _standing(inputs: ProgressionInputs, timezone: str) -> Standing:
+    """The stored instants as the person's days: the rules count days, not hours."""
+    return Standing(
+        inputs.levels,
+        {slug: local_day(instant, timezone) for slug, instant in inputs.last_step.items()},
+        local_day(inputs.last_unlock, timezone),
+    )
+
+
+async def _flare(db: AsyncSession, catalogue: Catalogue, user: User, now: datetime) -> bool:
+    """A day score above the acceptable band within flare_hours: no increase now."""
+    program = catalogue.program
+    since = now - timedelta(hours=program.progression.flare_hours)
+    recent = await training.day_scores_since(db, user.id, since)
+    return any(score > program.pain.acceptable_max for score in recent)
 
 
 async def _done_session(db: AsyncSession, user: User, day: date) -> SessionLog | None:

@@ -4,7 +4,6 @@ handle (`Database`) they get from here, and never reach storage themselves."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,19 +12,9 @@ from content.catalogue import Program
 from storage import inbox, people
 from storage.db import Database  # the handle a front door opens its transactions on
 from storage.models import User  # the person's row, as the front doors hold it
-from storage.people import UserRows  # everything about a person, for /export
+from storage.people import Sender, UserRows  # who sent an update; all about them, for /export
 
 __all__ = ["Database", "Sender", "User", "UserRows", "erase", "everything_about", "open_turn"]
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent an update, as Telegram says it."""
-
-    user_id: int
-    chat_id: int
-    first_name: str
-    language: str
 
 
 async def open_turn(
@@ -35,9 +24,7 @@ async def open_turn(
     it (made on first contact); None when the update was handled before."""
     if not await inbox.take(db, update_id, now):
         return None
-    return await people.get_or_create_user(
-        db, sender.user_id, sender.chat_id, sender.first_name, sender.language, program, now
-    )
+    return await people.get_or_create_user(db, sender, program, now)
 
 
 async def everything_about(db: AsyncSession, user: User) -> UserRows:

@@ -9,7 +9,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from content.progression import Effort
 from scheduler.slots import local_day, slot_instant
 from storage import reports, training
 from storage.models import User
+from storage.training import SessionSummary
 from usecases.holds import (
     HeldPeriods,
     HoldRecord,
@@ -149,76 +150,14 @@ async def gather_report(
     joined); None if the person has logged nothing yet."""
     if not await reports.has_logged_anything(db, user.id):
         return None
-    zone = user.timezone
-    joined = local_day(user.created_at, zone)
-    this_monday = week_start(today)
-    first_day = max(this_monday - timedelta(weeks=weeks - 1), week_start(joined))
-    since = slot_instant(first_day, time(0), zone)
-
+    period = _Period.of(user, today, weeks)
+    first_day, joined = period.first_day, period.joined
     sessions = await training.sessions_with_pain(db, user.id, done_only=True)
     done_days = [session.day for session in sessions]
-    summary = summarize(done_days, user.weekdays, joined, today, catalogue.program.progress)
-    tallies = []
-    monday = first_day
-    while monday <= this_monday:
-        tallies.append(tally_week(done_days, user.weekdays, joined, monday))
-        monday += timedelta(weeks=1)
-
     in_period = [session for session in reversed(sessions) if session.day >= first_day]
     efforts = tuple((s.day, s.effort) for s in in_period if s.effort is not None)
-    pain: dict[str, tuple[tuple[date, int], ...]] = {
-        "during": tuple((s.day, s.during) for s in in_period if s.during is not None),
-        "morning": tuple((s.day, s.morning) for s in in_period if s.morning is not None),
-        # One score a day, the day's latest, as /progress draws them.
-        "day": tuple(
-            sorted(
-                (
-                    await training.day_scores(
-                        db, user.id, zone, first_day, today + timedelta(days=1)
-                    )
-                ).items()
-            )
-        ),
-    }
-
-    rows = {row.exercise: row for row in await reports.exercise_levels(db, user.id)}
-    levels = tuple(
-        LevelNow(
-            exercise.slug,
-            rows[exercise.slug].level if exercise.slug in rows else None,
-            local_day(rows[exercise.slug].changed_at, zone) if exercise.slug in rows else None,
-        )
-        for exercise in catalogue.exercises
-    )
-    changes = tuple(
-        Change(
-            local_day(change.changed_at, zone),
-            change.exercise,
-            change.from_level,
-            change.to_level,
-            change.reason,
-        )
-        for change in await reports.level_changes_since(db, user.id, since)
-    )
-    answers = await reports.red_flag_answers_since(db, user.id, since)
-    flags = tuple(
-        FlagAnswer(
-            local_day(answer.answered_at, zone),
-            answer.flag,
-            catalogue.safety.flag(answer.flag),
-            answer.moment is Moment.START,
-        )
-        for answer in answers
-        if answer.flag != NONE_OF_THESE
-    )
-    clearances = tuple(
-        ClearanceDay(
-            local_day(clearance.cleared_at, zone),
-            local_day(clearance.held_since, zone) if clearance.held_since else None,
-        )
-        for clearance in await reports.clearances_since(db, user.id, since)
-    )
-    end = today + timedelta(days=1)
+    pain = await _pain(db, user, period, in_period)
+    flags, all_clear = await _screen_answers(db, catalogue, user, period)
     return ReportData(
         first_name=user.first_name,
         joined=joined,
@@ -226,26 +165,138 @@ async def gather_report(
         today=today,
         weekdays=user.weekdays,
         reminder_time=user.reminder_time,
-        weeks=tuple(tallies),
-        summary=summary,
-        skipped=tuple(await reports.skipped_days(db, user.id, first_day, end)),
+        weeks=_weeks(done_days, user.weekdays, period),
+        summary=summarize(done_days, user.weekdays, joined, today, catalogue.program.progress),
+        skipped=tuple(await reports.skipped_days(db, user.id, first_day, period.end)),
         barriers=tuple(await reports.barriers(db, user.id, first_day)),
         pain=pain,
         fortnights=tuple(fortnights(pain, first_day, today, efforts)),
-        levels=levels,
-        changes=changes,
-        on_hold_since=local_day(user.held_since, zone) if user.held_since else None,
+        levels=await _levels(db, catalogue, user, period),
+        changes=await _changes(db, user, period),
+        on_hold_since=period.day(user.held_since) if user.held_since else None,
         efforts=efforts,
         flags=flags,
-        all_clear=tuple(
-            local_day(answer.answered_at, zone)
-            for answer in answers
-            if answer.flag == NONE_OF_THESE
-        ),
-        clearances=clearances,
+        all_clear=all_clear,
+        clearances=await _clearances(db, user, period),
         held=(await held_periods(db, user, today)).since(first_day),
-        holds=tuple(await hold_records(db, catalogue.safety, user, since)),
-        knee_events=tuple(await knee_events(db, user, since)),
+        holds=tuple(await hold_records(db, catalogue.safety, user, period.since)),
+        knee_events=tuple(await knee_events(db, user, period.since)),
+    )
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The weeks a report covers, in the person's own days: from the Monday of its first week
+    (none before the week they joined) to today, and the instant that Monday begins."""
+
+    zone: str
+    joined: date
+    first_day: date
+    today: date
+    since: datetime
+
+    @classmethod
+    def of(cls, user: User, today: date, weeks: int) -> _Period:
+        """The last `weeks` weeks, this one included."""
+        joined = local_day(user.created_at, user.timezone)
+        first_day = max(week_start(today) - timedelta(weeks=weeks - 1), week_start(joined))
+        since = slot_instant(first_day, time(0), user.timezone)
+        return cls(user.timezone, joined, first_day, today, since)
+
+    @property
+    def end(self) -> date:
+        """The day after the period: where half-open ranges stop."""
+        return self.today + timedelta(days=1)
+
+    def day(self, instant: datetime) -> date:
+        """The person's local day of a stored instant."""
+        return local_day(instant, self.zone)
+
+
+def _weeks(
+    done_days: Sequence[date], weekdays: tuple[int, ...], period: _Period
+) -> tuple[WeekTally, ...]:
+    """Each week's sessions done against planned, oldest first, as /progress tallies them."""
+    tallies = []
+    monday, this_monday = period.first_day, week_start(period.today)
+    while monday <= this_monday:
+        tallies.append(tally_week(done_days, weekdays, period.joined, monday))
+        monday += timedelta(weeks=1)
+    return tuple(tallies)
+
+
+async def _pain(
+    db: AsyncSession, user: User, period: _Period, sessions: Sequence[SessionSummary]
+) -> dict[str, tuple[tuple[date, int], ...]]:
+    """The period's scores by kind, oldest first: each session's current during and morning
+    scores, and one day score a day (the day's latest), as /progress draws them."""
+    day_scores = await training.day_scores(db, user.id, period.zone, period.first_day, period.end)
+    return {
+        "during": tuple((s.day, s.during) for s in sessions if s.during is not None),
+        "morning": tuple((s.day, s.morning) for s in sessions if s.morning is not None),
+        "day": tuple(sorted(day_scores.items())),
+    }
+
+
+async def _levels(
+    db: AsyncSession, catalogue: Catalogue, user: User, period: _Period
+) -> tuple[LevelNow, ...]:
+    """Every exercise of the program, in its order, at its level now (or not open yet)."""
+    rows = {row.exercise: row for row in await reports.exercise_levels(db, user.id)}
+    levels = []
+    for exercise in catalogue.exercises:
+        row = rows.get(exercise.slug)
+        if row is None:
+            levels.append(LevelNow(exercise.slug, None, None))
+        else:
+            levels.append(LevelNow(exercise.slug, row.level, period.day(row.changed_at)))
+    return tuple(levels)
+
+
+async def _changes(db: AsyncSession, user: User, period: _Period) -> tuple[Change, ...]:
+    """The level changes of the period, with their stored reasons."""
+    return tuple(
+        Change(
+            period.day(change.changed_at),
+            change.exercise,
+            change.from_level,
+            change.to_level,
+            change.reason,
+        )
+        for change in await reports.level_changes_since(db, user.id, period.since)
+    )
+
+
+async def _screen_answers(
+    db: AsyncSession, catalogue: Catalogue, user: User, period: _Period
+) -> tuple[tuple[FlagAnswer, ...], tuple[date, ...]]:
+    """The red flags tapped in the period, and the days the screen was answered "None of
+    these"."""
+    answers = await reports.red_flag_answers_since(db, user.id, period.since)
+    flags = tuple(
+        FlagAnswer(
+            period.day(answer.answered_at),
+            answer.flag,
+            catalogue.safety.flag(answer.flag),
+            answer.moment is Moment.START,
+        )
+        for answer in answers
+        if answer.flag != NONE_OF_THESE
+    )
+    all_clear = tuple(
+        period.day(answer.answered_at) for answer in answers if answer.flag == NONE_OF_THESE
+    )
+    return flags, all_clear
+
+
+async def _clearances(db: AsyncSession, user: User, period: _Period) -> tuple[ClearanceDay, ...]:
+    """The days in the period a clinician checked the person, with the hold each ended."""
+    return tuple(
+        ClearanceDay(
+            period.day(clearance.cleared_at),
+            period.day(clearance.held_since) if clearance.held_since else None,
+        )
+        for clearance in await reports.clearances_since(db, user.id, period.since)
     )
 
 

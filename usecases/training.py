@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.adherence import week_start
 from content.catalogue import Catalogue
 from content.program import PlannedExercise, starting_levels
-from content.states import PushKind, SessionStatus
+from content.states import PushKind, SessionEntry, SessionStatus
 from scheduler.planner import morning_check, weekly_on_return
 from scheduler.slots import local_day, next_daily_slot, slot_instant
 from storage import outbox, training
@@ -32,17 +32,11 @@ class Logged:
 
 
 async def log_session(
-    db: AsyncSession,
-    catalogue: Catalogue,
-    user: User,
-    day: date,
-    status: SessionStatus,
-    now: datetime,
-    left_out: frozenset[str] = frozenset(),
+    db: AsyncSession, catalogue: Catalogue, user: User, entry: SessionEntry, now: datetime
 ) -> Logged:
     """Log the day's session with today's plan; a skipped one can still be done later."""
     plan = await training.current_plan(catalogue, user, now)
-    log, changed = await training.log_session(db, user.id, day, status, plan, now, left_out)
+    log, changed = await training.log_session(db, user.id, entry, plan, now)
     return Logged(plan, log.status, changed, log)
 
 

@@ -56,19 +56,40 @@ def _minutes(item: Item | None) -> int | None:
 
 
 def _clock(items: Sequence[Item]) -> time | None:
-    rest = list(items)
-    offset = 0
+    """An hour with its minutes, an offset said before or after it and a half of the day,
+    every word of them in that order; None if anything does not fit."""
+    before = _offset_before(list(items))
+    if before is None or not before[1]:
+        return None
+    offset, rest = before
+    read = _hour_and_minute(rest)
+    if read is None:
+        return None
+    hour, minute, rest = read
+    after = _offset_after(rest)
+    if after is None:
+        return None
+    extra, rest = after
+    return _time_of_day(hour, minute, offset + extra, rest)
+
+
+def _offset_before(rest: list[Item]) -> tuple[int, list[Item]] | None:
+    """Minutes said before the hour, and what follows them: 'half past', 'в половине',
+    '20 to'; 0 without any, None for minutes that are not a number."""
     if rest and (before := rest[0].value("time_before_hour")) is not None:
-        offset, rest = before, rest[1:]
-    elif len(rest) >= 3 and rest[1].has("time_minutes_past", "time_minutes_to"):
+        return before, rest[1:]
+    if len(rest) >= 3 and rest[1].has("time_minutes_past", "time_minutes_to"):
         minutes = _minutes(rest[0])
         if minutes is None:
             return None
-        offset = minutes if rest[1].has("time_minutes_past") else -minutes
-        rest = rest[2:]
-    if not rest:
-        return None
-    first = rest.pop(0)
+        return (minutes if rest[1].has("time_minutes_past") else -minutes), rest[2:]
+    return 0, rest
+
+
+def _hour_and_minute(rest: list[Item]) -> tuple[int, int, list[Item]] | None:
+    """The hour and its minutes as typed ('7.30', '7:30', '18h30', '8 30', or an hour alone),
+    and what follows them; None if it is not an hour."""
+    first, rest = rest[0], rest[1:]
     minute = 0
     if first.first.kind is Kind.NUMBER and "." in first.first.text:
         hour_text, minute_text = first.first.text.split(".")
@@ -79,7 +100,7 @@ def _clock(items: Sequence[Item]) -> time | None:
         hour = found
     else:
         return None
-    separator = rest[0] if rest else None  # 7:30, 18h30
+    separator = rest[0] if rest else None
     if separator and (separator.first.text == ":" or separator.has("time_hours")):
         if len(rest) > 1 and rest[1].first.kind is Kind.NUMBER:
             minutes = _minutes(rest[1])
@@ -87,23 +108,38 @@ def _clock(items: Sequence[Item]) -> time | None:
                 return None
             minute, rest = minutes, rest[2:]
     elif rest and rest[0].first.kind is Kind.NUMBER and len(rest[0].first.text) == 2:
-        minute = int(rest.pop(0).first.text)  # "8 30"
-    while rest and rest[0].has("time_hours"):
-        rest.pop(0)
+        minute, rest = int(rest[0].first.text), rest[1:]
+    return hour, minute, rest
+
+
+def _offset_after(rest: list[Item]) -> tuple[int, list[Item]] | None:
+    """Minutes said after the hour ('8 y media', 'семь с половиной', '8 menos 10'), either
+    side of an "o'clock" word, and what follows them; 0 without any, None for minutes that are
+    not a number."""
+    rest = _past_hours_word(rest)
     if rest and (after := rest[0].value("time_after_hour")) is not None:
-        offset += after
-        rest.pop(0)
-    elif len(rest) >= 2 and rest[0].has("time_hour_plus", "time_hour_minus"):
+        return after, _past_hours_word(rest[1:])
+    if len(rest) >= 2 and rest[0].has("time_hour_plus", "time_hour_minus"):
         extra = _minutes(rest[1])
         if extra is None:
             return None
-        offset += extra if rest[0].has("time_hour_plus") else -extra
-        rest = rest[2:]
+        return (extra if rest[0].has("time_hour_plus") else -extra), _past_hours_word(rest[2:])
+    return 0, rest
+
+
+def _past_hours_word(rest: list[Item]) -> list[Item]:
+    """What follows an "o'clock" word ('8 часов', '8 en punto'), said or not."""
     while rest and rest[0].has("time_hours"):
-        rest.pop(0)
+        rest = rest[1:]
+    return rest
+
+
+def _time_of_day(hour: int, minute: int, offset: int, rest: list[Item]) -> time | None:
+    """The time, on a 12-hour clock when a half of the day ends it ('7 pm', '7 вечера'); None
+    if anything else is left or the numbers are no time."""
     half = None
     if rest and rest[0].has("time_am", "time_pm", "time_night"):
-        half = rest.pop(0)
+        half, rest = rest[0], rest[1:]
     if rest or minute > 59:
         return None
     if half is not None:

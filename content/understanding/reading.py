@@ -103,6 +103,39 @@ class _Report:
     def done(self) -> bool:
         return bool(self.whole_done or self.did or self.skipped or self.unnamed)
 
+    def file(self, done: bool, mentions: Sequence[Mention]) -> None:
+        """Exercises named as done, or as left out."""
+        (self.did if done else self.skipped).extend(mentions)
+
+
+@dataclass
+class _Clause:
+    """What one clause of a report has said so far, read word by word."""
+
+    polarity: bool | None = None  # done (True) or left out (False), once a cue says which
+    negate: bool = False  # a "not" waiting for its verb
+    cue: bool = False  # a word said done, left out or "except"
+    pending: list[Mention] = field(default_factory=list)  # names waiting for their cue
+    mentions: int = 0
+    objects: int = 0  # the session itself ("did my workout")
+    unknown: int = 0  # unknown words after a cue ("did my stretches"): which ones?
+
+    def close(self, report: _Report, last: bool | None) -> bool | None:
+        """The clause ends: names still waiting for a cue take the previous clause's ("did
+        the squats, lunges"), and a cue with no name speaks for the whole session. Returns
+        the polarity the clause leaves."""
+        if self.pending and not self.cue and last is not None and not self.unknown:
+            report.file(last, self.pending)
+            return last
+        if self.cue and not self.mentions:
+            if self.unknown and not self.objects:
+                report.unnamed = True
+            elif self.polarity:
+                report.whole_done = True
+            elif self.polarity is False:
+                report.whole_skip = True
+        return self.polarity if self.polarity is not None else last
+
 
 def parse_reply(text: str, language: str = DEFAULT_LANGUAGE) -> Reply:
     """Classify one message; anything unrecognised is UNKNOWN, never an exception. English is
@@ -344,60 +377,60 @@ class _Reading:
     def _clause(self, indexes: list[int], report: _Report, last: bool | None) -> bool | None:
         """One clause of a report; returns the polarity it leaves (True done, False left out)
         for a next clause that only lists names ("did the squats, lunges and hip bumps")."""
-        items = [self.items[index] for index in indexes]
-        if any(item.has("will") for item in items):
+        if any(self.items[index].has("will") for index in indexes):
             report.later = True  # "I'll do it tonight", "сделаю вечером"
             return last
-        polarity: bool | None = None
-        negate = cue = False
-        pending: list[Mention] = []
-        mentions = objects = unknown = 0
-        for index, item in zip(indexes, items, strict=True):
-            if item.mention:
-                mentions += 1
-                after, before = self._next(index), self._previous(index)
-                if (
-                    after is not None
-                    and _verdict(after)
-                    and not after.has("except")
-                    and (after.first.kind is Kind.MARK or not _verdict(before))
-                ):  # a tick after the name ("squats ✅", "приседания сделала")
-                    verdict = after.has(*_REPORT) and not (negate or self._negated(index))
-                elif negate:
-                    verdict = False
-                elif polarity is not None:
-                    verdict = polarity
-                else:
-                    pending.append(item.mention)
-                    continue
-                (report.did if verdict else report.skipped).append(item.mention)
-            elif item.has("except"):
-                polarity, cue, report.whole_done = False, True, True
-            elif item.has("skipped"):
-                polarity, cue = False, True
-            elif item.has(*_REPORT):
-                polarity, cue = not negate, True
-                negate = False
-            elif item.has("not"):
-                negate = True
-            elif item.has("session"):
-                objects += 1
-            elif item.unknown or (item.is_number and polarity and self._excluded(index)):
-                unknown += cue  # "did my stretches", "did 2 of 3": which ones?
-            if polarity is not None and pending:
-                (report.did if polarity else report.skipped).extend(pending)
-                pending.clear()
-        if pending and not cue and last is not None and not unknown:
-            (report.did if last else report.skipped).extend(pending)
-            return last
-        if cue and not mentions:
-            if unknown and not objects:
-                report.unnamed = True
-            elif polarity:
-                report.whole_done = True
-            elif polarity is False:
-                report.whole_skip = True
-        return polarity if polarity is not None else last
+        clause = _Clause()
+        for index in indexes:
+            mention = self.items[index].mention
+            if mention:
+                self._mention(index, mention, clause, report)
+            else:
+                self._cue(index, clause, report)
+            if clause.polarity is not None and clause.pending:
+                report.file(clause.polarity, clause.pending)
+                clause.pending.clear()
+        return clause.close(report, last)
+
+    def _mention(self, index: int, mention: Mention, clause: _Clause, report: _Report) -> None:
+        """A name: done or left out by a tick right after it, by a "not" or by the clause's
+        cue so far; without any, it waits for a cue."""
+        clause.mentions += 1
+        after, before = self._next(index), self._previous(index)
+        if (
+            after is not None
+            and _verdict(after)
+            and not after.has("except")
+            and (after.first.kind is Kind.MARK or not _verdict(before))
+        ):  # a tick after the name ("squats ✅", "приседания сделала")
+            verdict = after.has(*_REPORT) and not (clause.negate or self._negated(index))
+        elif clause.negate:
+            verdict = False
+        elif clause.polarity is not None:
+            verdict = clause.polarity
+        else:
+            clause.pending.append(mention)
+            return
+        report.file(verdict, [mention])
+
+    def _cue(self, index: int, clause: _Clause, report: _Report) -> None:
+        """A word other than a name: done, left out or "except" set the clause's polarity, a
+        "not" turns the next verb, and an unknown word after a cue leaves the exercises
+        unnamed."""
+        item = self.items[index]
+        if item.has("except"):
+            clause.polarity, clause.cue, report.whole_done = False, True, True
+        elif item.has("skipped"):
+            clause.polarity, clause.cue = False, True
+        elif item.has(*_REPORT):
+            clause.polarity, clause.cue = not clause.negate, True
+            clause.negate = False
+        elif item.has("not"):
+            clause.negate = True
+        elif item.has("session"):
+            clause.objects += 1
+        elif item.unknown or (item.is_number and clause.polarity and self._excluded(index)):
+            clause.unknown += clause.cue  # "did my stretches", "did 2 of 3": which ones?
 
     def _negated(self, index: int) -> bool:
         """A 'not' between a name and the verb after it ("squats not done")."""
