@@ -37,6 +37,7 @@ from enum import Enum, StrEnum
 from statistics import median
 
 from content.catalogue import Catalogue, PainThresholds, ProgressionRules
+from content.states import PainKind
 
 # An exercise with no known day at its level has been there "for ever".
 LONG_AGO = date.min
@@ -82,13 +83,6 @@ class SessionRecord:
     def scored(self) -> bool:
         """Whether at least one pain score (during or next morning) is in."""
         return self.during is not None or self.morning is not None
-
-
-class ScoreKind(Enum):
-    """Which score of a session just arrived (and so what the reply is about)."""
-
-    DURING = "during"
-    MORNING = "next_morning"
 
 
 class Signal(Enum):
@@ -255,7 +249,7 @@ class Moment:
 
     today: date
     session: date | None = None
-    arrived: ScoreKind | None = None
+    arrived: PainKind | None = None
     flare: bool = False
 
 
@@ -383,8 +377,8 @@ class Progression:
         """Stop for today and the red-flag screen answer news: a severe score during the
         session that just arrived (not a morning score days later), or a high morning."""
         severe = self._severe(record)
-        during_news = moment.arrived in (None, ScoreKind.DURING)
-        morning_news = moment.arrived in (None, ScoreKind.MORNING)
+        during_news = moment.arrived in (None, PainKind.DURING)
+        morning_news = moment.arrived in (None, PainKind.NEXT_MORNING)
         stop_today = severe and during_news and moment.today - record.day <= timedelta(days=1)
         high_morning = (
             morning_news

@@ -17,12 +17,12 @@ class Question(StrEnum):
     REMINDER_TIME = "reminder_time"
     MORNING_TIME = "morning_time"
     DAYS = "days"  # the training-day buttons are on screen
-    PAIN = "pain"  # pain during the session of `day`
-    MORNING = "morning"  # the morning after the session of `day`
+    DURING_PAIN = "pain"  # pain during the session of `day`
+    MORNING_PAIN = "morning"  # the knee the morning after the session of `day`
     DAY_PAIN = "day_pain"  # how the knee is on `day`, outside a session
 
 
-DAY_QUESTIONS = frozenset({Question.PAIN, Question.MORNING, Question.DAY_PAIN})
+DAY_QUESTIONS = frozenset({Question.DURING_PAIN, Question.MORNING_PAIN, Question.DAY_PAIN})
 # Steps of setting the schedule: a reply to them is a place, a time or a tap, never a score.
 SETUP_QUESTIONS = frozenset(
     {Question.TIMEZONE, Question.REMINDER_TIME, Question.MORNING_TIME, Question.DAYS}
@@ -43,12 +43,12 @@ class Awaiting:
     @classmethod
     def pain(cls, day: date) -> Awaiting:
         """Awaiting the pain score for the session of `day`."""
-        return cls(Question.PAIN, day)
+        return cls(Question.DURING_PAIN, day)
 
     @classmethod
     def morning(cls, day: date) -> Awaiting:
         """Awaiting the next-morning score after the session of `day`."""
-        return cls(Question.MORNING, day)
+        return cls(Question.MORNING_PAIN, day)
 
 
 class PushKind(StrEnum):
@@ -56,7 +56,7 @@ class PushKind(StrEnum):
 
     REMINDER = "reminder"
     SNOOZED = "snoozed"
-    MORNING = "morning"
+    MORNING_QUESTION = "morning"  # how is the knee the morning after a session?
     NUDGE = "nudge"
     WEEKLY = "weekly"
     FOLLOWUP = "followup"  # a few days into a hold: could they see a clinician?

@@ -321,10 +321,10 @@ class MorningTime(Callback):
 
 
 class Setting(StrEnum):
-    """A time to ask again after "No, another time", or a schedule-menu choice."""
+    """Which time to ask again after "No, another time"."""
 
-    REMINDER = "r"
-    MORNING = "m"
+    REMINDER_TIME = "r"
+    MORNING_TIME = "m"
 
 
 @dataclass(frozen=True)
@@ -339,8 +339,8 @@ class MenuChoice(StrEnum):
     """What the schedule menu offers to change (or keep)."""
 
     DAYS = "days"
-    TIME = "time"
-    MORNING = "morning"
+    REMINDER_TIME = "time"
+    MORNING_TIME = "morning"
     ZONE = "zone"
     KEEP = "keep"
 

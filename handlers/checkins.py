@@ -50,7 +50,7 @@ class CheckinKind:
 
 DURING = CheckinKind(
     DuringScore,
-    Question.PAIN,
+    Question.DURING_PAIN,
     PainKind.DURING,
     N_("Pain during the session"),
     {
@@ -63,7 +63,7 @@ DURING = CheckinKind(
 )
 MORNING = CheckinKind(
     MorningScore,
-    Question.MORNING,
+    Question.MORNING_PAIN,
     PainKind.NEXT_MORNING,
     N_("Knee the morning after"),
     {

@@ -90,7 +90,7 @@ PUSH_STATUS_WORDS = {
 PUSH_KIND_WORDS = {
     PushKind.REMINDER: N_("training-day reminder"),
     PushKind.SNOOZED: N_("snoozed reminder"),
-    PushKind.MORNING: N_("morning question"),
+    PushKind.MORNING_QUESTION: N_("morning question"),
     PushKind.NUDGE: N_("nudge after a missed day"),
     PushKind.WEEKLY: N_("weekly check-in"),
     PushKind.FOLLOWUP: N_("follow-up during a hold"),

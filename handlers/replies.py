@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from content.i18n import N_, _
 from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question
-from content.understanding import Intent, Reply, When, parse_reply
+from content.understanding import Intent, Reply, parse_reply
 from content.understanding.words import reading
 from handlers import checkins, exercises, knee, schedule, start, today
 from handlers.common import Turn, turn_handler
@@ -134,7 +134,7 @@ async def _pain(turn: Turn, reply: Reply) -> None:
     # "I meant 3" while a pain question is open answers it; otherwise it corrects.
     if reply.correction and asked is None and not day_asked and await _correct(turn, reply):
         return
-    if reply.when is When.MORNING:
+    if reply.when is PainKind.NEXT_MORNING:
         yesterday = turn.today - timedelta(days=1)
         if not await checkins.try_checkin(turn, checkins.MORNING, yesterday, score):
             turn.say(
@@ -145,14 +145,14 @@ async def _pain(turn: Turn, reply: Reply) -> None:
             )
             await knee.record_day_score(turn, score)
         return
-    if reply.when is When.DURING:
+    if reply.when is PainKind.DURING:
         day = asked[1] if asked is not None and asked[0] is checkins.DURING else turn.today
         await checkins.record_checkin(turn, checkins.DURING, day, score)
         return
     if day_asked:
         await knee.record_day_score(turn, score)
         return
-    if asked is not None and reply.when is When.ANY:
+    if asked is not None and reply.when is None:
         await checkins.record_checkin(turn, asked[0], asked[1], score)
         return
     if not reply.explicit:
@@ -163,18 +163,13 @@ async def _pain(turn: Turn, reply: Reply) -> None:
             ).format(score=score)
         )
         return
-    today_done = reply.when is When.ANY and await checkins.try_checkin(
+    today_done = reply.when is None and await checkins.try_checkin(
         turn, checkins.DURING, turn.today, score
     )
     if not today_done:
         await knee.record_day_score(turn, score)
 
 
-_KINDS = {
-    When.MORNING: PainKind.NEXT_MORNING,
-    When.DURING: PainKind.DURING,
-    When.TODAY: PainKind.DAY,
-}
 _CHECKINS = {PainKind.DURING: checkins.DURING, PainKind.NEXT_MORNING: checkins.MORNING}
 
 
@@ -183,7 +178,7 @@ async def _correct(turn: Turn, reply: Reply) -> bool:
     named) from the last two days is superseded by the new one. False if there is none."""
     assert reply.score is not None
     since = turn.now - timedelta(hours=reading().correction_hours)
-    latest = await latest_score(turn.db, turn.user, since, _KINDS.get(reply.when))
+    latest = await latest_score(turn.db, turn.user, since, reply.when)
     if latest is None:
         return False
     if latest.session_day is not None and latest.kind in _CHECKINS:

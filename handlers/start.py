@@ -246,10 +246,10 @@ def show_schedule_menu(turn: Turn) -> None:
         [
             [
                 (_("📅 Training days"), ScheduleMenu(MenuChoice.DAYS).data()),
-                (_("⏰ Reminder time"), ScheduleMenu(MenuChoice.TIME).data()),
+                (_("⏰ Reminder time"), ScheduleMenu(MenuChoice.REMINDER_TIME).data()),
             ],
             [
-                (_("🌅 Morning check"), ScheduleMenu(MenuChoice.MORNING).data()),
+                (_("🌅 Morning check"), ScheduleMenu(MenuChoice.MORNING_TIME).data()),
                 (_("🌍 Time zone"), ScheduleMenu(MenuChoice.ZONE).data()),
             ],
             [(_("👍 Keep it as it is"), ScheduleMenu(MenuChoice.KEEP).data())],
@@ -270,9 +270,9 @@ async def schedule_menu_button(turn: Turn, pressed: ScheduleMenu) -> None:
         )
     elif choice is MenuChoice.DAYS:
         ask_days(turn)
-    elif choice is MenuChoice.TIME:
+    elif choice is MenuChoice.REMINDER_TIME:
         ask_reminder_time(turn)
-    elif choice is MenuChoice.MORNING:
+    elif choice is MenuChoice.MORNING_TIME:
         ask_morning_time(turn)
     else:
         ask_timezone(turn)
@@ -493,7 +493,7 @@ async def retime(turn: Turn, pressed: Retime) -> None:
     if not _past_screen(turn):
         return
     turn.edit(_("No problem."))
-    if pressed.setting is Setting.MORNING:
+    if pressed.setting is Setting.MORNING_TIME:
         ask_morning_time(turn)
     else:
         ask_reminder_time(turn)
@@ -512,7 +512,7 @@ async def time_text(turn: Turn, text: str, question: Question = Question.REMINDE
             [
                 [
                     (_("Yes, midnight"), ReminderTime(time(0)).data()),
-                    (_("No, another time"), Retime(Setting.REMINDER).data()),
+                    (_("No, another time"), Retime(Setting.REMINDER_TIME).data()),
                 ]
             ],
         )

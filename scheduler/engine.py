@@ -138,8 +138,11 @@ class _Claimed:
 def _wanted(push: ClaimedRow, user: User) -> bool:
     """Whether the person still gets this push: while a hold is open, only its follow-up and
     the morning question about the session before it."""
-    if push.kind in (PushKind.FOLLOWUP, PushKind.MORNING):  # the morning score still counts
-        held = user.on_hold or push.kind is PushKind.MORNING
+    if push.kind in (
+        PushKind.FOLLOWUP,
+        PushKind.MORNING_QUESTION,
+    ):  # the morning score still counts
+        held = user.on_hold or push.kind is PushKind.MORNING_QUESTION
         return held and user.onboarded and not user.paused and user.reachable
     return user.receives_pushes
 
@@ -318,7 +321,7 @@ class PushEngine:
                 gentle=sore_days_in_a_row(catalogue.program, recent, push.local_date),
                 returned=eased if eased is not None and eased.moves else None,
             )
-        if push.kind == PushKind.MORNING:
+        if push.kind == PushKind.MORNING_QUESTION:
             if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
                 return None
             clock = local_now(now, user.timezone).time().replace(second=0, microsecond=0)

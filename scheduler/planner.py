@@ -93,7 +93,7 @@ def morning_check(session_day: date, at: time, timezone: str, now: datetime) -> 
     """The next-morning pain check after a session done on session_day, at the person's
     morning time; None when that morning has already passed (a session logged late)."""
     due = slot_instant(session_day + timedelta(days=1), at, timezone)
-    return PlannedPush(PushKind.MORNING, due) if due > now else None
+    return PlannedPush(PushKind.MORNING_QUESTION, due) if due > now else None
 
 
 def weekly_on_return(

@@ -70,7 +70,7 @@ async def test_the_exercises_named_are_logged_with_the_pain(
     assert await pain_scores(harness) == [("during", 2, True)]
     assert "2/10" in replies.text
     assert (await the_user(harness)).awaiting is None or (
-        (await the_user(harness)).awaiting.question != Question.PAIN  # not asked again
+        (await the_user(harness)).awaiting.question != Question.DURING_PAIN  # not asked again
     )
 
 

@@ -24,7 +24,6 @@ from content.progression import (
     Progression,
     Review,
     Revision,
-    ScoreKind,
     SessionRecord,
     Signal,
     Standing,
@@ -36,6 +35,7 @@ from content.progression import (
     morning_session,
     return_steps,
 )
+from content.states import PainKind
 
 CATALOGUE = load_catalogue()
 RULES = Progression(CATALOGUE)
@@ -379,17 +379,17 @@ class Coach:
 
     def session(self, on: date, during: int | None, effort: Effort | None = None) -> Review:
         self.sessions.append(SessionRecord(on, dict(self.levels), during, None, effort))
-        return self._review(on, on, ScoreKind.DURING)
+        return self._review(on, on, PainKind.DURING)
 
     def morning(self, morning: date, score: int, entered: date | None = None) -> Review:
         owner = morning_session([record.day for record in self.sessions], morning)
         assert owner is not None
         self._set(owner, morning=score)
-        return self._review(owner, entered or morning, ScoreKind.MORNING)
+        return self._review(owner, entered or morning, PainKind.NEXT_MORNING)
 
     def correct(self, on: date, today: date, **scores: int) -> Revision:
         self._set(on, **scores)
-        arrived = ScoreKind.DURING if "during" in scores else ScoreKind.MORNING
+        arrived = PainKind.DURING if "during" in scores else PainKind.NEXT_MORNING
         revision = RULES.revise(
             self.made.get(on, []),
             self.levels,
@@ -405,7 +405,7 @@ class Coach:
         at = next(index for index, record in enumerate(self.sessions) if record.day == on)
         self.sessions[at] = replace(self.sessions[at], **scores)
 
-    def _review(self, on: date, today: date, arrived: ScoreKind) -> Review:
+    def _review(self, on: date, today: date, arrived: PainKind) -> Review:
         standing = Standing(dict(self.levels), dict(self.last_step), self.last_unlock)
         self.before.setdefault(on, standing)
         review = RULES.review(

@@ -22,7 +22,6 @@ from content.progression import (
     Moment,
     Progression,
     Review,
-    ScoreKind,
     Standing,
     Step,
     Track,
@@ -35,8 +34,6 @@ from storage.models import SessionLog, User
 from storage.training import ProgressionInputs, StoredReview
 from usecases import safety
 from usecases.training import Session, restart_pushes
-
-ARRIVED = {PainKind.DURING: ScoreKind.DURING, PainKind.NEXT_MORNING: ScoreKind.MORNING}
 
 
 class Then(Enum):
@@ -136,7 +133,7 @@ async def record_score(
     if session_log is None or session_log.status != SessionStatus.DONE:
         return None
     corrected = await training.record_pain(db, user.id, session_log, given.kind, given.score, now)
-    news = News(ARRIVED[given.kind], changed=corrected is not None)
+    news = News(given.kind, changed=corrected is not None)
     review, changes = await review_session(db, catalogue, user, session_log, now, news)
     held = review.clinician is not None and await safety.start_review(
         db, catalogue, user, review.clinician, review.clinician_evidence, now
@@ -238,7 +235,7 @@ class News:
     (None: an effort answer), and whether it changed an earlier answer (then the session's
     earlier review is revised, not added to)."""
 
-    arrived: ScoreKind | None
+    arrived: PainKind | None
     changed: bool = False
 
 

@@ -102,7 +102,7 @@ async def plan_morning_check(db: AsyncSession, user: User, day: date, now: datet
 async def move_morning_checks(db: AsyncSession, user: User, now: datetime) -> None:
     """A new morning time or time zone: pending morning checks move to it."""
     moved: dict[int, datetime] = {}
-    for push in await outbox.pending_of_kind(db, user.id, PushKind.MORNING):
+    for push in await outbox.pending_of_kind(db, user.id, PushKind.MORNING_QUESTION):
         due = slot_instant(push.local_date, user.morning_time, user.timezone)
         moved[push.id] = max(due, now)
     await outbox.reschedule_pending(db, user.id, moved)

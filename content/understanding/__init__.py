@@ -10,7 +10,6 @@ from content.understanding.reading import (
     Intent,
     Mention,
     Reply,
-    When,
     parse_reply,
     reads_as_words,
 )
@@ -21,7 +20,6 @@ __all__ = [
     "Intent",
     "Mention",
     "Reply",
-    "When",
     "WordsError",
     "check_words",
     "is_bare_midnight",

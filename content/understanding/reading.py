@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from content.states import PainKind
 from content.understanding.tagging import Item, tag
 from content.understanding.text import Kind
 from content.understanding.words import reading
@@ -40,15 +41,6 @@ class Intent(Enum):
     UNKNOWN = "unknown"
 
 
-class When(Enum):
-    """Which pain a reply's score is."""
-
-    ANY = "any"  # no kind named: the pending question decides
-    TODAY = "today"  # how the knee is today
-    MORNING = "morning"  # this morning: the morning after the last session
-    DURING = "during"  # during (or right after) the session
-
-
 Mention = frozenset[str]  # the exercises a name may mean: {"squat_to_surface", "sumo_squat"}
 
 
@@ -61,7 +53,9 @@ class Reply:
     # True when the text said 'pain' (or 'knee', 'sore', a day) explicitly, so it is a pain
     # score whatever was asked last.
     explicit: bool = False
-    when: When = When.ANY
+    # Which pain the words name: during (or right after) the session, this morning (the morning
+    # after the last session), or today; None: no kind named, the pending question decides.
+    when: PainKind | None = None
     did: tuple[Mention, ...] = ()  # exercises named as done ("did hip bump and squats")
     skipped: tuple[Mention, ...] = ()  # exercises named as left out ("skipped the lunges")
     out_of_range: bool = False  # a score was given but is not a whole number from 0 to 10
@@ -72,7 +66,7 @@ class Reply:
     @property
     def morning(self) -> bool:
         """It said 'morning': this morning's score, for the session the day before."""
-        return self.when is When.MORNING
+        return self.when is PainKind.NEXT_MORNING
 
 
 @dataclass
@@ -338,7 +332,7 @@ class _Reading:
             return right[0], wrong
         return None, wrong
 
-    def _when(self, sentence: int | None) -> When:
+    def _when(self, sentence: int | None) -> PainKind | None:
         tags = {
             concept
             for item in self.items
@@ -346,13 +340,13 @@ class _Reading:
             for concept in item.concepts
         }
         for concept, when in (
-            ("morning", When.MORNING),
-            ("during", When.DURING),
-            ("today", When.TODAY),
+            ("morning", PainKind.NEXT_MORNING),
+            ("during", PainKind.DURING),
+            ("today", PainKind.DAY),
         ):
             if concept in tags:
                 return when
-        return When.ANY
+        return None
 
     # -- the session report ----------------------------------------------------------------
 
@@ -480,8 +474,8 @@ class _Reading:
             return Reply(Intent.LATER)
         return Reply(self._yes_or_no())
 
-    def _knee_when(self) -> When:
-        return When.MORNING if self._when(None) is When.MORNING else When.TODAY
+    def _knee_when(self) -> PainKind:
+        return PainKind.NEXT_MORNING if self._when(None) is PainKind.NEXT_MORNING else PainKind.DAY
 
     def _gave_way(self) -> bool:
         for index, item in enumerate(self.items):
