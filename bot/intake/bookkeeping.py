@@ -104,8 +104,8 @@ class Bookkeeping:
 
     def handled(self, update_id: int) -> None:
         """Done with this stored update: record it as handled, unless its turn did. Soon, with
-        others in one statement, not at once: a write per update would slow the next down,
-        and until then a restart would handle it again, harmlessly (no turn applied it)."""
+        others in one statement, not at once: a write per update would slow the next down
+        (until then a restart would handle it again; nothing of it was committed)."""
         if self._handling.pop(update_id, False):
             return
         self._unmarked.append(update_id)
