@@ -13,8 +13,8 @@ records its update itself, in that transaction (storage.inbox.take), so a re-del
 never applies twice. The bookkeeping records only the others: updates no turn took (a group
 chat, a type no handler takes, one PTB cannot read) and turns that did not commit (their
 handler failed), a few at a time in one statement. It learns which turns committed from their
-transactions: the intake's gate notes the update in the turn's `db.info`, and SQLAlchemy's
-after_commit event reports it.
+transactions: the intake's gate asks to be told when the turn's transaction commits
+(storage.inbox.on_commit).
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from bot.intake.config import IntakeConfig
 from bot.metrics import Metrics
@@ -40,17 +38,6 @@ log = logging.getLogger(__name__)
 
 MARK_DELAY = 0.5  # seconds a handled update may wait to be recorded with others
 CLAIM_BATCH = 500  # stored updates taken up per statement
-_TURN = "kneecoach.intake.turn"  # in a turn's db.info: what to call once it commits
-
-
-def _turn_committed(session: Session) -> None:
-    recorded = session.info.pop(_TURN, None)
-    if recorded is not None:
-        recorded()
-
-
-# Once, on the class: a listener on each turn's db cost more than the statement it saves.
-event.listen(Session, "after_commit", _turn_committed)
 
 
 class Bookkeeping:
@@ -96,7 +83,7 @@ class Bookkeeping:
         """In a turn's transaction: once it commits, the update is recorded as handled (the
         turn did it) and the bookkeeping leaves it be."""
         if update_id in self._handling:
-            db.info[_TURN] = functools.partial(self._recorded_by_turn, update_id)
+            inbox.on_commit(db, functools.partial(self._recorded_by_turn, update_id))
 
     def _recorded_by_turn(self, update_id: int) -> None:
         if update_id in self._handling:
