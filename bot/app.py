@@ -177,10 +177,9 @@ def build_application(
         application, services.database, metrics, SystemClock(), engine.worker, intake_config
     )
     intake.listeners.append(metrics.count_update)
-    if services.database.dialect != "sqlite":  # SQLite has one process: its order is kept
-        application.bot_data.services = replace(
-            application.bot_data.services, before_turn=intake.let_earlier_go_first
-        )
+    application.bot_data.services = replace(
+        application.bot_data.services, before_turn=intake.before_turn
+    )
     _schedule_ticks(application, engine)
     return KneeBot(application, engine, metrics, intake, transports)
 

@@ -13,14 +13,26 @@ replica, go first (`held_elsewhere_before`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import InboxUpdate
@@ -109,6 +121,25 @@ async def take(db: AsyncSession, update_id: int, now: datetime) -> bool:
         return True
     known = await db.scalar(select(exists().where(InboxUpdate.update_id == update_id)))
     return not known
+
+
+_ON_COMMIT = "kneecoach.inbox.on_commit"  # in a db's info: what to call once it commits
+
+
+def on_commit(db: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call callback once db's transaction has committed, never when it rolls back: the
+    intake learns so that a turn's `take` is in, and does not record that update again."""
+    db.info[_ON_COMMIT] = callback
+
+
+def _committed(session: Session) -> None:
+    callback = session.info.pop(_ON_COMMIT, None)
+    if callback is not None:
+        callback()
+
+
+# Once, on the class: a listener on each db cost more than the statement it saves.
+event.listen(Session, "after_commit", _committed)
 
 
 async def mark_handled(

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from unittest import mock
 
 from prometheus_client import generate_latest
 from sqlalchemy import func, select
@@ -14,10 +15,12 @@ from telegram import Update
 
 from bot.app import SendingLimits
 from bot.intake import IntakeConfig
+from handlers import menu
 from sandbox.emulator import BotApiEmulator
 from sandbox.local import running_bot
 from storage.models import InboxUpdate, User
 from tests.auxil.chat import Chat
+from tests.auxil.inbox import records_of_handled
 from tests.conftest import ENGINE_CONFIG, TOKEN
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -159,3 +162,42 @@ async def test_updates_stored_before_a_restart_are_handled_first(services):
         await emulator.stop()
     texts = [event.text for event in emulator.chat_events(5001)]
     assert [re.search(r"/old(\d+)", text).group(1) for text in texts] == ["901", "902", "903"]
+
+
+async def test_an_update_its_turn_handled_is_recorded_handled_once(services):
+    """The turn records its update in its own transaction; the intake does not again."""
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    try:
+        with records_of_handled(services.database) as records:
+            async with running_bot(services, emulator, engine_config=ENGINE_CONFIG) as running:
+                replies = await Chat(emulator, running.handled, 5001).send("/help")
+                assert "Here's what I can do" in replies.text
+                emulator.release_polls()
+    finally:
+        await emulator.stop()
+    assert len(records) == 1, records
+
+
+async def test_updates_no_turn_recorded_are_recorded_handled_by_the_intake(services):
+    """A group chat's message (no turn takes it) and one whose turn failed (its record
+    rolled back with it): handled all the same, so a restart does not handle them again."""
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    in_a_group = message(5001, 5001, "/help")
+    in_a_group["message"]["chat"] = {"id": -1005001, "type": "group", "title": "Knees"}
+    try:
+        async with running_bot(services, emulator, engine_config=ENGINE_CONFIG) as running:
+            group = emulator.push_update(in_a_group)
+            await running.handled.wait(group)
+            with mock.patch.object(menu, "help_text", side_effect=RuntimeError("broken")):
+                replies = await Chat(emulator, running.handled, 5001).send("/help")
+            assert "went wrong" in replies.text
+            failed = emulator.last_update_id
+            emulator.release_polls()
+    finally:
+        await emulator.stop()
+    async with services.database.transaction() as db:
+        for update_id in (group, failed):
+            row = await db.get(InboxUpdate, update_id)
+            assert row is not None and row.handled_at is not None, update_id

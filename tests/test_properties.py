@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.intake import NotAnUpdate, _route, update_id_of
+from bot.intake.updates import NotAnUpdate, route_of, update_id_of
 from content.i18n import LANGUAGES
 from content.understanding import MAX_PAIN, Intent, parse_reply, parse_time
 from handlers import BUTTON_MODULES
@@ -89,7 +89,7 @@ def test_update_validation_accepts_only_integer_update_ids(data):
     except NotAnUpdate:
         return
     assert isinstance(data, dict) and type(data["update_id"]) is int and update_id >= 0
-    _route(update_id, data)  # reading the chat from the raw JSON never raises either
+    route_of(update_id, data)  # reading the chat from the raw JSON never raises either
 
 
 @ANY_SETTINGS
