@@ -237,9 +237,9 @@ TURN_ATTEMPTS = 3
 def turn_handler(handler: TurnHandler) -> UpdateHandler:
     """Run handler inside one database transaction; send its replies only after commit.
 
-    The transaction also records the update as handled in the inbox (usecases.people.open_turn): an
-    update delivered again after a crash that came between that commit and the inbox's own
-    record is not applied twice. That also makes it safe to run the transaction again when
+    The transaction also records the update as handled in the inbox (usecases.people.open_turn),
+    the one record of it: an update delivered again after a crash is not applied twice. That
+    also makes it safe to run the transaction again when
     the connection drops under it (a database restart, a killed backend): nothing was sent
     yet, and if the commit did go through, the second run finds the update handled."""
 

@@ -54,7 +54,8 @@ class Services:
     catalogues: Mapping[str, Catalogue] = field(default_factory=dict)
     matchers: Mapping[str, ExerciseMatcher] = field(default_factory=dict)
     # Called first in every turn's transaction with (db, update_id, chat_id): bot.intake waits
-    # there while another replica holds an earlier update of the chat. None: one process.
+    # there while another replica holds an earlier update of the chat, and learns whether the
+    # turn recorded its update as handled. None: no intake (tests that call handlers directly).
     before_turn: TurnGate | None = None
 
     def catalogue_in(self, language: str) -> Catalogue:
