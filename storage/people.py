@@ -114,7 +114,7 @@ USER_TABLES: tuple[Any, ...] = (
 
 # Rows read at a time for /export: each batch is made into objects and written out before the
 # next is read, and other updates get the event loop in between.
-EXPORT_BATCH = 100
+EXPORT_BATCH = 50
 
 
 @dataclass(frozen=True)
