@@ -3,17 +3,16 @@ after a confirmation)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from content.catalogue import NONE_OF_THESE, Catalogue, Moment
-from content.i18n import DEFAULT_LANGUAGE, N_, _, clock_time, use_language
+from content.i18n import N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
 from content.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
 from handlers.callbacks import DeleteEverything
@@ -26,7 +25,24 @@ from handlers.views import describe_reason
 from scheduler.calendar import describe_days
 from usecases import people
 from usecases.holds import hold_record
-from usecases.people import UserRows
+from usecases.people import (
+    Clearance,
+    Database,
+    ExerciseLevel,
+    Hold,
+    KneeEvent,
+    LevelChange,
+    PainCheckin,
+    PausePeriod,
+    Push,
+    RedFlagAnswer,
+    SessionExercise,
+    SessionLog,
+    SessionReview,
+    User,
+    UserRows,
+    WeeklyReview,
+)
 
 CSV_COLUMNS = (
     N_("record"),
@@ -100,14 +116,15 @@ PUSH_KIND_WORDS = {
 @turn_handler
 @keeps_question
 async def export(turn: Turn) -> None:
-    """/export: every stored row about the user as a CSV file, times in their time zone."""
-    rows = await people.everything_about(turn.db, turn.user)
+    """/export: every stored row about the user as a CSV file, times in their time zone. The
+    rows are read once the turn has committed, in batches, while the file is sent: a long
+    history does not hold up other people's updates."""
     filename = f"knee-coach-{turn.today.isoformat()}.csv"
     turn.send_file(
         Attachment(
             "document",
             filename,
-            partial(asyncio.to_thread, export_csv, rows, turn.catalogue, turn.user.language),
+            partial(export_file, turn.services.database, turn.user, turn.catalogue),
         ),
         _(
             "📄 Everything I have stored about you, one row per record. Times are in your time "
@@ -116,25 +133,90 @@ async def export(turn: Turn) -> None:
     )
 
 
-def export_csv(rows: UserRows, catalogue: Catalogue, language: str = DEFAULT_LANGUAGE) -> bytes:
+async def export_file(database: Database, user: User, catalogue: Catalogue) -> bytes:
+    """The person's CSV file, in their language."""
+    async with people.everything_about(database, user) as rows:
+        with use_language(user.language):
+            return await export_csv(rows, catalogue)
+
+
+async def export_csv(rows: UserRows, catalogue: Catalogue) -> bytes:
     """One row per stored record; every time is ISO 8601 with the user's UTC offset. The
-    header, the exercise names and the values are in language (the catalogue's, for names,
-    levels, warning signs and barriers); the code column has the stored values as they are,
-    and the record column the kind of record, both the same in every language."""
-    with use_language(language):
-        return _export_csv(rows, _Words(catalogue))
+    header, the exercise names and the values are in the current language (the catalogue's,
+    for names, levels, warning signs and barriers); the code column has the stored values as
+    they are, and the record column the kind of record, both the same in every language."""
+    sheet = _Sheet(catalogue, rows.user.timezone)
+    sheet.add([[_(column) for column in CSV_COLUMNS], _profile_record(rows.user, sheet)])
+    async for sessions in rows.sessions():
+        sheet.session_days.update((log.id, log.local_date) for log in sessions)
+        sheet.add(_session_record(log, sheet) for log in sessions)
+    await sheet.write(rows.session_exercises(), _exercise_record)
+    await sheet.write(rows.pain(), _pain_record)
+    await sheet.write(rows.levels(), _level_record)
+    await sheet.write(rows.level_changes(), _level_change_record)
+    await sheet.write(rows.pauses(), _pause_record)
+    await sheet.write(rows.reviews(), _review_record)
+    async for answers in rows.red_flags():
+        sheet.taps.extend((row.flag, row.answered_at) for row in answers)
+        sheet.add(_red_flag_record(row, sheet) for row in answers)
+    await sheet.write(rows.clearances(), _clearance_record)
+    await sheet.write(rows.holds(), _hold_row)
+    await sheet.write(rows.knee_events(), _knee_event_record)
+    await sheet.write(rows.weekly_reviews(), _weekly_review_record)
+    await sheet.write(rows.pushes(), _reminder_record)
+    return sheet.text().encode("utf-8")
 
 
-def _code(**values: object) -> str:
-    """'status=done;effort=just_right': the stored values of a row, the empty ones left out."""
-    return ";".join(f"{key}={value}" for key, value in values.items() if value not in (None, ""))
+class Record(NamedTuple):
+    """One row of the file, in the order of CSV_COLUMNS."""
+
+    record: str
+    time: str = ""
+    date: str = ""
+    exercise: str = ""
+    level: int | str = ""
+    value: int | str = ""
+    detail: str = ""
+    code: str = ""
 
 
-class _Words:
-    """Stored values in the current language, by the person's catalogue."""
+Stored = TypeVar("Stored")
 
-    def __init__(self, catalogue: Catalogue) -> None:
+
+class _Sheet:
+    """The file being written, and the stored values in the current language, by the person's
+    catalogue and time zone. Remembers what later records refer to: the day of each session
+    and the warning signs tapped (a hold's urgency)."""
+
+    def __init__(self, catalogue: Catalogue, zone: str) -> None:
         self.catalogue = catalogue
+        self.zone_name = zone
+        self.zone = ZoneInfo(zone)
+        self.session_days: dict[int, date] = {}
+        self.taps: list[tuple[str, datetime]] = []
+        self._buffer = io.StringIO()
+        self._lines = csv.writer(self._buffer)
+
+    def add(self, records: Iterable[Sequence[object]]) -> None:
+        self._lines.writerows(records)
+
+    async def write(
+        self,
+        batches: AsyncIterator[Sequence[Stored]],
+        record: Callable[[Stored, _Sheet], Record],
+    ) -> None:
+        """A record for each stored row, a batch at a time."""
+        async for batch in batches:
+            self.add(record(row, self) for row in batch)
+
+    def text(self) -> str:
+        return self._buffer.getvalue()
+
+    def at(self, instant: datetime | None) -> str:
+        return instant.astimezone(self.zone).isoformat(timespec="seconds") if instant else ""
+
+    def session_day(self, session_id: int | None) -> str:
+        return _day(self.session_days.get(session_id or 0))
 
     def exercise(self, slug: str) -> str:
         found = self.catalogue.get(slug)
@@ -171,6 +253,15 @@ class _Words:
         )
 
 
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _code(**values: object) -> str:
+    """'status=done;effort=just_right': the stored values of a row, the empty ones left out."""
+    return ";".join(f"{key}={value}" for key, value in values.items() if value not in (None, ""))
+
+
 def _word(words: Mapping[Any, str], value: str | None) -> str:
     """A stored value in words (translated); one without words, as stored."""
     if value is None:
@@ -178,16 +269,8 @@ def _word(words: Mapping[Any, str], value: str | None) -> str:
     return _(words[value]) if value in words else value
 
 
-def _export_csv(rows: UserRows, words: _Words) -> bytes:
-    zone = ZoneInfo(rows.user.timezone)
-
-    def at(instant: datetime | None) -> str:
-        return instant.astimezone(zone).isoformat(timespec="seconds") if instant else ""
-
-    def day(value: date | None) -> str:
-        return value.isoformat() if value else ""
-
-    user = rows.user
+def _profile_record(user: User, sheet: _Sheet) -> Record:
+    """The person's settings and where their setup stands."""
     profile = _(
         "time zone {zone}; training days {days}; reminder {reminder}; morning check "
         "{morning}; paused {paused}; on hold since {flag}"
@@ -197,223 +280,118 @@ def _export_csv(rows: UserRows, words: _Words) -> bytes:
         reminder=clock_time(user.reminder_time),
         morning=clock_time(user.morning_time),
         paused=_("yes") if user.paused else _("no"),
-        flag=at(user.held_since) or _("no"),
+        flag=sheet.at(user.held_since) or _("no"),
     )
-    session_days = {log.id: log.local_date for log in rows.sessions}
     step = user.onboarding_step
-    records: list[tuple[object, ...]] = [
-        (
-            "profile",
-            at(user.created_at),
-            "",
-            "",
-            "",
-            _word(STEP_WORDS, step),
-            profile,
-            _code(step=step),
+    value = _word(STEP_WORDS, step)
+    return Record(
+        "profile", sheet.at(user.created_at), value=value, detail=profile, code=_code(step=step)
+    )
+
+
+def _session_record(log: SessionLog, sheet: _Sheet) -> Record:
+    return Record(
+        "session",
+        sheet.at(log.logged_at),
+        _day(log.local_date),
+        value=_word(SESSION_WORDS, log.status),
+        detail=_word(EFFORT_WORDS, log.effort),
+        code=_code(status=log.status, effort=log.effort),
+    )
+
+
+def _exercise_record(row: SessionExercise, sheet: _Sheet) -> Record:
+    """An exercise of a session, at its level then."""
+    status = "done" if row.done else "not_done"
+    return Record(
+        "session_exercise",
+        date=sheet.session_day(row.session_id),
+        exercise=sheet.exercise(row.exercise),
+        level=row.level,
+        value=_("done") if row.done else _("not done"),
+        code=_code(exercise=row.exercise, status=status),
+    )
+
+
+def _pain_record(row: PainCheckin, sheet: _Sheet) -> Record:
+    """A score; a corrected one stays, marked with when it was superseded."""
+    kind = _word(PAIN_WORDS, row.kind)
+    detail = kind
+    if row.superseded_at:
+        detail = _("{kind}; superseded {time}").format(kind=kind, time=sheet.at(row.superseded_at))
+    return Record(
+        "pain",
+        sheet.at(row.recorded_at),
+        sheet.session_day(row.session_id)
+        or row.recorded_at.astimezone(sheet.zone).date().isoformat(),
+        value=row.score,
+        detail=detail,
+        code=_code(kind=row.kind),
+    )
+
+
+def _level_record(row: ExerciseLevel, sheet: _Sheet) -> Record:
+    return Record(
+        "level",
+        sheet.at(row.changed_at),
+        exercise=sheet.exercise(row.exercise),
+        level=row.level,
+        code=_code(exercise=row.exercise),
+    )
+
+
+def _level_change_record(row: LevelChange, sheet: _Sheet) -> Record:
+    """An opening or a step, the old and new level named, and why."""
+    if row.from_level is None:
+        change = _("opened at {level}").format(level=sheet.level(row.exercise, row.to_level))
+    else:
+        change = _("from {old} to {new}").format(
+            old=sheet.level(row.exercise, row.from_level),
+            new=sheet.level(row.exercise, row.to_level),
         )
-    ]
-    records += [
-        (
-            "session",
-            at(log.logged_at),
-            day(log.local_date),
-            "",
-            "",
-            _word(SESSION_WORDS, log.status),
-            _word(EFFORT_WORDS, log.effort),
-            _code(status=log.status, effort=log.effort),
+    why = _("reason: {reason}").format(reason=sheet.reason(row.reason))
+    return Record(
+        "level_change",
+        sheet.at(row.changed_at),
+        exercise=sheet.exercise(row.exercise),
+        level=row.to_level,
+        value=f"{'' if row.from_level is None else row.from_level} → {row.to_level}",
+        detail=f"{change}; {why}",
+        code=_code(exercise=row.exercise, reason=row.reason),
+    )
+
+
+def _pause_record(row: PausePeriod, sheet: _Sheet) -> Record:
+    return Record(
+        "pause",
+        sheet.at(row.started_at),
+        value=_("paused"),
+        detail=_("until {end}").format(end=sheet.at(row.ended_at) or _("now")),
+    )
+
+
+def _review_record(row: SessionReview, sheet: _Sheet) -> Record:
+    """What the review of a session decided, its moves and the state before it."""
+    moves = "; ".join(sheet.move(move) for move in row.moves)
+    before = ", ".join(
+        _("{exercise} {level} since {day}").format(
+            exercise=sheet.exercise(slug), level=level, day=row.steps_before.get(slug, "?")
         )
-        for log in rows.sessions
-    ]
-    records += [
-        (
-            "session_exercise",
-            "",
-            day(session_days[row.session_id]),
-            words.exercise(row.exercise),
-            row.level,
-            _("done") if row.done else _("not done"),
-            "",
-            _code(exercise=row.exercise, status="done" if row.done else "not_done"),
-        )
-        for row in rows.session_exercises
-    ]
-    records += [
-        (
-            "pain",
-            at(row.recorded_at),
-            day(session_days.get(row.session_id or 0))
-            or row.recorded_at.astimezone(zone).date().isoformat(),
-            "",
-            "",
-            row.score,
-            # A corrected score stays, marked with when it was superseded.
-            _("{kind}; superseded {time}").format(
-                kind=_word(PAIN_WORDS, row.kind), time=at(row.superseded_at)
-            )
-            if row.superseded_at
-            else _word(PAIN_WORDS, row.kind),
-            _code(kind=row.kind),
-        )
-        for row in rows.pain
-    ]
-    records += [
-        (
-            "level",
-            at(row.changed_at),
-            "",
-            words.exercise(row.exercise),
-            row.level,
-            "",
-            "",
-            _code(exercise=row.exercise),
-        )
-        for row in rows.levels
-    ]
-    records += [
-        (
-            "level_change",
-            at(row.changed_at),
-            "",
-            words.exercise(row.exercise),
-            row.to_level,
-            f"{'' if row.from_level is None else row.from_level} → {row.to_level}",
-            (
-                _("opened at {level}").format(level=words.level(row.exercise, row.to_level))
-                if row.from_level is None
-                else _("from {old} to {new}").format(
-                    old=words.level(row.exercise, row.from_level),
-                    new=words.level(row.exercise, row.to_level),
-                )
-            )
-            + "; "
-            + _("reason: {reason}").format(reason=words.reason(row.reason)),
-            _code(exercise=row.exercise, reason=row.reason),
-        )
-        for row in rows.level_changes
-    ]
-    records += [
-        (
-            "pause",
-            at(row.started_at),
-            "",
-            "",
-            "",
-            _("paused"),
-            _("until {end}").format(end=at(row.ended_at) or _("now")),
-            "",
-        )
-        for row in rows.pauses
-    ]
-    records += [
-        (
-            "session_review",
-            at(row.reviewed_at),
-            day(session_days.get(row.session_id)),
-            "",
-            "",
-            _word(VOICE_WORDS, row.clinician or row.voice),
-            _review_text(
-                words, row.moves, row.levels_before, row.steps_before, row.last_unlock_before
-            ),
-            ";".join(
-                [
-                    _code(voice=row.voice, clinician=row.clinician),
-                    *(_move_code(move) for move in row.moves),
-                ]
-            ),
-        )
-        for row in rows.reviews
-    ]
-    records += [
-        (
-            "red_flag",
-            at(row.answered_at),
-            "",
-            "",
-            "",
-            words.flag(row.flag),
-            _word(MOMENT_WORDS, row.moment),
-            _code(flag=row.flag, moment=row.moment),
-        )
-        for row in rows.red_flags
-    ]
-    records += [
-        (
-            "clearance",
-            at(row.cleared_at),
-            "",
-            "",
-            "",
-            "",
-            _("hold since {start}").format(start=at(row.held_since)) if row.held_since else "",
-            "",
-        )
-        for row in rows.clearances
-    ]
-    taps = [(row.flag, row.answered_at) for row in rows.red_flags]
-    zone_name = rows.user.timezone
-    for hold in rows.holds:
-        what, how = hold_event(
-            words.catalogue, hold_record(hold, taps, words.catalogue.safety, zone_name)
-        )
-        records.append(
-            (
-                "hold",
-                at(hold.started_at),
-                "",
-                "",
-                "",
-                what,
-                how + (f" ({at(hold.ended_at)})" if hold.ended_at else ""),
-                _code(kind=hold.kind, reason=hold.reason, ended_by=hold.ended_by),
-            )
-        )
-    records += [
-        (
-            "knee_event",
-            at(event.recorded_at),
-            "",
-            "",
-            "",
-            _("Knee gave way"),
-            _(GAVE_WAY_WORDS[event.answer]),
-            _code(kind=event.kind, answer=event.answer),
-        )
-        for event in rows.knee_events
-    ]
-    records += [
-        (
-            "weekly_review",
-            at(row.answered_at),
-            day(row.week_start),
-            "",
-            "",
-            _("{done} of {planned}").format(done=row.sessions_done, planned=row.sessions_planned),
-            words.barrier(row.barrier),
-            _code(barrier=row.barrier),
-        )
-        for row in rows.weekly_reviews
-    ]
-    records += [
-        (
-            "reminder",
-            at(row.sent_at or row.due_at),
-            day(row.local_date),
-            "",
-            "",
-            _word(PUSH_STATUS_WORDS, row.status),
-            _word(PUSH_KIND_WORDS, row.kind),
-            _code(status=row.status, kind=row.kind),
-        )
-        for row in rows.pushes
-    ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_(column) for column in CSV_COLUMNS])
-    writer.writerows(records)
-    return buffer.getvalue().encode("utf-8")
+        for slug, level in row.levels_before.items()
+    )
+    none = _("none")
+    detail = _("moves: {moves} | before: {before}; last opening {opened}").format(
+        moves=moves or none, before=before, opened=_day(row.last_unlock_before) or none
+    )
+    codes = [_code(voice=row.voice, clinician=row.clinician), *map(_move_code, row.moves)]
+    return Record(
+        "session_review",
+        sheet.at(row.reviewed_at),
+        sheet.session_day(row.session_id),
+        value=_word(VOICE_WORDS, row.clinician or row.voice),
+        detail=detail,
+        code=";".join(codes),
+    )
 
 
 def _move_code(move: dict[str, Any]) -> str:
@@ -422,26 +400,64 @@ def _move_code(move: dict[str, Any]) -> str:
     return "move=" + "/".join(map(str, parts))
 
 
-def _review_text(
-    words: _Words,
-    moves: list[dict[str, Any]],
-    levels: dict[str, int],
-    since: dict[str, str],
-    last_unlock: date | None,
-) -> str:
-    """A session review's moves ('Hip bump: up 2 → 3 (…)') and the state before it."""
-    made = "; ".join(words.move(move) for move in moves)
-    before = ", ".join(
-        _("{exercise} {level} since {day}").format(
-            exercise=words.exercise(slug), level=level, day=since.get(slug, "?")
-        )
-        for slug, level in levels.items()
+def _red_flag_record(row: RedFlagAnswer, sheet: _Sheet) -> Record:
+    return Record(
+        "red_flag",
+        sheet.at(row.answered_at),
+        value=sheet.flag(row.flag),
+        detail=_word(MOMENT_WORDS, row.moment),
+        code=_code(flag=row.flag, moment=row.moment),
     )
-    none = _("none")
-    return _("moves: {moves} | before: {before}; last opening {opened}").format(
-        moves=made or none,
-        before=before,
-        opened=last_unlock.isoformat() if last_unlock else none,
+
+
+def _clearance_record(row: Clearance, sheet: _Sheet) -> Record:
+    since = _("hold since {start}").format(start=sheet.at(row.held_since))
+    return Record("clearance", sheet.at(row.cleared_at), detail=since if row.held_since else "")
+
+
+def _hold_row(hold: Hold, sheet: _Sheet) -> Record:
+    """A hold in words (handlers.safety.hold_event), with when it ended."""
+    record = hold_record(hold, sheet.taps, sheet.catalogue.safety, sheet.zone_name)
+    what, how = hold_event(sheet.catalogue, record)
+    return Record(
+        "hold",
+        sheet.at(hold.started_at),
+        value=what,
+        detail=how + (f" ({sheet.at(hold.ended_at)})" if hold.ended_at else ""),
+        code=_code(kind=hold.kind, reason=hold.reason, ended_by=hold.ended_by),
+    )
+
+
+def _knee_event_record(event: KneeEvent, sheet: _Sheet) -> Record:
+    return Record(
+        "knee_event",
+        sheet.at(event.recorded_at),
+        value=_("Knee gave way"),
+        detail=_(GAVE_WAY_WORDS[event.answer]),
+        code=_code(kind=event.kind, answer=event.answer),
+    )
+
+
+def _weekly_review_record(row: WeeklyReview, sheet: _Sheet) -> Record:
+    done = _("{done} of {planned}").format(done=row.sessions_done, planned=row.sessions_planned)
+    return Record(
+        "weekly_review",
+        sheet.at(row.answered_at),
+        _day(row.week_start),
+        value=done,
+        detail=sheet.barrier(row.barrier),
+        code=_code(barrier=row.barrier),
+    )
+
+
+def _reminder_record(row: Push, sheet: _Sheet) -> Record:
+    return Record(
+        "reminder",
+        sheet.at(row.sent_at or row.due_at),
+        _day(row.local_date),
+        value=_word(PUSH_STATUS_WORDS, row.status),
+        detail=_word(PUSH_KIND_WORDS, row.kind),
+        code=_code(status=row.status, kind=row.kind),
     )
 
 

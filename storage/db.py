@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -58,41 +56,16 @@ def sqlite_problem(database_url: str) -> str | None:
     return None
 
 
-class _InlineSqlite(aiosqlite.Connection):
-    """aiosqlite, each call made right here on the event loop instead of handed to its thread.
-
-    The hand-over (a queue put, a thread switch, the answer posted back to the loop) cost more
-    CPU than the statements themselves: a quarter of the bot's CPU per update in the profile
-    (bench/updates.py --profile, issue 14). SQLite statements on a local file take tens of
-    microseconds, and with WAL and synchronous=NORMAL a commit does not wait for the disk, so
-    running them inline blocks the loop no longer than the hand-over did. The one long wait
-    is another process holding the write lock (the busy timeout); a SQLite database belongs
-    to one bot process, so that is only an operator's tool at work, e.g. a backup."""
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-
-def _inline_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
-    """SQLAlchemy's async_creator_fn: the connection opens in aiosqlite's thread as usual
-    (which stays, idle, for closing it), then is used from the loop's thread."""
-    kwargs["check_same_thread"] = False
-    connection = _InlineSqlite(partial(sqlite3.connect, database, **kwargs), 64)
-    connection._thread.daemon = True
-    return connection
-
-
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL. SQLite gets one shared connection (it has one writer
-    anyway) and its pragmas; PostgreSQL a pool."""
+    anyway) and its pragmas, through aiosqlite, whose thread runs each statement; PostgreSQL
+    a pool."""
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time: several connections only add lock waits with
         # sleeps in between, so the whole process shares one connection, in turn.
         engine = create_async_engine(
             database_url,
-            connect_args={"timeout": 30, "async_creator_fn": _inline_sqlite},
+            connect_args={"timeout": 30},
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
@@ -104,6 +77,39 @@ def create_engine(database_url: str) -> AsyncEngine:
     # turn runs again on a new one (handlers.common.turn_handler); a failed reminder tick or
     # inbox write is tried again by the next tick or poll.
     return create_async_engine(database_url, pool_size=10, max_overflow=10)
+
+
+def reading_engine(engine: AsyncEngine) -> AsyncEngine:
+    """Where long reads run: each transaction one snapshot, read-only, its statements never on
+    the event loop, and not on the connection the turns share.
+
+    PostgreSQL: the same pool, REPEATABLE READ and READ ONLY (asyncpg awaits every fetch).
+    SQLite: a connection of its own per read, beside the one the turns share; with WAL a
+    reader never waits for the writer nor holds it up. sqlite3 begins no transaction for a
+    SELECT, so BEGIN is said explicitly (SQLAlchemy's recipe for aiosqlite)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    reader = create_async_engine(
+        engine.url.set(drivername="sqlite+aiosqlite"),
+        connect_args={"timeout": 30},
+        poolclass=NullPool,
+    )
+    event.listen(reader.sync_engine, "connect", _read_only)
+    event.listen(reader.sync_engine, "begin", _begin)
+    return reader
+
+
+def _read_only(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy says BEGIN (_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -121,6 +127,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._factory = async_sessionmaker(engine, expire_on_commit=False)
+        self._reader = reading_engine(engine)
+        self._reading = async_sessionmaker(self._reader, expire_on_commit=False)
 
     @classmethod
     def open(cls, database_url: str) -> Database:
@@ -147,14 +155,20 @@ class Database:
 
         On PostgreSQL each statement is its own transaction (autocommit): BEGIN and COMMIT
         around it were two of the three round trips of storing an update. SQLite keeps an
-        explicit transaction: aiosqlite would switch the isolation level on its own thread,
-        beside the calls made inline (_InlineSqlite)."""
+        explicit transaction: switching the isolation level there and back would be two more
+        calls to aiosqlite's thread than BEGIN and COMMIT."""
         if self.dialect == "postgresql":
             async with self.engine.connect() as connection:
                 yield await connection.execution_options(isolation_level="AUTOCOMMIT")
             return
         async with self.engine.begin() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only snapshot for a long read (/export) beside the turns (reading_engine)."""
+        async with self._reading() as db, db.begin():
+            yield db
 
     async def ping(self, timeout: float) -> None:
         """Raise unless the database answers a trivial query within timeout seconds."""
@@ -184,7 +198,8 @@ class Database:
             await self.upgrade()
 
     async def dispose(self) -> None:
-        """Close every pooled connection; the engine is unusable afterwards."""
+        """Close every pooled connection; the engines are unusable afterwards."""
+        await self._reader.dispose()
         await self.engine.dispose()
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from content.catalogue import Program
@@ -30,6 +31,8 @@ from storage.models import (
     User,
     WeeklyReview,
 )
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -114,58 +117,85 @@ USER_TABLES: tuple[Any, ...] = (
 )
 
 
+# Rows read at a time for /export: each batch is made into objects and written out before the
+# next is read, and other updates get the event loop in between.
+EXPORT_BATCH = 50
+
+
 @dataclass(frozen=True)
 class UserRows:
-    """Every stored row of one user, for /export."""
+    """Every stored row of one user, for /export: each table in a stable order, read in
+    batches from a read-only snapshot (Database.reading), so a long history holds neither
+    the event loop nor the connection the turns share for long."""
 
+    db: AsyncSession
     user: User
-    sessions: list[SessionLog]
-    session_exercises: list[SessionExercise]
-    pain: list[PainCheckin]  # every score, the corrected ones too (superseded_at set)
-    levels: list[ExerciseLevel]
-    level_changes: list[LevelChange]
-    reviews: list[SessionReview]
-    red_flags: list[RedFlagAnswer]
-    clearances: list[Clearance]
-    weekly_reviews: list[WeeklyReview]
-    pushes: list[Push]
-    pauses: list[PausePeriod]
-    holds: list[Hold]
-    knee_events: list[KneeEvent]
 
+    def sessions(self) -> AsyncIterator[Sequence[SessionLog]]:
+        """By day."""
+        return self._all_of(SessionLog, SessionLog.local_date)
 
-async def rows_of_user(db: AsyncSession, user: User) -> UserRows:
-    """Every row stored about `user`, each table in a stable order."""
-
-    async def all_of(table: Any, *order: Any) -> list[Any]:
-        return list(
-            await db.scalars(select(table).where(table.user_id == user.id).order_by(*order))
+    def session_exercises(self) -> AsyncIterator[Sequence[SessionExercise]]:
+        """In the order of their sessions."""
+        return self._batches(
+            select(SessionExercise)
+            .join(SessionExercise.session)
+            .where(SessionLog.user_id == self.user.id)
+            .order_by(SessionLog.local_date, SessionExercise.id)
         )
 
-    sessions = list(
-        await db.scalars(
-            select(SessionLog)
-            .options(selectinload(SessionLog.exercises))
-            .where(SessionLog.user_id == user.id)
-            .order_by(SessionLog.local_date)
-        )
-    )
-    return UserRows(
-        user=user,
-        sessions=sessions,
-        session_exercises=[row for log in sessions for row in log.exercises],
-        pain=await all_of(PainCheckin, PainCheckin.recorded_at, PainCheckin.id),
-        levels=await all_of(ExerciseLevel, ExerciseLevel.exercise),
-        level_changes=await all_of(LevelChange, LevelChange.id),
-        reviews=await all_of(SessionReview, SessionReview.reviewed_at),
-        red_flags=await all_of(RedFlagAnswer, RedFlagAnswer.answered_at, RedFlagAnswer.id),
-        clearances=await all_of(Clearance, Clearance.cleared_at, Clearance.id),
-        weekly_reviews=await all_of(WeeklyReview, WeeklyReview.week_start),
-        pushes=await all_of(Push, Push.due_at, Push.id),
-        pauses=await all_of(PausePeriod, PausePeriod.started_at, PausePeriod.id),
-        holds=await all_of(Hold, Hold.started_at, Hold.id),
-        knee_events=await all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id),
-    )
+    def pain(self) -> AsyncIterator[Sequence[PainCheckin]]:
+        """Every score, the corrected ones too (superseded_at set), by when it was given."""
+        return self._all_of(PainCheckin, PainCheckin.recorded_at, PainCheckin.id)
+
+    def levels(self) -> AsyncIterator[Sequence[ExerciseLevel]]:
+        """By exercise."""
+        return self._all_of(ExerciseLevel, ExerciseLevel.exercise)
+
+    def level_changes(self) -> AsyncIterator[Sequence[LevelChange]]:
+        """In the order they were made."""
+        return self._all_of(LevelChange, LevelChange.id)
+
+    def reviews(self) -> AsyncIterator[Sequence[SessionReview]]:
+        """By when the session was reviewed."""
+        return self._all_of(SessionReview, SessionReview.reviewed_at)
+
+    def red_flags(self) -> AsyncIterator[Sequence[RedFlagAnswer]]:
+        """By when each was answered."""
+        return self._all_of(RedFlagAnswer, RedFlagAnswer.answered_at, RedFlagAnswer.id)
+
+    def clearances(self) -> AsyncIterator[Sequence[Clearance]]:
+        """By when each was given."""
+        return self._all_of(Clearance, Clearance.cleared_at, Clearance.id)
+
+    def weekly_reviews(self) -> AsyncIterator[Sequence[WeeklyReview]]:
+        """By week."""
+        return self._all_of(WeeklyReview, WeeklyReview.week_start)
+
+    def pushes(self) -> AsyncIterator[Sequence[Push]]:
+        """By when each was due."""
+        return self._all_of(Push, Push.due_at, Push.id)
+
+    def pauses(self) -> AsyncIterator[Sequence[PausePeriod]]:
+        """By when each began."""
+        return self._all_of(PausePeriod, PausePeriod.started_at, PausePeriod.id)
+
+    def holds(self) -> AsyncIterator[Sequence[Hold]]:
+        """By when each began."""
+        return self._all_of(Hold, Hold.started_at, Hold.id)
+
+    def knee_events(self) -> AsyncIterator[Sequence[KneeEvent]]:
+        """By when each was told."""
+        return self._all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id)
+
+    def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
+        return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))
+
+    async def _batches(self, query: Select[Row]) -> AsyncIterator[Sequence[Row]]:
+        result = await self.db.stream_scalars(query.execution_options(yield_per=EXPORT_BATCH))
+        async for batch in result.partitions():
+            yield batch
+            await asyncio.sleep(0)  # other updates run between two batches
 
 
 async def delete_user(db: AsyncSession, user: User) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot.intake.updates import NotAnUpdate, route_of, update_id_of
 from content.i18n import LANGUAGES
@@ -19,7 +20,7 @@ from handlers import BUTTON_MODULES
 from handlers.callbacks import MAX_CALLBACK_BYTES
 from handlers.common import ButtonRouter
 from storage import people
-from storage.models import User
+from storage.models import SessionExercise, SessionLog, User
 
 ROUTER = ButtonRouter(button for module in BUTTON_MODULES for button in module.BUTTONS)
 ACTIONS = sorted({button.action for module in BUTTON_MODULES for button in module.BUTTONS})
@@ -101,16 +102,19 @@ def test_webhook_bodies_are_json_updates_or_refused(body):
 
 async def rows(services, user_id: int) -> list[tuple[str, Any]]:
     """Every row of one person, as plain values."""
+    found = []
     async with services.database.transaction() as db:
-        user = await db.get(User, user_id)
-        assert user is not None
-        stored = await people.rows_of_user(db, user)
-        found = []
-        for name, value in vars(stored).items():
-            for row in value if isinstance(value, list) else [value]:
-                columns = row.__table__.columns.keys()
-                found.append((name, tuple(getattr(row, column) for column in columns)))
-        return found
+        for table in people.USER_TABLES:
+            query = select(table)
+            if table is SessionExercise:
+                query = query.join(SessionLog).where(SessionLog.user_id == user_id)
+            else:
+                query = query.where((table.id if table is User else table.user_id) == user_id)
+            columns = table.__table__.columns.keys()
+            stored = await db.scalars(query.order_by(*table.__table__.primary_key.columns))
+            name = table.__tablename__
+            found += [(name, tuple(getattr(row, column) for column in columns)) for row in stored]
+    return found
 
 
 PEOPLE_SETTINGS = settings(

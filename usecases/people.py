@@ -4,6 +4,8 @@ handle (`Database`) they get from here, and never reach storage themselves."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +13,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.catalogue import Program
 from storage import inbox, people
 from storage.db import Database  # the handle a front door opens its transactions on
-from storage.models import User  # the person's row, as the front doors hold it
+from storage.models import (  # the person's row, and the rows /export is made of
+    Clearance,
+    ExerciseLevel,
+    Hold,
+    KneeEvent,
+    LevelChange,
+    PainCheckin,
+    PausePeriod,
+    Push,
+    RedFlagAnswer,
+    SessionExercise,
+    SessionLog,
+    SessionReview,
+    User,
+    WeeklyReview,
+)
 from storage.people import Sender, UserRows  # who sent an update; all about them, for /export
 
-__all__ = ["Database", "Sender", "User", "UserRows", "erase", "everything_about", "open_turn"]
+__all__ = [
+    "Clearance",
+    "Database",
+    "ExerciseLevel",
+    "Hold",
+    "KneeEvent",
+    "LevelChange",
+    "PainCheckin",
+    "PausePeriod",
+    "Push",
+    "RedFlagAnswer",
+    "Sender",
+    "SessionExercise",
+    "SessionLog",
+    "SessionReview",
+    "User",
+    "UserRows",
+    "WeeklyReview",
+    "erase",
+    "everything_about",
+    "open_turn",
+]
 
 
 async def open_turn(
@@ -27,9 +65,12 @@ async def open_turn(
     return await people.get_or_create_user(db, sender, program, now)
 
 
-async def everything_about(db: AsyncSession, user: User) -> UserRows:
-    """Every row stored about the person, for /export."""
-    return await people.rows_of_user(db, user)
+@asynccontextmanager
+async def everything_about(database: Database, user: User) -> AsyncIterator[UserRows]:
+    """Every row stored about the person, for /export: read after the turn has committed, from
+    a snapshot of its own, in batches (storage.people.UserRows)."""
+    async with database.reading() as db:
+        yield UserRows(db, user)
 
 
 async def erase(db: AsyncSession, user: User) -> None:
