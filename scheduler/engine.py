@@ -333,15 +333,9 @@ class ReminderEngine:
     ) -> HoldView | None:
         """The weekly ceiling review: the program held for a clinician, with its follow-up."""
         after = self.catalogue.program.holds.followup_after_days
-        await holds.start_hold(
-            db,
-            user,
-            HoldKind.REVIEW,
-            now,
-            reason=ClinicianReason.MORNINGS_HIGH.value,
-            evidence=evidence,
-            followup=hold_followup(user, now, after),
-        )
+        reason, followup = ClinicianReason.MORNINGS_HIGH.value, hold_followup(user, now, after)
+        new = holds.NewHold(HoldKind.REVIEW, reason, evidence, followup)
+        await holds.start_hold(db, user, new, now)
         return await holds.hold_view(db, self.catalogue.safety, user)
 
     # -- sending --------------------------------------------------------------------------
