@@ -474,14 +474,9 @@ class ReminderEngine:
         count_attempt: bool = False,
     ) -> set[int]:
         async with self.database.connection() as connection:
+            step = outbox.Transition(old, new, count_attempt)
             return await outbox.move_held(
-                connection,
-                push_ids,
-                self.worker,
-                old,
-                new,
-                self.clock.now(),
-                count_attempt=count_attempt,
+                connection, push_ids, self.worker, step, self.clock.now()
             )
 
     async def _record(self, outcomes: list[tuple[_Claimed, str]]) -> list[str]:
