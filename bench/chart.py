@@ -36,7 +36,7 @@ from content.catalogue import PainThresholds  # noqa: E402
 from handlers.services import Services  # noqa: E402
 from media.chart import ChartRows, render_pain_chart  # noqa: E402
 from media.process import DrawingProcess  # noqa: E402
-from sandbox.local import HandledUpdates, running_bot  # noqa: E402
+from sandbox.local import HandledUpdates, RemoteBotApi, running_bot  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
 from storage.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User  # noqa: E402
@@ -181,8 +181,7 @@ async def measure(
     limits = SendingLimits(overall_per_second=1000, chat_burst=100_000)
     async with running_bot(
         services,
-        api_url,
-        token=TOKEN,
+        RemoteBotApi(api_url, TOKEN),
         engine_config=EngineConfig(tick_seconds=3600),
         limits=limits,
     ) as running:

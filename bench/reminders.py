@@ -84,7 +84,7 @@ async def worker(database_url: str, api_url: str, transport: str) -> dict[str, f
     from telegram.ext import ExtBot
     from telegram.request import BaseRequest, HTTPXRequest
 
-    from bot.app import create_services, reminder_engine
+    from bot.app import create_services, push_engine
     from bot.transport import AiohttpRequest
     from scheduler.clock import SystemClock
     from scheduler.engine import EngineConfig
@@ -109,7 +109,7 @@ async def worker(database_url: str, api_url: str, transport: str) -> dict[str, f
         bot = ExtBot(TOKEN, base_url=api_url, rate_limiter=limiter, request=request)
         await bot.initialize()
     config = EngineConfig(batch_size=500)
-    engine = reminder_engine(services, bot, limiter, config)  # type: ignore[arg-type]
+    engine = push_engine(services, bot, limiter, config)  # type: ignore[arg-type]
     started = time.perf_counter()
     report = await engine.tick()
     seconds = time.perf_counter() - started

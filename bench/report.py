@@ -35,7 +35,7 @@ from bot.app import SendingLimits, create_services  # noqa: E402
 from content.i18n import use_language  # noqa: E402
 from handlers.report import report_document  # noqa: E402
 from media.report import render_report  # noqa: E402
-from sandbox.local import running_bot  # noqa: E402
+from sandbox.local import RemoteBotApi, running_bot  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.engine import EngineConfig  # noqa: E402
 from scheduler.slots import local_day  # noqa: E402
@@ -80,8 +80,7 @@ async def measure(database_url: str, renders: int, probes: int) -> list[tuple[st
     limits = SendingLimits(overall_per_second=1000, chat_burst=100_000)
     async with running_bot(
         services,
-        api_url,
-        token=TOKEN,
+        RemoteBotApi(api_url, TOKEN),
         engine_config=EngineConfig(tick_seconds=3600),
         limits=limits,
     ) as running:

@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.polling import Poller
 from bot.settings import DEFAULT_BOT_API_URL
 from bot.transport import AiohttpRequest, bot_api_clients
-from bot.web import HttpServer, Webhook
+from bot.web import Address, HttpServer, Webhook
 from content.catalogue import load_catalogue
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from content.poses import load_animations
@@ -36,7 +36,7 @@ from media.files import AnimationFiles, default_media_dir
 from media.process import DrawingProcess
 from scheduler import timezones
 from scheduler.clock import Clock, SystemClock
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushContent, PushEngine
 from scheduler.ratelimit import TelegramRateLimiter
 from storage.db import Database
 
@@ -101,7 +101,7 @@ class KneeBot:
     """The assembled bot: PTB's application and what the composition root keeps beside it."""
 
     application: KneeApplication
-    engine: ReminderEngine
+    engine: PushEngine
     metrics: Metrics
     intake: Intake
     # PTB closes its HTTP clients only after a start that succeeded: closed here in any case.
@@ -127,7 +127,7 @@ class Receiving:
     """How updates arrive (long polling, or a webhook when webhook_url is set), where the HTTP
     server for health and metrics listens (none when http_host is None; port 0 here is any
     free port, as tests use it), and how long a shutdown waits for the stored updates and the
-    reminder batch in flight."""
+    push batch in flight."""
 
     poll_timeout: int = 10
     webhook_url: str | None = None
@@ -146,7 +146,7 @@ def build_application(
     intake_config: IntakeConfig | None = None,
 ) -> KneeBot:
     """Assemble the bot: PTB's application with the handlers, the shared rate limiter, the
-    reminder engine, metrics and the update intake. Nothing is started yet."""
+    push engine, metrics and the update intake. Nothing is started yet."""
     limits = limits or SendingLimits()
     limiter = TelegramRateLimiter(
         limits.overall_per_second, limits.chat_burst, limits.chat_per_second
@@ -171,7 +171,7 @@ def build_application(
     application.bot_data.services = replace(services, observer=Observer(metrics))
     register(application)
     application.add_error_handler(_report_error)
-    engine = reminder_engine(services, application.bot, limiter, engine_config)
+    engine = push_engine(services, application.bot, limiter, engine_config)
     metrics.watch_engine(engine, limiter)
     intake = Intake(
         application, services.database, metrics, SystemClock(), engine.worker, intake_config
@@ -185,37 +185,29 @@ def build_application(
     return KneeBot(application, engine, metrics, intake, transports)
 
 
-def reminder_engine(
+def push_engine(
     services: Services,
     bot: ExtBot[Any],
     limiter: TelegramRateLimiter,
     config: EngineConfig | None = None,
-    worker: str | None = None,
-) -> ReminderEngine:
-    """The reminder engine with the conversation layer's words injected."""
-    return ReminderEngine(
-        services.database,
-        services.clock,
-        services.catalogue,
-        bot,
-        limiter,
-        PushTexts(services.catalogue, services.catalogues),
-        config,
-        worker=worker,
-        user_ref=user_ref,
-        catalogues=services.catalogues,
+) -> PushEngine:
+    """The push engine with the conversation layer's words injected."""
+    content = PushContent(
+        services.catalogue, PushTexts(services.catalogue, services.catalogues), services.catalogues
     )
+    config = replace(config or EngineConfig(), user_ref=user_ref)
+    return PushEngine(services.database, services.clock, content, bot, limiter, config)
 
 
-def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> None:
-    """One repeating job drives every reminder; a late start still runs (generous misfire
+def _schedule_ticks(application: KneeApplication, engine: PushEngine) -> None:
+    """One repeating job drives every push; a late start still runs (generous misfire
     grace, coalesced), because the database, not APScheduler, knows what is due."""
 
     async def tick(_context: KneeContext) -> None:
         try:
             await engine.tick()
         except Exception:  # a failed tick must not stop the next one
-            log.exception("reminder tick failed")
+            log.exception("push tick failed")
 
     assert application.job_queue is not None
     interval = engine.config.tick_seconds
@@ -223,7 +215,7 @@ def _schedule_ticks(application: KneeApplication, engine: ReminderEngine) -> Non
         tick,
         interval=interval,
         first=min(interval, 1.0),
-        name="reminders",
+        name="pushes",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
     )
 
@@ -266,74 +258,99 @@ async def serve(
 ) -> None:
     """Take updates until stop is set, then shut down without losing any: stop taking
     updates (Telegram keeps the ones not stored), handle the stored ones within the drain
-    time while the reminder batch in flight finishes (or goes back to the queue), hand back
+    time while the push batch in flight finishes (or goes back to the queue), hand back
     to the inbox whatever is left for the next start, and close. `started` is set once the
     bot is serving (an error before it is a start-up failure)."""
     receiving = receiving or Receiving()
-    application, services = bot.application, bot.services
-    http = None
-    if receiving.http_host is not None:
-        webhook = None
-        if receiving.webhook_url is not None:
-            secret = receiving.webhook_secret or ""
-            webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
-        http = HttpServer(
-            application,
-            services.database,
-            bot.metrics,
-            bot.intake,
-            receiving.http_host,
-            receiving.http_port,
-            webhook,
-        )
-        http.bind()  # a port in use fails the start here, before Telegram is called
+    http = _http_server(bot, receiving)
     try:
-        async with application:
-            await _announce_commands(application)
-            await application.start()
-            await bot.intake.start()
-            if http is not None:
-                await http.start()
-            polling = None
-            if receiving.webhook_url is not None:
-                await application.bot.set_webhook(
-                    receiving.webhook_url,
-                    secret_token=receiving.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await application.bot.delete_webhook()
-                poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
-                polling = asyncio.create_task(poller.run(stop), name="polling")
+        async with bot.application:
+            polling = await _start(bot, receiving, stop, http)
             if started is not None:
                 started.set()
             await stop.wait()
             log.info("stopping: no new updates; finishing the work in flight")
-            if polling is not None:
-                await polling
-            elif http is not None:
-                await http.stop()  # the webhook goes with it; Telegram keeps new updates
-            await asyncio.gather(
-                _drain_reminders(bot.engine, receiving.drain_seconds),
-                bot.intake.drain(receiving.drain_seconds),
-            )
-            await application.stop()
-            if http is not None and polling is not None:
-                await http.stop()
+            await _finish(bot, receiving, polling, http)
     finally:
         if http is not None:
             http.close()
         for transport in bot.transports:
             await transport.shutdown()
-    services.drawing.close()
+    bot.services.drawing.close()
 
 
-async def _drain_reminders(engine: ReminderEngine, seconds: float) -> None:
+def _http_server(bot: KneeBot, receiving: Receiving) -> HttpServer | None:
+    """The HTTP server for the probes, the metrics and the webhook, its port already taken: a
+    port in use fails the start here, before Telegram is called. None without an http_host."""
+    if receiving.http_host is None:
+        return None
+    webhook = None
+    if receiving.webhook_url is not None:
+        secret = receiving.webhook_secret or ""
+        webhook = Webhook(urlsplit(receiving.webhook_url).path or "/", secret)
+    http = HttpServer(
+        bot.application,
+        bot.services.database,
+        bot.metrics,
+        bot.intake,
+        Address(receiving.http_host, receiving.http_port),
+        webhook,
+    )
+    http.bind()
+    return http
+
+
+async def _start(
+    bot: KneeBot, receiving: Receiving, stop: asyncio.Event, http: HttpServer | None
+) -> asyncio.Task[None] | None:
+    """Start handling, then taking updates: Telegram told of the webhook, or long polling
+    begun until stop is set (its task returned)."""
+    application = bot.application
+    await _announce_commands(application)
+    await application.start()
+    await bot.intake.start()
+    if http is not None:
+        await http.start()
+    if receiving.webhook_url is not None:
+        await application.bot.set_webhook(
+            receiving.webhook_url,
+            secret_token=receiving.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return None
+    await application.bot.delete_webhook()
+    poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+    return asyncio.create_task(poller.run(stop), name="polling")
+
+
+async def _finish(
+    bot: KneeBot,
+    receiving: Receiving,
+    polling: asyncio.Task[None] | None,
+    http: HttpServer | None,
+) -> None:
+    """Stop taking updates (the last long poll ends, or the webhook's server stops), finish
+    the work in flight within the drain time, and stop; a server that only answered probes
+    and metrics stops last."""
+    if polling is not None:
+        await polling
+    elif http is not None:
+        await http.stop()  # the webhook goes with it; Telegram keeps new updates
+    await asyncio.gather(
+        _drain_pushes(bot.engine, receiving.drain_seconds),
+        bot.intake.drain(receiving.drain_seconds),
+    )
+    await bot.application.stop()
+    if http is not None and polling is not None:
+        await http.stop()
+
+
+async def _drain_pushes(engine: PushEngine, seconds: float) -> None:
     try:
         await asyncio.wait_for(engine.drain(), seconds)
     except TimeoutError:
         log.warning(
-            "reminders still in flight after %.0f s: they stay claimed and are "
+            "pushes still in flight after %.0f s: they stay claimed and are "
             "recovered by the next process after the claim lease",
             seconds,
         )

@@ -24,7 +24,10 @@ from bot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from content.catalogue import ContentError
 
 if TYPE_CHECKING:
-    from bot.app import Receiving
+    from telegram.error import TelegramError
+
+    from bot.app import KneeBot, Receiving
+    from handlers.services import Services
 
 # The bot, the database and the scheduler are imported where they are used, so that
 # `kneecoach healthcheck`, run every 30 s in the container, starts fast and stays small.
@@ -61,6 +64,23 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `kneecoach` command; returns the exit status (2: bad settings or content)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _command(args, load_settings())
+    except (SettingsError, ContentError, StartupError) as error:
+        _say(f"kneecoach: {error}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        return 0
+    except Exception as error:  # the traceback goes to the redacted log, one line to stderr
+        log.critical("stopped by an unexpected error", exc_info=error)
+        _say(f"kneecoach: stopped by an unexpected error: {_reason(error)}")
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")
@@ -85,39 +105,30 @@ def main(argv: list[str] | None = None) -> int:
         "--ready", action="store_true", help="ask /readyz (database and Bot API) instead"
     )
     health.add_argument("--timeout", type=float, default=4.0, help="seconds (default 4)")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        if args.command == "healthcheck":
-            return healthcheck(settings, "/readyz" if args.ready else "/healthz", args.timeout)
-        configure_logging(
-            settings.log_level,
-            settings.secrets(),
-            json_lines=settings.log_format == "json",
-            hash_user_ids=settings.log_hash_user_ids,
-        )
-        if args.command == "sandbox":
-            logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-            from sandbox.chat import run_sandbox
+    return parser
 
-            asyncio.run(run_sandbox(args.database_url))
-        elif args.command == "db":
-            asyncio.run(_upgrade(settings.database_url))
-            print("database is up to date")
-        else:
-            with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
-                runner.run(_run(settings, webhook=args.webhook))
-    except (SettingsError, ContentError, StartupError) as error:
-        _say(f"kneecoach: {error}")
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
-        return 0
-    except Exception as error:  # the traceback goes to the redacted log, one line to stderr
-        log.critical("stopped by an unexpected error", exc_info=error)
-        _say(f"kneecoach: stopped by an unexpected error: {_reason(error)}")
-        return 1
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    """Carry out one command; its exit status (its errors are main's to report)."""
+    if args.command == "healthcheck":
+        return healthcheck(settings, "/readyz" if args.ready else "/healthz", args.timeout)
+    configure_logging(
+        settings.log_level,
+        settings.secrets(),
+        json_lines=settings.log_format == "json",
+        hash_user_ids=settings.log_hash_user_ids,
+    )
+    if args.command == "sandbox":
+        logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
+        from sandbox.chat import run_sandbox
+
+        asyncio.run(run_sandbox(args.database_url))
+    elif args.command == "db":
+        asyncio.run(_upgrade(settings.database_url))
+        print("database is up to date")
+    else:
+        with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
+            runner.run(_run(settings, webhook=args.webhook))
     return 0
 
 
@@ -200,19 +211,52 @@ def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def _run(settings: Settings, webhook: bool) -> None:
-    from telegram.error import BadRequest, InvalidToken, TelegramError
+    """Serve Telegram until SIGINT or SIGTERM. What fails before the bot serves is a
+    StartupError naming the setting to check; what fails after, the error itself."""
+    from telegram.error import TelegramError
 
-    from bot.app import SendingLimits, build_application, create_services, serve
-    from bot.intake import IntakeConfig
-    from scheduler.clock import SystemClock
-    from scheduler.engine import EngineConfig
+    from bot.app import serve
 
     token = settings.require_token()
     receiving = receiving_from(settings, webhook)
+    services = await _services(settings)
+    bot = _knee_bot(settings, token, services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    mode = "webhook" if webhook else "long polling"
+    log.info("Knee Coach is running (%s, database %s)", mode, services.database.engine.url)
+    started = asyncio.Event()
     try:
-        services = await create_services(settings.database_url, SystemClock(), settings.media_dir)
+        await serve(bot, stop, receiving, started)
+    except (TelegramError, OSError) as error:
+        if started.is_set():
+            raise
+        raise _startup_error(error, webhook) from None
+    finally:
+        await services.database.dispose()
+    log.info("Knee Coach stopped cleanly")
+
+
+async def _services(settings: Settings) -> Services:
+    """The content loaded and the database opened; a StartupError when the database cannot
+    be (a content error is main's to report)."""
+    from bot.app import create_services
+    from scheduler.clock import SystemClock
+
+    try:
+        return await create_services(settings.database_url, SystemClock(), settings.media_dir)
     except _database_errors() as error:
         raise StartupError("cannot open the database", "DATABASE_URL", error) from None
+
+
+def _knee_bot(settings: Settings, token: str, services: Services) -> KneeBot:
+    """The bot assembled with the reminder, sending and intake settings."""
+    from bot.app import SendingLimits, build_application
+    from bot.intake import IntakeConfig
+    from scheduler.engine import EngineConfig
+
     engine_config = EngineConfig(
         tick_seconds=settings.tick_seconds,
         grace=timedelta(hours=settings.reminder_grace_hours),
@@ -225,36 +269,21 @@ async def _run(settings: Settings, webhook: bool) -> None:
         chat_queue_limit=settings.chat_queue_limit,
         lease=timedelta(seconds=settings.inbox_lease_seconds),
     )
-    bot = build_application(token, settings.bot_api_url, services, engine_config, limits, intake)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    mode = "webhook" if webhook else "long polling"
-    log.info("Knee Coach is running (%s, database %s)", mode, services.database.engine.url)
-    started = asyncio.Event()
-    try:
-        await serve(bot, stop, receiving, started)
-    except InvalidToken:
-        if started.is_set():
-            raise
-        raise StartupError("the Bot API refused the token", "TOKEN") from None
-    except BadRequest as error:
-        if started.is_set():
-            raise
+    return build_application(token, settings.bot_api_url, services, engine_config, limits, intake)
+
+
+def _startup_error(error: TelegramError | OSError, webhook: bool) -> StartupError:
+    """What a failure before serving means, and the setting to check."""
+    from telegram.error import BadRequest, InvalidToken
+
+    if isinstance(error, InvalidToken):
+        return StartupError("the Bot API refused the token", "TOKEN")
+    if isinstance(error, BadRequest):
         what = "Telegram refused the webhook" if webhook else "Telegram refused a request"
-        raise StartupError(what, "WEBHOOK_URL" if webhook else "BOT_API_URL", error) from None
-    except TelegramError as error:
-        if started.is_set():
-            raise
-        raise StartupError("cannot reach the Bot API", "BOT_API_URL", error) from None
-    except OSError as error:
-        if started.is_set():
-            raise
-        raise StartupError("cannot start the HTTP server", "HTTP_PORT", error) from None
-    finally:
-        await services.database.dispose()
-    log.info("Knee Coach stopped cleanly")
+        return StartupError(what, "WEBHOOK_URL" if webhook else "BOT_API_URL", error)
+    if isinstance(error, OSError):
+        return StartupError("cannot start the HTTP server", "HTTP_PORT", error)
+    return StartupError("cannot reach the Bot API", "BOT_API_URL", error)
 
 
 if __name__ == "__main__":

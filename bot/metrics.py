@@ -1,4 +1,4 @@
-"""Prometheus metrics: updates by type, updates dropped and queued, handler latency, reminder
+"""Prometheus metrics: updates by type, updates dropped and queued, handler latency, push
 outcomes, 429s, active users, and whether the database answered the scrape.
 
 Each application has its own registry (tests run several in one process). Counters kept
@@ -20,7 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from telegram import Update
 
-from scheduler.engine import ReminderEngine
+from scheduler.engine import PushEngine, PushOutcome
 from scheduler.ratelimit import TelegramRateLimiter
 from storage import people
 from storage.db import Database
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 # A scrape never waits longer than this for the database.
 DATABASE_TIMEOUT = 2.0
-REMINDER_OUTCOMES = ("due", "sent", "retried", "failed", "skipped", "expired", "in_doubt")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -40,16 +39,16 @@ def update_type(kind: str) -> str:
 
 
 class _EngineCollector(Collector):
-    def __init__(self, engine: ReminderEngine, limiter: TelegramRateLimiter) -> None:
+    def __init__(self, engine: PushEngine, limiter: TelegramRateLimiter) -> None:
         self.engine, self.limiter = engine, limiter
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        reminders = CounterMetricFamily(
-            "kneecoach_reminders", "Reminder pushes by outcome, since start", labels=["outcome"]
+        pushes = CounterMetricFamily(
+            "kneecoach_pushes", "Pushes by outcome, since start", labels=["outcome"]
         )
-        for outcome in REMINDER_OUTCOMES:
-            reminders.add_metric([outcome], self.engine.totals[outcome])
-        yield reminders
+        for outcome in PushOutcome:
+            pushes.add_metric([outcome.value], self.engine.totals[outcome])
+        yield pushes
         yield CounterMetricFamily(
             "kneecoach_telegram_429",
             "Requests Telegram answered with 429 Too Many Requests, since start",
@@ -120,7 +119,7 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch_engine(self, engine: ReminderEngine, limiter: TelegramRateLimiter) -> None:
+    def watch_engine(self, engine: PushEngine, limiter: TelegramRateLimiter) -> None:
         """Export the engine's totals and the limiter's 429 count at every scrape."""
         self.registry.register(_EngineCollector(engine, limiter))
 

@@ -52,6 +52,14 @@ class Webhook:
     secret: str
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where the HTTP server listens: a host name or address, and a port (0: any free one)."""
+
+    host: str
+    port: int
+
+
 class _QuietServer(uvicorn.Server):
     """uvicorn without its own signal handling: `kneecoach run` owns SIGTERM and SIGINT."""
 
@@ -69,8 +77,7 @@ class HttpServer:
         database: Database,
         metrics: Metrics,
         intake: Intake,
-        host: str,
-        port: int,
+        address: Address,
         webhook: Webhook | None = None,
     ) -> None:
         self.application = application
@@ -88,8 +95,8 @@ class HttpServer:
             routes.append(Route(webhook.path, self.receive_update, methods=["POST"]))
         config = uvicorn.Config(
             Starlette(routes=routes),
-            host=host,
-            port=port,
+            host=address.host,
+            port=address.port,
             log_level="warning",
             log_config=None,  # uvicorn's lines go through our redacting handler
             access_log=False,

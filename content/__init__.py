@@ -1,1 +1,4 @@
-"""The program's content: exercises, safety texts, program rules and the bot's words."""
+"""The program as data and its pure rules: exercises, doses, safety texts and thresholds
+(data/*.toml), progression and adherence rules, the shared vocabulary of states, the words
+(gettext catalogues) and language understanding (understanding/). The bottom layer: it imports
+no other package of the bot, and nothing here knows Telegram or a database."""

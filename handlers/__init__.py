@@ -1,5 +1,7 @@
-"""Telegram handlers, one module per conversation area. Each module says what it serves
-(COMMANDS, BUTTONS); register() wires them up, explicitly and in one place."""
+"""The Telegram front door: one module per conversation area parses an update, calls one use
+case and renders the outcome in the person's words (gettext). Each module says what it serves
+(COMMANDS, BUTTONS); register() wires them up, explicitly and in one place. May import the use
+cases, scheduler (the words of pushes), media and content; never storage (import-linter)."""
 
 from __future__ import annotations
 

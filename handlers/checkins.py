@@ -197,34 +197,56 @@ async def render_outcome(
 ) -> None:
     """One reply in the review's one voice, then the red-flag screen, the clinician advice (or
     the hold it is under) or the effort question when they apply."""
-    catalogue = turn.catalogue
-    review = outcome.review
     turn.toast = _("Pain {score} noted").format(score=out_of_ten(outcome.score))
+    head = _headline(turn, kind, outcome)
+    lines = [head] if logged is None else [logged(outcome.praises), head]
+    baseline = outcome.review.morning_baseline_is_session
+    lines += [
+        announce_move(turn.catalogue, change, baseline_is_session=baseline)
+        for change in outcome.changes
+    ]
+    lines += _hold_lines(turn, outcome)
+    turn.say("\n\n".join(lines))
+    for step in outcome.then:
+        if step is Then.REVIEW_ADVICE:
+            await review_advice(turn, outcome.review)
+        elif step is Then.HOLD_NOTICE:
+            await hold_notice(turn)
+        elif step is Then.RED_FLAG_SCREEN:
+            ask_red_flags(turn)
+        else:
+            ask_effort(turn, outcome.session_day)
+
+
+def _headline(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:
+    """The score noted (or corrected), then stop for today, or what it means when the program
+    carries on."""
     if outcome.corrected is None:
         head = _("Noted: {score}.").format(score=out_of_ten(outcome.score))
     else:
         head = _("Updated: {score} (it was {earlier}).").format(
             score=out_of_ten(outcome.score), earlier=out_of_ten(outcome.corrected)
         )
-    if review.stop_today:
+    if outcome.review.stop_today:
         head += " " + _(
             "🛑 {score} is severe pain. Please stop for today and rest your knee: no more "
             "exercises today."
         ).format(score=out_of_ten(outcome.score))
     elif outcome.carries_on:
         head += " " + _advice(turn, kind, outcome)
-    lines = [head] if logged is None else [logged(outcome.praises), head]
-    baseline = review.morning_baseline_is_session
-    lines += [
-        announce_move(catalogue, change, baseline_is_session=baseline)
-        for change in outcome.changes
-    ]
-    if review.flare_held:
+    return head
+
+
+def _hold_lines(turn: Turn, outcome: ScoreOutcome) -> list[str]:
+    """What holds the program back this time (a recent flare), or no longer does (a hold the
+    corrected score lifted)."""
+    lines = []
+    if outcome.review.flare_held:
         lines.append(
             _(
                 "🩹 Your knee was above {limit}/10 on a day in the last two days, so nothing "
                 "steps up or opens this time."
-            ).format(limit=catalogue.program.pain.acceptable_max)
+            ).format(limit=turn.catalogue.program.pain.acceptable_max)
         )
     if outcome.lifted:
         lines.append(
@@ -233,16 +255,7 @@ async def render_outcome(
                 "lifted and your program runs again."
             )
         )
-    turn.say("\n\n".join(lines))
-    for step in outcome.then:
-        if step is Then.REVIEW_ADVICE:
-            await review_advice(turn, review)
-        elif step is Then.HOLD_NOTICE:
-            await hold_notice(turn)
-        elif step is Then.RED_FLAG_SCREEN:
-            ask_red_flags(turn)
-        else:
-            ask_effort(turn, outcome.session_day)
+    return lines
 
 
 def _advice(turn: Turn, kind: CheckinKind, outcome: ScoreOutcome) -> str:

@@ -69,7 +69,6 @@ def progress_text(
 ) -> str:
     """The text of /progress; the streak target and the pain bands come from the program.
     holds: the holds of the weeks shown, one line each."""
-    report = catalogue.program.progress
     lines = [
         _("📈 Your progress"),
         _("This week: {tally}").format(tally=_tally(summary.this_week)),
@@ -78,36 +77,10 @@ def progress_text(
         _("Week of {day}: {tally}").format(day=day_month(week.week_start), tally=_tally(week))
         for week in summary.earlier_weeks
     ]
-    target = ngettext(
-        "{count} session a week, or all planned ones in a shorter week",
-        "{count} sessions a week, or all planned ones in a shorter week",
-        report.streak_sessions,
-    ).format(count=report.streak_sessions)
-    if summary.streak_weeks:
-        lines.append(
-            ngettext(
-                "🔥 Streak: {count} week in a row on target ({target}).",
-                "🔥 Streak: {count} weeks in a row on target ({target}).",
-                summary.streak_weeks,
-            ).format(count=summary.streak_weeks, target=target)
-        )
-    else:
-        lines.append(
-            _("Streak: none yet. A week on target ({target}) starts one.").format(target=target)
-        )
+    lines.append(_streak_line(summary, catalogue.program.progress.streak_sessions))
     lines.append(_("Sessions done in all: {count}").format(count=summary.sessions_done))
     lines.append("\n" + _("Your levels:"))
-    for exercise in catalogue.exercises:
-        level = levels.get(exercise.slug)
-        if level is None:
-            lines.append(_("🔒 {name}: opens later").format(name=exercise.name))
-        else:
-            label = exercise.level(level).label
-            lines.append(
-                _("• {name}: level {level} of {total} ({label})").format(
-                    name=exercise.name, level=level, total=len(exercise.levels), label=label
-                )
-            )
+    lines += _level_lines(catalogue, levels)
     if holds:
         lines.append("\n" + _("Holds in these weeks:"))
         lines += holds
@@ -120,6 +93,39 @@ def progress_text(
         ).format(safe=pain.safe_max, acceptable=pain.acceptable_max)
     )
     return "\n".join(lines)
+
+
+def _streak_line(summary: ProgressSummary, sessions: int) -> str:
+    """The weeks in a row on target, or how a streak starts; the target says what counts."""
+    target = ngettext(
+        "{count} session a week, or all planned ones in a shorter week",
+        "{count} sessions a week, or all planned ones in a shorter week",
+        sessions,
+    ).format(count=sessions)
+    if not summary.streak_weeks:
+        return _("Streak: none yet. A week on target ({target}) starts one.").format(target=target)
+    return ngettext(
+        "🔥 Streak: {count} week in a row on target ({target}).",
+        "🔥 Streak: {count} weeks in a row on target ({target}).",
+        summary.streak_weeks,
+    ).format(count=summary.streak_weeks, target=target)
+
+
+def _level_lines(catalogue: Catalogue, levels: dict[str, int]) -> list[str]:
+    """Every exercise in the catalogue's order: its level, or that it opens later."""
+    lines = []
+    for exercise in catalogue.exercises:
+        level = levels.get(exercise.slug)
+        if level is None:
+            lines.append(_("🔒 {name}: opens later").format(name=exercise.name))
+        else:
+            label = exercise.level(level).label
+            lines.append(
+                _("• {name}: level {level} of {total} ({label})").format(
+                    name=exercise.name, level=level, total=len(exercise.levels), label=label
+                )
+            )
+    return lines
 
 
 def _tally(week: WeekTally) -> str:

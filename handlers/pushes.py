@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from content.adherence import WeekTally
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
 from content.program import PlannedExercise
@@ -112,51 +113,65 @@ class PushTexts:
         """The weekly check-in: sessions done against planned, the week's knee scores, and the
         barrier buttons if short of the plan; when mornings stay high, the clinician review it
         holds the program for instead, with nothing to celebrate next to it."""
-        last = week_start + timedelta(days=6)
-        week = f"{day_month(week_start)}–{day_month(last)}"
-        knee = ""
-        if day_scores:
-            low, high = min(day_scores.values()), max(day_scores.values())
-            scores = f"{low}/10" if low == high else f"{low}–{high}/10"
-            knee = " " + ngettext(
-                "Your knee this week, on the day you told me: {scores}.",
-                "Your knee this week, on the {count} days you told me: {scores}.",
-                len(day_scores),
-            ).format(count=len(day_scores), scores=scores)
+        tally = WeekTally(week_start, done, planned)
+        knee = _knee_this_week(day_scores or {})
         if review is not None:
-            tally = ngettext(
-                "Your week ({week}): {done} of {planned} session done.",
-                "Your week ({week}): {done} of {planned} sessions done.",
-                planned,
-            ).format(week=week, done=done, planned=planned)
             advice = review_hold_text(self._catalogue(user), review.review, review.evidence)
-            return Outgoing(tally + knee + "\n\n" + advice, hold_keyboard(review, review.since))
-        if done >= planned:
             return Outgoing(
-                ngettext(
-                    "🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
-                    "rhythm that makes knees stronger over the coming weeks. Keep going!",
-                    "🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
-                    "rhythm that makes knees stronger over the coming weeks. Keep going!",
-                    planned,
-                ).format(week=week, done=done, planned=planned)
-                + knee,
-                [],
+                _week_done(tally) + knee + "\n\n" + advice, hold_keyboard(review, review.since)
             )
+        if done >= planned:
+            return Outgoing(_week_on_plan(tally) + knee, [])
         buttons = [
             (barrier.label, Barrier(week_start, barrier.key).data())
             for barrier in self._catalogue(user).barriers.values()
         ]
         return Outgoing(
-            ngettext(
-                "Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
-                "differ.",
-                "Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks "
-                "differ.",
-                planned,
-            ).format(week=week, done=done, planned=planned)
-            + knee
-            + " "
-            + _("What got in the way most?"),
+            _week_short(tally) + knee + " " + _("What got in the way most?"),
             [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
         )
+
+
+def _week(tally: WeekTally) -> str:
+    """The week as its first and last day, e.g. "30 Nov–6 Dec"."""
+    return f"{day_month(tally.week_start)}–{day_month(tally.week_start + timedelta(days=6))}"
+
+
+def _knee_this_week(day_scores: dict[date, int]) -> str:
+    """The range of the week's day scores, opened by a space; empty without any."""
+    if not day_scores:
+        return ""
+    low, high = min(day_scores.values()), max(day_scores.values())
+    scores = f"{low}/10" if low == high else f"{low}–{high}/10"
+    return " " + ngettext(
+        "Your knee this week, on the day you told me: {scores}.",
+        "Your knee this week, on the {count} days you told me: {scores}.",
+        len(day_scores),
+    ).format(count=len(day_scores), scores=scores)
+
+
+def _week_done(tally: WeekTally) -> str:
+    """The tally alone, beside the advice of a review: nothing to celebrate next to it."""
+    return ngettext(
+        "Your week ({week}): {done} of {planned} session done.",
+        "Your week ({week}): {done} of {planned} sessions done.",
+        tally.planned,
+    ).format(week=_week(tally), done=tally.done, planned=tally.planned)
+
+
+def _week_on_plan(tally: WeekTally) -> str:
+    return ngettext(
+        "🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
+        "rhythm that makes knees stronger over the coming weeks. Keep going!",
+        "🎉 Your week ({week}): {done} of {planned} sessions done. That's exactly the "
+        "rhythm that makes knees stronger over the coming weeks. Keep going!",
+        tally.planned,
+    ).format(week=_week(tally), done=tally.done, planned=tally.planned)
+
+
+def _week_short(tally: WeekTally) -> str:
+    return ngettext(
+        "Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks differ.",
+        "Your week ({week}): {done} of {planned} planned sessions. That's fine, weeks differ.",
+        tally.planned,
+    ).format(week=_week(tally), done=tally.done, planned=tally.planned)

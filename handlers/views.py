@@ -71,43 +71,60 @@ def announce_move(
     was no earlier morning to call usual)."""
     exercise = catalogue.get(move.exercise)
     assert exercise is not None, "moves only name exercises of the catalogue"
-    program = catalogue.program
     if move.step is Step.UNDO:
         return _undo(exercise, move, hard_effort)
     if move.step is Step.UNLOCK:
-        after = next(rule.after for rule in program.unlock if rule.exercise == move.exercise)
-        names = join_names([found.name for found in catalogue.in_session_order(after)])
-        count = len(move.evidence)
-        return ngettext(
-            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
-            "last session had pain {during}, and your knee was {mornings} the morning after.",
-            "🔓 New exercise from your next session: {name}, now that {names} went well: your "
-            "last {count} sessions had pain {during}, and your knee was {mornings} the "
-            "mornings after.",
-            count,
-        ).format(
-            name=exercise.name,
-            names=names,
-            count=count,
-            during=_during(move.evidence),
-            mornings=_mornings(move.evidence),
-        )
-    where = level_place(exercise, move.new_level)
+        return _unlock(catalogue, exercise, move)
     if move.step is Step.UP:
-        count = len(move.evidence)
-        return ngettext(
-            "⬆️ {name} moves up to {where}: your last session of it had pain {during}, and "
-            "your knee was {mornings} the morning after.",
-            "⬆️ {name} moves up to {where}: your last {count} sessions of it had pain "
-            "{during}, and your knee was {mornings} the mornings after.",
-            count,
-        ).format(
-            name=exercise.name,
-            where=where,
-            count=count,
-            during=_during(move.evidence),
-            mornings=_mornings(move.evidence),
-        )
+        return _up(exercise, move)
+    return _down(catalogue, exercise, move, baseline_is_session)
+
+
+def _unlock(catalogue: Catalogue, exercise: Exercise, move: Decision) -> str:
+    """A new exercise, and the ones before it that went well."""
+    after = next(rule.after for rule in catalogue.program.unlock if rule.exercise == move.exercise)
+    names = join_names([found.name for found in catalogue.in_session_order(after)])
+    count = len(move.evidence)
+    return ngettext(
+        "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+        "last session had pain {during}, and your knee was {mornings} the morning after.",
+        "🔓 New exercise from your next session: {name}, now that {names} went well: your "
+        "last {count} sessions had pain {during}, and your knee was {mornings} the "
+        "mornings after.",
+        count,
+    ).format(
+        name=exercise.name,
+        names=names,
+        count=count,
+        during=_during(move.evidence),
+        mornings=_mornings(move.evidence),
+    )
+
+
+def _up(exercise: Exercise, move: Decision) -> str:
+    """A step up, and the sessions of it that earned it."""
+    count = len(move.evidence)
+    return ngettext(
+        "⬆️ {name} moves up to {where}: your last session of it had pain {during}, and "
+        "your knee was {mornings} the morning after.",
+        "⬆️ {name} moves up to {where}: your last {count} sessions of it had pain "
+        "{during}, and your knee was {mornings} the mornings after.",
+        count,
+    ).format(
+        name=exercise.name,
+        where=level_place(exercise, move.new_level),
+        count=count,
+        during=_during(move.evidence),
+        mornings=_mornings(move.evidence),
+    )
+
+
+def _down(
+    catalogue: Catalogue, exercise: Exercise, move: Decision, baseline_is_session: bool
+) -> str:
+    """A step back: a morning clearly worse (than the session's pain when there is no usual
+    morning yet), or too much pain during the session."""
+    where = level_place(exercise, move.new_level)
     if move.why is Why.WORSE_MORNING and baseline_is_session:
         return _(
             "⬇️ {name} goes back to {where}: your knee was {mornings} the morning after, "
@@ -135,7 +152,7 @@ def announce_move(
         name=exercise.name,
         where=where,
         during=_during(move.evidence),
-        limit=program.pain.acceptable_max,
+        limit=catalogue.program.pain.acceptable_max,
     )
 
 

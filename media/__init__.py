@@ -1,1 +1,3 @@
-"""Pictures and documents the bot draws from data: the pain chart and the exercise animations."""
+"""Drawing: the pain chart, the exercise animations and the PDF report's layout, made from
+plain data in a process of their own (process.DrawingProcess) so that drawing never holds up
+anyone's reply. May import content only: no Telegram, no SQL (import-linter)."""

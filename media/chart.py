@@ -151,7 +151,6 @@ def pain_figure(data: ChartData | ChartRows, pain: PainThresholds) -> Figure:
     """The /progress chart as a matplotlib figure (Agg canvas); its legend sits under the
     plot, where it can never cover a score."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import date2num
     from matplotlib.figure import Figure
 
     if not isinstance(data, ChartData):
@@ -160,7 +159,27 @@ def pain_figure(data: ChartData | ChartRows, pain: PainThresholds) -> Figure:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     draw_bands(axes, pain)
-    sessions = list(data.sessions)
+    _draw_scores(axes, data)
+    _draw_sessions_done(axes, data)
+    draw_marks(axes, data.skipped, data.paused, data.holds, data.labels)
+    _draw_axes(axes, data)
+    entries = len(axes.get_legend_handles_labels()[1])
+    axes.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.07),
+        ncols=min(entries, 4),
+        fontsize="small",
+        frameon=False,
+    )
+    # Fixed margins: tight_layout would measure every label first, a fifth of the time.
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.22)
+    return figure
+
+
+def _draw_scores(axes: Axes, data: ChartData) -> None:
+    """Each line of scores, one legend entry per line however many runs it breaks into."""
+    from matplotlib.dates import date2num
+
     words = data.labels
     styles = {
         "during the session": (DURING_COLOUR, "-", words.during),
@@ -180,36 +199,37 @@ def pain_figure(data: ChartData | ChartRows, pain: PainThresholds) -> Figure:
                 color=colour,
                 label=label if index == 0 else None,
             )
-    # A small mark at the bottom for every session done, scored or not.
-    if sessions:
-        axes.plot(
-            date2num([row[0] for row in sessions]),
-            [-0.25] * len(sessions),
-            "|",
-            color=MARK_COLOUR,
-            markersize=8,
-            label=words.done,
-        )
-    draw_marks(axes, data.skipped, data.paused, data.holds, words)
+
+
+def _draw_sessions_done(axes: Axes, data: ChartData) -> None:
+    """A small mark at the bottom for every session done, scored or not."""
+    from matplotlib.dates import date2num
+
+    sessions = list(data.sessions)
+    if not sessions:
+        return
+    axes.plot(
+        date2num([row[0] for row in sessions]),
+        [-0.25] * len(sessions),
+        "|",
+        color=MARK_COLOUR,
+        markersize=8,
+        label=data.labels.done,
+    )
+
+
+def _draw_axes(axes: Axes, data: ChartData) -> None:
+    """The person's own weeks along the bottom, 0–10 up the side, and the title."""
+    from matplotlib.dates import date2num
+
     start, end, ticks, labels = x_axis(data)
     axes.set_xlim(date2num(start) - 0.5, date2num(end) + 0.5)
     axes.set_xticks(date2num(ticks))
     axes.set_xticklabels(labels)
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
-    axes.set_ylabel(words.axis)
-    axes.set_title(words.title)
-    entries = len(axes.get_legend_handles_labels()[1])
-    axes.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.07),
-        ncols=min(entries, 4),
-        fontsize="small",
-        frameon=False,
-    )
-    # Fixed margins: tight_layout would measure every label first, a fifth of the time.
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.22)
-    return figure
+    axes.set_ylabel(data.labels.axis)
+    axes.set_title(data.labels.title)
 
 
 def draw_bands(axes: Axes, pain: PainThresholds) -> None:

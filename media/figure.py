@@ -365,49 +365,38 @@ def _merge(pairs: list[tuple[int, float]]) -> dict[int, float]:
     return merged
 
 
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """One moment of the loop as timeline() finds it: the key poses that shape the figure and
+    their weights, the pose being left, and the progress (0–1) of the move away from it."""
+
+    animation: Animation
+    weights: dict[int, float]
+    leaving: int
+    progress: float
+
+    @property
+    def poses(self) -> list[Pose]:
+        return self.animation.poses
+
+    def number(self, read: Callable[[Pose], float]) -> float:
+        """One of the poses' numbers at this moment: the key poses' values, weighted."""
+        return sum(weight * read(self.poses[index]) for index, weight in self.weights.items())
+
+
 def pose_body(animation: Animation, seconds: float) -> Body:
     """The figure at this moment of the loop."""
-    weights, leaving, progress = timeline(animation, seconds)
-    poses = animation.poses
-    props = animation.props
-
-    def number(read: Callable[[Pose], float]) -> float:
-        return sum(weight * read(poses[index]) for index, weight in weights.items())
-
-    drop = number(lambda pose: _resolved_drop(pose, props))
-    lean = number(lambda pose: pose.trunk.lean)
-    tilt = number(lambda pose: pose.pelvis.tilt)
-    side_lean = number(lambda pose: pose.trunk.side)
-    pelvis = Vec(
-        number(lambda pose: pose.pelvis.forward),
-        HIP_HEIGHT - drop,
-        number(lambda pose: pose.pelvis.side),
-    )
+    moment = _Moment(animation, *timeline(animation, seconds))
+    lean = moment.number(lambda pose: pose.trunk.lean)
+    tilt = moment.number(lambda pose: pose.pelvis.tilt)
+    side_lean = moment.number(lambda pose: pose.trunk.side)
     pelvis_frame, trunk_frame = _body_frames(lean, tilt, side_lean)
-
-    # Planted feet stay put: where the hips are too high for a leg to reach, they come down.
-    arriving = (leaving + 1) % len(poses)
-    steps = {
-        side: _step_height(poses[leaving].leg(side), poses[arriving].leg(side), side, progress)
-        if animation.motion == "ease" and weights.get(leaving, 0) < 1
-        else 0.0
-        for side in SIDES
-    }
-    for side in SIDES:
-        if steps[side] == 0 and all(poses[index].leg(side).planted for index in weights):
-            ankle = blend(
-                [(w, _planted_ankle(poses[i].leg(side), side)[0]) for i, w in weights.items()]
-            )
-            hip = pelvis + pelvis_frame.left * (HIP_HALF * _outward(side))
-            pelvis = pelvis - UP * _too_high(hip, ankle)
-
+    steps = {side: _step(moment, side) for side in SIDES}
+    pelvis = _grounded(moment, _pelvis(moment), pelvis_frame, steps)
     shoulders = pelvis + trunk_frame.up * SHOULDERS_UP
     trunk = _Trunk(pelvis, pelvis_frame, trunk_frame, shoulders)
-    legs = {
-        side: _leg_points(poses, weights, side, pelvis, pelvis_frame, steps[side])
-        for side in SIDES
-    }
-    arms = {side: _arm_points(poses, weights, side, trunk, props) for side in SIDES}
+    legs = {side: _leg_points(moment, side, pelvis, pelvis_frame, steps[side]) for side in SIDES}
+    arms = {side: _arm_points(moment, side, trunk) for side in SIDES}
     hips = tuple(pelvis + point for point in _pelvis_outline(lean, tilt))
     torso = hips + tuple(
         pelvis + trunk_frame.at(f, u, half)
@@ -417,6 +406,40 @@ def pose_body(animation: Animation, seconds: float) -> Body:
     neck = shoulders + trunk_frame.up * 0.04
     head = shoulders + trunk_frame.at(0.012, HEAD_UP, 0)
     return Body(pelvis, trunk_frame, neck, head, torso, hips, legs, arms)
+
+
+def _pelvis(moment: _Moment) -> Vec:
+    """The middle of the hip joints where the key poses put it, feet not yet considered."""
+    props = moment.animation.props
+    drop = moment.number(lambda pose: _resolved_drop(pose, props))
+    return Vec(
+        moment.number(lambda pose: pose.pelvis.forward),
+        HIP_HEIGHT - drop,
+        moment.number(lambda pose: pose.pelvis.side),
+    )
+
+
+def _step(moment: _Moment, side: Side) -> float:
+    """How high this side's foot is lifted on its way to a new spot (eased motion only)."""
+    if moment.animation.motion != "ease" or moment.weights.get(moment.leaving, 0) >= 1:
+        return 0.0
+    poses = moment.poses
+    arriving = (moment.leaving + 1) % len(poses)
+    before, after = poses[moment.leaving].leg(side), poses[arriving].leg(side)
+    return _step_height(before, after, side, moment.progress)
+
+
+def _grounded(moment: _Moment, pelvis: Vec, frame: Frame, steps: dict[Side, float]) -> Vec:
+    """Planted feet stay put: where the hips are too high for a leg to reach, they come down."""
+    poses, weights = moment.poses, moment.weights
+    for side in SIDES:
+        if steps[side] == 0 and all(poses[index].leg(side).planted for index in weights):
+            ankle = blend(
+                [(w, _planted_ankle(poses[i].leg(side), side)[0]) for i, w in weights.items()]
+            )
+            hip = pelvis + frame.left * (HIP_HALF * _outward(side))
+            pelvis = pelvis - UP * _too_high(hip, ankle)
+    return pelvis
 
 
 def _step_height(before: Leg, after: Leg, side: Side, progress: float) -> float:
@@ -439,18 +462,11 @@ def _too_high(hip: Vec, ankle: Vec) -> float:
     return span.y - math.sqrt(reach * reach - flat)
 
 
-def _leg_points(
-    poses: list[Pose],
-    weights: dict[int, float],
-    side: Side,
-    pelvis: Vec,
-    frame: Frame,
-    step: float,
-) -> LegPoints:
+def _leg_points(moment: _Moment, side: Side, pelvis: Vec, frame: Frame, step: float) -> LegPoints:
     hip = pelvis + frame.left * (HIP_HALF * _outward(side))
     limbs = [
-        (weight, _leg(poses[index].leg(side), side, hip, frame))
-        for index, weight in weights.items()
+        (weight, _leg(moment.poses[index].leg(side), side, hip, frame))
+        for index, weight in moment.weights.items()
     ]
     knee = blend([(w, limb.middle) for w, limb in limbs])
     ankle = blend([(w, limb.end) for w, limb in limbs]) + UP * step
@@ -461,13 +477,12 @@ def _leg_points(
     return LegPoints(hip, knee, ankle, heel, toe, width)
 
 
-def _arm_points(
-    poses: list[Pose], weights: dict[int, float], side: Side, trunk: _Trunk, props: list[Prop]
-) -> ArmPoints:
+def _arm_points(moment: _Moment, side: Side, trunk: _Trunk) -> ArmPoints:
     shoulder = trunk.shoulders + trunk.trunk.left * (SHOULDER_HALF * _outward(side))
+    props = moment.animation.props
     limbs = [
-        (weight, _arm(poses[index].arm(side), side, shoulder, trunk, props))
-        for index, weight in weights.items()
+        (weight, _arm(moment.poses[index].arm(side), side, shoulder, trunk, props))
+        for index, weight in moment.weights.items()
     ]
     elbow = blend([(w, limb.middle) for w, limb in limbs])
     wrist = blend([(w, limb.end) for w, limb in limbs])

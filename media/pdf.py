@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
@@ -90,6 +91,15 @@ def report_chart_figure(
     FigureCanvasSVG(figure)
     axes = figure.add_subplot()
     draw_bands(axes, chart.pain)
+    _draw_series(axes, chart)
+    draw_marks(axes, chart.skipped, chart.paused, chart.holds, chart.marks, size=3.5)
+    _draw_axes(axes, chart)
+    _place_legend(figure, axes)
+    return figure
+
+
+def _draw_series(axes: Axes, chart: PainChart) -> None:
+    """Each line of scores, one legend entry per line however many runs it breaks into."""
     for series in chart.series:
         if not series.points:
             continue
@@ -106,7 +116,10 @@ def report_chart_figure(
                 color=colour,
                 label=series.label if index == 0 else None,
             )
-    draw_marks(axes, chart.skipped, chart.paused, chart.holds, chart.marks, size=3.5)
+
+
+def _draw_axes(axes: Axes, chart: PainChart) -> None:
+    """The report's period along the bottom, 0–10 up the side, small and thin for print."""
     axes.set_xlim(float(date2num(chart.first)), float(date2num(chart.last)))
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
@@ -115,8 +128,12 @@ def report_chart_figure(
     axes.set_ylabel(chart.axis_label, fontsize=7)
     for spine in axes.spines.values():
         spine.set_linewidth(0.6)
+
+
+def _place_legend(figure: Figure, axes: Axes) -> None:
+    """The legend above the plot in one row, or in two when one is wider than the plot; the
+    plot's top margin leaves it the room."""
     entries = len(axes.get_legend_handles_labels()[1])
-    # The legend above the plot in one row, or in two when one is wider than the plot.
     for rows, top in ((1, 0.88), (2, 0.8)):
         figure.subplots_adjust(left=0.06, right=0.995, top=top, bottom=0.12)
         if not entries:
@@ -133,7 +150,6 @@ def report_chart_figure(
         )
         if legend.get_window_extent().width <= axes.get_window_extent().width:
             break
-    return figure
 
 
 @cache

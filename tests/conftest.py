@@ -14,7 +14,7 @@ from handlers.services import Services
 from sandbox.emulator import BotApiEmulator
 from sandbox.local import HandledUpdates, running_bot
 from scheduler.clock import ManualClock
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushEngine
 from tests.auxil.chat import Chat
 from tests.auxil.databases import (
     create_postgres_database,
@@ -73,7 +73,7 @@ class Harness:
     services: Services
     clock: ManualClock
     handled: HandledUpdates
-    engine: ReminderEngine
+    engine: PushEngine
     application: Any
 
     def chat(self, user_id: int = 5001, first_name: str = "Alex") -> Chat:
@@ -94,7 +94,7 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
         # sends a test's own tick was about to report. Tests tick themselves.
         job_queue = running.bot.application.job_queue
         assert job_queue is not None
-        for job in job_queue.get_jobs_by_name("reminders"):
+        for job in job_queue.get_jobs_by_name("pushes"):
             job.schedule_removal()
         yield Harness(
             emulator, services, clock, running.handled, running.engine, running.bot.application

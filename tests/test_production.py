@@ -220,7 +220,7 @@ async def test_health_and_metrics_in_polling_mode(services):
         assert 'kneecoach_handler_seconds_count{handler="free_text"} 3.0' in metrics
         assert 'kneecoach_handler_seconds_bucket{handler="button_accept_disclaimer"' in metrics
         assert "kneecoach_active_users 1.0" in metrics
-        assert 'kneecoach_reminders_total{outcome="sent"} 0.0' in metrics
+        assert 'kneecoach_pushes_total{outcome="sent"} 0.0' in metrics
         assert "kneecoach_telegram_429_total 0.0" in metrics
 
 

@@ -28,7 +28,7 @@ from content.states import PainKind, PushKind, PushStatus
 from handlers.services import Services
 from sandbox.emulator import BotApiEmulator, Event
 from sandbox.local import HandledUpdates, running_bot
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushEngine
 from storage import inbox, people, training
 from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User
 from tests.auxil.chat import Chat
@@ -50,7 +50,7 @@ WEDNESDAY = date(2026, 11, 25)  # the clock fixture's day, a default training da
 class Replica:
     services: Services
     handled: HandledUpdates
-    engine: ReminderEngine
+    engine: PushEngine
     http: aiohttp.ClientSession
     base: str  # this replica's webhook, through a port held open all along
 
@@ -181,7 +181,7 @@ async def replica(
                 await emulator.wait_for(lambda: (emulator.webhook or {}).get("url") == url)
                 job_queue = running.bot.application.job_queue
                 assert job_queue is not None
-                for job in job_queue.get_jobs_by_name("reminders"):
+                for job in job_queue.get_jobs_by_name("pushes"):
                     job.schedule_removal()
                 base = f"http://127.0.0.1:{proxy.port}"
                 yield Replica(services, running.handled, running.engine, http, base)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time
 from time import monotonic
 
 from sqlalchemy import func, select
 from telegram.ext import ExtBot
 
-from bot.app import reminder_engine
+from bot.app import push_engine
 from bot.transport import AiohttpRequest
 from handlers.services import Services
 from sandbox.emulator import BotApiEmulator
-from scheduler.engine import EngineConfig, ReminderEngine
+from scheduler.engine import EngineConfig, PushEngine
 from scheduler.ratelimit import TelegramRateLimiter
 from storage.models import Push, User
 
@@ -108,7 +109,7 @@ async def make_engine(
     per_second: int = 30,
     config: EngineConfig | None = None,
     worker: str | None = None,
-) -> tuple[ReminderEngine, ExtBot[None]]:
+) -> tuple[PushEngine, ExtBot[None]]:
     limiter = TelegramRateLimiter(per_second, chat_burst=3)
     bot: ExtBot[None] = ExtBot(
         token,
@@ -117,9 +118,8 @@ async def make_engine(
         request=AiohttpRequest(connection_pool_size=64),  # the client the bot ships
     )
     await bot.initialize()
-    engine = reminder_engine(
-        services, bot, limiter, config or EngineConfig(backoff_seconds=0.05), worker
-    )
+    config = config or EngineConfig(backoff_seconds=0.05)
+    engine = push_engine(services, bot, limiter, replace(config, worker=worker))
     return engine, bot
 
 
