@@ -358,15 +358,9 @@ class PushEngine:
     ) -> HoldView | None:
         """The weekly ceiling review: the program held for a clinician, with its follow-up."""
         after = self.catalogue.program.holds.followup_after_days
-        await holds.start_hold(
-            db,
-            user,
-            HoldKind.REVIEW,
-            now,
-            reason=ClinicianReason.MORNINGS_HIGH.value,
-            evidence=evidence,
-            followup=hold_followup(user, now, after),
-        )
+        reason, followup = ClinicianReason.MORNINGS_HIGH.value, hold_followup(user, now, after)
+        new = holds.NewHold(HoldKind.REVIEW, reason, evidence, followup)
+        await holds.start_hold(db, user, new, now)
         return await holds.hold_view(db, self.catalogue.safety, user)
 
     # -- sending --------------------------------------------------------------------------
@@ -507,14 +501,9 @@ class PushEngine:
         count_attempt: bool = False,
     ) -> set[int]:
         async with self.database.connection() as connection:
+            step = outbox.Transition(old, new, count_attempt)
             return await outbox.move_held(
-                connection,
-                push_ids,
-                self.worker,
-                old,
-                new,
-                self.clock.now(),
-                count_attempt=count_attempt,
+                connection, push_ids, self.worker, step, self.clock.now()
             )
 
     async def _record(self, outcomes: list[tuple[_Claimed, PushOutcome]]) -> list[PushOutcome]:

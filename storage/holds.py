@@ -34,35 +34,37 @@ async def open_holds(db: AsyncSession, user_id: int) -> list[Hold]:
     )
 
 
-async def start_hold(
-    db: AsyncSession,
-    user: User,
-    kind: HoldKind,
-    now: datetime,
-    *,
-    reason: str | None = None,
-    evidence: Sequence[Scores] = (),
-    followup: NewPush | None = None,
-) -> Hold | None:
+@dataclass(frozen=True)
+class NewHold:
+    """A hold to open: its kind, its reason (a clinician review's), the sessions behind it,
+    and the one follow-up push that asks how the person is."""
+
+    kind: HoldKind
+    reason: str | None = None
+    evidence: Sequence[Scores] = ()
+    followup: NewPush | None = None
+
+
+async def start_hold(db: AsyncSession, user: User, new: NewHold, now: datetime) -> Hold | None:
     """Open a hold of this kind, with its one follow-up; None when one is open already (it
     stays as it began). The person's row is locked first, so a turn and the reminder engine
     (or two replicas) never open two."""
     await db.flush()  # a refresh would drop the turn's unsaved changes to the row
     await db.refresh(user, with_for_update={"key_share": True})
-    if any(hold.kind is kind for hold in await open_holds(db, user.id)):
+    if any(hold.kind is new.kind for hold in await open_holds(db, user.id)):
         return None
     hold = Hold(
         user_id=user.id,
-        kind=kind,
-        reason=reason,
-        evidence=[scores_data(scores) for scores in evidence],
+        kind=new.kind,
+        reason=new.reason,
+        evidence=[scores_data(scores) for scores in new.evidence],
         started_at=now,
     )
     db.add(hold)
     if user.held_since is None:
         user.held_since = now
-    if followup is not None:
-        await outbox.insert_pushes(db, [followup])
+    if new.followup is not None:
+        await outbox.insert_pushes(db, [new.followup])
     await db.flush()
     return hold
 

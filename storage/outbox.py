@@ -282,21 +282,28 @@ async def set_status(
         await db.execute(update(Push).where(Push.id.in_(push_ids)).values(status=status, **values))
 
 
+@dataclass(frozen=True)
+class Transition:
+    """A step of claimed pushes from one status to another; `attempt`: the step is a try at
+    sending, which counts towards the push's attempts."""
+
+    old: PushStatus
+    new: PushStatus
+    attempt: bool = False
+
+
 async def move_held(
     connection: AsyncConnection,
     push_ids: Sequence[int],
     worker: str,
-    old: PushStatus,
-    new: PushStatus,
+    step: Transition,
     now: datetime,
-    *,
-    count_attempt: bool = False,
 ) -> set[int]:
     """Move pushes this worker still holds from one state to another; returns their ids."""
     result = await connection.execute(
         update(Push)
-        .where(Push.id.in_(push_ids), Push.status == old, Push.claimed_by == worker)
-        .values(status=new, claimed_at=now, attempts=Push.attempts + int(count_attempt))
+        .where(Push.id.in_(push_ids), Push.status == step.old, Push.claimed_by == worker)
+        .values(status=step.new, claimed_at=now, attempts=Push.attempts + int(step.attempt))
         .returning(Push.id)
     )
     return set(result.scalars())

@@ -17,8 +17,6 @@ LIBRARY_OVERRIDES = {"bot/transport.py:do_request"}
 NOT_YET = {
     "handlers/pushes.py:reminder",
     "scheduler/outgoing.py:reminder",
-    "storage/holds.py:start_hold",
-    "storage/outbox.py:move_held",
 }
 
 

@@ -40,15 +40,9 @@ async def start_review(
 ) -> bool:
     """Hold the program for a clinician review; False when one is held for that already."""
     after = catalogue.program.holds.followup_after_days
-    started = await holds.start_hold(
-        db,
-        user,
-        HoldKind.REVIEW,
-        now,
-        reason=reason.value,
-        evidence=evidence,
-        followup=hold_followup(user, now, after),
-    )
+    followup = hold_followup(user, now, after)
+    new = holds.NewHold(HoldKind.REVIEW, reason.value, evidence, followup)
+    started = await holds.start_hold(db, user, new, now)
     return started is not None
 
 
@@ -64,7 +58,7 @@ async def tap_flag(
     await answers.record_answer(db, user.id, key, moment, now)
     after = catalogue.program.holds.followup_after_days
     followup = hold_followup(user, now, after)
-    await holds.start_hold(db, user, HoldKind.RED_FLAG, now, followup=followup)
+    await holds.start_hold(db, user, holds.NewHold(HoldKind.RED_FLAG, followup=followup), now)
     user.awaiting = None
     red_flag = next(
         hold for hold in await holds.open_holds(db, user.id) if hold.kind is HoldKind.RED_FLAG
