@@ -201,8 +201,8 @@ def receiving_from(settings: Settings, webhook: bool) -> Receiving:
 
 
 def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop where it is installed: 14-29 % less CPU per update than asyncio's own loop in
-    an interleaved A/B of bench/updates.py (issue 14); asyncio's loop elsewhere."""
+    """uvloop where it is installed (it costs less CPU per update than asyncio's own loop:
+    BENCHMARKS.md, update handling); asyncio's loop elsewhere."""
     try:
         import uvloop
     except ImportError:

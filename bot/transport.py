@@ -1,9 +1,8 @@
 """python-telegram-bot's requests to the Bot API, made with aiohttp instead of httpx.
 
-PTB's HTTP client (httpx over httpcore and anyio) cost more CPU per request than anything else
-in the bot: about a fifth of an update's CPU, and the ceiling of the reminder fan-out
-(bench/updates.py and bench/reminders.py, issue 14). aiohttp, which the bot already runs for
-its web server, does the same request for less. PTB keeps everything above the transport:
+PTB's HTTP client (httpx over httpcore and anyio) cost more CPU per request than anything else in
+the bot, and set the ceiling of the push fan-out (BENCHMARKS.md). aiohttp, which the bot already
+runs for its web server, does the same request for less. PTB keeps everything above the transport:
 the rate limiter, retries, errors from status codes, reading the answers.
 """
 

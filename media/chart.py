@@ -3,8 +3,8 @@ model's bands, drawn with matplotlib's object API and Agg canvas (no pyplot, no 
 matplotlib is imported by the drawing functions only: the bot's own process never loads it.
 
 Charts are drawn in one separate process. In a worker thread they slowed every other chat:
-matplotlib's C drawing code holds the GIL for tens of milliseconds at a time, which made
-other users' reply latency 3.6× (median) and 5× (p95) its idle value (bench/chart.py).
+matplotlib's C drawing code holds the GIL for long stretches, which held up other users'
+replies several times over (BENCHMARKS.md, /progress chart).
 """
 
 from __future__ import annotations

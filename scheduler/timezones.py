@@ -116,13 +116,12 @@ def _zones() -> tuple[str, ...]:
 
 class PlaceIndex:
     """Folded place name → zone for some 200,000 names, compactly: the sorted names in one
-    UTF-8 byte string, where each starts, and a small number per name for its zone. As a
-    dict the same index took 26 MB of the bot's memory; this takes 3.5 MB (5.1 MB with the
-    names in one str: a single Cyrillic name makes Python store every character of it in
-    two bytes; UTF-8 sorts in the same order). Also what the rest of the
-    name lookup needs from the same sources: people per zone (to rank choices) and zone
-    abbreviations (EST, CET), so the bot's own process never loads GeoNames or the CLDR
-    data of the locales the abbreviations come from."""
+    UTF-8 byte string, where each starts, and a small number per name for its zone: a dict
+    would take several times the memory, and so would one str (a single Cyrillic name makes
+    Python store every character of it in two bytes; UTF-8 sorts in the same order). Also what
+    the rest of the name lookup needs from the same sources: people per zone (to rank choices)
+    and zone abbreviations (EST, CET), so the bot's own process never loads GeoNames or the
+    CLDR data of the locales the abbreviations come from."""
 
     def __init__(
         self,
@@ -166,9 +165,9 @@ class PlaceIndex:
 
 @cache
 def _index() -> PlaceIndex:
-    """The place index, built in a short-lived process: reading GeoNames' 16 MB of JSON took
-    about 110 MB that this process would keep (freed memory is not given back to the
-    system); the finished index is a fraction of that."""
+    """The place index, built in a short-lived process: reading GeoNames' JSON takes many
+    times the finished index's memory, which this process would keep (freed memory is not
+    given back to the system)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as builder:
         return builder.submit(build_index).result()

@@ -180,8 +180,8 @@ class Database:
         await upgrade(self.engine, revision)
 
     async def is_current(self) -> bool:
-        """The schema is at the newest migration, read without Alembic (which costs the bot
-        process 11 MB it would keep): a start on an up-to-date database never loads it."""
+        """The schema is at the newest migration, read without Alembic (whose memory the bot
+        process would keep): a start on an up-to-date database never loads it."""
         head = head_revision()
         if head is None:
             return False

@@ -49,7 +49,7 @@ PROGRESSION_LOOKBACK = 30
 
 
 # The statements every update's reply reads, built once: building a statement and its cache
-# key on every call cost more CPU than running it (bench/updates.py, issue 14).
+# key on every call cost more CPU than running it (BENCHMARKS.md, update handling).
 _ON_DAY = (SessionLog.user_id == bindparam("user_id"), SessionLog.local_date == bindparam("day"))
 _SESSION_ON = select(SessionLog).where(*_ON_DAY)
 _SESSION_STATUS = select(SessionLog.status).where(*_ON_DAY)

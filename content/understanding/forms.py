@@ -4,8 +4,8 @@ nouns change more than a stemmer can follow ("болит" / "болеть", "н�
 maps the other forms of the vocabulary's words to their lemma's stem.
 
 The table (content/data/forms/ru.txt) is written by pymorphy3 here, at build time, not loaded
-in the bot: pymorphy3's dictionaries cost the bot's process 20 MB, the table a few hundred
-kilobytes. After editing Russian words or exercise names run
+in the bot: pymorphy3's dictionaries would cost the bot's process far more memory than the
+table (BENCHMARKS.md, understanding replies). After editing Russian words or exercise names run
 
     python -m content.understanding
 
@@ -34,7 +34,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 @cache
 def stemmer(language: str) -> Callable[[str], str]:
-    """The language's Snowball stemmer (PyStemmer's C one: 0.7 MB of memory, 0.2 µs a word)."""
+    """The language's Snowball stemmer (PyStemmer's C one: small and fast, BENCHMARKS.md)."""
     return Stemmer.Stemmer(SNOWBALL[language]).stemWord
 
 
