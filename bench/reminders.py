@@ -72,7 +72,7 @@ async def prepare(database_url: str, users: int) -> None:
 class NoTransport:
     """Stands in for the bot: every send succeeds at once."""
 
-    async def do_api_request(self, *_args: object, **_kwargs: object) -> None:
+    async def send_message(self, *_args: object, **_kwargs: object) -> None:
         return None
 
     async def shutdown(self) -> None:

@@ -303,7 +303,9 @@ async def serve(
                 )
             else:
                 await application.bot.delete_webhook()
-                poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+                poller = Poller(
+                    application.bot.base_url, bot.transports[1], bot.intake, receiving.poll_timeout
+                )
                 polling = asyncio.create_task(poller.run(stop), name="polling")
             if started is not None:
                 started.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import urllib.error
@@ -61,6 +62,9 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `kneecoach` command; returns the exit status (2: bad settings or content)."""
+    # PTB's own opt-in to what its next major version gives: time spans as timedelta
+    # (RetryAfter.retry_after), rather than seconds read with a deprecation warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = argparse.ArgumentParser(prog="kneecoach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve Telegram (needs KNEECOACH_TOKEN)")

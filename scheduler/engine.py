@@ -387,7 +387,7 @@ class ReminderEngine:
                 return "lost_claim"
             try:
                 await send_text(
-                    self.bot, push.chat_id, push.outgoing.text, push.outgoing.keyboard, DEPARTED
+                    self.bot, push.chat_id, push.outgoing.text, push.outgoing.markup, DEPARTED
                 )
                 return "sent"
             except Forbidden as error:
