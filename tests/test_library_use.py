@@ -186,3 +186,13 @@ def test_using_the_bot_adds_no_warnings_filter_and_raises_no_ptb_warning(tmp_pat
         "filters unchanged True",
     ], result.stdout
     assert "Warning" not in result.stderr
+
+
+def test_the_command_opts_in_to_ptbs_time_spans(monkeypatch, tmp_path):
+    """RetryAfter.retry_after as a timedelta, read without PTB's deprecation warning."""
+    from bot.cli import main
+
+    monkeypatch.delenv("PTB_TIMEDELTA", raising=False)
+    monkeypatch.setenv("KNEECOACH_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert os.environ["PTB_TIMEDELTA"] == "true"
