@@ -1,6 +1,7 @@
 """Reminder fan-out benchmark: N users due in the same minute, Telegram's 30/s limit lifted.
 
-Measures pushes per second, database statements per push and the engine process's peak RSS,
+Measures pushes per second, the engine process's CPU per push (steadier than pushes per
+second on a busy machine), database statements per push and its peak RSS,
 on SQLite and PostgreSQL, with three transports: the Bot API emulator over HTTP (in its own
 process, so its memory is not counted) through PTB's Bot with PTB's own httpx client
 ("httpx") or with the aiohttp client the bot ships (bot.transport, "aiohttp"; issue 14 item
@@ -71,7 +72,7 @@ async def prepare(database_url: str, users: int) -> None:
 class NoTransport:
     """Stands in for the bot: every send succeeds at once."""
 
-    async def do_api_request(self, *_args: object, **_kwargs: object) -> None:
+    async def send_message(self, *_args: object, **_kwargs: object) -> None:
         return None
 
     async def shutdown(self) -> None:
@@ -110,9 +111,9 @@ async def worker(database_url: str, api_url: str, transport: str) -> dict[str, f
         await bot.initialize()
     config = EngineConfig(batch_size=500)
     engine = push_engine(services, bot, limiter, config)  # type: ignore[arg-type]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = await engine.tick()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     await bot.shutdown()
     await services.database.dispose()
     sent = report.counts["sent"]
@@ -120,6 +121,7 @@ async def worker(database_url: str, api_url: str, transport: str) -> dict[str, f
         "sent": sent,
         "seconds": seconds,
         "per_second": sent / seconds,
+        "cpu_ms_per_push": cpu * 1000 / max(sent, 1),
         "statements_per_push": statements / max(sent, 1),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -198,16 +200,17 @@ def main() -> None:
         return
     print(
         "| backend | transport | users | pushes sent | seconds | pushes/s | statements/push "
-        "| peak RSS MB |"
+        "| CPU ms/push | peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for backend in args.backends:
         for transport in args.transports:
             row = run(backend, transport, args.users)
             print(
                 f"| {backend} | {transport} | {args.users:,} | {row['sent']:,.0f} | "
                 f"{row['seconds']:.1f} | {row['per_second']:,.0f} | "
-                f"{row['statements_per_push']:.2f} | {row['peak_rss_mb']:.0f} |",
+                f"{row['statements_per_push']:.2f} | {row['cpu_ms_per_push']:.2f} | "
+                f"{row['peak_rss_mb']:.0f} |",
                 flush=True,
             )
 

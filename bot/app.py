@@ -108,6 +108,11 @@ class KneeBot:
     transports: tuple[AiohttpRequest, ...]
 
     @property
+    def updates_client(self) -> AiohttpRequest:
+        """The client PTB keeps for getUpdates (the second of bot_api_clients)."""
+        return self.transports[1]
+
+    @property
     def services(self) -> Services:
         """The services the handlers share, as stored in the application's bot_data."""
         return self.application.bot_data.services
@@ -318,7 +323,9 @@ async def _start(
         )
         return None
     await application.bot.delete_webhook()
-    poller = Poller(application.bot, bot.intake, receiving.poll_timeout)
+    poller = Poller(
+        application.bot.base_url, bot.updates_client, bot.intake, receiving.poll_timeout
+    )
     return asyncio.create_task(poller.run(stop), name="polling")
 
 

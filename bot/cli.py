@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import urllib.error
@@ -64,6 +65,9 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `kneecoach` command; returns the exit status (2: bad settings or content)."""
+    # PTB's own opt-in to what its next major version gives: time spans as timedelta
+    # (RetryAfter.retry_after), rather than seconds read with a deprecation warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         return _command(args, load_settings())

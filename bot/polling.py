@@ -7,29 +7,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-import warnings
 from typing import Any
+from urllib.parse import urlencode
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.warnings import PTBUserWarning
+from telegram.request import BaseRequest
 
 from bot.intake import Intake
 
 log = logging.getLogger(__name__)
-# getUpdates goes through do_api_request on purpose: the raw JSON is stored, and each update
-# is read on its own (Bot.get_updates reads the whole batch, and one bad update fails it).
-warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
 MAX_BACKOFF = 30.0
 
 
 class Poller:
-    """Long-polls getUpdates and hands the updates to the intake, confirming only stored ones."""
+    """Long-polls getUpdates and hands the updates to the intake, confirming only stored ones.
 
-    def __init__(self, bot: Any, intake: Intake, timeout: int) -> None:
-        self.bot = bot
+    The calls go through the getUpdates client's own post(), not a Bot method: the raw JSON is
+    stored and each update read on its own (Bot.get_updates reads the whole batch into
+    Updates, and one it cannot read fails the batch). PTB's client still turns Telegram's
+    errors into its exceptions."""
+
+    def __init__(self, url: str, request: BaseRequest, intake: Intake, timeout: int) -> None:
+        self.url = url  # the bot's Bot API address (Bot.base_url)
+        self.request = request  # the client the bot keeps for getUpdates
         self.intake = intake
         self.timeout = timeout
         self.offset: int | None = None  # the next update_id Telegram may still hold for us
@@ -73,17 +77,7 @@ class Poller:
 
     async def _fetch(self, stop: asyncio.Event) -> list[object] | None:
         """One long poll, or None when stop is set first."""
-        request = asyncio.ensure_future(
-            self.bot.do_api_request(
-                "getUpdates",
-                api_kwargs={
-                    "offset": self.offset,
-                    "timeout": self.timeout,
-                    "allowed_updates": Update.ALL_TYPES,
-                },
-                read_timeout=self.timeout + 5,
-            )
-        )
+        request = asyncio.ensure_future(self._get_updates(self.timeout + 5, timeout=self.timeout))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -102,11 +96,17 @@ class Poller:
         if self.offset is None:
             return
         try:
-            await self.bot.do_api_request(
-                "getUpdates", api_kwargs={"offset": self.offset, "limit": 1, "timeout": 0}
-            )
+            await self._get_updates(self.request.read_timeout, limit=1, timeout=0)
         except TelegramError as error:  # harmless: the inbox recognises a re-sent update
             log.info("could not confirm the last updates: %s", error)
+
+    async def _get_updates(self, read_timeout: float | None, **parameters: int) -> Any:
+        """One getUpdates call from the offset on, the parameters in the query string (the Bot
+        API takes them there as well as in a body); the raw result."""
+        if self.offset is not None:
+            parameters["offset"] = self.offset
+        query = urlencode({**parameters, "allowed_updates": json.dumps(Update.ALL_TYPES)})
+        return await self.request.post(f"{self.url}/getUpdates?{query}", read_timeout=read_timeout)
 
 
 def _longer(delay: float) -> float:

@@ -13,8 +13,6 @@ import json
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
@@ -22,6 +20,9 @@ from yarl import URL
 JSON = "application/json"
 # A proxy and its credentials, or (None, None) for a direct connection.
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+# A timeout as PTB passes it: seconds, None for no limit, or BaseRequest.DEFAULT_NONE for this
+# client's own (PTB documents that as a plain object; its class is private to PTB).
+Timeout = float | None | object
 
 
 class AiohttpRequest(BaseRequest):
@@ -78,10 +79,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Make the request; TimedOut or NetworkError as PTB's own client would raise them."""
         if self._session is None or self._session.closed:
@@ -146,8 +147,10 @@ def _env_proxy(url: URL) -> Proxy:
         return None, None
 
 
-def _given(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def _given(value: Timeout, default: float | None) -> float | None:
+    if isinstance(value, (int, float)):
+        return value
+    return None if value is None else default
 
 
 def _form(request_data: RequestData) -> aiohttp.FormData:

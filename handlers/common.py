@@ -14,7 +14,6 @@ from typing import Any, Generic, Literal, TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
@@ -32,7 +31,7 @@ from content.understanding.matcher import ExerciseMatcher
 from handlers.callbacks import MAX_CALLBACK_BYTES, SEPARATOR, Callback
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
-from scheduler.outgoing import Keyboard, send_text
+from scheduler.outgoing import Keyboard, inline_keyboard, send_text
 from usecases.people import Sender, User, open_turn
 
 log = logging.getLogger(__name__)
@@ -69,8 +68,8 @@ class Attachment:
 @dataclass
 class _Outgoing:
     text: str
-    keyboard: Keyboard | None
-    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+    buttons: InlineKeyboardMarkup | None
+    reply_keyboard: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: bool = False
     attachment: Attachment | None = None
 
@@ -118,7 +117,7 @@ class Turn:
 
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         """Queue a new message, with inline buttons if given; sent after the commit."""
-        self._outbox.append(_Outgoing(text, keyboard))
+        self._outbox.append(_Outgoing(text, inline_keyboard(keyboard)))
 
     def ask_location(self, text: str) -> None:
         """A message with a button under the text field that shares the user's location."""
@@ -137,7 +136,7 @@ class Turn:
 
     def edit(self, text: str, keyboard: Keyboard | None = None) -> None:
         """Replace the message whose button was pressed (a new message if there is none)."""
-        self._outbox.append(_Outgoing(text, keyboard, edit=True))
+        self._outbox.append(_Outgoing(text, inline_keyboard(keyboard), edit=True))
 
     async def flush(self) -> None:
         """Send the queued replies; call only after the transaction committed. The pressed
@@ -152,20 +151,18 @@ class Turn:
                 await _send_file(bot, self.user.chat_id, item.attachment, item.text)
             elif item.edit and query is not None and query.message is not None:
                 try:
-                    await query.edit_message_text(item.text, reply_markup=_markup(item.keyboard))
+                    await query.edit_message_text(item.text, reply_markup=item.buttons)
                 except BadRequest as error:
                     if "not modified" in str(error).lower():
                         continue
                     # The message is gone or too old to edit (or never was: a forged
                     # button): the answer comes as a new message instead.
                     log.info("could not edit the pressed message (%s): sending anew", error)
-                    await send_text(bot, self.user.chat_id, item.text, item.keyboard)
-            elif item.reply_markup is not None:
-                await bot.send_message(
-                    self.user.chat_id, item.text, reply_markup=item.reply_markup
-                )
+                    await send_text(bot, self.user.chat_id, item.text, item.buttons)
             else:
-                await send_text(bot, self.user.chat_id, item.text, item.keyboard)
+                await send_text(
+                    bot, self.user.chat_id, item.text, item.reply_keyboard or item.buttons
+                )
 
 
 async def _send_file(
@@ -179,7 +176,7 @@ async def _send_file(
             log.warning("Telegram refused the file_id of %s: %s", attachment.filename, error)
     data = await attachment.make()
     if data is None:
-        await bot.send_message(chat_id, caption)
+        await send_text(bot, chat_id, caption)
         return
     upload = InputFile(data, filename=attachment.filename)
     try:
@@ -188,7 +185,7 @@ async def _send_file(
         if not attachment.optional:
             raise
         log.warning("Telegram refused %s (%s); sending the text alone", attachment.filename, error)
-        await bot.send_message(chat_id, caption)
+        await send_text(bot, chat_id, caption)
         return
     new_id = _file_id(message, attachment.kind)
     if attachment.uploaded is not None and new_id is not None:
@@ -213,17 +210,6 @@ def _file_id(message: Message, kind: str) -> str | None:
         return message.photo[-1].file_id if message.photo else None
     found = message.animation if kind == "animation" else message.document
     return found.file_id if found is not None else None
-
-
-def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in keyboard
-        ]
-    )
 
 
 TurnHandler = Callable[[Turn], Awaitable[None]]

@@ -408,7 +408,7 @@ class PushEngine:
                 return PushOutcome.LOST_CLAIM
             try:
                 await send_text(
-                    self.bot, push.chat_id, push.outgoing.text, push.outgoing.keyboard, DEPARTED
+                    self.bot, push.chat_id, push.outgoing.text, push.outgoing.markup, DEPARTED
                 )
                 return PushOutcome.SENT
             except Forbidden as error:

@@ -1,16 +1,21 @@
-"""What a push says, as the engine receives it from the conversation layer: the engine decides
+"""What a push says, as the engine receives it from the conversation layer (the engine decides
 which push is due and with which facts; the words and buttons are rendered above it and
-injected by the composition root."""
+injected by the composition root), and how every text message goes out, push or reply."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol
 
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.ext import ExtBot
-from telegram.warnings import PTBUserWarning
 
 from content.program import PlannedExercise
 from content.states import Awaiting
@@ -20,30 +25,36 @@ from storage.training import EasedBack
 
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
+# What goes with a message: inline buttons, or a keyboard under the text field (or its removal).
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
-# send_text goes through do_api_request on purpose (it says why).
-warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
+
+def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The buttons as Telegram takes them, for a new message or an edit; None for none."""
+    if not keyboard:
+        return None
+    return _inline_markup(tuple(tuple(row) for row in keyboard))
+
+
+@lru_cache(maxsize=1024)
+def _inline_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """Built once per distinct keyboard: a fan-out sends the same buttons to everyone due that
+    day, and PTB's objects are immutable, so one can go with every message."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
 
 
 async def send_text(
     bot: ExtBot[Any],
     chat_id: int,
     text: str,
-    keyboard: Keyboard | None,
+    markup: Markup | None = None,
     rate_limit_args: str | None = None,
 ) -> None:
-    """A message with inline buttons or none, as one raw sendMessage call: Bot.send_message
-    builds PTB objects for the keyboard and reads Telegram's answer into a Message nobody
-    looks at, a third of the CPU per push (bench/reminders.py: 593 → 874 pushes/s on
-    SQLite, 449 → 644 on PostgreSQL). Telegram's errors come as from Bot.send_message."""
-    call: dict[str, Any] = {"chat_id": chat_id, "text": text}
-    if keyboard:
-        call["reply_markup"] = {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row] for row in keyboard
-            ]
-        }
-    await bot.do_api_request("sendMessage", api_kwargs=call, rate_limit_args=rate_limit_args)
+    """The one way a text message goes out, for replies and pushes alike: Bot.send_message,
+    through the bot's rate limiter (`rate_limit_args` as TelegramRateLimiter reads them)."""
+    await bot.send_message(chat_id, text, reply_markup=markup, rate_limit_args=rate_limit_args)
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,11 @@ class Outgoing:
     text: str
     keyboard: Keyboard
     awaiting: Awaiting | None = None  # the question this push asks, for typed answers
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """The buttons, ready to send."""
+        return inline_keyboard(self.keyboard)
 
 
 class PushRenderer(Protocol):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -182,10 +181,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait a 429 asks for, in seconds, whether PTB gives it as int or timedelta."""
-    with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta
-        warnings.simplefilter("ignore")
-        wait = error.retry_after
+    """The wait a 429 asks for, in seconds. PTB 22 gives a timedelta where PTB_TIMEDELTA opts
+    in to what PTB 23 will give (bot.cli.main opts in), else whole seconds with a
+    deprecation warning."""
+    wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 

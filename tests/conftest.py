@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,9 @@ from tests.auxil.databases import (
     empty_tables,
     postgres_or_skip,
 )
+
+# PTB's time spans as timedelta, as `kneecoach` opts in (bot.cli.main).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TOKEN = "987654321:test-token-abcdefghijklmnop"
 # A Wednesday (a default training day) at 09:00 UTC, 10:00 in Berlin.
