@@ -9,17 +9,15 @@ from datetime import date, timedelta
 from content.adherence import WeekTally
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
-from content.program import PlannedExercise
 from content.states import Awaiting
 from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.knee import gentle_line
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
-from scheduler.outgoing import Outgoing
+from scheduler.outgoing import Outgoing, TrainingDay
 from usecases.people import User
 from usecases.safety import HoldView
-from usecases.training import EasedBack
 
 
 class PushTexts:
@@ -36,36 +34,29 @@ class PushTexts:
     def _catalogue(self, user: User) -> Catalogue:
         return self.catalogues.get(user.language, self.catalogue)
 
-    def reminder(
-        self,
-        user: User,
-        day: date,
-        plan: list[PlannedExercise],
-        *,
-        missed_yesterday: bool,
-        snoozed: bool,
-        gentle: bool = False,
-        returned: EasedBack | None = None,
-    ) -> Outgoing:
+    def reminder(self, user: User, training: TrainingDay) -> Outgoing:
         """The training-day reminder: the plan with done / snooze / skip buttons (no snooze on a
         snoozed one), gentler wording after sore days, the eased levels after a break."""
+        day, plan = training.day, training.plan
         opening = (
             _("⏰ Here's your reminder again.")
-            if snoozed
+            if training.snoozed
             else _("⏰ Time for today's knee session!")
         )
-        if missed_yesterday:
+        if training.missed_yesterday:
             opening += " " + _("Yesterday slipped by; no problem, today is a fresh start.")
         lines = [opening, "", *session_lines(plan)]
-        if gentle:
+        if training.gentle:
             lines[1:1] = ["", gentle_line(self._catalogue(user), plan)]
-        if returned is not None:
+        if training.returned is not None:
+            returned = training.returned
             eased = announce_return(
                 self._catalogue(user), returned.moves, returned.last_session, day
             )
             lines[1:1] = ["", eased]
         return Outgoing(
-            "\n".join(lines), session_keyboard(day, plan, loggable=True, snooze=not snoozed)
+            "\n".join(lines),
+            session_keyboard(day, plan, loggable=True, snooze=not training.snoozed),
         )
 
     def morning(self, user: User, session_day: date, *, late: bool = False) -> Outgoing:

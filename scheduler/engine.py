@@ -36,7 +36,7 @@ from content.states import HoldKind, PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
-from scheduler.outgoing import Outgoing, PushRenderer, send_text
+from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
 from scheduler.planner import DayFacts, hold_followup, pushes_for_slot
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
@@ -312,8 +312,7 @@ class PushEngine:
                 push.local_date - timedelta(days=3),
                 push.local_date + timedelta(days=1),
             )
-            return self.renderer.reminder(
-                user,
+            training_day = TrainingDay(
                 push.local_date,
                 plan,
                 missed_yesterday=day.yesterday_missed,
@@ -321,6 +320,7 @@ class PushEngine:
                 gentle=sore_days_in_a_row(catalogue.program, recent, push.local_date),
                 returned=eased if eased is not None and eased.moves else None,
             )
+            return self.renderer.reminder(user, training_day)
         if push.kind == PushKind.MORNING_QUESTION:
             if day.yesterday != SessionStatus.DONE or day.yesterday_morning_logged:
                 return None

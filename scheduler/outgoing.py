@@ -71,23 +71,23 @@ class Outgoing:
         return inline_keyboard(self.keyboard)
 
 
+@dataclass(frozen=True)
+class TrainingDay:
+    """What a training-day reminder says about its day."""
+
+    day: date
+    plan: list[PlannedExercise]
+    missed_yesterday: bool = False  # acknowledge the missed day
+    snoozed: bool = False  # it comes back after a snooze (and offers no second one)
+    gentle: bool = False  # sore days in a row: suggest an easier session
+    returned: EasedBack | None = None  # back after a break: the levels eased back
+
+
 class PushRenderer(Protocol):
     """Words and buttons of each kind of push, in the person's language."""
 
-    def reminder(
-        self,
-        user: User,
-        day: date,
-        plan: list[PlannedExercise],
-        *,
-        missed_yesterday: bool,
-        snoozed: bool,
-        gentle: bool = False,
-        returned: EasedBack | None = None,
-    ) -> Outgoing:
-        """The training-day reminder with the day's plan. `snoozed`: it comes back after a
-        snooze; `gentle`: sore days in a row, so suggest an easier session; `missed_yesterday`:
-        acknowledge the missed day; `returned`: back after a break, the levels eased back."""
+    def reminder(self, user: User, training: TrainingDay) -> Outgoing:
+        """The training-day reminder with the day's plan and what came before it."""
         ...
 
     def morning(self, user: User, session_day: date, *, late: bool = False) -> Outgoing:

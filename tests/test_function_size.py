@@ -13,11 +13,6 @@ MAX_LINES = 50
 MAX_PARAMETERS = 6
 # Signatures that a library dictates (an override of its abstract method).
 LIBRARY_OVERRIDES = {"bot/transport.py:do_request"}
-# Still too long, each to be split (issue 23, item 10); the list only ever shrinks.
-NOT_YET = {
-    "handlers/pushes.py:reminder",
-    "scheduler/outgoing.py:reminder",
-}
 
 
 def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -44,15 +39,7 @@ def _too_big() -> dict[str, str]:
 
 
 def test_no_function_is_too_long_or_takes_too_many_parameters():
-    too_big = {
-        name: size
-        for name, size in _too_big().items()
-        if name not in NOT_YET and name not in LIBRARY_OVERRIDES
-    }
+    too_big = {name: size for name, size in _too_big().items() if name not in LIBRARY_OVERRIDES}
     assert not too_big, (
         f"split these (at most {MAX_LINES} lines, {MAX_PARAMETERS} parameters): {too_big}"
     )
-
-
-def test_the_list_of_functions_still_to_split_is_current():
-    assert not NOT_YET - _too_big().keys(), "remove the functions split since from NOT_YET"
