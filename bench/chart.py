@@ -166,8 +166,8 @@ async def measure(
         services = replace(services, drawing=ThreadCharts())
     now = datetime.now(UTC)
     await seed(services, now)
-    async with services.database.transaction() as session:
-        year = await sessions_with_pain(session, CHART_USERS[0], done_only=True)
+    async with services.database.transaction() as db:
+        year = await sessions_with_pain(db, CHART_USERS[0], done_only=True)
     points = [(row.day, row.during, row.morning) for row in reversed(year)]
     pain = services.catalogue.program.pain
 

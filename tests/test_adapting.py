@@ -106,11 +106,11 @@ class Days:
 
 
 async def fetch(services, model, *where, order=None):
-    async with services.database.transaction() as session:
+    async with services.database.transaction() as db:
         query = select(model).where(*where)
         if order is not None:
             query = query.order_by(order)
-        return list(await session.scalars(query))
+        return list(await db.scalars(query))
 
 
 async def changes_of(services) -> list[tuple[date, str, int | None, int, str]]:
@@ -133,8 +133,8 @@ async def levels_of(services) -> dict[str, int]:
 
 
 async def set_levels(services, level: int) -> None:
-    async with services.database.transaction() as session:
-        await session.execute(update(ExerciseLevel).values(level=level))
+    async with services.database.transaction() as db:
+        await db.execute(update(ExerciseLevel).values(level=level))
 
 
 def name(slug: str) -> str:
@@ -450,8 +450,8 @@ async def test_a_morning_correction_locks_an_opening_again(harness, ready_chat):
     today = await ready_chat.send("/today")
     assert name("single_leg_rdl") not in today.text
     # Two rows for that morning, one current: the reminder engine still sees it answered once.
-    async with harness.services.database.transaction() as session:
-        records = await outbox.day_records(session, [ready_chat.user_id], date(2026, 12, 2))
+    async with harness.services.database.transaction() as db:
+        records = await outbox.day_records(db, [ready_chat.user_id], date(2026, 12, 2))
     assert records[(ready_chat.user_id, date(2026, 12, 2))].morning_logged
     mornings = await fetch(
         harness.services, PainCheckin, PainCheckin.kind == "next_morning", order=PainCheckin.id

@@ -11,8 +11,8 @@ from storage.models import PainCheckin, SessionLog, User
 
 
 async def count(services, model) -> int:
-    async with services.database.transaction() as session:
-        return await session.scalar(select(func.count()).select_from(model))
+    async with services.database.transaction() as db:
+        return await db.scalar(select(func.count()).select_from(model))
 
 
 async def test_rubbish_text_gets_a_hint(ready_chat):
@@ -149,8 +149,8 @@ async def test_callbacks_cannot_touch_another_users_data(harness):
     # Mallory replays Alex's pain button: it can only ever address Mallory's own sessions.
     replies = await mallory.press_data("pain:2026-11-25:9")
     assert "finished" in replies.text
-    async with harness.services.database.transaction() as session:
-        assert (await session.scalars(select(PainCheckin))).all() == []
+    async with harness.services.database.transaction() as db:
+        assert (await db.scalars(select(PainCheckin))).all() == []
 
 
 async def test_commands_before_setup_get_the_welcome(chat):
@@ -198,8 +198,8 @@ async def test_old_button_after_midnight_still_counts_for_yesterday(harness, rea
     harness.clock.advance(timedelta(hours=15))  # past midnight in Berlin
     late = await ready_chat.press("Session done", today.last)
     assert late.toast == "Logged ✅"
-    async with harness.services.database.transaction() as session:
-        log = await session.scalar(select(SessionLog))
+    async with harness.services.database.transaction() as db:
+        log = await db.scalar(select(SessionLog))
     assert str(log.local_date) == "2026-11-25"
 
 

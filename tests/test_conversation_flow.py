@@ -20,8 +20,8 @@ WEDNESDAY = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 
 
 async def rows(harness, model, *where):
-    async with harness.services.database.transaction() as session:
-        return list(await session.scalars(select(model).where(*where)))
+    async with harness.services.database.transaction() as db:
+        return list(await db.scalars(select(model).where(*where)))
 
 
 async def the_user(harness) -> User:
@@ -30,8 +30,8 @@ async def the_user(harness) -> User:
 
 
 async def pain_scores(harness) -> list[tuple[str, int]]:
-    async with harness.services.database.transaction() as session:
-        found = await session.scalars(select(PainCheckin).order_by(PainCheckin.id))
+    async with harness.services.database.transaction() as db:
+        found = await db.scalars(select(PainCheckin).order_by(PainCheckin.id))
         return [(row.kind, row.score) for row in found]
 
 

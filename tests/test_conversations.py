@@ -11,8 +11,8 @@ from storage.models import ExerciseLevel, PainCheckin, Push, SessionExercise, Se
 
 
 async def rows(services, model, *where):
-    async with services.database.transaction() as session:
-        return list(await session.scalars(select(model).where(*where)))
+    async with services.database.transaction() as db:
+        return list(await db.scalars(select(model).where(*where)))
 
 
 async def test_start_walks_through_disclaimer_screen_and_schedule(harness, chat):
@@ -185,8 +185,8 @@ async def test_later_snoozes_once(harness, ready_chat):
     assert "I'll remind you again at 11:00" in replies.text  # 10:00 in Berlin + 1 h
     again = await ready_chat.send("later")
     assert "already snoozed" in again.text
-    async with harness.services.database.transaction() as session:
-        [push] = (await session.scalars(select(Push))).all()
+    async with harness.services.database.transaction() as db:
+        [push] = (await db.scalars(select(Push))).all()
     assert (push.kind, push.status) == ("snoozed", "pending")
 
 
@@ -301,14 +301,14 @@ async def test_time_zone_from_a_location_pin(harness, chat):
     assert "Got it: Berlin" in found.text
     cleared = next(event for event in found.events if "Got it" in event.text)
     assert cleared.params["reply_markup"] == {"remove_keyboard": True}
-    async with harness.services.database.transaction() as session:
-        user = await session.get(User, chat.user_id)
+    async with harness.services.database.transaction() as db:
+        user = await db.get(User, chat.user_id)
     assert user.timezone == "Europe/Berlin"
 
 
 async def test_location_out_of_context_is_not_used(harness, ready_chat):
     replies = await ready_chat.send_location(35.68, 139.69)
     assert "only use a location to set your time zone" in replies.text
-    async with harness.services.database.transaction() as session:
-        user = await session.get(User, ready_chat.user_id)
+    async with harness.services.database.transaction() as db:
+        user = await db.get(User, ready_chat.user_id)
     assert user.timezone == "Europe/Berlin"

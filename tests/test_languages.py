@@ -117,8 +117,8 @@ def untranslated(language: str) -> list[str]:
 
 
 async def the_user(harness, user_id: int) -> User:
-    async with harness.services.database.transaction() as session:
-        return (await session.scalars(select(User).where(User.id == user_id))).one()
+    async with harness.services.database.transaction() as db:
+        return (await db.scalars(select(User).where(User.id == user_id))).one()
 
 
 async def play(harness, chat: Chat, script: Script, *, switch_to: str | None = None) -> Transcript:
@@ -157,9 +157,9 @@ async def play(harness, chat: Chat, script: Script, *, switch_to: str | None = N
     seen.add(await chat.send("/help"))
     progress = seen.add(await chat.send("/progress"))
     assert [event for event in progress.events if event.method == "sendPhoto"], progress.events
-    async with harness.services.database.transaction() as session:
-        logged = list(await session.scalars(select(SessionLog)))
-        pain = list(await session.scalars(select(PainCheckin)))
+    async with harness.services.database.transaction() as db:
+        logged = list(await db.scalars(select(SessionLog)))
+        pain = list(await db.scalars(select(PainCheckin)))
     assert [log.status for log in logged] == ["done"]
     assert [(row.kind, row.score) for row in pain] == [("during", 3)]
     return seen

@@ -86,7 +86,7 @@ async def train_a_week(harness, chat) -> None:
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
     counts = {}
-    async with services.database.transaction() as session:
+    async with services.database.transaction() as db:
         for table in USER_TABLES:
             if table is SessionExercise:
                 query = select(func.count()).select_from(SessionExercise).join(SessionLog)
@@ -95,7 +95,7 @@ async def count_rows(services, user_id: int) -> dict[str, int]:
                 query = select(func.count()).select_from(User).where(User.id == user_id)
             else:
                 query = select(func.count()).select_from(table).where(table.user_id == user_id)
-            counts[table.__tablename__] = await session.scalar(query)
+            counts[table.__tablename__] = await db.scalar(query)
     return counts
 
 
@@ -144,9 +144,9 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
     }
 
     user_id = ready_chat.user_id
-    async with harness.services.database.transaction() as session:
-        logs = {log.id: log for log in await session.scalars(select(SessionLog))}
-        pain = await session.scalars(select(PainCheckin).where(PainCheckin.user_id == user_id))
+    async with harness.services.database.transaction() as db:
+        logs = {log.id: log for log in await db.scalars(select(SessionLog))}
+        pain = await db.scalars(select(PainCheckin).where(PainCheckin.user_id == user_id))
         stored_pain = {
             (
                 logs[row.session_id].local_date.isoformat()
@@ -158,17 +158,15 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
             )
             for row in pain
         }
-        levels = await session.scalars(
-            select(ExerciseLevel).where(ExerciseLevel.user_id == user_id)
-        )
+        levels = await db.scalars(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
         stored_levels = {(row.exercise, str(row.level)) for row in levels}
-        changes = await session.scalars(select(LevelChange).where(LevelChange.user_id == user_id))
+        changes = await db.scalars(select(LevelChange).where(LevelChange.user_id == user_id))
         stored_changes = {
             (row.exercise, f"{row.from_level or ''} → {row.to_level}", str(row.to_level))
             for row in changes
         }
-        review = await session.scalar(select(WeeklyReview))
-        push_count = await session.scalar(
+        review = await db.scalar(select(WeeklyReview))
+        push_count = await db.scalar(
             select(func.count()).select_from(Push).where(Push.user_id == user_id)
         )
     exported_pain = {

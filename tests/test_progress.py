@@ -74,9 +74,9 @@ async def test_history_says_how_many_exercises_of_a_part_session_were_done(harne
     harness.clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     await ready_chat.send("done, pain 2")  # the whole session
     lines = (await ready_chat.send("/history")).text.splitlines()
-    async with harness.services.database.transaction() as session:
-        exercises = list(await session.scalars(select(SessionExercise)))
-        wednesday = await session.scalar(
+    async with harness.services.database.transaction() as db:
+        exercises = list(await db.scalars(select(SessionExercise)))
+        wednesday = await db.scalar(
             select(SessionLog.id).where(SessionLog.local_date == date(2026, 11, 25))
         )
     done = [row.done for row in exercises if row.session_id == wednesday]
@@ -114,8 +114,8 @@ async def test_progress_shades_every_red_flag_hold_cleared_or_open(harness, read
 
 
 async def local_sessions(harness) -> list[SessionLog]:
-    async with harness.services.database.transaction() as session:
-        return list(await session.scalars(select(SessionLog).order_by(SessionLog.local_date)))
+    async with harness.services.database.transaction() as db:
+        return list(await db.scalars(select(SessionLog).order_by(SessionLog.local_date)))
 
 
 # Pain during / next morning for each training day (Mon, Wed, Fri) from Wed 25 November.
@@ -177,10 +177,10 @@ async def test_six_weeks_of_training(harness, ready_chat):
         day += timedelta(days=1)
 
     assert next(scores, "all used") == "all used"
-    async with harness.services.database.transaction() as session:
-        changes = list(await session.scalars(select(LevelChange).order_by(LevelChange.id)))
-        levels = {row.exercise: row.level for row in await session.scalars(select(ExerciseLevel))}
-        reviews = list(await session.scalars(select(SessionReview)))
+    async with harness.services.database.transaction() as db:
+        changes = list(await db.scalars(select(LevelChange).order_by(LevelChange.id)))
+        levels = {row.exercise: row.level for row in await db.scalars(select(ExerciseLevel))}
+        reviews = list(await db.scalars(select(SessionReview)))
     # Every stored change was announced, in order, with the exercise's name.
     assert len(announcements) == len(changes) > 0
     for line, change in zip(announcements, changes, strict=True):

@@ -21,8 +21,8 @@ async def tick_at(harness, instant: datetime):
 
 
 async def pushes(harness) -> list[tuple[str, str, str]]:
-    async with harness.services.database.transaction() as session:
-        rows = await session.scalars(select(Push).order_by(Push.due_at, Push.id))
+    async with harness.services.database.transaction() as db:
+        rows = await db.scalars(select(Push).order_by(Push.due_at, Push.id))
         return [(row.kind, row.local_date.isoformat(), row.status) for row in rows]
 
 
@@ -133,9 +133,9 @@ async def test_morning_check_at_the_chosen_morning_time_never_at_the_reminder(ha
     before = len(harness.emulator.events)
     await tick_at(harness, datetime(2026, 11, 26, 18, 0, tzinfo=UTC))  # Thursday 19:00
     assert not [e for e in harness.emulator.events[before:] if "morning" in e.text.lower()]
-    async with harness.services.database.transaction() as session:
-        user = await session.scalar(select(User))
-        morning = await session.scalar(select(Push).where(Push.kind == "morning"))
+    async with harness.services.database.transaction() as db:
+        user = await db.scalar(select(User))
+        morning = await db.scalar(select(Push).where(Push.kind == "morning"))
     assert user.morning_time.strftime("%H:%M") == "07:30"
     assert (morning.due_at, morning.status) == (datetime(2026, 11, 26, 6, 30, tzinfo=UTC), "sent")
 
@@ -162,8 +162,8 @@ async def _weekly_after_return(harness, chat, leave: str, come_back: str) -> Non
     await tick_at(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # its time: slot + 3 h
     assert delivered(harness.emulator, "Your week") == {chat.user_id: 1}
     assert delivered(harness.emulator, REMINDER_TEXT) == {}
-    async with harness.services.database.transaction() as session:
-        review = await session.scalar(select(WeeklyReview))
+    async with harness.services.database.transaction() as db:
+        review = await db.scalar(select(WeeklyReview))
     assert (review.sessions_done, review.sessions_planned) == (1, 2)
 
 

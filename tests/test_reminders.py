@@ -78,8 +78,8 @@ async def test_reminder_keeps_local_time_across_spring_forward(harness):
     assert delivered(harness.emulator)[1] == 1
     await tick_at(harness, datetime(2026, 3, 29, 5, 30, tzinfo=UTC))  # Sun 07:30 CEST
     assert delivered(harness.emulator) == {1: 2, 2: 2}
-    async with harness.services.database.transaction() as session:
-        sunday = await session.scalar(
+    async with harness.services.database.transaction() as db:
+        sunday = await db.scalar(
             select(Push).where(
                 Push.user_id == 2, Push.local_date == date(2026, 3, 29), Push.kind == "reminder"
             )
@@ -156,8 +156,8 @@ async def test_two_engines_share_the_work_without_doubles(services, clock, datab
         await emulator.stop()
     assert delivered(emulator) == dict.fromkeys(users, 1)
     assert sum(report.counts["sent"] for report in reports) == 300
-    async with services.database.transaction() as session:
-        workers = set(await session.scalars(select(Push.claimed_by)))
+    async with services.database.transaction() as db:
+        workers = set(await db.scalars(select(Push.claimed_by)))
     assert workers == {"one", "two"}
 
 
@@ -169,8 +169,8 @@ async def test_a_claim_takes_at_most_its_batch(services, clock):
     users = range(30_000, 30_300)
     await add_users(services, users)
     await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
-    async with services.database.transaction() as session:
-        claimed = await outbox.claim_due(session, clock.now(), "one", 20)
+    async with services.database.transaction() as db:
+        claimed = await outbox.claim_due(db, clock.now(), "one", 20)
     assert len(claimed) == 20
     assert (await statuses(services)) == {"claimed": 20, "pending": 280}
 
@@ -184,8 +184,8 @@ async def test_blocked_user_stops_only_their_pushes(harness):
     report = await tick_at(harness, datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
     assert report.counts["unreachable"] == 1
     assert delivered(harness.emulator) == {1: 1, 3: 1}
-    async with harness.services.database.transaction() as session:
-        blocked = await session.get(User, 2)
+    async with harness.services.database.transaction() as db:
+        blocked = await db.get(User, 2)
         assert not blocked.reachable
     await tick_at(harness, datetime(2026, 11, 27, 6, 30, tzinfo=UTC))  # Friday
     assert delivered(harness.emulator) == {1: 2, 3: 2}
@@ -203,8 +203,8 @@ async def test_chat_not_found_also_stops_pushes(harness):
     await harness.engine.tick()
     report = await tick_at(harness, datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
     assert report.counts["unreachable"] == 1
-    async with harness.services.database.transaction() as session:
-        assert not (await session.get(User, 77)).reachable
+    async with harness.services.database.transaction() as db:
+        assert not (await db.get(User, 77)).reachable
 
 
 async def test_5xx_is_retried_with_backoff(harness):
@@ -239,8 +239,8 @@ async def test_missed_ticks_are_caught_up_within_the_grace_window(harness):
     report = await harness.engine.tick()
     assert delivered(harness.emulator) == {1: 1}
     assert report.counts["expired"] == 1
-    async with harness.services.database.transaction() as session:
-        late = await session.get(User, 2)
+    async with harness.services.database.transaction() as db:
+        late = await db.get(User, 2)
     assert late.next_slot_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
 
@@ -311,8 +311,8 @@ async def test_done_then_morning_check_the_next_day(harness, ready_chat):
     assert "Good morning" not in check.text and "compared with" not in check.text
     answer = await ready_chat.send("2")
     assert "Noted: 2/10" in answer.text and "took the last session well" in answer.text
-    async with harness.services.database.transaction() as session:
-        kinds = {row.kind: row.score for row in await session.scalars(select(PainCheckin))}
+    async with harness.services.database.transaction() as db:
+        kinds = {row.kind: row.score for row in await db.scalars(select(PainCheckin))}
     assert kinds == {"during": 3, "next_morning": 2}
     await tick_at(harness, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # Friday: no 2nd check
     assert delivered(harness.emulator, "this morning") == {ready_chat.user_id: 1}
@@ -353,8 +353,8 @@ async def test_red_flag_stops_pushes_until_cleared(harness, ready_chat):
     for day in (26, 27):  # Thursday, Friday: nothing is even planned
         await tick_at(harness, datetime(2026, 11, day, 17, 0, tzinfo=UTC))
     assert delivered(harness.emulator) == {ready_chat.user_id: 1}
-    async with harness.services.database.transaction() as session:
-        statuses = sorted(await session.scalars(select(Push.status)))
+    async with harness.services.database.transaction() as db:
+        statuses = sorted(await db.scalars(select(Push.status)))
     assert statuses == ["pending", "sent", "skipped"]  # the hold's follow-up waits its day
     harness.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
     await ready_chat.send("/start")
@@ -384,8 +384,8 @@ async def test_weekly_check_in_asks_about_barriers(harness, ready_chat):
     assert "1 of 2 planned sessions" in weekly.text  # joined on Wednesday: Monday not planned
     answer = await ready_chat.press("No time", weekly)
     assert "one set of each exercise" in answer.text
-    async with harness.services.database.transaction() as session:
-        review = await session.scalar(select(WeeklyReview))
+    async with harness.services.database.transaction() as db:
+        review = await db.scalar(select(WeeklyReview))
     assert (review.sessions_done, review.sessions_planned, review.barrier) == (1, 2, "time")
 
 

@@ -34,8 +34,8 @@ async def add_users(
     language: str = "en",
 ) -> None:
     now = services.clock.now()
-    async with services.database.transaction() as session:
-        session.add_all(
+    async with services.database.transaction() as db:
+        db.add_all(
             User(
                 id=user_id,
                 chat_id=user_id,
@@ -57,8 +57,8 @@ async def add_users(
 async def add_due_reminders(
     services: Services, ids: range | list[int], day: date, due_at: datetime
 ) -> None:
-    async with services.database.transaction() as session:
-        session.add_all(
+    async with services.database.transaction() as db:
+        db.add_all(
             Push(
                 user_id=user_id,
                 kind="reminder",
@@ -72,8 +72,8 @@ async def add_due_reminders(
 
 
 async def statuses(services: Services) -> Counter[str]:
-    async with services.database.transaction() as session:
-        rows = await session.execute(select(Push.status, func.count()).group_by(Push.status))
+    async with services.database.transaction() as db:
+        rows = await db.execute(select(Push.status, func.count()).group_by(Push.status))
         return Counter(dict(rows.all()))
 
 
