@@ -190,6 +190,30 @@ async def test_a_flare_the_day_before_holds_the_opening_it_would_have_made(harne
     assert await fetch(harness.services, LevelChange) == []
 
 
+async def test_an_extra_session_the_next_day_counts_for_the_week_not_for_a_step_up(
+    harness, ready_chat
+):
+    """Monday's and Tuesday's pain-free sessions are a day apart: Wednesday's morning opens or
+    steps up nothing; Wednesday's session, two days after Monday's, earns the first increase
+    (an opening, which goes before an up-step)."""
+    days = Days(harness, ready_chat)
+    await days.to(date(2026, 11, 30))  # steps may come from Wednesday 2 December on
+    await days.session(1)
+    await days.to(date(2026, 12, 1))
+    await days.morning(1)
+    extra = await days.session(1)  # Tuesday, a rest day: an extra session
+    await days.to(date(2026, 12, 2))
+    wednesday = [await days.morning(1), await days.session(1)]
+    assert all("⬆️" not in reply.text and "🔓" not in reply.text for reply in wednesday)
+    await days.to(date(2026, 12, 3))
+    thursday = await days.morning(1)
+    assert f"🔓 New exercise from your next session: {name('single_leg_rdl')}" in thursday.text
+    assert "your last 2 sessions had pain 1/10 and 1/10" in thursday.text
+    assert "⬆️" not in extra.text and "🔓" not in extra.text
+    progress = await ready_chat.send("/progress")
+    assert "This week: 3 of 3 planned sessions" in progress.text  # the extra counts here
+
+
 async def test_an_emergency_flag_cannot_be_cleared_the_same_day(harness, ready_chat):
     await ready_chat.send("/redflags")
     advice = await ready_chat.press("Chest pain or breathless")
