@@ -3,13 +3,15 @@ databases, with the reply the person reads and the rows that are (or are not) st
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
+from content.catalogue import load_catalogue
 from content.states import Question
-from storage.models import PainCheckin, SessionExercise, SessionLog, User
+from storage.models import ExerciseLevel, PainCheckin, SessionExercise, SessionLog, User
+from tests.test_adapting import Days
 from tests.test_understanding import KNEE_WORDS
 
 NOT_UNDERSTOOD = "didn't catch that"
@@ -241,3 +243,33 @@ async def test_a_correction_while_a_pain_question_is_open_answers_it(harness, re
     replies = await ready_chat.send("oops, I meant 3")
     assert "Noted: 3/10" in replies.text and "Updated" not in replies.text
     assert await pain_scores(harness) == [("during", 2, True), ("during", 3, True)]
+
+
+# -- a typed morning is compared with the person's own mornings, in every language ---------------
+
+
+async def test_a_russian_morning_is_compared_with_the_mornings_before_and_moves_the_squat_down(
+    harness, chat
+):
+    """The sequence from the understanding issue: a first morning of 4, a session naming only
+    the squat, then `утром 8`: worse than the usual 4/10 (not 6/10), and the squat goes down."""
+    await in_language(chat, "ru")
+    days = Days(harness, chat)
+    await days.to(date(2026, 11, 30))  # Monday
+    await chat.send("готово, боль 2")
+    await days.to(date(2026, 12, 1))
+    await chat.send("утром 4")
+    await days.to(date(2026, 12, 2))
+    squats = await chat.send("сделал приседания, боль 2")
+    assert "1 из 3" in squats.text and "(-)" not in squats.text
+    await days.to(date(2026, 12, 3))
+    morning = await chat.send("утром 8")
+    assert "хуже, чем обычно бывает у вас по утрам (4/10)" in morning.text, morning.text
+    squat = load_catalogue(language="ru").get("squat_to_surface").name
+    assert f"⬇️ {squat}" in morning.text
+    assert await levels(harness) == {"balance": 2, "hip_bump": 2, "squat_to_surface": 1}
+
+
+async def levels(harness) -> dict[str, int]:
+    async with harness.services.database.transaction() as db:
+        return {row.exercise: row.level for row in await db.scalars(select(ExerciseLevel))}
