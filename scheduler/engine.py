@@ -32,12 +32,12 @@ from content.catalogue import Catalogue
 from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import ClinicianReason, Progression, Scores
-from content.states import HoldKind, PushKind, PushStatus, SessionStatus
+from content.states import PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
 from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
-from scheduler.planner import DayFacts, hold_followup, pushes_for_slot
+from scheduler.planner import DayFacts, pushes_for_slot, review_hold
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
 from storage import holds, outbox, training
@@ -358,8 +358,7 @@ class PushEngine:
     ) -> HoldView | None:
         """The weekly ceiling review: the program held for a clinician, with its follow-up."""
         after = self.catalogue.program.holds.followup_after_days
-        reason, followup = ClinicianReason.MORNINGS_HIGH.value, hold_followup(user, now, after)
-        new = holds.NewHold(HoldKind.REVIEW, reason, evidence, followup)
+        new = review_hold(user, ClinicianReason.MORNINGS_HIGH, evidence, now, after)
         await holds.start_hold(db, user, new, now)
         return await holds.hold_view(db, self.catalogue.safety, user)
 

@@ -6,12 +6,15 @@ one replica or two, yields the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from content.states import PushKind, SessionStatus
+from content.progression import ClinicianReason, Scores
+from content.states import HoldKind, PushKind, SessionStatus
 from scheduler.calendar import is_training_day
 from scheduler.slots import last_training_day_of_week, local_day, slot_instant
+from storage.holds import NewHold
 from storage.models import User
 from storage.outbox import NO_SESSION, DayRecords, NewPush
 
@@ -87,6 +90,14 @@ def hold_followup(user: User, now: datetime, after_days: int) -> NewPush | None:
     day = local_day(now, user.timezone) + timedelta(days=after_days)
     due = slot_instant(day, user.reminder_time, user.timezone)
     return NewPush(user.id, PushKind.FOLLOWUP, day, due)
+
+
+def review_hold(
+    user: User, reason: ClinicianReason, evidence: Sequence[Scores], now: datetime, after_days: int
+) -> NewHold:
+    """A clinician-review hold beginning now, with the sessions behind it and its follow-up."""
+    followup = hold_followup(user, now, after_days)
+    return NewHold(HoldKind.REVIEW, reason.value, evidence, followup)
 
 
 def morning_check(session_day: date, at: time, timezone: str, now: datetime) -> PlannedPush | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.catalogue import NONE_OF_THESE, Catalogue, Moment
 from content.progression import ClinicianReason, Decision, Scores, easiest_steps
 from content.states import HoldEnd, HoldKind
-from scheduler.planner import hold_followup
+from scheduler.planner import hold_followup, review_hold
 from scheduler.slots import local_day
 from storage import holds, training
 from storage import safety as answers
@@ -40,8 +40,7 @@ async def start_review(
 ) -> bool:
     """Hold the program for a clinician review; False when one is held for that already."""
     after = catalogue.program.holds.followup_after_days
-    followup = hold_followup(user, now, after)
-    new = holds.NewHold(HoldKind.REVIEW, reason.value, evidence, followup)
+    new = review_hold(user, reason, evidence, now, after)
     started = await holds.start_hold(db, user, new, now)
     return started is not None
 
