@@ -23,6 +23,7 @@ from tests.auxil.databases import (
     empty_tables,
     postgres_or_skip,
 )
+from tests.auxil.reminders import ticks_by_hand
 
 # PTB's time spans as timedelta, as `kneecoach` opts in (bot.cli.main).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -93,13 +94,7 @@ async def harness(services: Services, clock: ManualClock) -> AsyncIterator[Harne
     async with running_bot(
         services, emulator, engine_config=ENGINE_CONFIG, limits=limits
     ) as running:
-        # The repeating job's first tick comes a second after start: in a test that runs
-        # longer (a busy machine), it ticked at whatever time the test had set, and took the
-        # sends a test's own tick was about to report. Tests tick themselves.
-        job_queue = running.bot.application.job_queue
-        assert job_queue is not None
-        for job in job_queue.get_jobs_by_name("pushes"):
-            job.schedule_removal()
+        ticks_by_hand(running)
         yield Harness(
             emulator, services, clock, running.handled, running.engine, running.bot.application
         )

@@ -33,7 +33,13 @@ from storage import inbox, people, training
 from storage.models import InboxUpdate, PainCheckin, Push, SessionLog, UploadedFile, User
 from tests.auxil.chat import Chat
 from tests.auxil.databases import empty_tables
-from tests.auxil.reminders import REMINDER_TEXT, add_due_reminders, add_users, delivered
+from tests.auxil.reminders import (
+    REMINDER_TEXT,
+    add_due_reminders,
+    add_users,
+    delivered,
+    ticks_by_hand,
+)
 from tests.auxil.tcpproxy import TcpProxy
 from tests.conftest import TOKEN
 from tests.test_production import HOOK_PATH, SECRET, started_servers
@@ -177,12 +183,9 @@ async def replica(
                 ) as running,
                 aiohttp.ClientSession() as http,
             ):
+                ticks_by_hand(running)
                 await emulator.wait_for(lambda: bool(servers))
                 await emulator.wait_for(lambda: (emulator.webhook or {}).get("url") == url)
-                job_queue = running.bot.application.job_queue
-                assert job_queue is not None
-                for job in job_queue.get_jobs_by_name("pushes"):
-                    job.schedule_removal()
                 base = f"http://127.0.0.1:{proxy.port}"
                 yield Replica(services, running.handled, running.engine, http, base)
     finally:
