@@ -187,7 +187,7 @@ def profile_summary(raw: Path, top: int = 15) -> list[str]:
         for frame, n in inclusive.most_common()
         if any(
             f"({package}/" in frame
-            for package in ("bot", "handlers", "scheduler", "storage", "content")
+            for package in ("bot", "handlers", "usecases", "scheduler", "storage", "content")
         )
     ]
     lines += [f"  {n / total:6.1%}  {frame}" for frame, n in ours[:top]]
@@ -281,6 +281,7 @@ async def measure(
                     "--format",
                     "raw",
                     "--nonblocking",
+                    "--gil",  # CPU only: a thread waiting for work holds no GIL
                     "--output",
                     str(profile),
                 ],

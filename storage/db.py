@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from storage import sqlite_on_loop
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -58,13 +60,13 @@ def sqlite_problem(database_url: str) -> str | None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL. SQLite gets one shared connection (it has one writer
-    anyway) and its pragmas, through aiosqlite, whose thread runs each statement; PostgreSQL
-    a pool."""
+    anyway) and its pragmas, its statements run on the event loop (storage.sqlite_on_loop);
+    PostgreSQL a pool."""
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time: several connections only add lock waits with
         # sleeps in between, so the whole process shares one connection, in turn.
         engine = create_async_engine(
-            database_url,
+            make_url(database_url).set(drivername=sqlite_on_loop.DRIVER),
             connect_args={"timeout": 30},
             pool_size=1,
             max_overflow=0,
@@ -155,8 +157,7 @@ class Database:
 
         On PostgreSQL each statement is its own transaction (autocommit): BEGIN and COMMIT
         around it were two of the three round trips of storing an update. SQLite keeps an
-        explicit transaction: switching the isolation level there and back would be two more
-        calls to aiosqlite's thread than BEGIN and COMMIT."""
+        explicit transaction, which costs no round trip there."""
         if self.dialect == "postgresql":
             async with self.engine.connect() as connection:
                 yield await connection.execution_options(isolation_level="AUTOCOMMIT")

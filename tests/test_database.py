@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
 
 from storage.db import Database, alembic_config, head_revision
 from storage.models import Base
@@ -89,6 +91,29 @@ async def test_is_current_only_at_the_newest_migration(tmp_path):
         assert version == head_revision()
     finally:
         await database.dispose()
+
+
+async def test_turns_run_sqlite_on_the_event_loop_and_long_reads_in_aiosqlites_thread(tmp_path):
+    """A turn's statements cost no hand-off to a thread (storage.sqlite_on_loop); a long read
+    (/export) keeps the loop free by running in aiosqlite's thread, on its own connection."""
+
+    def with_thread_function(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)  # type: ignore[attr-defined]
+
+    event.listen(Engine, "connect", with_thread_function)
+    database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    try:
+        await database.upgrade_if_needed()
+        asked = text("SELECT thread_id()")
+        async with database.transaction() as db:
+            turn_thread = await db.scalar(asked)
+        async with database.reading() as db:
+            reading_thread = await db.scalar(asked)
+    finally:
+        await database.dispose()
+        event.remove(Engine, "connect", with_thread_function)
+    assert turn_thread == threading.get_ident()
+    assert reading_thread != threading.get_ident()
 
 
 def test_a_start_on_a_current_database_loads_no_drawing_or_migration_libraries(tmp_path):
