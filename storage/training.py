@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from content.catalogue import Catalogue, ProgressionRules
 from content.program import PlannedExercise, session_plan, starting_levels
@@ -51,8 +51,31 @@ PROGRESSION_LOOKBACK = 30
 # The statements every update's reply reads, built once: building a statement and its cache
 # key on every call cost more CPU than running it (BENCHMARKS.md, update handling).
 _ON_DAY = (SessionLog.user_id == bindparam("user_id"), SessionLog.local_date == bindparam("day"))
-_SESSION_ON = select(SessionLog).where(*_ON_DAY)
+# With its review (one to one): a score's review reads it, at no extra statement.
+_SESSION_ON = select(SessionLog).where(*_ON_DAY).options(joinedload(SessionLog.review))
 _SESSION_STATUS = select(SessionLog.status).where(*_ON_DAY)
+_SUPERSEDE = (
+    update(PainCheckin)
+    .where(
+        PainCheckin.session_id == bindparam("of_session"),
+        PainCheckin.kind == bindparam("of_kind"),
+        PainCheckin.superseded_at.is_(None),
+    )
+    .values(superseded_at=bindparam("now"))
+    .returning(PainCheckin.id, PainCheckin.score)
+    .execution_options(synchronize_session=False)  # no score of the session is loaded whole
+)
+_SUPERSEDED_BY = (
+    update(PainCheckin)
+    .where(PainCheckin.id == bindparam("earlier"))
+    .values(superseded_by=bindparam("by"))
+    .execution_options(synchronize_session=False)
+)
+_DAY_STANDING = (
+    select(SessionLog.status, SessionReview.voice)
+    .outerjoin(SessionReview, SessionReview.session_id == SessionLog.id)
+    .where(*_ON_DAY)
+)
 _DAY_SCORES = (
     select(PainCheckin.recorded_at, PainCheckin.score)
     .where(
@@ -140,16 +163,11 @@ async def record_pain(
 ) -> int | None:
     """Store the score for that session and kind as a new row; an earlier score of the same
     session and kind is kept, marked as superseded by it. Returns the score it corrects."""
-    earlier = await db.scalar(
-        select(PainCheckin).where(
-            PainCheckin.session_id == session_log.id,
-            PainCheckin.kind == kind,
-            PainCheckin.superseded_at.is_(None),
-        )
-    )
-    if earlier is not None:
-        earlier.superseded_at = now
-        await db.flush()  # at most one current row per session and kind, at every moment
+    # At most one current row per session and kind at every moment: the earlier one is
+    # marked first (and read back in the same statement), then the new one goes in.
+    earlier = (
+        await db.execute(_SUPERSEDE, {"of_session": session_log.id, "of_kind": kind, "now": now})
+    ).first()
     checkin = PainCheckin(
         user_id=user_id, session_id=session_log.id, kind=kind, score=score, recorded_at=now
     )
@@ -157,8 +175,8 @@ async def record_pain(
     await db.flush()
     if earlier is None:
         return None
-    earlier.superseded_by = checkin.id
-    return earlier.score
+    await db.execute(_SUPERSEDED_BY, {"earlier": earlier.id, "by": checkin.id})
+    return int(earlier.score)
 
 
 async def morning_owner(db: AsyncSession, user_id: int, morning: date) -> date | None:
@@ -499,14 +517,16 @@ async def store_review(
     await db.flush()
 
 
-async def stopped_on(db: AsyncSession, user_id: int, day: date) -> bool:
-    """The session of that day was stopped for severe pain (its review's stance)."""
-    found = await db.scalar(
-        select(SessionReview.voice)
-        .join(SessionLog, SessionLog.id == SessionReview.session_id)
-        .where(SessionLog.user_id == user_id, SessionLog.local_date == day)
-    )
-    return found is not None and Voice(found) is not Voice.CARRY_ON
+async def day_standing(
+    db: AsyncSession, user_id: int, day: date
+) -> tuple[SessionStatus | None, bool]:
+    """How the day's session is logged (None: not at all) and whether it was stopped for
+    severe pain (its review's stance), in one statement."""
+    row = (await db.execute(_DAY_STANDING, {"user_id": user_id, "day": day})).first()
+    if row is None:
+        return None, False
+    status, voice = row
+    return status, voice is not None and Voice(voice) is not Voice.CARRY_ON
 
 
 _SERIOUSNESS = {Voice.CARRY_ON: 0, Voice.STOP_TODAY: 1, Voice.SEE_CLINICIAN: 2}

@@ -168,6 +168,8 @@ async def _lift_review(
 ) -> bool:
     """A corrected score of a session behind an open review hold: when the scores as they are
     now no longer call for that review, the hold ends."""
+    if not user.on_hold:  # no hold open (users.held_since mirrors them): nothing to read
+        return False
     rules = Progression(catalogue)
     for hold in await holds.open_holds(db, user.id):
         behind = sorted(holds.scores_from(item).day for item in hold.evidence)

@@ -71,10 +71,8 @@ class DayLog:
 
 async def day_log(db: AsyncSession, user: User, day: date) -> DayLog:
     """How the day's session stands, for /today."""
-    status = await training.session_status(db, user.id, day)
-    if status is not SessionStatus.DONE:
-        return DayLog(status)
-    return DayLog(status, await training.stopped_on(db, user.id, day))
+    status, stopped = await training.day_standing(db, user.id, day)
+    return DayLog(status, stopped and status is SessionStatus.DONE)
 
 
 async def logged_on(db: AsyncSession, user: User, day: date) -> SessionStatus | None:
