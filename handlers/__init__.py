@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers import (
     checkins,
+    clinic,
     exercises,
     history,
     knee,
@@ -21,13 +22,14 @@ from handlers import (
     report,
     safety,
     schedule,
+    sharing,
     start,
     today,
 )
 from handlers.common import ButtonRouter, UpdateHandler
 
 COMMANDS: dict[str, UpdateHandler] = {
-    "start": start.start,
+    "start": sharing.start,
     "today": today.today,
     "progress": history.progress,
     "history": history.history,
@@ -42,8 +44,22 @@ COMMANDS: dict[str, UpdateHandler] = {
     "export": mydata.export,
     "delete": mydata.delete,
     "language": language.choose_language,
+    "physio": sharing.physio,
+    "invite": clinic.invite,
+    "patients": clinic.patients,
 }
-BUTTON_MODULES = (checkins, exercises, knee, language, mydata, safety, schedule, start, today)
+BUTTON_MODULES = (
+    checkins,
+    exercises,
+    knee,
+    language,
+    mydata,
+    safety,
+    schedule,
+    sharing,
+    start,
+    today,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

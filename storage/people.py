@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from content.catalogue import Program
 from content.states import OnboardingStep
 from storage.models import (
+    CareLink,
     Clearance,
     ExerciseLevel,
     Hold,
@@ -100,6 +101,7 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
+    CareLink,
     Hold,
     KneeEvent,
     PausePeriod,
@@ -187,6 +189,10 @@ class UserRows:
     def knee_events(self) -> AsyncIterator[Sequence[KneeEvent]]:
         """By when each was told."""
         return self._all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id)
+
+    def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
+        """The consent history: each time the person shared with a clinician, by when."""
+        return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
 
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))

@@ -1,0 +1,127 @@
+"""The clinician's side in Telegram: claiming the account with the operator's one-time link
+(/start clin_<token>), the patient invite (/invite, /invite new) and the patients who share
+with them (/patients). Everything a clinician does goes through usecases.clinicians, whose
+access check is the only way to a patient."""
+
+from __future__ import annotations
+
+from content.i18n import _, use_language
+from handlers.common import Turn, turn_handler
+from usecases import clinicians
+from usecases.clinicians import Account, Claim, Clinician
+
+CLAIM_PREFIX = "clin_"
+INVITE_PREFIX = "p_"
+
+
+def deep_link(turn: Turn, payload: str) -> str:
+    """A t.me link that opens the bot with /start <payload>."""
+    return f"https://t.me/{turn.context.bot.username}?start={payload}"
+
+
+async def claim(turn: Turn, token: str) -> None:
+    """/start clin_<token>: this Telegram account becomes the clinician the link was made
+    for, once; a used, expired or unknown link gets a friendly word and what to do."""
+    user = turn.user
+    account = Account(user.id, user.chat_id, user.language)
+    outcome = await clinicians.claim(turn.db, token, account, turn.now)
+    if outcome.result is Claim.OK:
+        assert outcome.clinician is not None
+        turn.say(
+            _(
+                "Welcome, {name}! This Telegram account is now the clinician account of "
+                "{practice}. Send /invite for the link your patients open to share their "
+                "progress with you, and /patients to see who shares it."
+            ).format(name=outcome.clinician.name, practice=_practice(outcome.clinician))
+        )
+        return
+    turn.say(
+        {
+            Claim.USED: _("This clinician link has been used already: each works once."),
+            Claim.EXPIRED: _("This clinician link has expired: links work for 7 days."),
+            Claim.UNKNOWN: _("I don't know this clinician link."),
+            Claim.TAKEN: _("This Telegram account is already a clinician account."),
+        }[outcome.result]
+        + " "
+        + _("Please ask the practice that runs Knee Coach for a new one.")
+    )
+
+
+def _practice(clinician: Clinician) -> str:
+    return clinician.practice or _("your practice")
+
+
+async def _as_clinician(turn: Turn) -> Clinician | None:
+    """The clinician this account is; otherwise a friendly word that the command is for
+    clinicians, and None."""
+    found = await clinicians.clinician_of(turn.db, turn.user.id, turn.user.language)
+    if found is None:
+        turn.say(
+            _(
+                "This command is for clinicians. If your physiotherapist uses Knee Coach, "
+                "open the invite link they give you; /physio shows who sees your progress."
+            )
+        )
+    return found
+
+
+@turn_handler
+async def invite(turn: Turn) -> None:
+    """/invite: the link patients open to share with this clinician; /invite new replaces it
+    (the old link stops working)."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    renew = [word.lower() for word in turn.context.args or []] == ["new"]
+    code = await clinicians.invite_code(turn.db, found, turn.now, renew=renew)
+    lead = _("Here is a new invite link; the old one no longer works.") if renew else ""
+    turn.say(
+        (lead + "\n\n" if lead else "")
+        + _(
+            "Give this link to your patients (print it or show it). Opening it, they see "
+            "what you would see and choose whether to share it with you:\n{link}\n\n"
+            "Send /invite new to replace it."
+        ).format(link=deep_link(turn, INVITE_PREFIX + code))
+    )
+
+
+@turn_handler
+async def patients(turn: Turn) -> None:
+    """/patients: who shares their progress with this clinician now."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    linked = await clinicians.patients_of(turn.db, found)
+    if not linked:
+        turn.say(_("No patient shares their progress with you yet. Send /invite for the link."))
+        return
+    lines = [
+        _("{name}, sharing since {day}").format(
+            name=patient.first_name or _("(no name)"), day=patient.since.date().isoformat()
+        )
+        for patient in linked
+    ]
+    turn.say(_("Patients who share their progress with you:") + "\n" + "\n".join(lines))
+
+
+def tell_started(turn: Turn, clinician: Clinician) -> None:
+    """The clinician is told that a patient started sharing, in the clinician's language."""
+    if clinician.chat_id is None:
+        return
+    with use_language(clinician.language):
+        text = _("🤝 {name} now shares their Knee Coach progress with you.").format(
+            name=turn.user.first_name or _("A patient")
+        )
+    turn.tell(clinician.chat_id, text)
+
+
+def tell_stopped(turn: Turn, clinician: Clinician) -> None:
+    """The clinician is told that a patient stopped sharing (nothing of theirs stays
+    visible), in the clinician's language."""
+    if clinician.chat_id is None:
+        return
+    with use_language(clinician.language):
+        text = _(
+            "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
+        ).format(name=turn.user.first_name or _("A patient"))
+    turn.tell(clinician.chat_id, text)
