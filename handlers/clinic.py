@@ -5,8 +5,11 @@ access check is the only way to a patient."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from content.i18n import _, use_language
-from handlers.common import Turn, turn_handler
+from handlers.common import Attachment, Turn, turn_handler
+from media.qr import invite_qr
 from usecases import clinicians
 from usecases.clinicians import Account, Claim, Clinician
 
@@ -75,14 +78,15 @@ async def invite(turn: Turn) -> None:
     renew = [word.lower() for word in turn.context.args or []] == ["new"]
     code = await clinicians.invite_code(turn.db, found, turn.now, renew=renew)
     lead = _("Here is a new invite link; the old one no longer works.") if renew else ""
-    turn.say(
-        (lead + "\n\n" if lead else "")
-        + _(
-            "Give this link to your patients (print it or show it). Opening it, they see "
-            "what you would see and choose whether to share it with you:\n{link}\n\n"
-            "Send /invite new to replace it."
-        ).format(link=deep_link(turn, INVITE_PREFIX + code))
-    )
+    link = deep_link(turn, INVITE_PREFIX + code)
+    text = (lead + "\n\n" if lead else "") + _(
+        "Give this link to your patients (print it or show it). Opening it, they see "
+        "what you would see and choose whether to share it with you:\n{link}\n\n"
+        "Send /invite new to replace it."
+    ).format(link=link)
+    # The QR code carries the same link; if Telegram refuses the picture, the text goes alone.
+    draw = partial(turn.services.drawing.run, invite_qr, link)
+    turn.send_file(Attachment("photo", "invite-qr.png", draw, optional=True), text)
 
 
 @turn_handler

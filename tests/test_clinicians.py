@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from content.states import LinkEnd
+from media.qr import invite_qr
 from storage import clinicians as store
 from storage.models import CareLink, Clinician, ClinicianClaim, Invite, User
 from tests.auxil.chat import Chat
@@ -196,6 +197,10 @@ async def test_invite_is_for_clinicians_and_invite_new_revokes_the_old(harness, 
     assert await invite_code(ana) == old  # the same link until renewed
     renewed = await ana.send("/invite new")
     assert "the old one no longer works" in renewed.text
+    [qr] = [event for event in renewed.events if event.method == "sendPhoto"]
+    assert qr.document.startswith(b"\x89PNG") and qr.filename == "invite-qr.png"
+    link = re.search(r"https://\S+", qr.text).group()
+    assert qr.document == invite_qr(link)  # the picture is the caption's link
     new = await invite_code(ana)
     assert new != old and len(new) >= 12
     assert "no longer works" in (await ready_chat.send(f"/start p_{old}")).text
