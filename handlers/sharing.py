@@ -60,6 +60,9 @@ async def offer(turn: Turn, code: str) -> None:
         )
         _carry_on_setup(turn)
         return
+    if found.account == turn.user.id:
+        turn.say(_("This is your own invite link: give it to your patients."))
+        return
     turn.say(
         _("{who} invites you to share your Knee Coach progress with them.").format(who=_who(found))
         + "\n\n"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from content.states import LinkEnd
 from media.qr import invite_qr
+from sandbox.emulator import Fault
 from storage import clinicians as store
 from storage.models import CareLink, Clinician, ClinicianClaim, Invite, User
 from tests.auxil.chat import Chat
@@ -187,6 +188,30 @@ async def test_the_access_check_refuses_everyone_but_a_live_consented_link(harne
         assert await store.reach(db, ana_id, ready_chat.user_id) is None
     assert [link.ended_by for link in await links(harness)] == [LinkEnd.REMOVED, LinkEnd.PATIENT]
     assert "no longer works" in (await other.send(f"/start p_{code}")).text
+
+
+async def test_an_account_is_one_clinician_and_never_its_own_patient(harness):
+    ana = await clinician_chat(harness)
+    second = await add_clinician(harness, "Ana Ruiz", "Second Clinic")
+    taken = await ana.send(f"/start clin_{second}")
+    assert "already a clinician account" in taken.text
+    own = await ana.send(f"/start p_{await invite_code(ana)}")
+    assert "your own invite link" in own.text and not any(event.buttons for event in own.events)
+    assert await links(harness) == []
+
+
+async def test_a_clinician_who_blocked_the_bot_does_not_stop_the_patients_replies(harness):
+    ana = await clinician_chat(harness)
+    code = await invite_code(ana)
+    harness.emulator.faults.append(Fault(status=403, method="sendMessage", chat_id=ANA))
+    patient = harness.chat(PATIENT, "Pat")
+    offer = await patient.send(f"/start p_{code}")
+    done = await patient.tap("share:", offer.with_buttons())
+    assert "You now share your progress with Ana Ruiz" in done.text
+    assert "I understand" in str(done.with_buttons().buttons)  # sent after the refused one
+    assert "Sorry" not in done.text
+    [link] = await links(harness)
+    assert link.ended_at is None
 
 
 async def test_invite_is_for_clinicians_and_invite_new_revokes_the_old(harness, ready_chat):

@@ -170,13 +170,16 @@ class Invitation:
     clinician_id: int
     name: str
     practice: str
+    account: int | None = None  # the clinician's own Telegram account, if claimed
 
 
 async def invitation(db: AsyncSession, code: str) -> Invitation | None:
     """Who a code invites the patient to share with; None when it is unknown, revoked, or its
     clinician removed."""
     found = await store.inviting(db, code)
-    return None if found is None else Invitation(found.id, found.name, found.practice)
+    if found is None:
+        return None
+    return Invitation(found.id, found.name, found.practice, found.telegram_id)
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ async def consent(
     version of the words they read. A live link with another clinician ends first (one
     clinician at a time). None when the invite no longer works."""
     found = await store.inviting(db, code)
-    if found is None:
+    if found is None or found.telegram_id == user.id:  # nobody shares with themselves
         return None
     live = await store.live_link(db, user.id)
     if live is not None and live.clinician_id == found.id:
