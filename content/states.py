@@ -161,3 +161,10 @@ class LinkEnd(StrEnum):
     PATIENT = "patient"  # the patient stopped sharing (/physio), or shared with another
     REMOVED = "removed"  # the operator removed the clinician
     DELETED = "deleted"  # the patient erased their data (/delete)
+
+
+class NoticeKind(StrEnum):
+    """What a clinician is told about a patient's sharing."""
+
+    STARTED = "started"
+    STOPPED = "stopped"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from content.i18n import _, use_language
+from content.i18n import _
+from content.states import NoticeKind
 from handlers.common import Attachment, Turn, turn_handler
 from media.qr import invite_qr
 from usecases import clinicians
@@ -108,24 +109,12 @@ async def patients(turn: Turn) -> None:
     turn.say(_("Patients who share their progress with you:") + "\n" + "\n".join(lines))
 
 
-def tell_started(turn: Turn, clinician: Clinician) -> None:
-    """The clinician is told that a patient started sharing, in the clinician's language."""
-    if clinician.chat_id is None:
-        return
-    with use_language(clinician.language):
-        text = _("🤝 {name} now shares their Knee Coach progress with you.").format(
-            name=turn.user.first_name or _("A patient")
-        )
-    turn.tell(clinician.chat_id, text)
-
-
-def tell_stopped(turn: Turn, clinician: Clinician) -> None:
-    """The clinician is told that a patient stopped sharing (nothing of theirs stays
-    visible), in the clinician's language."""
-    if clinician.chat_id is None:
-        return
-    with use_language(clinician.language):
-        text = _(
-            "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
-        ).format(name=turn.user.first_name or _("A patient"))
-    turn.tell(clinician.chat_id, text)
+def care_notice(kind: NoticeKind, patient_name: str) -> str:
+    """What a clinician is told when a patient starts or stops sharing, in the current
+    language (the push engine sets the clinician's)."""
+    name = patient_name or _("A patient")
+    if kind is NoticeKind.STARTED:
+        return _("🤝 {name} now shares their Knee Coach progress with you.").format(name=name)
+    return _(
+        "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
+    ).format(name=name)

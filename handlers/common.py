@@ -22,7 +22,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from content.catalogue import Catalogue
@@ -72,7 +72,6 @@ class _Outgoing:
     reply_keyboard: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: bool = False
     attachment: Attachment | None = None
-    chat_id: int | None = None  # another person's chat (a clinician told); None: this one
 
 
 @dataclass
@@ -130,11 +129,6 @@ class Turn:
         """A message that also takes away the location button, once it is not needed."""
         self._outbox.append(_Outgoing(text, None, ReplyKeyboardRemove()))
 
-    def tell(self, chat_id: int, text: str) -> None:
-        """A message to someone else (a clinician told that a patient started or stopped
-        sharing), sent after the commit; worded by the caller, in that person's language."""
-        self._outbox.append(_Outgoing(text, None, chat_id=chat_id))
-
     def send_file(self, attachment: Attachment, caption: str) -> None:
         """A photo, document or animation with a caption (at most 1,024 characters), made
         after commit off the event loop, or sent by file_id when Telegram already has it."""
@@ -165,21 +159,10 @@ class Turn:
                     # button): the answer comes as a new message instead.
                     log.info("could not edit the pressed message (%s): sending anew", error)
                     await send_text(bot, self.user.chat_id, item.text, item.buttons)
-            elif item.chat_id is not None:
-                await _tell(bot, item.chat_id, item.text)
             else:
                 await send_text(
                     bot, self.user.chat_id, item.text, item.reply_keyboard or item.buttons
                 )
-
-
-async def _tell(bot: ExtBot[None], chat_id: int, text: str) -> None:
-    """A message to someone else: if their chat refuses it (they blocked the bot), the
-    person whose turn this is still gets all of their replies."""
-    try:
-        await send_text(bot, chat_id, text)
-    except TelegramError as error:
-        log.warning("could not tell another chat: %s", error)
 
 
 async def _send_file(

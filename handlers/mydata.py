@@ -24,7 +24,6 @@ from content.states import (
 )
 from handlers.callbacks import DeleteEverything
 from handlers.checkins import EFFORT_WORDS
-from handlers.clinic import tell_stopped
 from handlers.common import Attachment, Button, Tap, Turn, turn_handler
 from handlers.knee import GAVE_WAY_WORDS
 from handlers.safety import hold_event
@@ -522,9 +521,7 @@ async def confirm_delete(turn: Turn, pressed: DeleteEverything) -> None:
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = _("That button has expired. Send /delete again.")
         return
-    ended = await clinicians.stop_sharing(turn.db, turn.user, None, turn.now, LinkEnd.DELETED)
-    if ended is not None:
-        tell_stopped(turn, ended)
+    await clinicians.stop_sharing(turn.db, turn.user, None, turn.now, LinkEnd.DELETED)
     await people.erase(turn.db, turn.user)
     turn.toast = _("Deleted")
     turn.edit(

@@ -92,7 +92,8 @@ def _carry_on_setup(turn: Turn) -> None:
 
 async def share(turn: Turn, pressed: Share) -> None:
     """ "Share": the consent is stored with its time and the version of the words read; an
-    earlier clinician's link ends (one at a time), and both clinicians are told."""
+    earlier clinician's link ends (one at a time), and both clinicians are told (by the push
+    engine, from the queue written in this transaction)."""
     outcome = await clinicians.consent(turn.db, turn.user, pressed.code, pressed.version, turn.now)
     if outcome is None:
         turn.edit(_("This invite no longer works. Please ask your physiotherapist for a new one."))
@@ -106,9 +107,6 @@ async def share(turn: Turn, pressed: Share) -> None:
                 name=outcome.clinician.name
             )
         )
-        clinic.tell_started(turn, outcome.clinician)
-        if outcome.replaced is not None:
-            clinic.tell_stopped(turn, outcome.replaced)
     _carry_on_setup(turn)
 
 
@@ -151,7 +149,6 @@ async def stop(turn: Turn, pressed: StopSharing) -> None:
         turn.toast = _("You don't share with them any more.")
         return
     turn.edit(_("🚫 Done: {name} no longer sees your progress.").format(name=ended.name))
-    clinic.tell_stopped(turn, ended)
 
 
 BUTTONS = (

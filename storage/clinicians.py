@@ -5,13 +5,14 @@ goes through it (or through `patients_of`, which uses the same condition)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.states import LinkEnd
-from storage.models import CareLink, Clinician, ClinicianClaim, Invite, User
+from content.states import LinkEnd, NoticeKind, PushStatus
+from storage.models import CareLink, CareNotice, Clinician, ClinicianClaim, Invite, User
 
 
 async def add_clinician(db: AsyncSession, name: str, practice: str, now: datetime) -> Clinician:
@@ -163,3 +164,69 @@ async def patients_of(db: AsyncSession, clinician_id: int) -> Sequence[tuple[Use
         .order_by(CareLink.consented_at, User.id)
     )
     return [(user, consented_at) for user, consented_at in rows]
+
+
+async def queue_notice(
+    db: AsyncSession, clinician: Clinician, kind: NoticeKind, patient_name: str, now: datetime
+) -> None:
+    """Tell the clinician (once the engine sends it) that a patient started or stopped
+    sharing; nothing for a clinician with no chat yet or removed."""
+    if clinician.chat_id is None or clinician.removed_at is not None:
+        return
+    db.add(
+        CareNotice(
+            clinician_id=clinician.id, kind=kind, patient_name=patient_name[:64], created_at=now
+        )
+    )
+    await db.flush()
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    """A notice claimed for sending: where it goes, in which language, and what it says."""
+
+    notice_id: int
+    chat_id: int
+    language: str
+    kind: NoticeKind
+    patient_name: str
+
+
+async def claim_notices(db: AsyncSession, limit: int) -> list[DueNotice]:
+    """Pending notices, oldest first, marked "sending" as they are claimed (at most once:
+    one left "sending" by a crash is never sent again); another replica skips them."""
+    due = (
+        select(CareNotice.id)
+        .where(CareNotice.status == PushStatus.PENDING)
+        .order_by(CareNotice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(await db.scalars(due))
+    if not ids:
+        return []
+    await db.execute(
+        update(CareNotice).where(CareNotice.id.in_(ids)).values(status=PushStatus.SENDING)
+    )
+    rows = await db.execute(
+        select(CareNotice, Clinician.chat_id, Clinician.language)
+        .join(Clinician, Clinician.id == CareNotice.clinician_id)
+        .where(CareNotice.id.in_(ids), Clinician.chat_id.is_not(None))
+        .order_by(CareNotice.id)
+    )
+    return [
+        DueNotice(notice.id, chat_id, language, notice.kind, notice.patient_name)
+        for notice, chat_id, language in rows
+        if chat_id is not None
+    ]
+
+
+async def finish_notice(
+    db: AsyncSession, notice_id: int, status: PushStatus, now: datetime
+) -> None:
+    """Book a notice: sent (the patient's name is no longer kept), failed, or pending again
+    (a 429 or a network error: the next tick tries again)."""
+    values: dict[str, object] = {"status": status}
+    if status is PushStatus.SENT:
+        values.update(sent_at=now, patient_name="")
+    await db.execute(update(CareNotice).where(CareNotice.id == notice_id).values(**values))

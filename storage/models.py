@@ -45,6 +45,7 @@ from content.states import (
     HoldKind,
     KneeEventKind,
     LinkEnd,
+    NoticeKind,
     OnboardingStep,
     PainKind,
     PushKind,
@@ -588,3 +589,25 @@ class CareLink(Base):
 
     # Read with the link (one join): the consent history names who was shared with.
     clinician: Mapped[Clinician] = relationship(lazy="joined", innerjoin=True)
+
+
+class CareNotice(Base):
+    """A message to a clinician that a patient started or stopped sharing: queued in the
+    transaction that made the change, so a restart between that and the send loses none, and
+    sent by the push engine at most once (status "sending" before its request leaves; a crash
+    then leaves it in doubt, never sent twice). The patient's first name is cleared once sent."""
+
+    __tablename__ = "care_notices"
+    __table_args__ = (Index("ix_care_notices_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[NoticeKind] = mapped_column(StrEnumColumn(NoticeKind, 8))
+    patient_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[PushStatus] = mapped_column(
+        StrEnumColumn(PushStatus, 12), default=PushStatus.PENDING
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

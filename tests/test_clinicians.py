@@ -16,7 +16,7 @@ from content.states import LinkEnd
 from media.qr import invite_qr
 from sandbox.emulator import Fault
 from storage import clinicians as store
-from storage.models import CareLink, Clinician, ClinicianClaim, Invite, User
+from storage.models import CareLink, CareNotice, Clinician, ClinicianClaim, Invite, User
 from tests.auxil.chat import Chat
 from usecases import clinicians
 
@@ -54,13 +54,20 @@ async def links(harness) -> list[CareLink]:
         return list(await db.scalars(select(CareLink).order_by(CareLink.id)))
 
 
+async def notices(harness) -> list[CareNotice]:
+    async with harness.services.database.transaction() as db:
+        return list(await db.scalars(select(CareNotice).order_by(CareNotice.id)))
+
+
 async def shared(harness, patient: Chat, code: str) -> None:
     offer = await patient.send(f"/start p_{code}")
     await patient.tap("share:", offer.with_buttons())
 
 
-def told(harness, chat_id: int, before: int) -> str:
-    """What a chat other than the acting one got since `before` events."""
+async def told(harness, chat_id: int, before: int) -> str:
+    """What a chat other than the acting one got since `before` events, once the push
+    engine has sent the notices due."""
+    await harness.engine.tick()
     return "\n".join(
         event.text for event in harness.emulator.events[before:] if event.chat_id == chat_id
     )
@@ -99,7 +106,7 @@ async def test_invite_then_consent_is_stored_with_time_and_version(harness):
     done = await patient.press("Share with Ana Ruiz", offer.with_buttons())
     assert "You now share your progress with Ana Ruiz" in done.text
     assert "I understand" in str(done.with_buttons().buttons)  # on to the disclaimer
-    assert "Pat now shares" in told(harness, ANA, before)
+    assert "Pat now shares" in await told(harness, ANA, before)
     [link] = await links(harness)
     assert (link.user_id, link.wording_version, link.ended_at) == (PATIENT, 1, None)
     assert link.consented_at == harness.clock.now()
@@ -114,7 +121,7 @@ async def test_an_existing_patient_declines_and_nothing_is_stored(harness, ready
     before = len(harness.emulator.events)
     no = await ready_chat.press("No thanks", offer.with_buttons())
     assert "nothing is shared" in no.text
-    assert told(harness, ANA, before) == ""
+    assert await told(harness, ANA, before) == ""
     assert await links(harness) == []
     assert "Nobody sees your Knee Coach data" in (await ready_chat.send("/physio")).text
 
@@ -127,7 +134,7 @@ async def test_stop_sharing_on_physio_ends_the_link_at_once(harness, ready_chat)
     before = len(harness.emulator.events)
     stopped = await ready_chat.press("Stop sharing", physio.with_buttons())
     assert "Ana Ruiz no longer sees your progress" in stopped.text
-    assert "Alex stopped sharing" in told(harness, ANA, before)
+    assert "Alex stopped sharing" in await told(harness, ANA, before)
     [link] = await links(harness)
     assert (link.ended_at, link.ended_by) == (harness.clock.now(), LinkEnd.PATIENT)
     assert "No patient shares" in (await ana.send("/patients")).text
@@ -142,8 +149,8 @@ async def test_sharing_with_a_second_clinician_ends_the_first(harness, ready_cha
     await shared(harness, ready_chat, await invite_code(ana))
     before = len(harness.emulator.events)
     await shared(harness, ready_chat, await invite_code(ben))
-    assert "Alex stopped sharing" in told(harness, ANA, before)
-    assert "Alex now shares" in told(harness, BEN, before)
+    assert "Alex stopped sharing" in await told(harness, ANA, before)
+    assert "Alex now shares" in await told(harness, BEN, before)
     first, second = await links(harness)
     assert first.ended_by is LinkEnd.PATIENT and second.ended_at is None
     assert "No patient shares" in (await ana.send("/patients")).text
@@ -200,7 +207,25 @@ async def test_an_account_is_one_clinician_and_never_its_own_patient(harness):
     assert await links(harness) == []
 
 
-async def test_a_clinician_who_blocked_the_bot_does_not_stop_the_patients_replies(harness):
+async def test_the_clinician_is_told_once_from_the_queue_even_after_a_restart(harness):
+    ana = await clinician_chat(harness)
+    code = await invite_code(ana)
+    patient = harness.chat(PATIENT, "Pat")
+    before = len(harness.emulator.events)
+    offer = await patient.send(f"/start p_{code}")
+    await patient.tap("share:", offer.with_buttons())
+    # Committed with the consent, not yet sent: a restart now would still send it.
+    assert [event for event in harness.emulator.events[before:] if event.chat_id == ANA] == []
+    [pending] = await notices(harness)
+    assert (pending.status, pending.kind, pending.patient_name) == ("pending", "started", "Pat")
+    assert "Pat now shares" in await told(harness, ANA, before)
+    [sent] = await notices(harness)
+    assert (sent.status, sent.patient_name, sent.sent_at) == ("sent", "", harness.clock.now())
+    again = len(harness.emulator.events)
+    assert await told(harness, ANA, again) == ""  # once
+
+
+async def test_a_clinician_who_blocked_the_bot_is_not_told_and_the_patient_carries_on(harness):
     ana = await clinician_chat(harness)
     code = await invite_code(ana)
     harness.emulator.faults.append(Fault(status=403, method="sendMessage", chat_id=ANA))
@@ -208,8 +233,10 @@ async def test_a_clinician_who_blocked_the_bot_does_not_stop_the_patients_replie
     offer = await patient.send(f"/start p_{code}")
     done = await patient.tap("share:", offer.with_buttons())
     assert "You now share your progress with Ana Ruiz" in done.text
-    assert "I understand" in str(done.with_buttons().buttons)  # sent after the refused one
-    assert "Sorry" not in done.text
+    assert "I understand" in str(done.with_buttons().buttons)
+    await harness.engine.tick()
+    [failed] = await notices(harness)
+    assert failed.status == "failed"
     [link] = await links(harness)
     assert link.ended_at is None
 
@@ -241,7 +268,7 @@ async def test_delete_removes_the_links_and_tells_the_clinician(harness, ready_c
     question = await ready_chat.send("/delete")
     before = len(harness.emulator.events)
     await ready_chat.press("Yes, delete everything", question.last)
-    assert "Alex stopped sharing" in told(harness, ANA, before)
+    assert "Alex stopped sharing" in await told(harness, ANA, before)
     assert await links(harness) == []
     assert "No patient shares" in (await ana.send("/patients")).text
 
@@ -280,12 +307,13 @@ async def test_a_russian_patient_and_a_spanish_clinician_each_read_their_own(har
     before = len(harness.emulator.events)
     done = await patient.tap("share:", offer.with_buttons())
     assert "Ana Ruiz" in done.text and "делитесь" in done.text
-    assert "Маша" in told(harness, ANA, before) and "comparte" in told(harness, ANA, before)
+    spanish = await told(harness, ANA, before)
+    assert "Маша" in spanish and "comparte" in spanish
     physio = await patient.send("/physio")
     before = len(harness.emulator.events)
     stopped = await patient.tap("stopshare:", physio.with_buttons())
     assert "больше не видит" in stopped.text
-    assert "dejó de compartir" in told(harness, ANA, before)
+    assert "dejó de compartir" in await told(harness, ANA, before)
 
 
 def test_the_clinician_command_adds_lists_and_removes(tmp_path, capsys, monkeypatch):

@@ -17,7 +17,7 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.states import LinkEnd
+from content.states import LinkEnd, NoticeKind
 from storage import clinicians as store
 from storage.models import Clinician, User
 
@@ -184,7 +184,8 @@ async def invitation(db: AsyncSession, code: str) -> Invitation | None:
 
 @dataclass(frozen=True)
 class Consented:
-    """Sharing started: with whom, and the clinician it replaced (to be told), if any."""
+    """Sharing started: with whom, and the clinician it replaced, if any (both are told,
+    through the push engine)."""
 
     clinician: Clinician
     replaced: Clinician | None = None
@@ -208,7 +209,9 @@ async def consent(
         replaced = live.clinician
         store.end_link(live, LinkEnd.PATIENT, now)
         await db.flush()  # the live index allows one: the old link ends before the new
+        await store.queue_notice(db, replaced, NoticeKind.STOPPED, user.first_name, now)
     await store.start_link(db, user.id, found.id, wording_version, now)
+    await store.queue_notice(db, found, NoticeKind.STARTED, user.first_name, now)
     return Consented(found, replaced)
 
 
@@ -228,12 +231,13 @@ async def stop_sharing(
     db: AsyncSession, user: User, clinician_id: int | None, now: datetime, by: LinkEnd
 ) -> Clinician | None:
     """End the patient's live link at once (only that clinician's, when one is named, so an
-    old button cannot end a newer link). Returns the clinician to tell; None when the patient
-    shared with nobody (or not with that one)."""
+    old button cannot end a newer link); the clinician is told, through the push engine.
+    Returns that clinician; None when the patient shared with nobody (or not with that one)."""
     live = await store.live_link(db, user.id)
     if live is None or (clinician_id is not None and live.clinician_id != clinician_id):
         return None
     store.end_link(live, by, now)
+    await store.queue_notice(db, live.clinician, NoticeKind.STOPPED, user.first_name, now)
     return live.clinician
 
 

@@ -1,5 +1,6 @@
 """Clinicians of the practice, their one-time claim links (hashed), their patient invite
-codes, and the patients' consent to share with one (care links, kept as history).
+codes, the patients' consent to share with one (care links, kept as history), and the
+notices that tell a clinician a patient started or stopped sharing.
 
 Revision ID: 0012
 Revises: 0011
@@ -93,9 +94,26 @@ def upgrade() -> None:
     op.create_index(op.f("ix_care_links_user_id"), "care_links", ["user_id"])
     op.create_index(op.f("ix_care_links_clinician_id"), "care_links", ["clinician_id"])
     _live("ix_care_links_live", "care_links", "user_id", "ended_at")
+    op.create_table(
+        "care_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("clinician_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("patient_name", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        _clinician_fk("care_notices"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_care_notices")),
+    )
+    op.create_index(op.f("ix_care_notices_clinician_id"), "care_notices", ["clinician_id"])
+    op.create_index("ix_care_notices_status", "care_notices", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_care_notices_status", table_name="care_notices")
+    op.drop_index(op.f("ix_care_notices_clinician_id"), table_name="care_notices")
+    op.drop_table("care_notices")
     op.drop_index("ix_care_links_live", table_name="care_links")
     op.drop_index(op.f("ix_care_links_clinician_id"), table_name="care_links")
     op.drop_index(op.f("ix_care_links_user_id"), table_name="care_links")
