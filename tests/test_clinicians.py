@@ -83,6 +83,7 @@ async def test_a_claim_link_works_once_and_not_after_7_days(harness):
     assert "Welcome, Ana Ruiz!" in welcome.text and "Knee Clinic" in welcome.text
     again = await harness.chat(9999, "Mallory").send(f"/start clin_{token}")
     assert "used already" in again.text
+    assert "Welcome, Ana Ruiz!" in (await ana.send(f"/start clin_{token}")).text  # her own
     assert "I don't know this clinician link" in (await ana.send("/start clin_nonsense")).text
 
     late = await add_clinician(harness, "Ben Ode")

@@ -128,7 +128,9 @@ async def claim(db: AsyncSession, token: str, account: Account, now: datetime) -
     if link is None or found is None or found.removed_at is not None:
         return Claimed(Claim.UNKNOWN)
     if link.used_at is not None:
-        return Claimed(Claim.USED)
+        # The clinician opening their own link again is welcomed again; anyone else is not.
+        mine = found.telegram_id == account.telegram_id
+        return Claimed(Claim.OK, found) if mine else Claimed(Claim.USED)
     if link.expires_at <= now:
         return Claimed(Claim.EXPIRED)
     already = await store.clinician_of_account(db, account.telegram_id)
