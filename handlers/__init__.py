@@ -17,6 +17,7 @@ from handlers import (
     language,
     menu,
     mydata,
+    psfs,
     replies,
     report,
     safety,
@@ -42,8 +43,20 @@ COMMANDS: dict[str, UpdateHandler] = {
     "export": mydata.export,
     "delete": mydata.delete,
     "language": language.choose_language,
+    "psfs": psfs.start_round,
 }
-BUTTON_MODULES = (checkins, exercises, knee, language, mydata, safety, schedule, start, today)
+BUTTON_MODULES = (
+    checkins,
+    exercises,
+    knee,
+    language,
+    mydata,
+    psfs,
+    safety,
+    schedule,
+    start,
+    today,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

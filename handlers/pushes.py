@@ -14,7 +14,7 @@ from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.knee import gentle_line
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
-from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
+from handlers.views import announce_return, score_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing, TrainingDay
 from usecases.people import User
 from usecases.safety import HoldView
@@ -64,7 +64,7 @@ class PushTexts:
         Past the morning, it asks about today instead of "this morning"."""
         return Outgoing(
             _(LATE_MORNING_QUESTION if late else MORNING_QUESTION),
-            pain_keyboard(MorningScore, session_day),
+            score_keyboard(MorningScore, session_day),
             awaiting=Awaiting.morning(session_day),
         )
 

@@ -23,6 +23,8 @@ from storage.models import (
     LevelChange,
     PainCheckin,
     PausePeriod,
+    PsfsActivity,
+    PsfsRating,
     Push,
     RedFlagAnswer,
     SessionExercise,
@@ -100,6 +102,8 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
+    PsfsRating,
+    PsfsActivity,
     Hold,
     KneeEvent,
     PausePeriod,

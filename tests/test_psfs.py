@@ -1,0 +1,119 @@
+"""The Patient-Specific Functional Scale (issue 24, item 8): activities in the person's words,
+rated 0–10, and a later round compared with the first; bad input loses nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from content.catalogue import load_catalogue
+from content.psfs import change, mean, rating
+from storage import people
+from storage.models import PsfsActivity, PsfsRating, User
+from tests.test_languages import english_runs
+
+
+async def rows(services, model) -> list:
+    async with services.database.transaction() as db:
+        return list(await db.scalars(select(model).order_by(model.id)))
+
+
+async def test_a_first_round_names_activities_and_rates_each(harness, ready_chat):
+    asked = await ready_chat.send("/psfs")
+    assert "Which everyday activities does your knee make hard?" in asked.text
+    added = await ready_chat.send("  climbing   stairs ")
+    assert "Added: climbing stairs (1 of 3)" in added.text
+    await ready_chat.send("kneeling in the garden")
+    first = await ready_chat.press("That's all")
+    assert "1 of 2: how well can you do “climbing stairs” today?" in first.text
+    second = await ready_chat.press("4")
+    assert "2 of 2: how well can you do “kneeling in the garden” today?" in second.text
+    result = await ready_chat.send("7")  # typed works as well as a tap
+    assert "climbing stairs: 4/10" in result.text and "kneeling in the garden: 7/10" in result.text
+    assert "Mean: 5.5/10" in result.text and "starting point" in result.text
+    activities = await rows(harness.services, PsfsActivity)
+    assert [(a.position, a.name) for a in activities] == [
+        (1, "climbing stairs"),
+        (2, "kneeling in the garden"),
+    ]
+    assert [r.score for r in await rows(harness.services, PsfsRating)] == [4, 7]
+
+
+async def test_four_weeks_later_the_same_activities_show_a_meaningful_change(harness, ready_chat):
+    await ready_chat.send("/psfs")
+    for name in ("stairs", "squatting", "walking an hour"):
+        last = await ready_chat.send(name)
+    assert "1 of 3" in last.text  # the third activity goes straight on to rating
+    for score in ("3", "4", "5"):
+        await ready_chat.send(score)
+    harness.clock.set(harness.clock.now() + timedelta(days=28))
+    again = await ready_chat.send("/psfs")
+    assert "1 of 3: how well can you do “stairs” today?" in again.text
+    for score in ("6", "6", "6"):
+        result = await ready_chat.send(score)
+    assert "Mean: 6/10" in result.text
+    assert "Up 2 from 4: a change you can really feel" in result.text
+
+
+async def test_bad_answers_get_a_hint_and_lose_nothing(harness, ready_chat):
+    await ready_chat.send("/psfs")
+    too_long = await ready_chat.send("x" * 61)
+    assert "up to 60 characters" in too_long.text
+    await ready_chat.send("stairs")
+    await ready_chat.press("That's all")
+    out_of_scale = await ready_chat.send("11")
+    assert "stairs: " not in out_of_scale.text  # not taken as a rating
+    assert not await rows(harness.services, PsfsRating)
+    result = await ready_chat.send("10/10")
+    assert "Mean: 10/10" in result.text
+    assert [a.name for a in await rows(harness.services, PsfsActivity)] == ["stairs"]
+
+
+async def test_done_while_naming_logs_the_session_and_ends_the_naming(harness, ready_chat):
+    await ready_chat.send("/psfs")
+    replies = await ready_chat.send("done")
+    assert "✅ Logged" in replies.text
+    assert not await rows(harness.services, PsfsActivity)
+
+
+async def test_delete_erases_the_scale_too(harness, ready_chat):
+    await ready_chat.send("/psfs")
+    await ready_chat.send("stairs")
+    await ready_chat.press("That's all")
+    await ready_chat.send("5")
+    async with harness.services.database.transaction() as db:
+        user = await db.get(User, ready_chat.user_id)
+        await people.delete_user(db, user)
+    async with harness.services.database.transaction() as db:
+        assert await db.scalar(select(func.count()).select_from(PsfsRating)) == 0
+        assert await db.scalar(select(func.count()).select_from(PsfsActivity)) == 0
+
+
+def test_the_rules_mean_change_and_typed_ratings():
+    rules = load_catalogue().program.psfs
+    assert mean([3, 4, 6]) == 4.3
+    assert change(rules, 4.3, 6.3).meaningful and not change(rules, 4.3, 6.2).meaningful
+    assert change(rules, 6.0, 4.0).meaningful and change(rules, 6.0, 4.0).delta == -2.0
+    assert [rating(text) for text in ("0", " 7 ", "7/10", "11", "-1", "7.5", "seven")] == [
+        0,
+        7,
+        7,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+async def test_a_round_in_russian_has_no_english_sentence(harness, ready_chat):
+    await ready_chat.send("/language")
+    await ready_chat.tap("lang:ru")
+    asked = await ready_chat.send("/psfs")
+    assert "Какие повседневные дела" in asked.text
+    added = await ready_chat.send("подъём по лестнице")
+    finish = await ready_chat.tap("psfsdone")
+    result = await ready_chat.tap("psfs:")
+    texts = [asked.text, added.text, finish.text, result.text]
+    assert "Среднее: 0/10" in result.text
+    assert not [run for text in texts for run in english_runs(text)]
