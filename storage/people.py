@@ -192,6 +192,14 @@ class UserRows:
         """By when each was told."""
         return self._all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id)
 
+    def psfs_activities(self) -> AsyncIterator[Sequence[PsfsActivity]]:
+        """In the order they were named."""
+        return self._all_of(PsfsActivity, PsfsActivity.position)
+
+    def psfs_ratings(self) -> AsyncIterator[Sequence[PsfsRating]]:
+        """By round, then activity."""
+        return self._all_of(PsfsRating, PsfsRating.round_day, PsfsRating.activity_id)
+
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))
 

@@ -12,6 +12,7 @@ from content.psfs import change, mean, rating
 from storage import people
 from storage.models import PsfsActivity, PsfsRating, User
 from tests.test_languages import english_runs
+from tests.test_report import pdf_text, the_document
 
 
 async def rows(services, model) -> list:
@@ -117,3 +118,41 @@ async def test_a_round_in_russian_has_no_english_sentence(harness, ready_chat):
     texts = [asked.text, added.text, finish.text, result.text]
     assert "Среднее: 0/10" in result.text
     assert not [run for text in texts for run in english_runs(text)]
+
+
+async def test_progress_shows_the_latest_mean_and_the_first(harness, ready_chat):
+    await ready_chat.send("done")
+    await ready_chat.send("/psfs")
+    await ready_chat.send("stairs")
+    await ready_chat.tap("psfsdone")
+    await ready_chat.send("3")
+    first = await ready_chat.send("/progress")
+    assert "Everyday activities (/psfs): 3/10 on" in first.text
+    assert "first" not in first.text.split("Everyday activities")[1]
+    harness.clock.set(harness.clock.now() + timedelta(days=28))
+    await ready_chat.send("/psfs")
+    await ready_chat.send("6")
+    later = await ready_chat.send("/progress")
+    line = next(row for row in later.text.splitlines() if "Everyday activities" in row)
+    assert "6/10 on" in line and "(first 3/10 on" in line and "a change you can feel" in line
+
+
+async def test_the_report_has_the_activities_table_with_the_change(harness, ready_chat):
+    await ready_chat.send("done")
+    await ready_chat.send("/psfs")
+    await ready_chat.send("climbing stairs")
+    await ready_chat.send("kneeling")
+    await ready_chat.tap("psfsdone")
+    await ready_chat.send("2")
+    await ready_chat.send("4")
+    first = " ".join(pdf_text(the_document(await ready_chat.send("/report")).document)[1].split())
+    assert "Everyday activities (Patient-Specific Functional Scale" in first
+    assert "A first round: the next one shows the change." in first
+    harness.clock.set(harness.clock.now() + timedelta(days=28))
+    await ready_chat.send("/psfs")
+    await ready_chat.send("5")
+    await ready_chat.send("6")
+    later = " ".join(pdf_text(the_document(await ready_chat.send("/report")).document)[1].split())
+    assert "climbing stairs 2 5 +3" in later and "kneeling 4 6 +2" in later
+    assert "Mean 3 5.5 +2.5" in later
+    assert "The mean moved by 2 points or more: a meaningful change." in later

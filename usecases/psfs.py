@@ -94,6 +94,50 @@ async def rate(
     return await _next(db, catalogue, user, activities, day)
 
 
+@dataclass(frozen=True)
+class ScaleSummary:
+    """The first and the latest complete round, for /report: each activity's scores and the
+    means, and how the mean moved (None with one round only)."""
+
+    names: tuple[str, ...]
+    first: tuple[date, tuple[int, ...], float]  # day, scores in activity order, mean
+    latest: tuple[date, tuple[int, ...], float]
+    change: scale.Change | None
+
+
+async def summary(db: AsyncSession, catalogue: Catalogue, user: User) -> ScaleSummary | None:
+    """The functional scale for /report; None before a first complete round."""
+    activities = await psfs.activities(db, user.id)
+    ids = [activity.id for activity in activities]
+    complete = [
+        (item.day, tuple(item.scores[key] for key in ids))
+        for item in await psfs.rounds(db, user.id)
+        if ids and set(ids) <= item.scores.keys()
+    ]
+    if not complete:
+        return None
+    (first_day, first), (day, latest) = complete[0], complete[-1]
+    first_mean, latest_mean = scale.mean(first), scale.mean(latest)
+    moved = scale.change(catalogue.program.psfs, first_mean, latest_mean)
+    return ScaleSummary(
+        tuple(activity.name for activity in activities),
+        (first_day, first, first_mean),
+        (day, latest, latest_mean),
+        moved if len(complete) > 1 else None,
+    )
+
+
+async def means(db: AsyncSession, user: User) -> list[tuple[date, float]]:
+    """Each complete round's day and mean, oldest first: what /progress and /report show."""
+    activities = await psfs.activities(db, user.id)
+    ids = [activity.id for activity in activities]
+    return [
+        (item.day, scale.mean([item.scores[key] for key in ids]))
+        for item in await psfs.rounds(db, user.id)
+        if ids and set(ids) <= item.scores.keys()
+    ]
+
+
 async def _unrated(
     db: AsyncSession, user: User, activities: list[Activity], day: date
 ) -> list[Activity]:
