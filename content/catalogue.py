@@ -268,6 +268,8 @@ class PsfsRules(_Strict):
     activities_max: int = Field(ge=1, le=5)
     activity_max_chars: int = Field(ge=10, le=100)
     meaningful_change: float = Field(gt=0, le=5)
+    first_after_days: int = Field(ge=0, le=60)
+    repeat_every_days: int = Field(ge=7, le=180)
 
 
 class Barrier(_Strict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from content.catalogue import PsfsRules
 
@@ -29,6 +30,14 @@ def change(rules: PsfsRules, before: float, after: float) -> Change:
     """The change of the mean between two rounds."""
     delta = round(after - before, 1)
     return Change(delta, abs(delta) >= rules.meaningful_change)
+
+
+def due(rules: PsfsRules, joined: date, last_round: date | None, today: date) -> bool:
+    """Whether the weekly check-in offers a round: a first one a while after joining, then
+    again every few weeks."""
+    if last_round is None:
+        return today >= joined + timedelta(days=rules.first_after_days)
+    return today >= last_round + timedelta(days=rules.repeat_every_days)
 
 
 def activity_name(rules: PsfsRules, typed: str) -> str | None:

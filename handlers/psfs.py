@@ -14,14 +14,17 @@ from usecases import psfs
 from usecases.psfs import Completed, NameActivity, RateActivity, Step
 
 DONE_NAMING = "psfsdone"
+ROUND_BUTTON = "psfsround"  # 📝 under the weekly check-in when a round is due
 
 
-@turn_handler
-async def start_round(turn: Turn) -> None:
-    """/psfs: the activities first, then a round of ratings."""
+async def round_button(turn: Turn) -> None:
+    """/psfs, or its button: the activities first, then a round of ratings."""
     if not await require_setup(turn, training=False):
         return
     show(turn, await psfs.begin(turn.db, turn.catalogue, turn.user, turn.now))
+
+
+start_round = turn_handler(round_button)
 
 
 async def activity_text(turn: Turn, text: str) -> None:
@@ -122,4 +125,8 @@ def _result(step: Completed) -> str:
     return "\n".join(lines)
 
 
-BUTTONS = (Button(PsfsScore, score_button), Tap(DONE_NAMING, finish_naming))
+BUTTONS = (
+    Button(PsfsScore, score_button),
+    Tap(DONE_NAMING, finish_naming),
+    Tap(ROUND_BUTTON, round_button),
+)

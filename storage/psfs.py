@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PsfsActivity, PsfsRating
@@ -70,6 +70,13 @@ async def rate(
     else:
         row.score, row.recorded_at = score, now
     await db.flush()
+
+
+async def last_round_day(db: AsyncSession, user_id: int) -> date | None:
+    """The day of the person's latest rating, if any."""
+    return await db.scalar(
+        select(func.max(PsfsRating.round_day)).where(PsfsRating.user_id == user_id)
+    )
 
 
 async def rounds(db: AsyncSession, user_id: int) -> list[Round]:

@@ -3,7 +3,7 @@ rated 0–10, and a later round compared with the first; bad input loses nothing
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -12,6 +12,7 @@ from content.psfs import change, mean, rating
 from storage import people
 from storage.models import PsfsActivity, PsfsRating, User
 from tests.test_languages import english_runs
+from tests.test_reminders import tick_at
 from tests.test_report import pdf_text, the_document
 
 
@@ -156,3 +157,20 @@ async def test_the_report_has_the_activities_table_with_the_change(harness, read
     assert "climbing stairs 2 5 +3" in later and "kneeling 4 6 +2" in later
     assert "Mean 3 5.5 +2.5" in later
     assert "The mean moved by 2 points or more: a meaningful change." in later
+
+
+async def test_the_weekly_check_in_offers_a_round_after_the_first_week(harness, ready_chat):
+    await harness.engine.tick()  # joined on Wednesday 25 November
+    await ready_chat.send("done")
+    for day, hour in ((27, 17), (27, 20)):
+        await tick_at(harness, datetime(2026, 11, day, hour, 0, tzinfo=UTC))
+    weekly = [event for event in harness.emulator.events if "Your week" in event.text]
+    assert "everyday-activities check" not in weekly[-1].text  # two days in: not yet
+    for day, hour in ((30, 17), (32, 17), (34, 17), (34, 20)):  # to Friday 4 December
+        await tick_at(
+            harness, datetime(2026, 11, 1, hour, 0, tzinfo=UTC) + timedelta(days=day - 1)
+        )
+    weekly = [event for event in harness.emulator.events if "Your week" in event.text]
+    assert len(weekly) == 2 and "everyday-activities check" in weekly[-1].text
+    asked = await ready_chat.press("Rate my activities", weekly[-1])
+    assert "Which everyday activities does your knee make hard?" in asked.text
