@@ -261,6 +261,17 @@ class ProgressReport(_Strict):
     history_sessions: int = Field(ge=1, le=30)
 
 
+class PsfsRules(_Strict):
+    """The Patient-Specific Functional Scale (ratings 0–10): how many activities, and the change
+    of the mean that counts as meaningful (program.toml says why)."""
+
+    activities_max: int = Field(ge=1, le=5)
+    activity_max_chars: int = Field(ge=10, le=100)
+    meaningful_change: float = Field(gt=0, le=5)
+    first_after_days: int = Field(ge=0, le=60)
+    repeat_every_days: int = Field(ge=7, le=180)
+
+
 class Barrier(_Strict):
     """A reason for missed sessions offered at the weekly check-in, with its tip."""
 
@@ -285,6 +296,7 @@ class Program(_Strict):
     progression: ProgressionRules
     holds: HoldRules
     progress: ProgressReport
+    psfs: PsfsRules
 
     @model_validator(mode="after")
     def _days_consistent(self) -> Program:

@@ -20,9 +20,13 @@ class Question(StrEnum):
     DURING_PAIN = "pain"  # pain during the session of `day`
     MORNING_PAIN = "morning"  # the knee the morning after the session of `day`
     DAY_PAIN = "day_pain"  # how the knee is on `day`, outside a session
+    PSFS_ACTIVITY = "psfs_activity"  # an activity the knee makes hard, in the person's words
+    PSFS_RATING = "psfs_rating"  # how well they can do the next activity, in the round of `day`
 
 
 DAY_QUESTIONS = frozenset({Question.DURING_PAIN, Question.MORNING_PAIN, Question.DAY_PAIN})
+# Questions about a day: the pain questions, and a functional-scale round (its day).
+DATED_QUESTIONS = DAY_QUESTIONS | {Question.PSFS_RATING}
 # Steps of setting the schedule: a reply to them is a place, a time or a tap, never a score.
 SETUP_QUESTIONS = frozenset(
     {Question.TIMEZONE, Question.REMINDER_TIME, Question.MORNING_TIME, Question.DAYS}
@@ -37,8 +41,8 @@ class Awaiting:
     day: date | None = None
 
     def __post_init__(self) -> None:
-        if (self.question in DAY_QUESTIONS) != (self.day is not None):
-            raise ValueError(f"{self.question} needs a day exactly when it is a pain question")
+        if (self.question in DATED_QUESTIONS) != (self.day is not None):
+            raise ValueError(f"{self.question} needs a day exactly when it is about one")
 
     @classmethod
     def pain(cls, day: date) -> Awaiting:

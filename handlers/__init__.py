@@ -18,6 +18,7 @@ from handlers import (
     language,
     menu,
     mydata,
+    psfs,
     replies,
     report,
     safety,
@@ -47,6 +48,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "physio": sharing.physio,
     "invite": clinic.invite,
     "patients": clinic.patients,
+    "psfs": psfs.start_round,
 }
 BUTTON_MODULES = (
     checkins,
@@ -54,6 +56,7 @@ BUTTON_MODULES = (
     knee,
     language,
     mydata,
+    psfs,
     safety,
     schedule,
     sharing,

@@ -230,6 +230,15 @@ class DayScore(Callback):
 
 
 @dataclass(frozen=True)
+class PsfsScore(Callback):
+    """A 0–10 button rating the next activity of the functional-scale round of `day`."""
+
+    ACTION: ClassVar[str] = "psfs"
+    day: date
+    score: Score
+
+
+@dataclass(frozen=True)
 class EffortAnswer(Callback):
     """The optional effort rating of a session."""
 

@@ -20,7 +20,7 @@ from content.states import Awaiting, PainKind, Question
 from handlers.callbacks import DuringScore, EffortAnswer, MorningScore
 from handlers.common import Button, Keyboard, Turn
 from handlers.safety import ask_red_flags, hold_notice, review_advice
-from handlers.views import announce_move, ease_off, out_of_ten, pain_keyboard
+from handlers.views import announce_move, ease_off, out_of_ten, score_keyboard
 from usecases.checkins import (
     ScoreOutcome,
     SessionScore,
@@ -105,7 +105,7 @@ def ask_pain(turn: Turn, day: date) -> None:
             "How much did your knee hurt during the session? "
             "0 means no pain, 10 the worst you can imagine."
         ),
-        pain_keyboard(DURING.button, day),
+        score_keyboard(DURING.button, day),
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally
 from content.catalogue import Catalogue
-from content.i18n import _, day_month, ngettext, short_day
+from content.i18n import _, day_month, decimal, ngettext, short_day
+from content.psfs import change
 from content.states import SessionStatus
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Turn, turn_handler
@@ -37,7 +39,7 @@ async def progress(turn: Turn) -> None:
         )
         return
     held_lines = [_hold_line(catalogue, record) for record in view.holds]
-    text = progress_text(view.summary, catalogue, view.levels, held_lines)
+    text = progress_text(view.summary, catalogue, view.levels, held_lines, view.activities)
     if not view.scored:
         turn.say(text + "\n\n" + _("The pain chart appears once you've scored a session's pain."))
         return
@@ -66,9 +68,11 @@ def progress_text(
     catalogue: Catalogue,
     levels: dict[str, int],
     holds: Sequence[str] = (),
+    activities: Sequence[tuple[date, float]] = (),
 ) -> str:
     """The text of /progress; the streak target and the pain bands come from the program.
-    holds: the holds of the weeks shown, one line each."""
+    holds: the holds of the weeks shown, one line each; activities: the functional scale's
+    mean of each round."""
     lines = [
         _("📈 Your progress"),
         _("This week: {tally}").format(tally=_tally(summary.this_week)),
@@ -84,6 +88,8 @@ def progress_text(
     if holds:
         lines.append("\n" + _("Holds in these weeks:"))
         lines += holds
+    if activities:
+        lines.append("\n" + _activities_line(catalogue, activities))
     pain = catalogue.program.pain
     lines.append(
         "\n"
@@ -93,6 +99,21 @@ def progress_text(
         ).format(safe=pain.safe_max, acceptable=pain.acceptable_max)
     )
     return "\n".join(lines)
+
+
+def _activities_line(catalogue: Catalogue, rounds: Sequence[tuple[date, float]]) -> str:
+    """The functional scale: the latest mean, and the first one with the change since."""
+    (first_day, first), (day, latest) = rounds[0], rounds[-1]
+    line = _("Everyday activities (/psfs): {mean}/10 on {day}").format(
+        mean=decimal(latest), day=day_month(day)
+    )
+    if len(rounds) == 1:
+        return line
+    if change(catalogue.program.psfs, first, latest).meaningful:
+        since = _("first {mean}/10 on {day}: a change you can feel")
+    else:
+        since = _("first {mean}/10 on {day}")
+    return f"{line} ({since.format(mean=decimal(first), day=day_month(first_day))})"
 
 
 def _streak_line(summary: ProgressSummary, sessions: int) -> str:

@@ -21,7 +21,7 @@ from content.states import Awaiting, GaveWayAnswer, Question
 from handlers.callbacks import DayScore, GaveWay
 from handlers.common import Button, Turn
 from handlers.safety import ask_red_flags
-from handlers.views import ease_off, pain_keyboard
+from handlers.views import ease_off, score_keyboard
 from usecases import knee, training
 
 INJURY, NO_WEIGHT, NEITHER = GaveWayAnswer.INJURY, GaveWayAnswer.NO_WEIGHT, GaveWayAnswer.NEITHER
@@ -48,7 +48,7 @@ def ask_day_score(turn: Turn) -> None:
     turn.user.awaiting = Awaiting(Question.DAY_PAIN, day)
     turn.say(
         _("Sorry to hear that. How is your knee right now, from 0 (no pain) to 10 (the worst)?"),
-        pain_keyboard(DayScore, day),
+        score_keyboard(DayScore, day),
     )
 
 

@@ -12,6 +12,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", N_("today's session, with done and skip buttons")),
     ("progress", N_("your weeks, streak, levels and a pain chart")),
     ("history", N_("your last sessions and pain scores")),
+    ("psfs", N_("rate the everyday activities your knee makes hard")),
     ("report", N_("a one-page PDF for your physiotherapist, e.g. /report 12")),
     ("exercises", N_("all seven exercises")),
     ("exercise", N_("how to do one exercise, e.g. /exercise hip bump")),

@@ -42,6 +42,8 @@ from usecases.people import (
     LevelChange,
     PainCheckin,
     PausePeriod,
+    PsfsActivity,
+    PsfsRating,
     Push,
     RedFlagAnswer,
     SessionExercise,
@@ -175,6 +177,10 @@ async def export_csv(rows: UserRows, catalogue: Catalogue) -> bytes:
     await sheet.write(rows.clearances(), _clearance_record)
     await sheet.write(rows.holds(), _hold_row)
     await sheet.write(rows.knee_events(), _knee_event_record)
+    async for activities in rows.psfs_activities():
+        sheet.activities.update((row.id, row.name) for row in activities)
+        sheet.add(_psfs_activity_record(row, sheet) for row in activities)
+    await sheet.write(rows.psfs_ratings(), _psfs_rating_record)
     await sheet.write(rows.weekly_reviews(), _weekly_review_record)
     await sheet.write(rows.pushes(), _reminder_record)
     await sheet.write(rows.care_links(), _care_link_record)
@@ -208,6 +214,7 @@ class _Sheet:
         self.zone = ZoneInfo(zone)
         self.session_days: dict[int, date] = {}
         self.taps: list[tuple[str, datetime]] = []
+        self.activities: dict[int, str] = {}  # the functional scale's, by id
         self._buffer = io.StringIO()
         self._lines = csv.writer(self._buffer)
 
@@ -449,6 +456,25 @@ def _knee_event_record(event: KneeEvent, sheet: _Sheet) -> Record:
         value=_("Knee gave way"),
         detail=_(GAVE_WAY_WORDS[event.answer]),
         code=_code(kind=event.kind, answer=event.answer),
+    )
+
+
+def _psfs_activity_record(row: PsfsActivity, sheet: _Sheet) -> Record:
+    return Record(
+        "psfs_activity",
+        sheet.at(row.added_at),
+        value=row.name,
+        detail=_("An activity the knee makes hard"),
+    )
+
+
+def _psfs_rating_record(row: PsfsRating, sheet: _Sheet) -> Record:
+    return Record(
+        "psfs_rating",
+        sheet.at(row.recorded_at),
+        row.round_day.isoformat(),
+        value=row.score,
+        detail=sheet.activities.get(row.activity_id, ""),
     )
 
 

@@ -14,8 +14,9 @@ from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.clinic import care_notice
 from handlers.knee import gentle_line
+from handlers.psfs import ROUND_BUTTON
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
-from handlers.views import announce_return, pain_keyboard, session_keyboard, session_lines
+from handlers.views import announce_return, score_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing, TrainingDay
 from usecases.people import User
 from usecases.safety import HoldView
@@ -69,7 +70,7 @@ class PushTexts:
         Past the morning, it asks about today instead of "this morning"."""
         return Outgoing(
             _(LATE_MORNING_QUESTION if late else MORNING_QUESTION),
-            pain_keyboard(MorningScore, session_day),
+            score_keyboard(MorningScore, session_day),
             awaiting=Awaiting.morning(session_day),
         )
 
@@ -99,33 +100,43 @@ class PushTexts:
     def weekly(
         self,
         user: User,
-        week_start: date,
-        done: int,
-        planned: int,
+        tally: WeekTally,
         day_scores: dict[date, int] | None = None,
         *,
         review: HoldView | None = None,
+        ask_activities: bool = False,
     ) -> Outgoing:
         """The weekly check-in: sessions done against planned, the week's knee scores, and the
         barrier buttons if short of the plan; when mornings stay high, the clinician review it
         holds the program for instead, with nothing to celebrate next to it."""
-        tally = WeekTally(week_start, done, planned)
         knee = _knee_this_week(day_scores or {})
         if review is not None:
             advice = review_hold_text(self._catalogue(user), review.review, review.evidence)
             return Outgoing(
                 _week_done(tally) + knee + "\n\n" + advice, hold_keyboard(review, review.since)
             )
-        if done >= planned:
-            return Outgoing(_week_on_plan(tally) + knee, [])
-        buttons = [
-            (barrier.label, Barrier(week_start, barrier.key).data())
-            for barrier in self._catalogue(user).barriers.values()
-        ]
-        return Outgoing(
-            _week_short(tally) + knee + " " + _("What got in the way most?"),
-            [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
-        )
+        if tally.done >= tally.planned:
+            outgoing = Outgoing(_week_on_plan(tally) + knee, [])
+        else:
+            buttons = [
+                (barrier.label, Barrier(tally.week_start, barrier.key).data())
+                for barrier in self._catalogue(user).barriers.values()
+            ]
+            outgoing = Outgoing(
+                _week_short(tally) + knee + " " + _("What got in the way most?"),
+                [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
+            )
+        return _with_activities(outgoing) if ask_activities else outgoing
+
+
+def _with_activities(outgoing: Outgoing) -> Outgoing:
+    """The check-in with an invitation to a round of the functional scale."""
+    text = _(
+        "Time for your everyday-activities check: how do the things your knee makes hard go "
+        "now? It takes a minute."
+    )
+    button = [(_("📝 Rate my activities"), ROUND_BUTTON)]
+    return Outgoing(outgoing.text + "\n\n" + text, [*outgoing.keyboard, button], outgoing.awaiting)
 
 
 def _week(tally: WeekTally) -> str:

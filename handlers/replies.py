@@ -13,7 +13,7 @@ from content.i18n import N_, _
 from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question
 from content.understanding import Intent, Reply, parse_reply
 from content.understanding.words import reading
-from handlers import checkins, exercises, knee, schedule, start, today
+from handlers import checkins, exercises, knee, psfs, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.views import session_keyboard
 from usecases.checkins import latest_score
@@ -51,10 +51,29 @@ async def free_text(turn: Turn) -> None:
             return
         await _answer_setup(turn, awaiting.question, text)
         return
+    if await _answer_psfs(turn, text, reply):
+        return
     if not user.onboarded and user.onboarding_step == OnboardingStep.DISCLAIMER:
         start.welcome(turn)  # "hello" before /start: the welcome, as /start gives it
         return
     await _handle(turn, text, reply)
+
+
+async def _answer_psfs(turn: Turn, text: str, reply: Reply) -> bool:
+    """An activity while they are named, a rating while a round is open; a reply that is
+    plainly something else ("done", "pain 3") is handled as such and ends the naming."""
+    awaiting = turn.user.awaiting
+    if awaiting is None:
+        return False
+    if awaiting.question is Question.PSFS_ACTIVITY:
+        if _clearly_else(reply):
+            turn.user.awaiting = None
+            return False
+        await psfs.activity_text(turn, text)
+        return True
+    return awaiting.question is Question.PSFS_RATING and await psfs.rating_text(
+        turn, awaiting, text
+    )
 
 
 def _clearly_else(reply: Reply) -> bool:

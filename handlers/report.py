@@ -37,6 +37,7 @@ from media.report import (
     render_report,
 )
 from usecases.holds import HoldRecord, KneeEventDay
+from usecases.psfs import ScaleSummary
 from usecases.report import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -125,6 +126,8 @@ def report_document(data: ReportData, catalogue: Catalogue) -> ReportDocument:
         _safety_section(data, catalogue),
         _changes_section(data, catalogue),
     ]
+    if data.activities is not None:
+        sections.insert(1, _activities_section(data.activities, catalogue))
     title = _("Knee Coach report: {name}").format(name=name)
     return ReportDocument(
         title=title,
@@ -273,6 +276,40 @@ def _fortnight_section(data: ReportData) -> Section:
         table=Table(
             header, tuple(rows), (0.2, *(share for _ in data.fortnights)), small=len(header) > 9
         ),
+    )
+
+
+def _activities_section(scale: ScaleSummary, catalogue: Catalogue) -> Section:
+    """The functional scale: each activity in the first and the latest round, and the mean."""
+    (first_day, first, first_mean), (day, latest, mean) = scale.first, scale.latest
+    if scale.change is None:
+        header: tuple[str, ...] = (_("Activity"), short_day(first_day, opening=True))
+        rows: list[tuple[str, ...]] = [
+            (name, str(score)) for name, score in zip(scale.names, first, strict=True)
+        ]
+        rows.append((_("Mean"), decimal(first_mean)))
+        widths: tuple[float, ...] = (0.6, 0.4)
+        lines = [_("A first round: the next one shows the change.")]
+    else:
+        header = (_("Activity"), short_day(first_day, opening=True), short_day(day), _("Change"))
+        rows = [
+            (name, str(before), str(after), f"{after - before:+d}")
+            for name, before, after in zip(scale.names, first, latest, strict=True)
+        ]
+        delta = scale.change.delta
+        moved = ("+" if delta > 0 else "") + decimal(delta)
+        rows.append((_("Mean"), decimal(first_mean), decimal(mean), moved))
+        widths = (0.46, 0.18, 0.18, 0.18)
+        meaningful = catalogue.program.psfs.meaningful_change
+        if scale.change.meaningful:
+            lines = [_("The mean moved by {points} points or more: a meaningful change.")]
+        else:
+            lines = [_("The mean moved by less than {points} points: no meaningful change yet.")]
+        lines = [line.format(points=decimal(meaningful)) for line in lines]
+    return Section(
+        _("Everyday activities (Patient-Specific Functional Scale, 0 unable to 10 as before)"),
+        tuple(lines),
+        Table(header, tuple(rows), widths),
     )
 
 

@@ -9,7 +9,16 @@ from content.catalogue import Catalogue, Exercise
 from content.i18n import N_, _, ngettext, short_day
 from content.program import PlannedExercise, session_minutes
 from content.progression import Decision, Scores, Step, Why
-from handlers.callbacks import DayScore, Done, DuringScore, HowTo, MorningScore, Skip, Snooze
+from handlers.callbacks import (
+    DayScore,
+    Done,
+    DuringScore,
+    HowTo,
+    MorningScore,
+    PsfsScore,
+    Skip,
+    Snooze,
+)
 from scheduler.outgoing import Keyboard
 
 
@@ -48,11 +57,12 @@ def session_keyboard(
     return keyboard
 
 
-ScoreButton = type[DuringScore] | type[MorningScore] | type[DayScore]
+ScoreButton = type[DuringScore] | type[MorningScore] | type[DayScore] | type[PsfsScore]
 
 
-def pain_keyboard(kind: ScoreButton, day: date) -> Keyboard:
-    """0–10 buttons of one pain question (during a session, the next morning, the day)."""
+def score_keyboard(kind: ScoreButton, day: date) -> Keyboard:
+    """0–10 buttons of one question (pain during a session, the next morning, the day; an
+    activity's rating on the functional scale)."""
     buttons = [(str(score), kind(day, score).data()) for score in range(11)]
     return [buttons[:6], buttons[6:]]
 

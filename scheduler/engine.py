@@ -32,6 +32,7 @@ from content.catalogue import Catalogue
 from content.i18n import use_language
 from content.program import session_plan, sore_days_in_a_row, starting_levels
 from content.progression import ClinicianReason, Progression, Scores
+from content.psfs import due as activities_due
 from content.states import PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
@@ -41,7 +42,7 @@ from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
 from scheduler.planner import DayFacts, pushes_for_slot, review_hold
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
-from storage import holds, outbox, training
+from storage import holds, outbox, psfs, training
 from storage.db import Database
 from storage.holds import HoldView
 from storage.models import User
@@ -365,7 +366,11 @@ class PushEngine:
             window = self.catalogue.program.progression.usual_morning_window
             evidence = tuple(record.scores for record in history if record.morning is not None)
             review = await self._hold_for_review(db, user, evidence[-window:], now)
-        return self.renderer.weekly(user, start, tally.done, tally.planned, scores, review=review)
+        last_round = await psfs.last_round_day(db, user.id)
+        due = review is None and activities_due(
+            self.catalogue.program.psfs, joined, last_round, day
+        )
+        return self.renderer.weekly(user, tally, scores, review=review, ask_activities=due)
 
     async def _hold_for_review(
         self, db: AsyncSession, user: User, evidence: tuple[Scores, ...], now: datetime

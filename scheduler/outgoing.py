@@ -17,6 +17,7 @@ from telegram import (
 )
 from telegram.ext import ExtBot
 
+from content.adherence import WeekTally
 from content.program import PlannedExercise
 from content.states import Awaiting, NoticeKind
 from storage.holds import HoldView
@@ -110,13 +111,13 @@ class PushRenderer(Protocol):
     def weekly(
         self,
         user: User,
-        week_start: date,
-        done: int,
-        planned: int,
+        tally: WeekTally,
         day_scores: dict[date, int] | None = None,
         *,
         review: HoldView | None = None,
+        ask_activities: bool = False,
     ) -> Outgoing:
         """day_scores: the week's day scores. review: the review hold the check-in started
-        because the mornings stay above the acceptable band."""
+        because the mornings stay above the acceptable band. ask_activities: a round of the
+        functional scale is due."""
         ...

@@ -403,6 +403,35 @@ class KneeEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PsfsActivity(Base):
+    """An activity the person's knee makes hard, in their own words, for the Patient-Specific
+    Functional Scale: the same ones are rated in every round, so rounds compare."""
+
+    __tablename__ = "psfs_activities"
+    __table_args__ = (UniqueConstraint("user_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3: the order they were named in
+    name: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PsfsRating(Base):
+    """How well the person could do one activity (0 = unable, 10 = as before), in the round of
+    round_day: a round is the ratings of one local day; rating again that day replaces."""
+
+    __tablename__ = "psfs_ratings"
+    __table_args__ = (UniqueConstraint("activity_id", "round_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("psfs_activities.id", ondelete="CASCADE"))
+    round_day: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Push(Base):
     """One scheduled message. The unique key makes planning it twice harmless, and its status
     moves pending → claimed → sending → sent (or skipped / failed / expired / in_doubt)."""

@@ -24,6 +24,8 @@ from storage.models import (
     LevelChange,
     PainCheckin,
     PausePeriod,
+    PsfsActivity,
+    PsfsRating,
     Push,
     RedFlagAnswer,
     SessionExercise,
@@ -102,6 +104,8 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
     CareLink,
+    PsfsRating,
+    PsfsActivity,
     Hold,
     KneeEvent,
     PausePeriod,
@@ -193,6 +197,14 @@ class UserRows:
     def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
         """The consent history: each time the person shared with a clinician, by when."""
         return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
+
+    def psfs_activities(self) -> AsyncIterator[Sequence[PsfsActivity]]:
+        """In the order they were named."""
+        return self._all_of(PsfsActivity, PsfsActivity.position)
+
+    def psfs_ratings(self) -> AsyncIterator[Sequence[PsfsRating]]:
+        """By round, then activity."""
+        return self._all_of(PsfsRating, PsfsRating.round_day, PsfsRating.activity_id)
 
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))

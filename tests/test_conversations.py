@@ -256,6 +256,7 @@ async def test_help_lists_every_command(chat, harness):
         "progress",
         "report",
         "history",
+        "psfs",
         "exercises",
         "exercise",
         "schedule",

@@ -80,6 +80,10 @@ async def train_a_week(harness, chat) -> None:
     await chat.press("No, neither", asked.last)
     noted = await chat.send("my knee is 4 today")  # a day score, Saturday
     assert "Noted: your knee is at 4/10 today" in noted.text
+    await chat.send("/psfs")  # the functional scale: an activity and its rating
+    await chat.send("stairs")
+    await chat.tap("psfsdone")
+    await chat.send("5")
     await chat.send("/pause")
     await chat.send("/resume")
     await chat.send("/redflags")
@@ -151,6 +155,8 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "holds": "hold",
         "knee_events": "knee_event",
         "care_links": "consent",
+        "psfs_activities": "psfs_activity",
+        "psfs_ratings": "psfs_rating",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()

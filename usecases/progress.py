@@ -14,6 +14,7 @@ from scheduler.slots import local_day, slot_instant
 from storage import training
 from storage.models import User
 from storage.training import SessionSummary  # a session as /history and the chart read it
+from usecases import psfs
 from usecases.holds import HeldPeriods, HoldRecord, KneeEventDay, held_periods, hold_records
 from usecases.holds import knee_events as knee_events_since
 
@@ -33,6 +34,7 @@ class ProgressView:
     skipped: list[date]
     held: HeldPeriods
     joined: date
+    activities: list[tuple[date, float]]  # the functional scale's mean of each round
 
     @property
     def scored(self) -> bool:
@@ -69,6 +71,7 @@ async def progress_view(
         skipped=await training.skipped_days(db, user.id),
         held=await held_periods(db, user, today),
         joined=joined,
+        activities=await psfs.means(db, user),
     )
 
 

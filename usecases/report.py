@@ -20,6 +20,7 @@ from scheduler.slots import local_day, slot_instant
 from storage import reports, training
 from storage.models import User
 from storage.training import SessionSummary
+from usecases import psfs
 from usecases.holds import (
     HeldPeriods,
     HoldRecord,
@@ -122,6 +123,7 @@ class ReportData:
     holds: tuple[HoldRecord, ...] = ()  # open in the period, oldest first
     knee_events: tuple[KneeEventDay, ...] = ()  # oldest first
     held: HeldPeriods = field(default_factory=HeldPeriods)  # paused, held: in the period
+    activities: psfs.ScaleSummary | None = None  # the functional scale, first and latest round
 
     @property
     def period_start(self) -> date:
@@ -181,6 +183,7 @@ async def gather_report(
         held=(await held_periods(db, user, today)).since(first_day),
         holds=tuple(await hold_records(db, catalogue.safety, user, period.since)),
         knee_events=tuple(await knee_events(db, user, period.since)),
+        activities=await psfs.summary(db, catalogue, user),
     )
 
 

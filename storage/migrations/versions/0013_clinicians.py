@@ -2,16 +2,16 @@
 codes, the patients' consent to share with one (care links, kept as history), and the
 notices that tell a clinician a patient started or stopped sharing.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
