@@ -109,7 +109,21 @@ def _parser() -> argparse.ArgumentParser:
         "--ready", action="store_true", help="ask /readyz (database and Bot API) instead"
     )
     health.add_argument("--timeout", type=float, default=4.0, help="seconds (default 4)")
+    _clinician_parser(commands.add_parser("clinician", help="the practice's clinicians"))
     return parser
+
+
+def _clinician_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", default=None, help="the database (default KNEECOACH_DATABASE_URL)"
+    )
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a clinician and print their one-time link")
+    add.add_argument("name", help='their name as patients know it, e.g. "Ana Ruiz"')
+    add.add_argument("--practice", default="", help='e.g. "Knee Clinic"')
+    actions.add_parser("list", help="every clinician, with their id and state")
+    remove = actions.add_parser("remove", help="remove a clinician: their patients stop sharing")
+    remove.add_argument("id", type=int)
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,6 +141,10 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         from sandbox.chat import run_sandbox
 
         asyncio.run(run_sandbox(args.database_url))
+    elif args.command == "clinician":
+        from bot.clinicians import run as clinician_command
+
+        return asyncio.run(clinician_command(args, settings))
     elif args.command == "db":
         asyncio.run(_upgrade(settings.database_url))
         print("database is up to date")

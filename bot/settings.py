@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Rendered exercise animations are cached here (made if missing; if it cannot be written
     # they are drawn in memory). Default: a kneecoach-media folder in the temp directory.
     media_dir: Path | None = None
+    # The bot's @username for the t.me links `kneecoach clinician add` prints (without a
+    # token it cannot ask Telegram); None: asked from Telegram when a token is set.
+    bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 
     @field_validator("token")
     @classmethod

@@ -157,3 +157,18 @@ class GaveWayAnswer(StrEnum):
     INJURY = "injury"  # after a fall or an injury, with swelling: the red-flag screen
     NO_WEIGHT = "no_weight"  # cannot put weight on it: the red-flag screen
     NEITHER = "neither"  # the common kind: the balance exercises train it
+
+
+class LinkEnd(StrEnum):
+    """How a patient's sharing with a clinician (a care link) ended."""
+
+    PATIENT = "patient"  # the patient stopped sharing (/physio), or shared with another
+    REMOVED = "removed"  # the operator removed the clinician
+    DELETED = "deleted"  # the patient erased their data (/delete)
+
+
+class NoticeKind(StrEnum):
+    """What a clinician is told about a patient's sharing."""
+
+    STARTED = "started"
+    STOPPED = "stopped"

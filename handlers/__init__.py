@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers import (
     checkins,
+    clinic,
     exercises,
     history,
     knee,
@@ -22,13 +23,14 @@ from handlers import (
     report,
     safety,
     schedule,
+    sharing,
     start,
     today,
 )
 from handlers.common import ButtonRouter, UpdateHandler
 
 COMMANDS: dict[str, UpdateHandler] = {
-    "start": start.start,
+    "start": sharing.start,
     "today": today.today,
     "progress": history.progress,
     "history": history.history,
@@ -44,6 +46,9 @@ COMMANDS: dict[str, UpdateHandler] = {
     "delete": mydata.delete,
     "language": language.choose_language,
     "psfs": psfs.start_round,
+    "physio": sharing.physio,
+    "invite": clinic.invite,
+    "patients": clinic.patients,
 }
 BUTTON_MODULES = (
     checkins,
@@ -54,6 +59,7 @@ BUTTON_MODULES = (
     psfs,
     safety,
     schedule,
+    sharing,
     start,
     today,
 )

@@ -368,3 +368,35 @@ class Language(Callback):
 
     ACTION: ClassVar[str] = "lang"
     language: Annotated[str, OneOf(LANGUAGES)]
+
+
+# An invite code as the bot makes them (URL-safe base64), never longer than it stores.
+INVITE_CODE = r"[A-Za-z0-9_-]{8,32}"
+InviteCode = Annotated[str, Matching(INVITE_CODE)]
+
+
+@dataclass(frozen=True)
+class Share(Callback):
+    """ "Share with <clinician>" under an invite: the code, and the version of the words the
+    patient read (stored with the consent)."""
+
+    ACTION: ClassVar[str] = "share"
+    code: InviteCode
+    version: Annotated[int, Between(1, 999)]
+
+
+@dataclass(frozen=True)
+class NoThanks(Callback):
+    """ "No thanks" under an invite."""
+
+    ACTION: ClassVar[str] = "noshare"
+    code: InviteCode
+
+
+@dataclass(frozen=True)
+class StopSharing(Callback):
+    """ "Stop sharing" on /physio: the clinician it is about, so an old button cannot end a
+    newer link."""
+
+    ACTION: ClassVar[str] = "stopshare"
+    clinician: Annotated[int, Between(1, 2**31 - 1)]

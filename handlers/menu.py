@@ -23,6 +23,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("export", N_("all your data as a CSV file")),
     ("delete", N_("erase all your data")),
     ("language", N_("English, Русский or Español")),
+    ("physio", N_("who sees your progress; stop sharing")),
+    ("invite", N_("for clinicians: the link patients open to share with you")),
+    ("patients", N_("for clinicians: the patients who share with you")),
     ("start", N_("set up, or see your settings")),
     ("help", N_("this list")),
 )

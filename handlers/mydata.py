@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 from content.catalogue import NONE_OF_THESE, Catalogue, Moment
 from content.i18n import N_, _, clock_time, use_language
 from content.progression import ClinicianReason, Step, Voice
-from content.states import OnboardingStep, PainKind, PushKind, PushStatus, SessionStatus
+from content.states import (
+    LinkEnd,
+    OnboardingStep,
+    PainKind,
+    PushKind,
+    PushStatus,
+    SessionStatus,
+)
 from handlers.callbacks import DeleteEverything
 from handlers.checkins import EFFORT_WORDS
 from handlers.common import Attachment, Button, Tap, Turn, turn_handler
@@ -23,9 +30,10 @@ from handlers.safety import hold_event
 from handlers.start import keeps_question
 from handlers.views import describe_reason
 from scheduler.calendar import describe_days
-from usecases import people
+from usecases import clinicians, people
 from usecases.holds import hold_record
 from usecases.people import (
+    CareLink,
     Clearance,
     Database,
     ExerciseLevel,
@@ -92,6 +100,11 @@ VOICE_WORDS = {
     ClinicianReason.REGRESSIONS_IN_A_ROW.value: N_("see a clinician: levels down twice in a row"),
     ClinicianReason.WORST_PAIN.value: N_("see a clinician: pain at its worst"),
     ClinicianReason.MORNINGS_HIGH.value: N_("see a clinician: mornings stay high"),
+}
+LINK_END_WORDS = {
+    LinkEnd.PATIENT: N_("you stopped sharing"),
+    LinkEnd.REMOVED: N_("the clinician left the practice's list"),
+    LinkEnd.DELETED: N_("you erased your data"),
 }
 MOMENT_WORDS = {Moment.START: N_("before starting"), Moment.LATER: N_("during the program")}
 PUSH_STATUS_WORDS = {
@@ -170,6 +183,7 @@ async def export_csv(rows: UserRows, catalogue: Catalogue) -> bytes:
     await sheet.write(rows.psfs_ratings(), _psfs_rating_record)
     await sheet.write(rows.weekly_reviews(), _weekly_review_record)
     await sheet.write(rows.pushes(), _reminder_record)
+    await sheet.write(rows.care_links(), _care_link_record)
     return sheet.text().encode("utf-8")
 
 
@@ -487,6 +501,27 @@ def _reminder_record(row: Push, sheet: _Sheet) -> Record:
     )
 
 
+def _care_link_record(link: CareLink, sheet: _Sheet) -> Record:
+    """A consent to share with a clinician: when, the version of the words agreed to, and
+    when and how it ended."""
+    clinician = link.clinician
+    who = f"{clinician.name} ({clinician.practice})" if clinician.practice else clinician.name
+    if link.ended_at is None:
+        detail = _("sharing now")
+    else:
+        detail = _("ended {time}: {how}").format(
+            time=sheet.at(link.ended_at), how=_word(LINK_END_WORDS, link.ended_by)
+        )
+    return Record(
+        "consent",
+        sheet.at(link.consented_at),
+        value=who,
+        detail=detail,
+        # The wording's version as "v1": a code value is a word, never a bare number.
+        code=_code(wording=f"v{link.wording_version}", ended_by=link.ended_by),
+    )
+
+
 @turn_handler
 async def delete(turn: Turn) -> None:
     """/delete: ask for confirmation; the button is valid for CONFIRM_WITHIN."""
@@ -512,6 +547,7 @@ async def confirm_delete(turn: Turn, pressed: DeleteEverything) -> None:
     if not timedelta(0) <= turn.now - asked <= CONFIRM_WITHIN:
         turn.toast = _("That button has expired. Send /delete again.")
         return
+    await clinicians.stop_sharing(turn.db, turn.user, None, turn.now, LinkEnd.DELETED)
     await people.erase(turn.db, turn.user)
     turn.toast = _("Deleted")
     turn.edit(

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from content.adherence import WeekTally
 from content.catalogue import Catalogue
 from content.i18n import _, day_month, day_name, ngettext
-from content.states import Awaiting
+from content.states import Awaiting, NoticeKind
 from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
+from handlers.clinic import care_notice
 from handlers.knee import gentle_line
 from handlers.psfs import ROUND_BUTTON
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
@@ -31,6 +32,10 @@ class PushTexts:
     ) -> None:
         self.catalogue = catalogue
         self.catalogues = catalogues or {}
+
+    def care_notice(self, kind: NoticeKind, patient_name: str) -> str:
+        """A clinician told that a patient started or stopped sharing."""
+        return care_notice(kind, patient_name)
 
     def _catalogue(self, user: User) -> Catalogue:
         return self.catalogues.get(user.language, self.catalogue)

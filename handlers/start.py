@@ -124,9 +124,9 @@ def welcome(turn: Turn) -> None:
     )
 
 
-@turn_handler
-async def start(turn: Turn) -> None:
-    """Welcome; a returning user keeps everything and may change settings."""
+async def greet(turn: Turn) -> None:
+    """/start without a link: welcome; a returning user keeps everything and may change
+    settings. (handlers.sharing reads the link a /start may carry first.)"""
     user = turn.user
     name = user.first_name or _("there")
     if user.on_hold:

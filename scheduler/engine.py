@@ -37,6 +37,7 @@ from content.states import PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
+from scheduler.notices import send_notices
 from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
 from scheduler.planner import DayFacts, pushes_for_slot, review_hold
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
@@ -198,10 +199,23 @@ class PushEngine:
                 report.counts[PushOutcome.DUE] += len(batch)
                 await self._prepare(batch, now, report)
                 await self._send_all(batch, report)
+            if not self._stopping:
+                await self._notices(now)
             self.totals.update(report.counts)
             if any(report.counts.values()):
                 log.info("push tick: %s", report.line())
             return report
+
+    async def _notices(self, now: datetime) -> None:
+        """Clinicians told that a patient started or stopped sharing (scheduler.notices)."""
+        counts = await send_notices(self.database, self.bot, self.limiter, self.renderer, now)
+        if counts:
+            log.info(
+                "care notices: sent %d, failed %d, again later %d",
+                counts[PushStatus.SENT],
+                counts[PushStatus.FAILED],
+                counts[PushStatus.PENDING],
+            )
 
     # -- planning -------------------------------------------------------------------------
 

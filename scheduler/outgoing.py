@@ -19,7 +19,7 @@ from telegram.ext import ExtBot
 
 from content.adherence import WeekTally
 from content.program import PlannedExercise
-from content.states import Awaiting
+from content.states import Awaiting, NoticeKind
 from storage.holds import HoldView
 from storage.models import User
 from storage.training import EasedBack
@@ -102,6 +102,10 @@ class PushRenderer(Protocol):
 
     def nudge(self, user: User, missed_day: date) -> Outgoing:
         """The one gentle nudge the day after the training day `missed_day` went unlogged."""
+        ...
+
+    def care_notice(self, kind: NoticeKind, patient_name: str) -> str:
+        """A clinician told that a patient started or stopped sharing (in the language set)."""
         ...
 
     def weekly(

@@ -1,7 +1,8 @@
 """Database tables: users and their schedule, session logs, pain check-ins, exercise levels,
 level changes, what each session's review did, red-flag answers, clinician clearances, holds
-and knee events, the reminder outbox, weekly reviews, files Telegram holds, and the inbox of
-updates from Telegram."""
+and knee events, the reminder outbox, weekly reviews, files Telegram holds, the inbox of
+updates from Telegram, and the practice's clinicians with their claim links, invites and the
+patients' consent to share (care links)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ from content.states import (
     HoldEnd,
     HoldKind,
     KneeEventKind,
+    LinkEnd,
+    NoticeKind,
     OnboardingStep,
     PainKind,
     PushKind,
@@ -518,3 +521,122 @@ class InboxUpdate(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The chat it belongs to (NULL: none), so that replicas handle a chat's updates in order.
     chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Clinician(Base):
+    """A clinician of the practice, added by the operator; their Telegram account is set when
+    they open their one-time claim link. Never deleted: removed_at ends the role and keeps
+    the consent history that names them."""
+
+    __tablename__ = "clinicians"
+    __table_args__ = (
+        # A Telegram account is at most one clinician at a time (a removed one frees it).
+        Index(
+            "ix_clinicians_telegram_id_live",
+            "telegram_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    practice: Mapped[str] = mapped_column(String(100), default="")
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # What the bot speaks to the clinician (en, ru, es), whatever their patients speak.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ClinicianClaim(Base):
+    """A one-time link that makes a Telegram account a clinician. Only the token's SHA-256 is
+    kept, so the table alone cannot be used to claim anyone."""
+
+    __tablename__ = "clinician_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Invite(Base):
+    """A clinician's patient invite code (the link's `p_<code>`); one live code per clinician,
+    a new one revokes the old."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        Index(
+            "ix_invites_live",
+            "clinician_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class CareLink(Base):
+    """A patient's consent to share their data with one clinician: live while ended_at is
+    NULL, at most one live link per patient. Kept after it ends, as the consent history
+    /export shows (user_id is the patient, like every table of a person's rows)."""
+
+    __tablename__ = "care_links"
+    __table_args__ = (
+        Index(
+            "ix_care_links_live",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The version of the words the patient agreed to (what the clinician will see).
+    wording_version: Mapped[int] = mapped_column(SmallInteger)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[LinkEnd | None] = mapped_column(StrEnumColumn(LinkEnd, 12), default=None)
+
+    # Read with the link (one join): the consent history names who was shared with.
+    clinician: Mapped[Clinician] = relationship(lazy="joined", innerjoin=True)
+
+
+class CareNotice(Base):
+    """A message to a clinician that a patient started or stopped sharing: queued in the
+    transaction that made the change, so a restart between that and the send loses none, and
+    sent by the push engine at most once (status "sending" before its request leaves; a crash
+    then leaves it in doubt, never sent twice). The patient's first name is cleared once sent."""
+
+    __tablename__ = "care_notices"
+    __table_args__ = (Index("ix_care_notices_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[NoticeKind] = mapped_column(StrEnumColumn(NoticeKind, 8))
+    patient_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[PushStatus] = mapped_column(
+        StrEnumColumn(PushStatus, 12), default=PushStatus.PENDING
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

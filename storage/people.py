@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from content.catalogue import Program
 from content.states import OnboardingStep
 from storage.models import (
+    CareLink,
     Clearance,
     ExerciseLevel,
     Hold,
@@ -104,6 +105,7 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 USER_TABLES: tuple[Any, ...] = (
     PsfsRating,
     PsfsActivity,
+    CareLink,
     Hold,
     KneeEvent,
     PausePeriod,
@@ -199,6 +201,10 @@ class UserRows:
     def psfs_ratings(self) -> AsyncIterator[Sequence[PsfsRating]]:
         """By round, then activity."""
         return self._all_of(PsfsRating, PsfsRating.round_day, PsfsRating.activity_id)
+
+    def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
+        """The consent history: each time the person shared with a clinician, by when."""
+        return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
 
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))

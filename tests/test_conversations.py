@@ -266,6 +266,9 @@ async def test_help_lists_every_command(chat, harness):
         "export",
         "delete",
         "language",
+        "physio",
+        "invite",
+        "patients",
         "start",
         "help",
     }

@@ -36,6 +36,7 @@ from storage.models import (
 )
 from storage.people import USER_TABLES
 from tests.auxil.reminders import REMINDER_TEXT
+from usecases import clinicians
 
 OTHER_USER = 7002
 CATALOGUE = load_catalogue()
@@ -54,7 +55,9 @@ async def ready_chat(chat):
 
 async def train_a_week(harness, chat) -> None:
     """Two sessions with pain and morning scores (one corrected), an effort answer, a weekly
-    check-in, the level changes that follow, and a red flag cleared: a row in every table."""
+    check-in, the level changes that follow, a red flag cleared, and sharing with a
+    clinician: a row in every table."""
+    await share_with_a_clinician(harness, chat)
     for day, morning in ((25, None), (26, "1"), (27, None), (28, "1")):
         harness.clock.set(datetime(2026, 11, day, 7, 0, tzinfo=UTC))  # the morning check
         await harness.engine.tick()
@@ -86,6 +89,15 @@ async def train_a_week(harness, chat) -> None:
     await chat.send("/redflags")
     await chat.press("Numb or weak leg")
     await chat.press("A clinician has checked my knee")
+
+
+async def share_with_a_clinician(harness, chat) -> None:
+    """The person consents to share with a clinician (a care link)."""
+    async with harness.services.database.transaction() as db:
+        added = await clinicians.add_clinician(db, "Ana Ruiz", "Knee Clinic", harness.clock.now())
+        code = await clinicians.invite_code(db, added.clinician, harness.clock.now())
+    offer = await chat.send(f"/start p_{code}")
+    await chat.tap("share:", offer.with_buttons())
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
@@ -144,6 +156,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "knee_events": "knee_event",
         "psfs_activities": "psfs_activity",
         "psfs_ratings": "psfs_rating",
+        "care_links": "consent",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()

@@ -14,6 +14,7 @@ from content.catalogue import Program
 from storage import inbox, people
 from storage.db import Database  # the handle a front door opens its transactions on
 from storage.models import (  # the person's row, and the rows /export is made of
+    CareLink,
     Clearance,
     ExerciseLevel,
     Hold,
@@ -34,6 +35,7 @@ from storage.models import (  # the person's row, and the rows /export is made o
 from storage.people import Sender, UserRows  # who sent an update; all about them, for /export
 
 __all__ = [
+    "CareLink",
     "Clearance",
     "Database",
     "ExerciseLevel",

@@ -1,0 +1,69 @@
+"""Clinicians told that a patient started or stopped sharing: the notices the use cases queue
+in the transaction that made the change (storage.clinicians.queue_notice) are sent here, on
+the push engine's tick, through the same rate limiter as every push, in each clinician's
+language. At most once: a notice is "sending" from its claim on, and one a crash leaves so is
+never sent again; a 429 or a network error puts it back for the next tick."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
+
+from content.i18n import use_language
+from content.states import PushStatus
+from scheduler.outgoing import PushRenderer, send_text
+from scheduler.ratelimit import DEPARTED, TelegramRateLimiter
+from storage import clinicians
+from storage.clinicians import DueNotice
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Notices claimed at a time; they are few (one per consent or stop).
+BATCH = 50
+
+
+async def send_notices(
+    database: Database,
+    bot: ExtBot[Any],
+    limiter: TelegramRateLimiter,
+    words: PushRenderer,
+    now: datetime,
+) -> Counter[PushStatus]:
+    """Send every pending notice; how many ended sent, failed or pending again."""
+    counts: Counter[PushStatus] = Counter()
+    while True:
+        async with database.transaction() as db:
+            batch = await clinicians.claim_notices(db, BATCH)
+        if not batch:
+            return counts
+        for notice in batch:
+            status = await _send(bot, limiter, words, notice)
+            async with database.transaction() as db:
+                await clinicians.finish_notice(db, notice.notice_id, status, now)
+            counts[status] += 1
+        if counts[PushStatus.PENDING]:
+            return counts  # Telegram asks to wait: the rest goes on the next tick
+
+
+async def _send(
+    bot: ExtBot[Any], limiter: TelegramRateLimiter, words: PushRenderer, notice: DueNotice
+) -> PushStatus:
+    with use_language(notice.language):
+        text = words.care_notice(notice.kind, notice.patient_name)
+    await limiter.reserve(notice.chat_id)
+    await limiter.depart()
+    try:
+        await send_text(bot, notice.chat_id, text, None, DEPARTED)
+    except (RetryAfter, NetworkError) as error:
+        log.warning("care notice %s: trying again next tick: %s", notice.notice_id, error)
+        return PushStatus.PENDING
+    except (Forbidden, BadRequest) as error:  # the clinician blocked the bot, or no chat
+        log.warning("care notice %s not delivered: %s", notice.notice_id, error)
+        return PushStatus.FAILED
+    return PushStatus.SENT

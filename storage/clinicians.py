@@ -1,0 +1,232 @@
+"""Clinicians, their one-time claim links and invite codes, and the patients' consent to share
+(care links). `reach` is the one access check: every clinician action on a patient's data
+goes through it (or through `patients_of`, which uses the same condition)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.states import LinkEnd, NoticeKind, PushStatus
+from storage.models import CareLink, CareNotice, Clinician, ClinicianClaim, Invite, User
+
+
+async def add_clinician(db: AsyncSession, name: str, practice: str, now: datetime) -> Clinician:
+    """A new clinician, not yet tied to a Telegram account."""
+    clinician = Clinician(name=name, practice=practice, created_at=now)
+    db.add(clinician)
+    await db.flush()
+    return clinician
+
+
+async def add_claim(
+    db: AsyncSession, clinician_id: int, token_hash: str, expires_at: datetime
+) -> None:
+    """Keep a claim link by its token's hash (the token itself is never stored)."""
+    db.add(ClinicianClaim(clinician_id=clinician_id, token_hash=token_hash, expires_at=expires_at))
+    await db.flush()
+
+
+async def claim_by_hash(db: AsyncSession, token_hash: str) -> ClinicianClaim | None:
+    """The claim link with this token hash, locked so that two taps use it once."""
+    return await db.scalar(
+        select(ClinicianClaim).where(ClinicianClaim.token_hash == token_hash).with_for_update()
+    )
+
+
+async def clinician(db: AsyncSession, clinician_id: int) -> Clinician | None:
+    """A clinician by id, removed or not."""
+    return await db.get(Clinician, clinician_id)
+
+
+async def clinician_of_account(db: AsyncSession, telegram_id: int) -> Clinician | None:
+    """The live clinician this Telegram account is, if any."""
+    return await db.scalar(
+        select(Clinician).where(
+            Clinician.telegram_id == telegram_id, Clinician.removed_at.is_(None)
+        )
+    )
+
+
+async def all_clinicians(db: AsyncSession) -> Sequence[Clinician]:
+    """Every clinician ever added, the removed ones too, by id."""
+    return (await db.scalars(select(Clinician).order_by(Clinician.id))).all()
+
+
+async def remove_clinician(db: AsyncSession, clinician: Clinician, now: datetime) -> None:
+    """The clinician's role ends: their invite is revoked, their live links end (as history),
+    and their Telegram account is free to be a clinician again."""
+    clinician.removed_at = now
+    await db.execute(
+        update(Invite)
+        .where(Invite.clinician_id == clinician.id, Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await db.execute(
+        update(CareLink)
+        .where(CareLink.clinician_id == clinician.id, CareLink.ended_at.is_(None))
+        .values(ended_at=now, ended_by=LinkEnd.REMOVED)
+    )
+
+
+async def live_invite(db: AsyncSession, clinician_id: int) -> Invite | None:
+    """The clinician's current invite code, if they have one."""
+    return await db.scalar(
+        select(Invite).where(Invite.clinician_id == clinician_id, Invite.revoked_at.is_(None))
+    )
+
+
+async def new_invite(db: AsyncSession, clinician_id: int, code: str, now: datetime) -> Invite:
+    """A new invite code for the clinician; the one before stops working."""
+    await db.execute(
+        update(Invite)
+        .where(Invite.clinician_id == clinician_id, Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    invite = Invite(code=code, clinician_id=clinician_id, created_at=now)
+    db.add(invite)
+    await db.flush()
+    return invite
+
+
+async def inviting(db: AsyncSession, code: str) -> Clinician | None:
+    """The clinician a live invite code belongs to; None when the code is unknown, revoked,
+    or its clinician removed."""
+    return await db.scalar(
+        select(Clinician)
+        .join(Invite, Invite.clinician_id == Clinician.id)
+        .where(Invite.code == code, Invite.revoked_at.is_(None), Clinician.removed_at.is_(None))
+    )
+
+
+async def live_link(db: AsyncSession, user_id: int) -> CareLink | None:
+    """The patient's live care link, if they share with anyone now."""
+    return await db.scalar(
+        select(CareLink).where(CareLink.user_id == user_id, CareLink.ended_at.is_(None))
+    )
+
+
+async def start_link(
+    db: AsyncSession, user_id: int, clinician_id: int, wording_version: int, now: datetime
+) -> CareLink:
+    """The patient consents to share with the clinician, with the wording's version."""
+    link = CareLink(
+        user_id=user_id,
+        clinician_id=clinician_id,
+        consented_at=now,
+        wording_version=wording_version,
+    )
+    db.add(link)
+    await db.flush()
+    return link
+
+
+def end_link(link: CareLink, by: LinkEnd, now: datetime) -> None:
+    """The link ends now; the row stays, as consent history."""
+    link.ended_at = now
+    link.ended_by = by
+
+
+def _reachable(clinician_id: int) -> ColumnElement[bool]:
+    """The one condition under which a clinician sees a patient: a live, consented link of a
+    clinician who has not been removed."""
+    return and_(
+        CareLink.clinician_id == clinician_id,
+        CareLink.ended_at.is_(None),
+        Clinician.id == CareLink.clinician_id,
+        Clinician.removed_at.is_(None),
+    )
+
+
+async def reach(db: AsyncSession, clinician_id: int, patient_id: int) -> User | None:
+    """The patient, only through a live, consented link of a clinician who is not removed;
+    None for anyone else (another clinician's patient, an unlinked one, one who stopped)."""
+    return await db.scalar(
+        select(User)
+        .join(CareLink, CareLink.user_id == User.id)
+        .join(Clinician, Clinician.id == CareLink.clinician_id)
+        .where(User.id == patient_id, _reachable(clinician_id))
+    )
+
+
+async def patients_of(db: AsyncSession, clinician_id: int) -> Sequence[tuple[User, datetime]]:
+    """The patients the clinician reaches now (the `reach` condition), with when each
+    consented, longest-linked first."""
+    rows = await db.execute(
+        select(User, CareLink.consented_at)
+        .join(CareLink, CareLink.user_id == User.id)
+        .join(Clinician, Clinician.id == CareLink.clinician_id)
+        .where(_reachable(clinician_id))
+        .order_by(CareLink.consented_at, User.id)
+    )
+    return [(user, consented_at) for user, consented_at in rows]
+
+
+async def queue_notice(
+    db: AsyncSession, clinician: Clinician, kind: NoticeKind, patient_name: str, now: datetime
+) -> None:
+    """Tell the clinician (once the engine sends it) that a patient started or stopped
+    sharing; nothing for a clinician with no chat yet or removed."""
+    if clinician.chat_id is None or clinician.removed_at is not None:
+        return
+    db.add(
+        CareNotice(
+            clinician_id=clinician.id, kind=kind, patient_name=patient_name[:64], created_at=now
+        )
+    )
+    await db.flush()
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    """A notice claimed for sending: where it goes, in which language, and what it says."""
+
+    notice_id: int
+    chat_id: int
+    language: str
+    kind: NoticeKind
+    patient_name: str
+
+
+async def claim_notices(db: AsyncSession, limit: int) -> list[DueNotice]:
+    """Pending notices, oldest first, marked "sending" as they are claimed (at most once:
+    one left "sending" by a crash is never sent again); another replica skips them."""
+    due = (
+        select(CareNotice.id)
+        .where(CareNotice.status == PushStatus.PENDING)
+        .order_by(CareNotice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(await db.scalars(due))
+    if not ids:
+        return []
+    await db.execute(
+        update(CareNotice).where(CareNotice.id.in_(ids)).values(status=PushStatus.SENDING)
+    )
+    rows = await db.execute(
+        select(CareNotice, Clinician.chat_id, Clinician.language)
+        .join(Clinician, Clinician.id == CareNotice.clinician_id)
+        .where(CareNotice.id.in_(ids), Clinician.chat_id.is_not(None))
+        .order_by(CareNotice.id)
+    )
+    return [
+        DueNotice(notice.id, chat_id, language, notice.kind, notice.patient_name)
+        for notice, chat_id, language in rows
+        if chat_id is not None
+    ]
+
+
+async def finish_notice(
+    db: AsyncSession, notice_id: int, status: PushStatus, now: datetime
+) -> None:
+    """Book a notice: sent (the patient's name is no longer kept), failed, or pending again
+    (a 429 or a network error: the next tick tries again)."""
+    values: dict[str, object] = {"status": status}
+    if status is PushStatus.SENT:
+        values.update(sent_at=now, patient_name="")
+    await db.execute(update(CareNotice).where(CareNotice.id == notice_id).values(**values))

@@ -1,0 +1,269 @@
+"""A practice's clinicians and the patients who share their data with them: the operator adds
+and removes clinicians, a clinician claims their Telegram account with a one-time link and
+invites patients with a code, a patient consents (with the wording's version), declines or
+stops sharing. No Telegram here: the practice's web pages will call the same functions.
+
+A clinician reaches a patient only through storage.clinicians.reach (a live, consented link
+of a clinician who is not removed); every clinician action on a patient goes through it."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.states import LinkEnd, NoticeKind
+from storage import clinicians as store
+from storage.models import Clinician, User
+
+__all__ = [
+    "CLAIM_VALID_FOR",
+    "Account",
+    "Claim",
+    "Claimed",
+    "Clinician",
+    "Consented",
+    "Invitation",
+    "NewClinician",
+    "Patient",
+    "add_clinician",
+    "claim",
+    "clinician_of",
+    "consent",
+    "current_clinician",
+    "decline",
+    "invitation",
+    "invite_code",
+    "list_clinicians",
+    "patient",
+    "patients_of",
+    "remove_clinician",
+    "stop_sharing",
+]
+
+CLAIM_VALID_FOR = timedelta(days=7)
+# 16 random bytes: 128 bits, 22 URL-safe characters ("clin_" + 22 fits Telegram's 64).
+CLAIM_TOKEN_BYTES = 16
+# 9 random bytes: 72 bits in 12 characters, short enough to type from a printed QR code's
+# caption, far beyond guessing (and a code is only an offer: the patient still consents).
+INVITE_CODE_BYTES = 9
+
+
+def _hash(token: str) -> str:
+    """What is stored of a claim token: its SHA-256, so the database cannot claim anyone."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewClinician:
+    """A clinician just added, and the one-time token of their claim link (shown once)."""
+
+    clinician: Clinician
+    token: str
+    expires_at: datetime
+
+
+async def add_clinician(db: AsyncSession, name: str, practice: str, now: datetime) -> NewClinician:
+    """Add a clinician and make their one-time claim link, valid CLAIM_VALID_FOR."""
+    clinician = await store.add_clinician(db, name.strip()[:64], practice.strip()[:100], now)
+    token = secrets.token_urlsafe(CLAIM_TOKEN_BYTES)
+    expires_at = now + CLAIM_VALID_FOR
+    await store.add_claim(db, clinician.id, _hash(token), expires_at)
+    return NewClinician(clinician, token, expires_at)
+
+
+async def list_clinicians(db: AsyncSession) -> Sequence[Clinician]:
+    """Every clinician, removed ones included (removed_at says so)."""
+    return await store.all_clinicians(db)
+
+
+async def remove_clinician(db: AsyncSession, clinician_id: int, now: datetime) -> bool:
+    """End a clinician's role and every patient's sharing with them; False if there is no
+    such clinician or they were removed before."""
+    found = await store.clinician(db, clinician_id)
+    if found is None or found.removed_at is not None:
+        return False
+    await store.remove_clinician(db, found, now)
+    return True
+
+
+class Claim(Enum):
+    """What opening a claim link did."""
+
+    OK = "ok"
+    EXPIRED = "expired"
+    USED = "used"
+    UNKNOWN = "unknown"  # no such link, or its clinician was removed
+    TAKEN = "taken"  # this Telegram account is another clinician already
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The claim's outcome and, when it worked (or the account already is one), the
+    clinician."""
+
+    result: Claim
+    clinician: Clinician | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """The Telegram account opening a claim link, and the language it speaks."""
+
+    telegram_id: int
+    chat_id: int
+    language: str
+
+
+async def claim(db: AsyncSession, token: str, account: Account, now: datetime) -> Claimed:
+    """The account opening a claim link becomes that clinician, once, within 7 days. An
+    account is at most one clinician: one that is already another is refused."""
+    link = await store.claim_by_hash(db, _hash(token))
+    found = None if link is None else await store.clinician(db, link.clinician_id)
+    if link is None or found is None or found.removed_at is not None:
+        return Claimed(Claim.UNKNOWN)
+    if link.used_at is not None:
+        # The clinician opening their own link again is welcomed again; anyone else is not.
+        mine = found.telegram_id == account.telegram_id
+        return Claimed(Claim.OK, found) if mine else Claimed(Claim.USED)
+    if link.expires_at <= now:
+        return Claimed(Claim.EXPIRED)
+    already = await store.clinician_of_account(db, account.telegram_id)
+    if already is not None and already.id != found.id:
+        return Claimed(Claim.TAKEN, already)
+    link.used_at = now
+    found.telegram_id = account.telegram_id
+    found.chat_id = account.chat_id
+    found.language = account.language
+    return Claimed(Claim.OK, found)
+
+
+async def clinician_of(db: AsyncSession, telegram_id: int, language: str) -> Clinician | None:
+    """The live clinician this Telegram account is (None: not a clinician), keeping the
+    language they use now for what the bot tells them."""
+    found = await store.clinician_of_account(db, telegram_id)
+    if found is not None:
+        found.language = language
+    return found
+
+
+async def invite_code(
+    db: AsyncSession, clinician: Clinician, now: datetime, *, renew: bool = False
+) -> str:
+    """The clinician's invite code: the live one, or (none yet, or `renew`) a new one that
+    revokes the one before."""
+    if not renew:
+        live = await store.live_invite(db, clinician.id)
+        if live is not None:
+            return live.code
+    code = secrets.token_urlsafe(INVITE_CODE_BYTES)
+    return (await store.new_invite(db, clinician.id, code, now)).code
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What an invite shows the patient: who invites them."""
+
+    clinician_id: int
+    name: str
+    practice: str
+    account: int | None = None  # the clinician's own Telegram account, if claimed
+
+
+async def invitation(db: AsyncSession, code: str) -> Invitation | None:
+    """Who a code invites the patient to share with; None when it is unknown, revoked, or its
+    clinician removed."""
+    found = await store.inviting(db, code)
+    if found is None:
+        return None
+    return Invitation(found.id, found.name, found.practice, found.telegram_id)
+
+
+@dataclass(frozen=True)
+class Consented:
+    """Sharing started: with whom, and the clinician it replaced, if any (both are told,
+    through the push engine)."""
+
+    clinician: Clinician
+    replaced: Clinician | None = None
+    already: bool = False  # the patient shared with this clinician already: nothing changed
+
+
+async def consent(
+    db: AsyncSession, user: User, code: str, wording_version: int, now: datetime
+) -> Consented | None:
+    """The patient agrees to share with the code's clinician: stored with the time and the
+    version of the words they read. A live link with another clinician ends first (one
+    clinician at a time). None when the invite no longer works."""
+    found = await store.inviting(db, code)
+    if found is None or found.telegram_id == user.id:  # nobody shares with themselves
+        return None
+    live = await store.live_link(db, user.id)
+    if live is not None and live.clinician_id == found.id:
+        return Consented(found, already=True)
+    replaced = None
+    if live is not None:
+        replaced = live.clinician
+        store.end_link(live, LinkEnd.PATIENT, now)
+        await db.flush()  # the live index allows one: the old link ends before the new
+        await store.queue_notice(db, replaced, NoticeKind.STOPPED, user.first_name, now)
+    await store.start_link(db, user.id, found.id, wording_version, now)
+    await store.queue_notice(db, found, NoticeKind.STARTED, user.first_name, now)
+    return Consented(found, replaced)
+
+
+async def decline(db: AsyncSession, code: str) -> Invitation | None:
+    """The patient said no: nothing is stored and nobody is told. The invitation, to name
+    who was declined (None: the invite no longer works)."""
+    return await invitation(db, code)
+
+
+async def current_clinician(db: AsyncSession, user: User) -> Clinician | None:
+    """Who sees the patient's data now, if anyone (a removed clinician's links have ended)."""
+    live = await store.live_link(db, user.id)
+    return None if live is None else live.clinician
+
+
+async def stop_sharing(
+    db: AsyncSession, user: User, clinician_id: int | None, now: datetime, by: LinkEnd
+) -> Clinician | None:
+    """End the patient's live link at once (only that clinician's, when one is named, so an
+    old button cannot end a newer link); the clinician is told, through the push engine.
+    Returns that clinician; None when the patient shared with nobody (or not with that one)."""
+    live = await store.live_link(db, user.id)
+    if live is None or (clinician_id is not None and live.clinician_id != clinician_id):
+        return None
+    store.end_link(live, by, now)
+    await store.queue_notice(db, live.clinician, NoticeKind.STOPPED, user.first_name, now)
+    return live.clinician
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A patient as their clinician's list shows them."""
+
+    user_id: int
+    first_name: str
+    since: datetime
+
+
+async def patients_of(db: AsyncSession, clinician: Clinician) -> list[Patient]:
+    """The patients who share with the clinician now (storage's access condition)."""
+    return [
+        Patient(user.id, user.first_name, since)
+        for user, since in await store.patients_of(db, clinician.id)
+    ]
+
+
+async def patient(db: AsyncSession, clinician: Clinician, patient_id: int) -> Patient | None:
+    """One patient, as the clinician may see them: through the access check only."""
+    user = await store.reach(db, clinician.id, patient_id)
+    link = None if user is None else await store.live_link(db, user.id)
+    if user is None or link is None:
+        return None
+    return Patient(user.id, user.first_name, link.consented_at)
