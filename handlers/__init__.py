@@ -45,10 +45,10 @@ COMMANDS: dict[str, UpdateHandler] = {
     "export": mydata.export,
     "delete": mydata.delete,
     "language": language.choose_language,
+    "psfs": psfs.start_round,
     "physio": sharing.physio,
     "invite": clinic.invite,
     "patients": clinic.patients,
-    "psfs": psfs.start_round,
 }
 BUTTON_MODULES = (
     checkins,

@@ -103,9 +103,9 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 
 # Every table that holds a user's rows, children first (the order deletion needs).
 USER_TABLES: tuple[Any, ...] = (
-    CareLink,
     PsfsRating,
     PsfsActivity,
+    CareLink,
     Hold,
     KneeEvent,
     PausePeriod,
@@ -194,10 +194,6 @@ class UserRows:
         """By when each was told."""
         return self._all_of(KneeEvent, KneeEvent.recorded_at, KneeEvent.id)
 
-    def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
-        """The consent history: each time the person shared with a clinician, by when."""
-        return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
-
     def psfs_activities(self) -> AsyncIterator[Sequence[PsfsActivity]]:
         """In the order they were named."""
         return self._all_of(PsfsActivity, PsfsActivity.position)
@@ -205,6 +201,10 @@ class UserRows:
     def psfs_ratings(self) -> AsyncIterator[Sequence[PsfsRating]]:
         """By round, then activity."""
         return self._all_of(PsfsRating, PsfsRating.round_day, PsfsRating.activity_id)
+
+    def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
+        """The consent history: each time the person shared with a clinician, by when."""
+        return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
 
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))

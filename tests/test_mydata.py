@@ -154,9 +154,9 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "pause_periods": "pause",
         "holds": "hold",
         "knee_events": "knee_event",
-        "care_links": "consent",
         "psfs_activities": "psfs_activity",
         "psfs_ratings": "psfs_rating",
+        "care_links": "consent",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()
