@@ -41,9 +41,9 @@ def due(rules: PsfsRules, joined: date, last_round: date | None, today: date) ->
 
 
 def activity_name(rules: PsfsRules, typed: str) -> str | None:
-    """An activity as the person typed it, tidied (spaces, one line); None when it is empty
-    or too long to show in a list."""
-    name = " ".join(typed.split())
+    """An activity as the person typed it, tidied (spaces, one line, no control characters:
+    PostgreSQL refuses a NUL in text); None when it is empty or too long to show in a list."""
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in typed).split())
     if not name or len(name) > rules.activity_max_chars:
         return None
     return name

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from content.catalogue import load_catalogue
-from content.psfs import change, mean, rating
+from content.psfs import activity_name, change, mean, rating
 from storage import people
 from storage.models import PsfsActivity, PsfsRating, User
 from tests.test_languages import english_runs
@@ -94,6 +94,8 @@ async def test_delete_erases_the_scale_too(harness, ready_chat):
 
 def test_the_rules_mean_change_and_typed_ratings():
     rules = load_catalogue().program.psfs
+    assert activity_name(rules, "stairs\x00 and\x1b\u200b  steps\n") == "stairs and steps"
+    assert activity_name(rules, "\x00\x07") is None
     assert mean([3, 4, 6]) == 4.3
     assert change(rules, 4.3, 6.3).meaningful and not change(rules, 4.3, 6.2).meaningful
     assert change(rules, 6.0, 4.0).meaningful and change(rules, 6.0, 4.0).delta == -2.0
