@@ -108,12 +108,7 @@ class ScaleSummary:
 async def summary(db: AsyncSession, catalogue: Catalogue, user: User) -> ScaleSummary | None:
     """The functional scale for /report; None before a first complete round."""
     activities = await psfs.activities(db, user.id)
-    ids = [activity.id for activity in activities]
-    complete = [
-        (item.day, tuple(item.scores[key] for key in ids))
-        for item in await psfs.rounds(db, user.id)
-        if ids and set(ids) <= item.scores.keys()
-    ]
+    complete = await _complete_rounds(db, user, activities)
     if not complete:
         return None
     (first_day, first), (day, latest) = complete[0], complete[-1]
@@ -130,9 +125,17 @@ async def summary(db: AsyncSession, catalogue: Catalogue, user: User) -> ScaleSu
 async def means(db: AsyncSession, user: User) -> list[tuple[date, float]]:
     """Each complete round's day and mean, oldest first: what /progress and /report show."""
     activities = await psfs.activities(db, user.id)
+    rounds = await _complete_rounds(db, user, activities)
+    return [(day, scale.mean(scores)) for day, scores in rounds]
+
+
+async def _complete_rounds(
+    db: AsyncSession, user: User, activities: list[Activity]
+) -> list[tuple[date, tuple[int, ...]]]:
+    """Each round that rated every activity: its day and the scores in activity order."""
     ids = [activity.id for activity in activities]
     return [
-        (item.day, scale.mean([item.scores[key] for key in ids]))
+        (item.day, tuple(item.scores[key] for key in ids))
         for item in await psfs.rounds(db, user.id)
         if ids and set(ids) <= item.scores.keys()
     ]
