@@ -272,6 +272,14 @@ class PsfsRules(_Strict):
     repeat_every_days: int = Field(ge=7, le=180)
 
 
+class CareRules(_Strict):
+    """What the care link tells a patient's clinician unasked, and what a clinician's change to
+    the program holds back (program.toml says why)."""
+
+    idle_alert_days: int = Field(ge=3, le=60)
+    edit_holds_step_up_days: int = Field(ge=0, le=28)
+
+
 class Barrier(_Strict):
     """A reason for missed sessions offered at the weekly check-in, with its tip."""
 
@@ -297,6 +305,7 @@ class Program(_Strict):
     holds: HoldRules
     progress: ProgressReport
     psfs: PsfsRules
+    care: CareRules
 
     @model_validator(mode="after")
     def _days_consistent(self) -> Program:

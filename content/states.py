@@ -168,7 +168,13 @@ class LinkEnd(StrEnum):
 
 
 class NoticeKind(StrEnum):
-    """What a clinician is told about a patient's sharing."""
+    """What a care notice tells: the clinician about a patient (sharing, alerts), or the
+    patient about their clinician's action."""
 
-    STARTED = "started"
-    STOPPED = "stopped"
+    STARTED = "started"  # the patient started sharing
+    STOPPED = "stopped"  # the patient stopped sharing (or erased their data)
+    RED_FLAG = "red_flag"  # a warning sign tapped; detail: its key
+    REVIEW = "review"  # a review hold started; detail: content.alerts.hold_detail
+    EASIEST = "easiest"  # the patient chose the easiest levels instead of a review
+    IDLE = "idle"  # no session for a while; detail: the last session's day, or empty
+    CLEARED = "cleared"  # to the patient: the clinician cleared the hold

@@ -52,6 +52,7 @@ COMMANDS: dict[str, UpdateHandler] = {
 }
 BUTTON_MODULES = (
     checkins,
+    clinic,
     exercises,
     knee,
     language,

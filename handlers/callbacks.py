@@ -400,3 +400,24 @@ class StopSharing(Callback):
 
     ACTION: ClassVar[str] = "stopshare"
     clinician: Annotated[int, Between(1, 2**31 - 1)]
+
+
+# A patient is named on a clinician's buttons by their Telegram id (under 2^53).
+PatientId = Annotated[int, Between(1, 2**53 - 1)]
+
+
+@dataclass(frozen=True)
+class PatientSummary(Callback):
+    """ "Open summary" under an alert or a patient on /patients: the patient's one-page
+    report, if the clinician still reaches them."""
+
+    ACTION: ClassVar[str] = "psum"
+    patient: PatientId
+
+
+@dataclass(frozen=True)
+class ClearHold(Callback):
+    """ "I have seen this patient: clear the hold" under a hold alert."""
+
+    ACTION: ClassVar[str] = "pclear"
+    patient: PatientId

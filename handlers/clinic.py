@@ -1,18 +1,29 @@
 """The clinician's side in Telegram: claiming the account with the operator's one-time link
-(/start clin_<token>), the patient invite (/invite, /invite new) and the patients who share
-with them (/patients). Everything a clinician does goes through usecases.clinicians, whose
-access check is the only way to a patient."""
+(/start clin_<token>), the patient invite (/invite, /invite new), the patients who share
+with them (/patients), and the alerts about them, with "Open summary" and "clear the hold".
+Everything a clinician does goes through usecases.clinicians, whose access check is the only
+way to a patient."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from functools import partial
 
-from content.i18n import _
+from content.alerts import Notice, read_hold_detail
+from content.catalogue import Catalogue
+from content.i18n import N_, _, short_day
+from content.progression import ClinicianReason
 from content.states import NoticeKind
-from handlers.common import Attachment, Turn, turn_handler
+from handlers.callbacks import ClearHold, PatientSummary
+from handlers.common import Attachment, Button, Turn, turn_handler
+from handlers.report import period_text, report_document
+from handlers.safety import TIER_WORDS
+from handlers.views import describe_session
 from media.qr import invite_qr
+from media.report import render_report
+from scheduler.outgoing import Keyboard, Outgoing
 from usecases import clinicians
-from usecases.clinicians import Account, Claim, Clinician
+from usecases.clinicians import Account, Claim, Clearing, Clinician
 
 CLAIM_PREFIX = "clin_"
 INVITE_PREFIX = "p_"
@@ -92,7 +103,8 @@ async def invite(turn: Turn) -> None:
 
 @turn_handler
 async def patients(turn: Turn) -> None:
-    """/patients: who shares their progress with this clinician now."""
+    """/patients: who shares their progress with this clinician now, a button each for their
+    summary."""
     found = await _as_clinician(turn)
     if found is None:
         return
@@ -102,19 +114,144 @@ async def patients(turn: Turn) -> None:
         return
     lines = [
         _("{name}, sharing since {day}").format(
-            name=patient.first_name or _("(no name)"), day=patient.since.date().isoformat()
+            name=_name(patient.first_name), day=patient.since.date().isoformat()
         )
         for patient in linked
     ]
-    turn.say(_("Patients who share their progress with you:") + "\n" + "\n".join(lines))
+    buttons = [
+        [
+            (
+                _("📄 {name}").format(name=_name(patient.first_name)),
+                PatientSummary(patient.user_id).data(),
+            )
+        ]
+        for patient in linked
+    ]
+    turn.say(_("Patients who share their progress with you:") + "\n" + "\n".join(lines), buttons)
 
 
-def care_notice(kind: NoticeKind, patient_name: str) -> str:
-    """What a clinician is told when a patient starts or stops sharing, in the current
-    language (the push engine sets the clinician's)."""
-    name = patient_name or _("A patient")
-    if kind is NoticeKind.STARTED:
+def _name(first_name: str) -> str:
+    return first_name or _("(no name)")
+
+
+async def open_summary(turn: Turn, pressed: PatientSummary) -> None:
+    """ "Open summary": the patient's one-page report, in the clinician's language, if the
+    clinician still reaches them (otherwise nothing about them is shown)."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    outcome = await clinicians.summary(turn.db, turn.catalogue, found, pressed.patient, turn.now)
+    if outcome is None:
+        turn.toast = _("This patient no longer shares their progress with you.")
+        return
+    patient, data = outcome
+    name = _name(patient.first_name)
+    if data is None:
+        turn.say(
+            _("{name} has not logged a session yet: the summary fills in as they do.").format(
+                name=name
+            )
+        )
+        return
+    make = partial(turn.services.drawing.run, render_report, report_document(data, turn.catalogue))
+    filename = f"knee-coach-{patient.user_id}-{data.today.isoformat()}.pdf"
+    caption = _("{name}'s Knee Coach summary ({period}).").format(
+        name=name, period=period_text(data)
+    )
+    turn.send_file(Attachment("document", filename, make), caption)
+
+
+async def clear(turn: Turn, pressed: ClearHold) -> None:
+    """ "I have seen this patient: clear the hold": every hold of the patient ends, stored as
+    this clinician's clearance, and the patient is told by name."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    hours = turn.catalogue.program.reminders.weekly_checkin_after_hours
+    outcome = await clinicians.clear_hold(
+        turn.db, turn.catalogue, found, pressed.patient, turn.now, timedelta(hours=hours)
+    )
+    if outcome.patient is None:
+        turn.toast = _("This patient no longer shares their progress with you.")
+        return
+    name = _name(outcome.patient.first_name)
+    if outcome.result is Clearing.CLEARED:
+        turn.say(
+            _("✅ Done: {name}'s program runs again, and they are told you cleared it.").format(
+                name=name
+            )
+        )
+    else:
+        turn.toast = _("{name}'s program is not on hold.").format(name=name)
+
+
+BUTTONS = (Button(PatientSummary, open_summary), Button(ClearHold, clear))
+
+# What the clinician reads of each review reason (the patient's own words say "you").
+REVIEW_WORDS = {
+    ClinicianReason.SEVERE_AT_LOWEST: N_("severe pain with every exercise at its easiest level"),
+    ClinicianReason.SECOND_SEVERE: N_("a second severe pain score within {days} days"),
+    ClinicianReason.REGRESSIONS_IN_A_ROW: N_("sessions that hurt more, several in a row"),
+    ClinicianReason.WORST_PAIN: N_("the highest pain score there is, 10/10"),
+    ClinicianReason.MORNINGS_HIGH: N_("usual morning pain above the acceptable band"),
+}
+
+
+def care_notice(notice: Notice, clinician_name: str, catalogue: Catalogue) -> Outgoing:
+    """A care notice in the current language (the push engine sets the recipient's): to the
+    clinician about a patient, naming them and quoting what happened, with buttons to open
+    them; or to the patient about what their clinician did."""
+    name = notice.patient_name or _("A patient")
+    if notice.kind is NoticeKind.CLEARED:
+        return Outgoing(
+            _(
+                "✅ {clinician} has seen how you are and cleared the hold: your program runs "
+                "again. Send /today for today's session."
+            ).format(clinician=clinician_name),
+            [],
+        )
+    if notice.kind is NoticeKind.STOPPED:
+        text = _(
+            "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
+        ).format(name=name)
+        return Outgoing(text, [])
+    text = _alert_text(notice, name, catalogue)
+    buttons: Keyboard = []
+    if notice.patient_id is not None:
+        buttons.append([(_("📄 Open summary"), PatientSummary(notice.patient_id).data())])
+        if notice.kind in (NoticeKind.RED_FLAG, NoticeKind.REVIEW):
+            clear_button = _("✅ I have seen this patient: clear the hold")
+            buttons.append([(clear_button, ClearHold(notice.patient_id).data())])
+    return Outgoing(text, buttons)
+
+
+def _alert_text(notice: Notice, name: str, catalogue: Catalogue) -> str:
+    if notice.kind is NoticeKind.STARTED:
         return _("🤝 {name} now shares their Knee Coach progress with you.").format(name=name)
-    return _(
-        "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
-    ).format(name=name)
+    if notice.kind is NoticeKind.RED_FLAG:
+        flag = catalogue.safety.flag(notice.detail)
+        sign = flag.button if flag else _("a warning sign")
+        urgency = _(TIER_WORDS[flag.tier]) if flag else ""
+        return _(
+            "🚨 {name} reported a warning sign: {sign} ({urgency}). Their program is on hold "
+            "until it is cleared."
+        ).format(name=name, sign=sign, urgency=urgency)
+    if notice.kind is NoticeKind.REVIEW:
+        reason, evidence = read_hold_detail(notice.detail)
+        days = catalogue.program.progression.severe_window_days
+        why = _(REVIEW_WORDS[reason]).format(days=days) if reason else _("their pain scores")
+        acceptable = catalogue.program.pain.acceptable_max
+        sessions = "; ".join(describe_session(scores, acceptable) for scores in evidence)
+        return _("⚠️ {name}'s program is on hold for a review: {why}.").format(
+            name=name, why=why
+        ) + (" " + _("Scores: {sessions}.").format(sessions=sessions) if sessions else "")
+    if notice.kind is NoticeKind.EASIEST:
+        return _(
+            "{name} chose to carry on at the easiest levels instead of having the knee reviewed."
+        ).format(name=name)
+    last = date.fromisoformat(notice.detail) if notice.detail else None
+    if last is None:
+        return _("💤 {name} has not done a session since they started sharing with you.").format(
+            name=name
+        )
+    return _("💤 {name} has done no session since {day}.").format(name=name, day=short_day(last))

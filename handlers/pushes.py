@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from content.adherence import WeekTally
+from content.alerts import Notice
 from content.catalogue import Catalogue
-from content.i18n import _, day_month, day_name, ngettext
-from content.states import Awaiting, NoticeKind
+from content.i18n import _, current_language, day_month, day_name, ngettext
+from content.states import Awaiting
 from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.clinic import care_notice
@@ -33,9 +34,11 @@ class PushTexts:
         self.catalogue = catalogue
         self.catalogues = catalogues or {}
 
-    def care_notice(self, kind: NoticeKind, patient_name: str) -> str:
-        """A clinician told that a patient started or stopped sharing."""
-        return care_notice(kind, patient_name)
+    def care_notice(self, notice: Notice, clinician_name: str) -> Outgoing:
+        """A care notice to a clinician or a patient, in the language set."""
+        return care_notice(
+            notice, clinician_name, self.catalogues.get(current_language(), self.catalogue)
+        )
 
     def _catalogue(self, user: User) -> Catalogue:
         return self.catalogues.get(user.language, self.catalogue)

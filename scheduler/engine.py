@@ -42,7 +42,7 @@ from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
 from scheduler.planner import DayFacts, pushes_for_slot, review_hold
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
 from scheduler.slots import local_day, next_daily_slot
-from storage import holds, outbox, psfs, training
+from storage import clinicians, holds, outbox, psfs, training
 from storage.db import Database
 from storage.holds import HoldView
 from storage.models import User
@@ -207,7 +207,10 @@ class PushEngine:
             return report
 
     async def _notices(self, now: datetime) -> None:
-        """Clinicians told that a patient started or stopped sharing (scheduler.notices)."""
+        """Care notices (scheduler.notices), after naming the patients gone quiet."""
+        quiet = timedelta(days=self.catalogue.program.care.idle_alert_days)
+        async with self.database.transaction() as db:
+            await clinicians.alert_quiet_patients(db, now, quiet)
         counts = await send_notices(self.database, self.bot, self.limiter, self.renderer, now)
         if counts:
             log.info(

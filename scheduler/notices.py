@@ -1,8 +1,9 @@
-"""Clinicians told that a patient started or stopped sharing: the notices the use cases queue
-in the transaction that made the change (storage.clinicians.queue_notice) are sent here, on
-the push engine's tick, through the same rate limiter as every push, in each clinician's
-language. At most once: a notice is "sending" from its claim on, and one a crash leaves so is
-never sent again; a 429 or a network error puts it back for the next tick."""
+"""Care notices (content.alerts): clinicians told of a patient's sharing and alerted about
+them, patients told of their clinician's action. The use cases queue them in the transaction
+that made the change (storage.clinicians), and they are sent here, on the push engine's tick,
+once due, through the same rate limiter as every push, in the recipient's language. At most
+once: a notice is "sending" from its claim on, and one a crash leaves so is never sent again;
+a 429 or a network error puts it back for the next tick."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-# Notices claimed at a time; they are few (one per consent or stop).
+# Notices claimed at a time; they are few (one per consent, stop or alert).
 BATCH = 50
 
 
@@ -35,35 +36,35 @@ async def send_notices(
     words: PushRenderer,
     now: datetime,
 ) -> Counter[PushStatus]:
-    """Send every pending notice; how many ended sent, failed or pending again."""
+    """Send every notice due; how many ended sent, failed or pending again."""
     counts: Counter[PushStatus] = Counter()
     while True:
         async with database.transaction() as db:
-            batch = await clinicians.claim_notices(db, BATCH)
+            batch = await clinicians.claim_notices(db, now, BATCH)
         if not batch:
             return counts
-        for notice in batch:
-            status = await _send(bot, limiter, words, notice)
+        for due in batch:
+            status = await _send(bot, limiter, words, due)
             async with database.transaction() as db:
-                await clinicians.finish_notice(db, notice.notice_id, status, now)
+                await clinicians.finish_notice(db, due.notice_id, status, now)
             counts[status] += 1
         if counts[PushStatus.PENDING]:
             return counts  # Telegram asks to wait: the rest goes on the next tick
 
 
 async def _send(
-    bot: ExtBot[Any], limiter: TelegramRateLimiter, words: PushRenderer, notice: DueNotice
+    bot: ExtBot[Any], limiter: TelegramRateLimiter, words: PushRenderer, due: DueNotice
 ) -> PushStatus:
-    with use_language(notice.language):
-        text = words.care_notice(notice.kind, notice.patient_name)
-    await limiter.reserve(notice.chat_id)
+    with use_language(due.language):
+        outgoing = words.care_notice(due.notice, due.clinician_name)
+    await limiter.reserve(due.chat_id)
     await limiter.depart()
     try:
-        await send_text(bot, notice.chat_id, text, None, DEPARTED)
+        await send_text(bot, due.chat_id, outgoing.text, outgoing.markup, DEPARTED)
     except (RetryAfter, NetworkError) as error:
-        log.warning("care notice %s: trying again next tick: %s", notice.notice_id, error)
+        log.warning("care notice %s: trying again next tick: %s", due.notice_id, error)
         return PushStatus.PENDING
-    except (Forbidden, BadRequest) as error:  # the clinician blocked the bot, or no chat
-        log.warning("care notice %s not delivered: %s", notice.notice_id, error)
+    except (Forbidden, BadRequest) as error:  # the recipient blocked the bot, or no chat
+        log.warning("care notice %s not delivered: %s", due.notice_id, error)
         return PushStatus.FAILED
     return PushStatus.SENT

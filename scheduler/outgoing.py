@@ -18,8 +18,9 @@ from telegram import (
 from telegram.ext import ExtBot
 
 from content.adherence import WeekTally
+from content.alerts import Notice
 from content.program import PlannedExercise
-from content.states import Awaiting, NoticeKind
+from content.states import Awaiting
 from storage.holds import HoldView
 from storage.models import User
 from storage.training import EasedBack
@@ -104,8 +105,9 @@ class PushRenderer(Protocol):
         """The one gentle nudge the day after the training day `missed_day` went unlogged."""
         ...
 
-    def care_notice(self, kind: NoticeKind, patient_name: str) -> str:
-        """A clinician told that a patient started or stopped sharing (in the language set)."""
+    def care_notice(self, notice: Notice, clinician_name: str) -> Outgoing:
+        """A care notice in the language set: to a clinician about a patient (sharing, an
+        alert, with buttons to open them), or to a patient about their clinician's action."""
         ...
 
     def weekly(

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.states import LinkEnd, NoticeKind, PushStatus
-from storage.models import CareLink, CareNotice, Clinician, ClinicianClaim, Invite, User
+from content.alerts import Notice
+from content.states import LinkEnd, NoticeKind, OnboardingStep, PushStatus, SessionStatus
+from storage.models import (
+    CareLink,
+    CareNotice,
+    Clinician,
+    ClinicianClaim,
+    Invite,
+    SessionLog,
+    User,
+)
 
 
 async def add_clinician(db: AsyncSession, name: str, practice: str, now: datetime) -> Clinician:
@@ -167,37 +176,102 @@ async def patients_of(db: AsyncSession, clinician_id: int) -> Sequence[tuple[Use
 
 
 async def queue_notice(
-    db: AsyncSession, clinician: Clinician, kind: NoticeKind, patient_name: str, now: datetime
+    db: AsyncSession, clinician: Clinician, notice: Notice, now: datetime
 ) -> None:
-    """Tell the clinician (once the engine sends it) that a patient started or stopped
-    sharing; nothing for a clinician with no chat yet or removed."""
+    """Queue a notice for the engine to send; nothing for a clinician with no chat yet or
+    removed (neither side hears of a link that no one can use)."""
     if clinician.chat_id is None or clinician.removed_at is not None:
         return
     db.add(
         CareNotice(
-            clinician_id=clinician.id, kind=kind, patient_name=patient_name[:64], created_at=now
+            clinician_id=clinician.id,
+            kind=notice.kind,
+            patient_name=notice.patient_name[:64],
+            patient_id=notice.patient_id,
+            to_patient=notice.to_patient,
+            detail=notice.detail[:200],
+            due_at=notice.due_at,
+            created_at=now,
         )
     )
     await db.flush()
 
 
+async def alert(db: AsyncSession, user: User, notice: Notice, now: datetime) -> bool:
+    """Tell the patient's clinician, if the patient shares with one now (the `reach`
+    condition); False when nobody is told."""
+    link = await live_link(db, user.id)
+    if link is None or link.clinician.removed_at is not None:
+        return False
+    await queue_notice(db, link.clinician, notice, now)
+    return True
+
+
+async def alert_quiet_patients(db: AsyncSession, now: datetime, quiet: timedelta) -> int:
+    """Tell each clinician of a patient who shares with them and has done no session for
+    `quiet` (since their last session, or since they started sharing), once per quiet
+    stretch; a patient on hold, paused or not set up is not expected to train. How many."""
+    last_done = (
+        select(func.max(SessionLog.logged_at))
+        .where(SessionLog.user_id == CareLink.user_id, SessionLog.status == SessionStatus.DONE)
+        .correlate(CareLink)
+        .scalar_subquery()
+    )
+    last_day = (
+        select(func.max(SessionLog.local_date))
+        .where(SessionLog.user_id == CareLink.user_id, SessionLog.status == SessionStatus.DONE)
+        .correlate(CareLink)
+        .scalar_subquery()
+    )
+    quiet_since = case((last_done > CareLink.consented_at, last_done), else_=CareLink.consented_at)
+    rows = await db.execute(
+        select(CareLink, User, last_day)
+        .join(User, User.id == CareLink.user_id)
+        .join(Clinician, Clinician.id == CareLink.clinician_id)
+        .where(
+            CareLink.ended_at.is_(None),
+            Clinician.removed_at.is_(None),
+            Clinician.chat_id.is_not(None),
+            User.onboarding_step == OnboardingStep.DONE,
+            User.held_since.is_(None),
+            User.paused.is_(False),
+            quiet_since <= now - quiet,
+            or_(CareLink.idle_alerted_at.is_(None), CareLink.idle_alerted_at < quiet_since),
+        )
+        .with_for_update(of=CareLink, skip_locked=True)
+    )
+    count = 0
+    for link, user, day in rows:
+        link.idle_alerted_at = now
+        detail = day.isoformat() if day else ""
+        notice = Notice(NoticeKind.IDLE, user.first_name, user.id, detail=detail)
+        await queue_notice(db, link.clinician, notice, now)
+        count += 1
+    return count
+
+
 @dataclass(frozen=True)
 class DueNotice:
-    """A notice claimed for sending: where it goes, in which language, and what it says."""
+    """A notice claimed for sending: where it goes, in which language, what it says, and who
+    it names."""
 
     notice_id: int
     chat_id: int
     language: str
-    kind: NoticeKind
-    patient_name: str
+    notice: Notice
+    clinician_name: str
 
 
-async def claim_notices(db: AsyncSession, limit: int) -> list[DueNotice]:
-    """Pending notices, oldest first, marked "sending" as they are claimed (at most once:
-    one left "sending" by a crash is never sent again); another replica skips them."""
+async def claim_notices(db: AsyncSession, now: datetime, limit: int) -> list[DueNotice]:
+    """Pending notices due by `now`, oldest first, marked "sending" as they are claimed (at
+    most once: one left "sending" by a crash is never sent again); another replica skips
+    them."""
     due = (
         select(CareNotice.id)
-        .where(CareNotice.status == PushStatus.PENDING)
+        .where(
+            CareNotice.status == PushStatus.PENDING,
+            or_(CareNotice.due_at.is_(None), CareNotice.due_at <= now),
+        )
         .order_by(CareNotice.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -209,24 +283,34 @@ async def claim_notices(db: AsyncSession, limit: int) -> list[DueNotice]:
         update(CareNotice).where(CareNotice.id.in_(ids)).values(status=PushStatus.SENDING)
     )
     rows = await db.execute(
-        select(CareNotice, Clinician.chat_id, Clinician.language)
+        select(CareNotice, Clinician, User.chat_id, User.language)
         .join(Clinician, Clinician.id == CareNotice.clinician_id)
-        .where(CareNotice.id.in_(ids), Clinician.chat_id.is_not(None))
+        .outerjoin(User, User.id == CareNotice.patient_id)
+        .where(CareNotice.id.in_(ids))
         .order_by(CareNotice.id)
     )
-    return [
-        DueNotice(notice.id, chat_id, language, notice.kind, notice.patient_name)
-        for notice, chat_id, language in rows
-        if chat_id is not None
-    ]
+    claimed = []
+    for row, clinician, patient_chat, patient_language in rows:
+        chat_id, language = (
+            (patient_chat, patient_language)
+            if row.to_patient
+            else (clinician.chat_id, clinician.language)
+        )
+        if chat_id is None or language is None:
+            continue
+        notice = Notice(
+            row.kind, row.patient_name, row.patient_id, row.to_patient, row.detail, row.due_at
+        )
+        claimed.append(DueNotice(row.id, chat_id, language, notice, clinician.name))
+    return claimed
 
 
 async def finish_notice(
     db: AsyncSession, notice_id: int, status: PushStatus, now: datetime
 ) -> None:
-    """Book a notice: sent (the patient's name is no longer kept), failed, or pending again
-    (a 429 or a network error: the next tick tries again)."""
+    """Book a notice: sent (the patient's name and the detail are no longer kept), failed,
+    or pending again (a 429 or a network error: the next tick tries again)."""
     values: dict[str, object] = {"status": status}
     if status is PushStatus.SENT:
-        values.update(sent_at=now, patient_name="")
+        values.update(sent_at=now, patient_name="", detail="")
     await db.execute(update(CareNotice).where(CareNotice.id == notice_id).values(**values))

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.alerts import Notice, hold_detail
 from content.catalogue import URGENT_TIERS, Safety, Tier
 from content.progression import ClinicianReason, Scores
-from content.states import HoldEnd, HoldKind, PushKind
+from content.states import HoldEnd, HoldKind, NoticeKind, PushKind
 from storage import outbox
+from storage.clinicians import alert
 from storage.models import Hold, User
 from storage.outbox import NewPush
 from storage.safety import flag_taps_since
@@ -65,6 +67,11 @@ async def start_hold(db: AsyncSession, user: User, new: NewHold, now: datetime) 
         user.held_since = now
     if new.followup is not None:
         await outbox.insert_pushes(db, [new.followup])
+    if new.kind is HoldKind.REVIEW:  # every review hold, from a turn or the engine
+        reason = ClinicianReason(new.reason) if new.reason else None
+        detail = hold_detail(reason, tuple(new.evidence))
+        notice = Notice(NoticeKind.REVIEW, user.first_name, user.id, detail=detail)
+        await alert(db, user, notice, now)
     await db.flush()
     return hold
 

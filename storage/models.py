@@ -27,6 +27,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     and_,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -356,6 +357,10 @@ class Clearance(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cleared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The clinician who cleared the hold from their chat; NULL: the person said one had.
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Hold(Base):
@@ -548,6 +553,10 @@ class Clinician(Base):
     # What the bot speaks to the clinician (en, ru, es), whatever their patients speak.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The weekly digest's day (0 = Monday) and hour, in the clinician's zone; "soon" red-flag
+    # alerts wait for the next of these hours (any day).
+    digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -615,16 +624,22 @@ class CareLink(Base):
     wording_version: Mapped[int] = mapped_column(SmallInteger)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ended_by: Mapped[LinkEnd | None] = mapped_column(StrEnumColumn(LinkEnd, 12), default=None)
+    # When the clinician was last told the patient has done no session for a while: one
+    # alert per quiet stretch.
+    idle_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     # Read with the link (one join): the consent history names who was shared with.
     clinician: Mapped[Clinician] = relationship(lazy="joined", innerjoin=True)
 
 
 class CareNotice(Base):
-    """A message to a clinician that a patient started or stopped sharing: queued in the
+    """A message the care link carries: to a clinician (a patient started or stopped sharing,
+    an alert about them) or to the patient (the clinician's clearance). Queued in the
     transaction that made the change, so a restart between that and the send loses none, and
     sent by the push engine at most once (status "sending" before its request leaves; a crash
-    then leaves it in doubt, never sent twice). The patient's first name is cleared once sent."""
+    then leaves it in doubt, never sent twice), not before due_at. The patient's first name and
+    the detail (flags, scores) are cleared once sent; a patient's /delete removes what was
+    still to be said about them."""
 
     __tablename__ = "care_notices"
     __table_args__ = (Index("ix_care_notices_status", "status"),)
@@ -633,8 +648,18 @@ class CareNotice(Base):
     clinician_id: Mapped[int] = mapped_column(
         ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[NoticeKind] = mapped_column(StrEnumColumn(NoticeKind, 8))
+    kind: Mapped[NoticeKind] = mapped_column(StrEnumColumn(NoticeKind, 12))
     patient_name: Mapped[str] = mapped_column(String(64), default="")
+    # The patient it is about (its buttons open them) or for: NULL for a notice that must
+    # outlive the patient's rows (stopped sharing by /delete).
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    # True: the patient is told (in their chat and language); False: the clinician.
+    to_patient: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the words quote (the flags tapped, the scores behind a hold), as the kind reads it.
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[PushStatus] = mapped_column(
         StrEnumColumn(PushStatus, 12), default=PushStatus.PENDING

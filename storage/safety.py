@@ -38,11 +38,20 @@ async def flag_taps_since(
 
 
 async def record_clearance(
-    db: AsyncSession, user_id: int, held_since: datetime | None, now: datetime
+    db: AsyncSession,
+    user_id: int,
+    held_since: datetime | None,
+    now: datetime,
+    clinician_id: int | None = None,
 ) -> None:
-    """Store that a clinician has checked the person: the end of the hold that began at
-    `held_since`, or (None) an answer to the advice to see one without a hold."""
-    db.add(Clearance(user_id=user_id, held_since=held_since, cleared_at=now))
+    """Store that a clinician has checked the person (clinician_id: the one who cleared them
+    from their chat): the end of the hold that began at `held_since`, or (None) an answer to
+    the advice to see one without a hold."""
+    db.add(
+        Clearance(
+            user_id=user_id, held_since=held_since, cleared_at=now, clinician_id=clinician_id
+        )
+    )
     await db.flush()
 
 

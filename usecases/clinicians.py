@@ -17,22 +17,31 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.alerts import Notice
+from content.catalogue import Catalogue
 from content.states import LinkEnd, NoticeKind
+from scheduler.slots import local_day
 from storage import clinicians as store
 from storage.models import Clinician, User
+from usecases import safety
+from usecases.report import DEFAULT_WEEKS, ReportData, gather_report
+from usecases.safety import Clearing
 
 __all__ = [
     "CLAIM_VALID_FOR",
     "Account",
     "Claim",
     "Claimed",
+    "Clearing",
     "Clinician",
+    "ClinicianClearance",
     "Consented",
     "Invitation",
     "NewClinician",
     "Patient",
     "add_clinician",
     "claim",
+    "clear_hold",
     "clinician_of",
     "consent",
     "current_clinician",
@@ -44,6 +53,7 @@ __all__ = [
     "patients_of",
     "remove_clinician",
     "stop_sharing",
+    "summary",
 ]
 
 CLAIM_VALID_FOR = timedelta(days=7)
@@ -211,9 +221,10 @@ async def consent(
         replaced = live.clinician
         store.end_link(live, LinkEnd.PATIENT, now)
         await db.flush()  # the live index allows one: the old link ends before the new
-        await store.queue_notice(db, replaced, NoticeKind.STOPPED, user.first_name, now)
+        await store.queue_notice(db, replaced, Notice(NoticeKind.STOPPED, user.first_name), now)
     await store.start_link(db, user.id, found.id, wording_version, now)
-    await store.queue_notice(db, found, NoticeKind.STARTED, user.first_name, now)
+    started = Notice(NoticeKind.STARTED, user.first_name, patient_id=user.id)
+    await store.queue_notice(db, found, started, now)
     return Consented(found, replaced)
 
 
@@ -239,7 +250,8 @@ async def stop_sharing(
     if live is None or (clinician_id is not None and live.clinician_id != clinician_id):
         return None
     store.end_link(live, by, now)
-    await store.queue_notice(db, live.clinician, NoticeKind.STOPPED, user.first_name, now)
+    stopped = Notice(NoticeKind.STOPPED, user.first_name)  # outlives the patient's rows
+    await store.queue_notice(db, live.clinician, stopped, now)
     return live.clinician
 
 
@@ -262,8 +274,59 @@ async def patients_of(db: AsyncSession, clinician: Clinician) -> list[Patient]:
 
 async def patient(db: AsyncSession, clinician: Clinician, patient_id: int) -> Patient | None:
     """One patient, as the clinician may see them: through the access check only."""
+    reached = await _reach(db, clinician, patient_id)
+    return None if reached is None else reached[1]
+
+
+async def _reach(
+    db: AsyncSession, clinician: Clinician, patient_id: int
+) -> tuple[User, Patient] | None:
+    """The patient's row and how the clinician sees them, through the access check only."""
     user = await store.reach(db, clinician.id, patient_id)
     link = None if user is None else await store.live_link(db, user.id)
     if user is None or link is None:
         return None
-    return Patient(user.id, user.first_name, link.consented_at)
+    return user, Patient(user.id, user.first_name, link.consented_at)
+
+
+async def summary(
+    db: AsyncSession, catalogue: Catalogue, clinician: Clinician, patient_id: int, now: datetime
+) -> tuple[Patient, ReportData | None] | None:
+    """A patient's one-page report over the usual weeks, as their clinician may see it (the
+    access check); None for anyone the clinician does not reach. The report is None while
+    the patient has logged nothing."""
+    reached = await _reach(db, clinician, patient_id)
+    if reached is None:
+        return None
+    user, found = reached
+    today = local_day(now, user.timezone)
+    return found, await gather_report(db, catalogue, user, today, DEFAULT_WEEKS)
+
+
+@dataclass(frozen=True)
+class ClinicianClearance:
+    """What the clinician's "clear the hold" did, and to whom (None: not their patient)."""
+
+    patient: Patient | None
+    result: Clearing
+
+
+async def clear_hold(
+    db: AsyncSession,
+    catalogue: Catalogue,
+    clinician: Clinician,
+    patient_id: int,
+    now: datetime,
+    weekly_after: timedelta,
+) -> ClinicianClearance:
+    """The clinician has seen the patient: every hold ends at once (the clearance names them),
+    and the patient is told by name, through the push engine."""
+    reached = await _reach(db, clinician, patient_id)
+    if reached is None:
+        return ClinicianClearance(None, Clearing.NOT_HELD)
+    user, found = reached
+    outcome = await safety.clear(db, catalogue, user, now, weekly_after, clinician.id)
+    if outcome.result is Clearing.CLEARED:
+        told = Notice(NoticeKind.CLEARED, user.first_name, user.id, to_patient=True)
+        await store.queue_notice(db, clinician, told, now)
+    return ClinicianClearance(found, outcome.result)

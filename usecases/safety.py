@@ -6,17 +6,18 @@ training-day reminders."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.catalogue import NONE_OF_THESE, Catalogue, Moment
+from content.alerts import Notice
+from content.catalogue import NONE_OF_THESE, URGENT_TIERS, Catalogue, Moment
 from content.progression import ClinicianReason, Decision, Scores, easiest_steps
-from content.states import HoldEnd, HoldKind
+from content.states import HoldEnd, HoldKind, NoticeKind
 from scheduler.planner import hold_followup, review_hold
-from scheduler.slots import local_day
-from storage import holds, training
+from scheduler.slots import local_day, next_daily_slot
+from storage import clinicians, holds, training
 from storage import safety as answers
 from storage.holds import HoldView  # front doors render it: named here for them
 from storage.models import User
@@ -55,6 +56,7 @@ async def tap_flag(
 ) -> list[str]:
     """A red flag tapped: kept, and the program held. The flags tapped since the hold began."""
     await answers.record_answer(db, user.id, key, moment, now)
+    await _alert_flag(db, catalogue, user, key, now)
     after = catalogue.program.holds.followup_after_days
     followup = hold_followup(user, now, after)
     await holds.start_hold(db, user, holds.NewHold(HoldKind.RED_FLAG, followup=followup), now)
@@ -63,6 +65,24 @@ async def tap_flag(
         hold for hold in await holds.open_holds(db, user.id) if hold.kind is HoldKind.RED_FLAG
     )
     return [key for key, _ in await answers.flag_taps_since(db, user.id, red_flag.started_at)]
+
+
+async def _alert_flag(
+    db: AsyncSession, catalogue: Catalogue, user: User, key: str, now: datetime
+) -> None:
+    """The clinician hears of a tapped flag: an emergency or same-day one at once, any hour;
+    a "soon" one at their next digest hour, with the rest of their morning's news."""
+    link = await clinicians.live_link(db, user.id)
+    if link is None:
+        return
+    flag = catalogue.safety.flag(key)
+    due = None
+    if flag is not None and flag.tier not in URGENT_TIERS:
+        clinician = link.clinician
+        hour = time(clinician.digest_hour)
+        due = next_daily_slot(now, hour, clinician.timezone)[1]
+    notice = Notice(NoticeKind.RED_FLAG, user.first_name, user.id, detail=key, due_at=due)
+    await clinicians.alert(db, user, notice, now)
 
 
 class Clearing(Enum):
@@ -82,16 +102,23 @@ class ClearOutcome:
 
 
 async def clear(
-    db: AsyncSession, catalogue: Catalogue, user: User, now: datetime, weekly_after: timedelta
+    db: AsyncSession,
+    catalogue: Catalogue,
+    user: User,
+    now: datetime,
+    weekly_after: timedelta,
+    clinician_id: int | None = None,
 ) -> ClearOutcome:
-    """The person says a clinician checked the knee: every hold ends, regressions before now
-    stop counting, and reminders start again from the next slot (nothing is caught up)."""
+    """The person says a clinician checked the knee, or (clinician_id) their clinician says
+    so: every hold ends, regressions before now stop counting, and reminders start again from
+    the next slot (nothing is caught up). Only the person's own word waits a day after an
+    urgent flag; the clinician has seen them."""
     view = await open_hold(db, catalogue, user)
     if view is None:
         return ClearOutcome(Clearing.NOT_HELD)
-    if not view.clearable(local_day(now, user.timezone)):
+    if clinician_id is None and not view.clearable(local_day(now, user.timezone)):
         return ClearOutcome(Clearing.TOO_SOON, view.clearable_from)
-    await answers.record_clearance(db, user.id, user.held_since, now)
+    await answers.record_clearance(db, user.id, user.held_since, now, clinician_id)
     await holds.end_holds(db, user, HoldEnd.CLEARED, now)
     if user.onboarded:
         await restart_pushes(db, user, now, weekly_after)
@@ -111,4 +138,5 @@ async def carry_on_easiest(
     await training.apply_moves(db, user, moves, now)
     await holds.end_holds(db, user, HoldEnd.EASIEST, now, [HoldKind.REVIEW])
     await restart_pushes(db, user, now, weekly_after)
+    await clinicians.alert(db, user, Notice(NoticeKind.EASIEST, user.first_name, user.id), now)
     return moves
