@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
         default=SANDBOX_DATABASE,
         help=f"where the sandbox keeps its data (default {SANDBOX_DATABASE})",
     )
+    sandbox.add_argument(
+        "--as",
+        dest="side",
+        choices=["patient", "clinician"],
+        default="patient",
+        help="whose chat to type in first (:chat switches; default patient)",
+    )
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     health = commands.add_parser(
@@ -140,7 +147,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
         from sandbox.chat import run_sandbox
 
-        asyncio.run(run_sandbox(args.database_url))
+        asyncio.run(run_sandbox(args.database_url, as_clinician=args.side == "clinician"))
     elif args.command == "clinician":
         from bot.clinicians import run as clinician_command
 

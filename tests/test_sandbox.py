@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.chat import parse_wait
+from sandbox.chat import parse_wait, run_sandbox
 
 SCRIPT = "".join(
     f"{line}\n"
@@ -171,3 +172,50 @@ def test_combined_and_bad_waits_stay_in_the_sandbox(tmp_path):
     assert 12.5 * 3600 <= stored[database_url] < 12.5 * 3600 + 60
     assert "clock moved on" in out and ":wait 1d, :wait 12h30m" in out  # the hint
     assert "bot>" not in out  # nothing went to the bot
+
+
+BOTH_SIDES = "".join(
+    f"{line}\n"
+    for line in [
+        *("/start", "#1", "#10", "Berlin", "#8", "#5", "#3"),  # the patient sets up
+        ":chat",  # the clinician's chat: added and claimed by the sandbox
+        "/invite",
+        ":chat",
+        ":open",  # the patient opens the invite link
+        "#1",  # Share with Ana Ruiz
+        "/redflags",
+        "#1",  # Chest pain or breathless
+        ":wait 1m",  # the engine's tick sends the alert
+        ":chat",
+        "#2",  # I have seen this patient: clear the hold
+        ":wait 1m",
+        ":chat",
+        "/today",
+        ":quit",
+    ]
+)
+
+
+async def test_the_sandbox_plays_the_patient_and_the_clinician(tmp_path):
+    """Issue 24's "done when": a newcomer tries both sides without Telegram: the clinician's
+    invite, the patient's consent, a red flag reaching the clinician, her clearance reaching
+    the patient, whose /today runs again."""
+    output = io.StringIO()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'both.db'}"
+    start_on_a_wednesday(tmp_path / "kneecoach-sandbox", database_url)
+    await run_sandbox(
+        database_url, io.StringIO(BOTH_SIDES), output, tmp_path / "kneecoach-sandbox"
+    )
+    out = output.getvalue()
+    assert "(the sandbox added a clinician" in out
+    assert "Welcome, Ana Ruiz!" in out
+    assert "Ana Ruiz (Sandbox Clinic) invites you" in out
+    alert = out.index("(in the clinician's chat; :chat to answer) bot> 🚨 Alex reported")
+    cleared = out.index("✅ Done: Alex's program runs again")
+    told = out.index(
+        "(in the patient's chat; :chat to answer) bot> ✅ Ana Ruiz has seen how you are"
+    )
+    today = out.rindex("📋")
+    assert alert < cleared < told < today
+    assert "on hold" not in out[today:] and "✅ Session done" in out[today:]
+    assert out.count("clinician> ") == 5 and "Bye!" in out
