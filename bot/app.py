@@ -6,6 +6,7 @@ import asyncio
 import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -183,10 +184,17 @@ def build_application(
     )
     intake.listeners.append(metrics.count_update)
     application.bot_data.services = replace(
-        application.bot_data.services, before_turn=intake.before_turn
+        application.bot_data.services,
+        before_turn=intake.before_turn,
+        wake_notices=partial(_wake_notices, application, engine),
     )
     _schedule_ticks(application, engine)
     return KneeBot(application, engine, metrics, intake, transports)
+
+
+def _wake_notices(application: KneeApplication, engine: PushEngine) -> None:
+    """A turn queued a care notice due now: send it beside the turns, not at the next tick."""
+    application.create_task(engine.send_notices_now(), name="care notices")
 
 
 def push_engine(

@@ -32,6 +32,7 @@ from handlers.callbacks import MAX_CALLBACK_BYTES, SEPARATOR, Callback
 from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard, inline_keyboard, send_text
+from usecases.clinicians import notice_due_now
 from usecases.people import Sender, User, open_turn
 
 log = logging.getLogger(__name__)
@@ -258,6 +259,8 @@ def turn_handler(handler: TurnHandler) -> UpdateHandler:
                 return
             with use_language(turn.user.language):
                 await turn.flush()
+            if services.wake_notices is not None and notice_due_now(turn.db):
+                services.wake_notices()
         observer.handled(turn.handler, time.perf_counter() - started)
 
     run.__name__ = handler.__name__

@@ -57,6 +57,10 @@ class Services:
     # there while another replica holds an earlier update of the chat, and learns whether the
     # turn recorded its update as handled. None: no intake (tests that call handlers directly).
     before_turn: TurnGate | None = None
+    # Called after a turn's replies when its transaction queued a care notice due now (a red
+    # flag for the clinician, a clearance for the patient): the engine sends it at once
+    # rather than at its next tick. None: the tick sends it.
+    wake_notices: Callable[[], None] | None = None
 
     def catalogue_in(self, language: str) -> Catalogue:
         """The exercises, safety texts and barrier tips in language."""

@@ -174,6 +174,7 @@ class PushEngine:
         self.user_ref = self.config.user_ref
         self.totals: Counter[PushOutcome] = Counter()
         self._lock = asyncio.Lock()
+        self._notices_lock = asyncio.Lock()
         self._stopping = False
         self._mark_sending = Coalescer(self._mark_sending_now)
         self._book = Coalescer(self._book_now)
@@ -206,12 +207,27 @@ class PushEngine:
                 log.info("push tick: %s", report.line())
             return report
 
+    async def send_notices_now(self) -> None:
+        """The care notices a turn just queued, without waiting for the next tick: an
+        emergency flag reaches the clinician at once. Claims make a notice go once, whichever
+        of this and a tick takes it."""
+        if self._stopping:
+            return
+        try:
+            await self._send_notices(self.clock.now())
+        except Exception:  # the next tick sends what this could not
+            log.exception("sending care notices failed")
+
     async def _notices(self, now: datetime) -> None:
         """Care notices (scheduler.notices), after naming the patients gone quiet."""
         quiet = timedelta(days=self.catalogue.program.care.idle_alert_days)
         async with self.database.transaction() as db:
             await clinicians.alert_quiet_patients(db, now, quiet)
-        counts = await send_notices(self.database, self.bot, self.limiter, self.renderer, now)
+        await self._send_notices(now)
+
+    async def _send_notices(self, now: datetime) -> None:
+        async with self._notices_lock:  # a tick waits for a wake's sends, and the reverse
+            counts = await send_notices(self.database, self.bot, self.limiter, self.renderer, now)
         if counts:
             log.info(
                 "care notices: sent %d, failed %d, again later %d",

@@ -175,6 +175,16 @@ async def patients_of(db: AsyncSession, clinician_id: int) -> Sequence[tuple[Use
     return [(user, consented_at) for user, consented_at in rows]
 
 
+# Set in a transaction's session info when it queued a notice due now: the front door then
+# asks the engine to send it at once instead of at its next tick.
+NOTICE_DUE_NOW = "care_notice_due_now"
+
+
+def notice_due_now(db: AsyncSession) -> bool:
+    """Whether the transaction queued a notice that is due at once."""
+    return bool(db.info.get(NOTICE_DUE_NOW))
+
+
 async def queue_notice(
     db: AsyncSession, clinician: Clinician, notice: Notice, now: datetime
 ) -> None:
@@ -182,6 +192,8 @@ async def queue_notice(
     removed (neither side hears of a link that no one can use)."""
     if clinician.chat_id is None or clinician.removed_at is not None:
         return
+    if notice.due_at is None or notice.due_at <= now:
+        db.info[NOTICE_DUE_NOW] = True
     db.add(
         CareNotice(
             clinician_id=clinician.id,

@@ -5,6 +5,7 @@ clinician can open or clear anything. Through the emulator, on SQLite and Postgr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
@@ -182,3 +183,18 @@ async def test_a_quiet_patient_is_named_once_per_quiet_stretch(harness):
     after_alert = len(harness.emulator.events)
     harness.clock.advance(timedelta(days=3))
     assert await sent_to(harness, ANA, after_alert) == []  # once per quiet stretch
+
+
+async def test_an_urgent_flag_reaches_the_clinician_without_waiting_for_a_tick(harness):
+    """Ticks come a minute apart in production; an emergency must not wait for one. (The
+    harness ticks only by hand, so only the turn's wake can have sent it.)"""
+    _ana, pat = await linked_patient(harness)
+    before = len(harness.emulator.events)
+    await pat.send("/redflags")
+    await pat.press("Hot, red knee and fever")
+    for _ in range(100):
+        got = [e for e in harness.emulator.events[before:] if e.chat_id == ANA]
+        if got:
+            break
+        await asyncio.sleep(0.05)
+    assert "Hot, red knee and fever (same day" in got[0].text

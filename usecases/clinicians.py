@@ -22,6 +22,7 @@ from content.catalogue import Catalogue
 from content.states import LinkEnd, NoticeKind
 from scheduler.slots import local_day
 from storage import clinicians as store
+from storage.clinicians import notice_due_now
 from storage.models import Clinician, User
 from usecases import safety
 from usecases.report import DEFAULT_WEEKS, ReportData, gather_report
@@ -49,6 +50,7 @@ __all__ = [
     "invitation",
     "invite_code",
     "list_clinicians",
+    "notice_due_now",
     "patient",
     "patients_of",
     "remove_clinician",
