@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from handlers import (
     checkins,
     clinic,
+    digest,
     exercises,
     history,
     knee,
@@ -49,6 +50,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "physio": sharing.physio,
     "invite": clinic.invite,
     "patients": clinic.patients,
+    "digest": digest.digest,
 }
 BUTTON_MODULES = (
     checkins,

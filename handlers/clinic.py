@@ -16,6 +16,7 @@ from content.progression import ClinicianReason
 from content.states import NoticeKind
 from handlers.callbacks import ClearHold, PatientSummary
 from handlers.common import Attachment, Button, Turn, turn_handler
+from handlers.digest import week_message
 from handlers.report import period_text, report_document
 from handlers.safety import TIER_WORDS
 from handlers.views import describe_session
@@ -24,6 +25,7 @@ from media.report import render_report
 from scheduler.outgoing import Keyboard, Outgoing
 from usecases import clinicians
 from usecases.clinicians import Account, Claim, Clearing, Clinician
+from usecases.digest import patient_weeks
 
 CLAIM_PREFIX = "clin_"
 INVITE_PREFIX = "p_"
@@ -103,31 +105,17 @@ async def invite(turn: Turn) -> None:
 
 @turn_handler
 async def patients(turn: Turn) -> None:
-    """/patients: who shares their progress with this clinician now, a button each for their
-    summary."""
+    """/patients: the week of each patient who shares with this clinician, the most urgent
+    first, a button each for their summary (the weekly digest, on demand)."""
     found = await _as_clinician(turn)
     if found is None:
         return
-    linked = await clinicians.patients_of(turn.db, found)
-    if not linked:
+    weeks = await patient_weeks(turn.db, turn.catalogue, found, turn.now)
+    if not weeks:
         turn.say(_("No patient shares their progress with you yet. Send /invite for the link."))
         return
-    lines = [
-        _("{name}, sharing since {day}").format(
-            name=_name(patient.first_name), day=patient.since.date().isoformat()
-        )
-        for patient in linked
-    ]
-    buttons = [
-        [
-            (
-                _("📄 {name}").format(name=_name(patient.first_name)),
-                PatientSummary(patient.user_id).data(),
-            )
-        ]
-        for patient in linked
-    ]
-    turn.say(_("Patients who share their progress with you:") + "\n" + "\n".join(lines), buttons)
+    shown = week_message(_("Patients who share their progress with you, this week:"), weeks)
+    turn.say(shown.text, shown.keyboard)
 
 
 def _name(first_name: str) -> str:

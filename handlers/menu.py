@@ -26,6 +26,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("physio", N_("who sees your progress; stop sharing")),
     ("invite", N_("for clinicians: the link patients open to share with you")),
     ("patients", N_("for clinicians: the patients who share with you")),
+    ("digest", N_("for clinicians: when your weekly digest comes")),
     ("start", N_("set up, or see your settings")),
     ("help", N_("this list")),
 )

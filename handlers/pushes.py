@@ -4,7 +4,9 @@ composition root hands it this renderer for the words and buttons."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.adherence import WeekTally
 from content.alerts import Notice
@@ -14,11 +16,13 @@ from content.states import Awaiting
 from handlers.callbacks import Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.clinic import care_notice
+from handlers.digest import weekly_digest
 from handlers.knee import gentle_line
 from handlers.psfs import ROUND_BUTTON
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, score_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing, TrainingDay
+from usecases.clinicians import Clinician
 from usecases.people import User
 from usecases.safety import HoldView
 
@@ -33,6 +37,13 @@ class PushTexts:
     ) -> None:
         self.catalogue = catalogue
         self.catalogues = catalogues or {}
+
+    async def digest(
+        self, db: AsyncSession, clinician: Clinician, now: datetime
+    ) -> Outgoing | None:
+        """The clinician's weekly digest, in the language set."""
+        catalogue = self.catalogues.get(current_language(), self.catalogue)
+        return await weekly_digest(db, catalogue, clinician, now)
 
     def care_notice(self, notice: Notice, clinician_name: str) -> Outgoing:
         """A care notice to a clinician or a patient, in the language set."""

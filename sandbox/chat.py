@@ -27,7 +27,7 @@ from typing import TextIO
 
 from bot.app import Services, create_services
 from sandbox.emulator import BotApiEmulator, Event
-from sandbox.local import LOCAL_TOKEN, HandledUpdates, running_bot
+from sandbox.local import LOCAL_TOKEN, HandledUpdates, RunningBot, running_bot
 from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
 from storage import inbox
@@ -232,26 +232,35 @@ async def run_sandbox(
             sides = Sides(services, emulator, terminal, running.handled)
             if as_clinician:
                 await sides.switch()
-            while True:
-                output.write(f"{PROMPTS[terminal.current]}> ")
-                output.flush()
-                line = await asyncio.to_thread(source.readline)
-                if not line or line.strip() == ":quit":
-                    break
-                if not line.strip():
-                    continue  # an empty line is not a message
-                if running.serving.done():
-                    raise RuntimeError("the bot stopped") from running.serving.exception()
-                if line.startswith(":wait"):
-                    if _wait(line, clock, output):
-                        stored.save(clock)
-                        await running.engine.tick()
-                    continue
-                await sides.handle(line.strip())
+            await _converse(running, sides, source, clock, stored)
     finally:
         await emulator.stop()
         await services.database.dispose()
     output.write("\nBye! Your progress is saved.\n")
+
+
+async def _converse(
+    running: RunningBot, sides: Sides, source: TextIO, clock: ShiftedClock, stored: StoredClock
+) -> None:
+    """Read typed lines until ":quit" or the end of input, and carry each out."""
+    terminal = sides.terminal
+    output = terminal.output
+    while True:
+        output.write(f"{PROMPTS[terminal.current]}> ")
+        output.flush()
+        line = await asyncio.to_thread(source.readline)
+        if not line or line.strip() == ":quit":
+            return
+        if not line.strip():
+            continue  # an empty line is not a message
+        if running.serving.done():
+            raise RuntimeError("the bot stopped") from running.serving.exception()
+        if line.startswith(":wait"):
+            if _wait(line, clock, output):
+                stored.save(clock)
+                await running.engine.tick()
+            continue
+        await sides.handle(line.strip())
 
 
 def _wait(line: str, clock: ShiftedClock, output: TextIO) -> bool:

@@ -37,7 +37,7 @@ from content.states import PushKind, PushStatus, SessionStatus
 from scheduler.calendar import local_now
 from scheduler.clock import Clock
 from scheduler.coalesce import Coalescer
-from scheduler.notices import send_notices
+from scheduler.notices import send_digests, send_notices
 from scheduler.outgoing import Outgoing, PushRenderer, TrainingDay, send_text
 from scheduler.planner import DayFacts, pushes_for_slot, review_hold
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter, retry_after_seconds
@@ -224,6 +224,7 @@ class PushEngine:
         async with self.database.transaction() as db:
             await clinicians.alert_quiet_patients(db, now, quiet)
         await self._send_notices(now)
+        await send_digests(self.database, self.bot, self.limiter, self.renderer, now)
 
     async def _send_notices(self, now: datetime) -> None:
         async with self._notices_lock:  # a tick waits for a wake's sends, and the reverse

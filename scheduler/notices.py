@@ -3,25 +3,29 @@ them, patients told of their clinician's action. The use cases queue them in the
 that made the change (storage.clinicians), and they are sent here, on the push engine's tick,
 once due, through the same rate limiter as every push, in the recipient's language. At most
 once: a notice is "sending" from its claim on, and one a crash leaves so is never sent again;
-a 429 or a network error puts it back for the next tick."""
+a 429 or a network error puts it back for the next tick.
+
+Each clinician's weekly digest goes from here too, at their day and hour."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from content.i18n import use_language
 from content.states import PushStatus
 from scheduler.outgoing import PushRenderer, send_text
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter
+from scheduler.slots import next_weekly_slot
 from storage import clinicians
 from storage.clinicians import DueNotice
 from storage.db import Database
+from storage.models import Clinician
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +72,43 @@ async def _send(
         log.warning("care notice %s not delivered: %s", due.notice_id, error)
         return PushStatus.FAILED
     return PushStatus.SENT
+
+
+async def send_digests(
+    database: Database,
+    bot: ExtBot[Any],
+    limiter: TelegramRateLimiter,
+    words: PushRenderer,
+    now: datetime,
+) -> None:
+    """Each clinician's weekly digest, once their day and hour have come (late after an
+    outage, never twice: the time it went is stored before it is sent, so a failed send is
+    not tried again; /patients shows the same list any time)."""
+    async with database.transaction() as db:
+        due = [
+            clinician
+            for clinician in await clinicians.clinicians_with_chat(db)
+            if digest_due(clinician, now)
+        ]
+        for clinician in due:
+            clinician.digest_sent_at = now
+    for clinician in due:
+        async with database.transaction() as db:
+            with use_language(clinician.language):
+                outgoing = await words.digest(db, clinician, now)
+        if outgoing is None or clinician.chat_id is None:
+            continue
+        await limiter.reserve(clinician.chat_id)
+        await limiter.depart()
+        try:
+            await send_text(bot, clinician.chat_id, outgoing.text, outgoing.markup, DEPARTED)
+        except TelegramError as error:
+            log.warning("weekly digest of clinician %s not delivered: %s", clinician.id, error)
+
+
+def digest_due(clinician: Clinician, now: datetime) -> bool:
+    """Whether the clinician's digest day and hour came since their last digest (or since
+    they were added)."""
+    last = clinician.digest_sent_at or clinician.created_at
+    at = time(clinician.digest_hour)
+    return next_weekly_slot(last, clinician.digest_weekday, at, clinician.timezone) <= now

@@ -5,10 +5,11 @@ injected by the composition root), and how every text message goes out, push or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -22,7 +23,7 @@ from content.alerts import Notice
 from content.program import PlannedExercise
 from content.states import Awaiting
 from storage.holds import HoldView
-from storage.models import User
+from storage.models import Clinician, User
 from storage.training import EasedBack
 
 Button = tuple[str, str]  # (label, callback_data)
@@ -103,6 +104,13 @@ class PushRenderer(Protocol):
 
     def nudge(self, user: User, missed_day: date) -> Outgoing:
         """The one gentle nudge the day after the training day `missed_day` went unlogged."""
+        ...
+
+    async def digest(
+        self, db: AsyncSession, clinician: Clinician, now: datetime
+    ) -> Outgoing | None:
+        """The clinician's weekly digest, gathered through the use cases' access check and
+        worded in the language set; None when nobody shares with them."""
         ...
 
     def care_notice(self, notice: Notice, clinician_name: str) -> Outgoing:

@@ -42,6 +42,14 @@ def next_daily_slot(after: datetime, at: time, timezone: str) -> tuple[date, dat
         day += timedelta(days=1)
 
 
+def next_weekly_slot(after: datetime, weekday: int, at: time, timezone: str) -> datetime:
+    """The first instant strictly after `after` at wall-clock `at` on `weekday` (0 = Monday)."""
+    day, instant = next_daily_slot(after, at, timezone)
+    while day.weekday() != weekday:
+        day, instant = next_daily_slot(instant, at, timezone)
+    return instant
+
+
 def last_training_day_of_week(weekdays: tuple[int, ...], day: date) -> bool:
     """Whether `day` is the last of the user's training days in its week (the weekly check-in)."""
     return bool(weekdays) and day.weekday() == max(weekdays)

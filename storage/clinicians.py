@@ -262,6 +262,17 @@ async def alert_quiet_patients(db: AsyncSession, now: datetime, quiet: timedelta
     return count
 
 
+async def clinicians_with_chat(db: AsyncSession) -> Sequence[Clinician]:
+    """The live clinicians who can be written to, by id (for their weekly digest)."""
+    return (
+        await db.scalars(
+            select(Clinician)
+            .where(Clinician.removed_at.is_(None), Clinician.chat_id.is_not(None))
+            .order_by(Clinician.id)
+        )
+    ).all()
+
+
 @dataclass(frozen=True)
 class DueNotice:
     """A notice claimed for sending: where it goes, in which language, what it says, and who

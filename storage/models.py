@@ -557,6 +557,8 @@ class Clinician(Base):
     # alerts wait for the next of these hours (any day).
     digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    # When the last weekly digest went (at most once: set before it is sent).
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

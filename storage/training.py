@@ -662,3 +662,13 @@ async def latest_score(
         query = query.where(PainCheckin.kind == kind)
     row = (await db.execute(query)).first()
     return None if row is None else LatestScore(row.kind, row.local_date, row.score)
+
+
+async def level_changes_since(db: AsyncSession, user_id: int, since: datetime) -> int:
+    """How many level changes (steps, openings, undone moves) the person had since `since`."""
+    count = await db.scalar(
+        select(func.count())
+        .select_from(LevelChange)
+        .where(LevelChange.user_id == user_id, LevelChange.changed_at >= since)
+    )
+    return count or 0

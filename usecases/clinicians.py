@@ -21,6 +21,7 @@ from content.alerts import Notice
 from content.catalogue import Catalogue
 from content.states import LinkEnd, NoticeKind
 from scheduler.slots import local_day
+from scheduler.timezones import resolve_timezone
 from storage import clinicians as store
 from storage.clinicians import notice_due_now
 from storage.models import Clinician, User
@@ -37,6 +38,7 @@ __all__ = [
     "Clinician",
     "ClinicianClearance",
     "Consented",
+    "DigestTime",
     "Invitation",
     "NewClinician",
     "Patient",
@@ -47,6 +49,7 @@ __all__ = [
     "consent",
     "current_clinician",
     "decline",
+    "digest_time",
     "invitation",
     "invite_code",
     "list_clinicians",
@@ -54,6 +57,7 @@ __all__ = [
     "patient",
     "patients_of",
     "remove_clinician",
+    "set_digest_time",
     "stop_sharing",
     "summary",
 ]
@@ -332,3 +336,41 @@ async def clear_hold(
         told = Notice(NoticeKind.CLEARED, user.first_name, user.id, to_patient=True)
         await store.queue_notice(db, clinician, told, now)
     return ClinicianClearance(found, outcome.result)
+
+
+@dataclass(frozen=True)
+class DigestTime:
+    """When the clinician's weekly digest comes: a weekday (0 = Monday), an hour, a zone."""
+
+    weekday: int
+    hour: int
+    timezone: str
+
+
+def digest_time(clinician: Clinician) -> DigestTime:
+    """The clinician's digest day, hour and zone as stored."""
+    return DigestTime(clinician.digest_weekday, clinician.digest_hour, clinician.timezone)
+
+
+def set_digest_time(
+    clinician: Clinician,
+    now: datetime,
+    weekday: int | None = None,
+    hour: int | None = None,
+    place: str = "",
+) -> DigestTime | None:
+    """Change what was given of the digest's day, hour and zone (a city, a zone name or an
+    offset, as a patient's is typed); None, and nothing changed, when the place is not one
+    or names more than one zone."""
+    zone = clinician.timezone
+    if place:
+        zones = resolve_timezone(place, now)
+        if len(zones) != 1:
+            return None
+        zone = zones[0]
+    clinician.timezone = zone
+    if weekday is not None:
+        clinician.digest_weekday = weekday
+    if hour is not None:
+        clinician.digest_hour = hour
+    return digest_time(clinician)

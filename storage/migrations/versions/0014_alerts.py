@@ -1,7 +1,7 @@
 """Alerts to clinicians: a care notice may be about a patient (its buttons open them) or for
 the patient, quote a detail and wait until a time; a clearance may name the clinician who gave
 it; a care link remembers when the clinician was told of a quiet stretch; a clinician has a
-digest day and hour.
+digest day and hour, and the time the last digest went.
 
 Revision ID: 0014
 Revises: 0013
@@ -56,9 +56,13 @@ def upgrade() -> None:
         "clinicians",
         sa.Column("digest_hour", sa.SmallInteger(), server_default="8", nullable=False),
     )
+    op.add_column(
+        "clinicians", sa.Column("digest_sent_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("clinicians", "digest_sent_at")
     op.drop_column("clinicians", "digest_hour")
     op.drop_column("clinicians", "digest_weekday")
     op.drop_column("care_links", "idle_alerted_at")

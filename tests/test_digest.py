@@ -1,0 +1,113 @@
+"""Issue 24, item 5: the clinician's week at a glance. /patients on demand and the weekly
+digest at the clinician's own day, hour and zone: one line per patient, those needing
+attention first, with a summary button each. Through the emulator, on both databases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from content.digest import Pain, PatientWeek, attention_first, planned_days
+from tests.test_alerts import linked_patient, sent_to
+from tests.test_clinicians import ANA, invite_code, shared
+
+BASE = PatientWeek(
+    patient_id=1,
+    first_name="",
+    done=3,
+    planned=3,
+    past_due=2,
+    during=Pain(2, 2),
+    morning=Pain(1, 1),
+    level_changes=0,
+    on_hold=False,
+    flags=0,
+)
+
+
+def week(name: str, **changes: Any) -> PatientWeek:
+    return replace(BASE, first_name=name, **changes)
+
+
+def test_those_needing_attention_come_first_then_by_name():
+    ordered = attention_first(
+        [
+            week("Zoe"),
+            week("Unread", unread=2),
+            week("Idle", done=0),
+            week("Today", done=0, past_due=0),  # the first training day has not ended
+            week("Rising", during=Pain(5, 3)),
+            week("Held", on_hold=True),
+            week("Amy"),
+        ]
+    )
+    assert [item.first_name for item in ordered] == [
+        "Held",
+        "Rising",
+        "Idle",
+        "Unread",
+        "Amy",
+        "Today",
+        "Zoe",
+    ]
+    assert not week("Amy").needs_attention and week("Idle", done=0).needs_attention
+    assert not week("Rest", done=0, planned=0, past_due=0).needs_attention
+    assert Pain(4, 3.5).change == 0.5 and not Pain(4, 3.5).rising and Pain(None, 3).change is None
+
+
+def test_planned_days_count_none_before_joining():
+    monday, sunday = date(2026, 11, 23), date(2026, 11, 29)
+    assert planned_days((0, 2, 4), monday, sunday, monday) == 3
+    assert planned_days((0, 2, 4), monday, sunday, date(2026, 11, 25)) == 2  # Wed, Fri
+
+
+async def test_patients_lists_the_one_needing_attention_first(harness):
+    ana, pat = await linked_patient(harness)
+    lee = harness.chat(8203, "Lee")
+    await lee.onboard()
+    await shared(harness, lee, await invite_code(ana))
+    await lee.send("/today")
+    await lee.tap("done:")
+    await lee.send("pain 2")
+    await pat.send("/redflags")
+    await pat.press("Knee locks")
+    listing = await ana.send("/patients")
+    lines = listing.text.split("\n\n")
+    assert lines[1].startswith("⚠️ Pat: on hold · 1 warning sign · 0 of 1 session")
+    assert lines[2].startswith("Lee: 1 of 1 session · pain during 2/10")
+    assert [label for row in listing.with_buttons().buttons for label, _ in row] == [
+        "📄 Pat",
+        "📄 Lee",
+    ]
+
+
+async def test_the_digest_comes_at_the_clinicians_hour_in_her_zone_once(harness):
+    ana, _pat = await linked_patient(harness)
+    changed = await ana.send("/digest Tokyo")
+    assert "every Monday at 08:00 (Tokyo)" in changed.text
+    before = len(harness.emulator.events)
+    harness.clock.set(datetime(2026, 11, 29, 22, 59, tzinfo=UTC))  # Mon 07:59 in Tokyo
+    assert await sent_to(harness, ANA, before) == []
+    harness.clock.set(datetime(2026, 11, 29, 23, 0, tzinfo=UTC))
+    [digest] = await sent_to(harness, ANA, before)
+    assert digest.text.startswith("📋 Your patients' week (")
+    assert "Pat: 0 of " in digest.text and "📄 Pat" in str(digest.buttons)
+    after = len(harness.emulator.events)
+    harness.clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert await sent_to(harness, ANA, after) == []  # once a week
+
+
+async def test_digest_settings_in_russian_and_a_place_it_does_not_know(harness):
+    ana, _pat = await linked_patient(harness)
+    await ana.send("/language")
+    await ana.tap("lang:ru")
+    shown = await ana.send("/digest")
+    assert "понедельник" in shown.text and "/digest" in shown.text
+    changed = await ana.send("/digest пятница 17:30 Москва")
+    assert "пятница" in changed.text and "17:00" in changed.text and "Москва" in changed.text
+    refused = await ana.send("/digest Atlantisville")
+    assert "Atlantisville" in refused.text
+    assert "пятница" in (await ana.send("/digest")).text  # nothing changed
+    patient = await harness.chat(8209, "Sam").send("/digest")
+    assert "/digest" in patient.text
