@@ -402,6 +402,11 @@ class StopSharing(Callback):
     clinician: Annotated[int, Between(1, 2**31 - 1)]
 
 
+# 📝 "Rate my activities": a round of the functional scale (under the weekly check-in when one
+# is due, and at linking with a clinician).
+ROUND_BUTTON = "psfsround"
+
+
 # A patient is named on a clinician's buttons by their Telegram id (under 2^53).
 PatientId = Annotated[int, Between(1, 2**53 - 1)]
 

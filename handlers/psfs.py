@@ -6,7 +6,7 @@ from __future__ import annotations
 from content import psfs as scale
 from content.i18n import _, decimal
 from content.states import Awaiting
-from handlers.callbacks import PsfsScore
+from handlers.callbacks import ROUND_BUTTON, PsfsScore
 from handlers.common import Button, Tap, Turn, turn_handler
 from handlers.start import require_setup
 from handlers.views import score_keyboard
@@ -14,7 +14,6 @@ from usecases import psfs
 from usecases.psfs import Completed, NameActivity, RateActivity, Step
 
 DONE_NAMING = "psfsdone"
-ROUND_BUTTON = "psfsround"  # 📝 under the weekly check-in when a round is due
 
 
 async def round_button(turn: Turn) -> None:

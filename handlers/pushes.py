@@ -13,12 +13,11 @@ from content.alerts import Notice
 from content.catalogue import Catalogue
 from content.i18n import _, current_language, day_month, day_name, ngettext
 from content.states import Awaiting
-from handlers.callbacks import Barrier, MorningScore
+from handlers.callbacks import ROUND_BUTTON, Barrier, MorningScore
 from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.clinic import care_notice
 from handlers.digest import weekly_digest
 from handlers.knee import gentle_line
-from handlers.psfs import ROUND_BUTTON
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, score_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing, TrainingDay

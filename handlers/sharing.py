@@ -11,7 +11,7 @@ from content.states import LinkEnd, OnboardingStep
 from handlers import clinic
 from handlers.callbacks import INVITE_CODE, NoThanks, Share, StopSharing
 from handlers.common import Button, Turn, turn_handler
-from handlers.start import ask_setup_step, greet, keeps_question, welcome
+from handlers.start import ask_setup_step, greet, keeps_question, offer_activities, welcome
 from usecases import clinicians
 from usecases.clinicians import Invitation
 
@@ -107,6 +107,8 @@ async def share(turn: Turn, pressed: Share) -> None:
                 name=outcome.clinician.name
             )
         )
+        if turn.user.onboarded:
+            await offer_activities(turn, outcome.clinician.name)
     _carry_on_setup(turn)
 
 

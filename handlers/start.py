@@ -11,10 +11,19 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 
 from content.catalogue import NONE_OF_THESE
-from content.i18n import N_, _, clock_time, day_name, weekday_abbreviations, zone_name
+from content.i18n import (
+    N_,
+    _,
+    clock_time,
+    day_name,
+    ngettext,
+    weekday_abbreviations,
+    zone_name,
+)
 from content.states import SETUP_QUESTIONS, Awaiting, OnboardingStep, Question
 from content.understanding import is_bare_midnight, parse_days, parse_time, reads_as_words
 from handlers.callbacks import (
+    ROUND_BUTTON,
     Days,
     MenuChoice,
     MorningTime,
@@ -32,7 +41,7 @@ from handlers.views import ease_off
 from scheduler.calendar import days_to_mask, describe_days, mask_to_days
 from scheduler.slots import next_daily_slot
 from scheduler.timezones import describe_zone, is_valid_zone, resolve_timezone, timezone_at
-from usecases import training
+from usecases import clinicians, psfs, training
 from usecases.safety import Clearing, clear, none_of_these
 from usecases.training import move_morning_checks, restart_pushes
 
@@ -571,6 +580,27 @@ async def _finish(turn: Turn) -> None:
             "You're all set! {summary}\n\nYour first session is ready: tap below or send /today."
         ).format(summary=schedule_lines(turn)),
         [[(_("📋 Today's session"), "today")]],
+    )
+    clinician = await clinicians.current_clinician(turn.db, user)
+    if clinician is not None:  # they opened an invite before setting up
+        await offer_activities(turn, clinician.name)
+
+
+async def offer_activities(turn: Turn, clinician_name: str) -> None:
+    """At linking with a clinician (or at the end of setup, for someone who linked first), the
+    first round of the functional scale: the clinician's baseline. Once only."""
+    if not await psfs.baseline_missing(turn.db, turn.user):
+        return
+    days = turn.catalogue.program.psfs.repeat_every_days
+    turn.say(
+        ngettext(
+            "{name} will also want to know which everyday activities your knee makes hard, "
+            "and how hard: it takes a minute, and I ask again every {count} day.",
+            "{name} will also want to know which everyday activities your knee makes hard, "
+            "and how hard: it takes a minute, and I ask again every {count} days.",
+            days,
+        ).format(name=clinician_name, count=days),
+        [[(_("📝 Rate my activities"), ROUND_BUTTON)]],
     )
 
 

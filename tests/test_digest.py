@@ -5,12 +5,12 @@ attention first, with a summary button each. Through the emulator, on both datab
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from content.digest import Pain, PatientWeek, attention_first, planned_days
 from tests.test_alerts import linked_patient, sent_to
-from tests.test_clinicians import ANA, invite_code, shared
+from tests.test_clinicians import ANA, PATIENT, clinician_chat, invite_code, shared
 
 BASE = PatientWeek(
     patient_id=1,
@@ -111,3 +111,35 @@ async def test_digest_settings_in_russian_and_a_place_it_does_not_know(harness):
     assert "пятница" in (await ana.send("/digest")).text  # nothing changed
     patient = await harness.chat(8209, "Sam").send("/digest")
     assert "/digest" in patient.text
+
+
+async def test_linking_asks_for_the_activities_baseline_and_the_digest_shows_the_change(harness):
+    ana, pat = await linked_patient(harness)  # Pat was set up before he shared
+    offered = [
+        e for e in harness.emulator.events if e.chat_id == PATIENT and "📝" in str(e.buttons)
+    ]
+    assert "Ana Ruiz will also want to know which everyday activities" in offered[-1].text
+    assert "every 28 days" in offered[-1].text
+    asked = await pat.press("Rate my activities", offered[-1])
+    assert "Which everyday activities does your knee make hard?" in asked.text
+    await pat.send("stairs")
+    await pat.press("That's all")
+    await pat.send("3")
+    harness.clock.set(harness.clock.now() + timedelta(days=28))
+    await pat.send("/psfs")
+    await pat.send("6")
+    listing = await ana.send("/patients")
+    assert "activities 6/10 (+3, a meaningful change)" in listing.text
+
+
+async def test_a_new_patient_who_links_first_is_asked_when_setup_ends(harness):
+    ana = await clinician_chat(harness)
+    newcomer = harness.chat(PATIENT, "Pat")
+    await shared(harness, newcomer, await invite_code(ana))
+    before = len(harness.emulator.events)
+    await newcomer.onboard()
+    texts = [e.text for e in harness.emulator.events[before:] if e.chat_id == PATIENT]
+    assert any("You're all set!" in text for text in texts)
+    assert any("Ana Ruiz will also want to know" in text for text in texts)
+    again = await newcomer.send("/start")  # settings, not a second offer
+    assert "Ana Ruiz will also want to know" not in again.text

@@ -122,6 +122,11 @@ async def summary(db: AsyncSession, catalogue: Catalogue, user: User) -> ScaleSu
     )
 
 
+async def baseline_missing(db: AsyncSession, user: User) -> bool:
+    """No round yet: sharing with a clinician is the moment to ask for the first one."""
+    return await psfs.last_round_day(db, user.id) is None
+
+
 async def means(db: AsyncSession, user: User) -> list[tuple[date, float]]:
     """Each complete round's day and mean, oldest first: what /progress and /report show."""
     activities = await psfs.activities(db, user.id)
