@@ -8,6 +8,7 @@ from content.states import SETUP_QUESTIONS, Awaiting
 from handlers.callbacks import Language
 from handlers.common import Button, Keyboard, Turn, turn_handler
 from handlers.start import ask_setup_step, keeps_question
+from usecases import clinicians
 
 # Each language named in itself, so anyone can find their own on a button; inside a sentence
 # a language is named by language_name(), lowercase where the language writes it so.
@@ -41,6 +42,8 @@ async def language_button(turn: Turn, pressed: Language) -> None:
     code = pressed.language
     user = turn.user
     user.language = code
+    # A clinician's alerts and digest speak it from now on too (not from their next command).
+    await clinicians.clinician_of(turn.db, user.id, code)
     with use_language(code):  # the answer already speaks the new language
         turn.toast = NAMES[code]
         turn.edit(_("Language: {language}").format(language=language_name(code)))

@@ -199,3 +199,24 @@ async def test_an_urgent_flag_reaches_the_clinician_without_waiting_for_a_tick(h
             break
         await asyncio.sleep(0.05)
     assert "Hot, red knee and fever (same day" in got[0].text
+
+
+async def test_each_side_reads_its_own_language(harness):
+    """The clinician speaks Russian, the patient Spanish: the alert reaches her in Russian
+    (the flag's words too), the clearance reaches him in Spanish."""
+    ana, pat = await linked_patient(harness)
+    await ana.send("/language")
+    await ana.tap("lang:ru")
+    await pat.send("/language")
+    await pat.tap("lang:es")
+    before = len(harness.emulator.events)
+    await pat.send("/redflags")
+    await pat.tap("redflag:chest")
+    [alert] = await sent_to(harness, ANA, before)
+    assert "🚨 Pat сообщает о тревожном симптоме" in alert.text
+    assert "Боль в груди или одышка" in alert.text
+    assert "Открыть сводку" in str(alert.buttons)
+    before = len(harness.emulator.events)
+    await ana.press("снять паузу", alert)
+    [told] = await sent_to(harness, PATIENT, before)
+    assert "Ana Ruiz ha visto cómo está y ha levantado la pausa" in told.text
