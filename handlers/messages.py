@@ -105,7 +105,7 @@ def _tell(turn: Turn, outcome: Relaying, draft: Relayed) -> None:
             _(
                 "That is longer than I can pass on ({count} characters; at most {most}). "
                 "Please shorten it and send it again."
-            ).format(count=len(draft.text.strip()), most=outcome.most)
+            ).format(count=messages.length(draft.text.strip()), most=outcome.most)
         )
     elif outcome.result is Relay.EMPTY:
         turn.say(_("There is nothing in that message to pass on: please write it again."))

@@ -123,6 +123,8 @@ async def test_physio_with_text_sends_it_and_too_long_or_unshared_sends_nothing(
     assert f"longer than I can pass on ({TEXT_MAX + 1} characters; at most {TEXT_MAX})" in (
         refused.text
     )
+    emoji = "👍" * (TEXT_MAX // 2 + 1)  # Telegram counts each as two
+    assert f"({TEXT_MAX + 2} characters" in (await pat.send(f"/physio {emoji}")).text
     # After the button, a message too long keeps the request open: the next one goes.
     physio = await pat.send("/physio")
     await pat.press("Message my physio", physio.with_buttons())

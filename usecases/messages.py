@@ -27,13 +27,14 @@ __all__ = [
     "answer",
     "ask",
     "cancel",
+    "length",
     "to_clinician",
     "writing",
 ]
 
-# Telegram takes 4,096 characters in a message and 1,024 in a photo's caption; the relayed
-# copy adds the sender's name (up to 64) and a line on how to answer, so what is typed leaves
-# room for them.
+# Telegram takes 4,096 characters in a message and 1,024 in a photo's caption, counted in
+# UTF-16 code units (an emoji is two); the relayed copy adds the sender's name (up to 64) and
+# a line on how to answer, so what is typed leaves room for them.
 TEXT_MAX = 3800
 CAPTION_MAX = 800
 WRITING = Awaiting(Question.CARE_MESSAGE)
@@ -118,6 +119,11 @@ async def answer(
     return await _relay(db, patient, found.clinician, not found.from_patient, draft, now)
 
 
+def length(text: str) -> int:
+    """The text's length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 async def _relay(
     db: AsyncSession,
     patient: User,
@@ -133,7 +139,7 @@ async def _relay(
     name = clinician.name if from_patient else patient.first_name
     if not text and draft.photo is None:
         return Relaying(Relay.EMPTY, name, not from_patient)
-    if len(text) > most:
+    if length(text) > most:
         return Relaying(Relay.TOO_LONG, name, not from_patient, most)
     stored = Relayed(text, draft.photo)
     message = await messages.add_message(db, patient.id, clinician.id, from_patient, stored, now)
