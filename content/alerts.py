@@ -61,3 +61,13 @@ class Notice:
     to_patient: bool = False
     detail: str = ""
     due_at: datetime | None = None
+    message_id: int | None = None  # the relayed message (NoticeKind.MESSAGE) it carries
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A message between a patient and their clinician as it is relayed: the words as typed
+    (a photo's caption) and the photo, by the file id Telegram gave the sender's upload."""
+
+    text: str
+    photo: str | None = None

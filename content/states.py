@@ -22,6 +22,7 @@ class Question(StrEnum):
     DAY_PAIN = "day_pain"  # how the knee is on `day`, outside a session
     PSFS_ACTIVITY = "psfs_activity"  # an activity the knee makes hard, in the person's words
     PSFS_RATING = "psfs_rating"  # how well they can do the next activity, in the round of `day`
+    CARE_MESSAGE = "care_message"  # a message for their clinician, after "Message my physio"
 
 
 DAY_QUESTIONS = frozenset({Question.DURING_PAIN, Question.MORNING_PAIN, Question.DAY_PAIN})
@@ -178,3 +179,4 @@ class NoticeKind(StrEnum):
     EASIEST = "easiest"  # the patient chose the easiest levels instead of a review
     IDLE = "idle"  # no session for a while; detail: the last session's day, or empty
     CLEARED = "cleared"  # to the patient: the clinician cleared the hold
+    MESSAGE = "message"  # a message relayed either way (content.alerts.Relayed)

@@ -18,6 +18,7 @@ from handlers import (
     knee,
     language,
     menu,
+    messages,
     mydata,
     psfs,
     replies,
@@ -58,6 +59,7 @@ BUTTON_MODULES = (
     exercises,
     knee,
     language,
+    messages,
     mydata,
     psfs,
     safety,
@@ -78,4 +80,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(new_messages & filters.COMMAND, menu.unknown_command))
     application.add_handler(MessageHandler(new_messages & filters.TEXT, replies.free_text))
     application.add_handler(MessageHandler(new_messages & filters.LOCATION, start.location))
+    application.add_handler(MessageHandler(new_messages & filters.PHOTO, messages.photo))
     application.add_handler(MessageHandler(new_messages, menu.not_text))

@@ -426,3 +426,12 @@ class ClearHold(Callback):
 
     ACTION: ClassVar[str] = "pclear"
     patient: PatientId
+
+
+@dataclass(frozen=True)
+class MessagePhysio(Callback):
+    """ "Message my physio" on /physio: the clinician it is for, so an old button cannot write
+    to a newer one."""
+
+    ACTION: ClassVar[str] = "msgphysio"
+    clinician: Annotated[int, Between(1, 2**31 - 1)]

@@ -206,11 +206,16 @@ def care_notice(notice: Notice, clinician_name: str, catalogue: Catalogue) -> Ou
     text = _alert_text(notice, name, catalogue)
     buttons: Keyboard = []
     if notice.patient_id is not None:
-        buttons.append([(_("📄 Open summary"), PatientSummary(notice.patient_id).data())])
+        buttons.append([summary_button(notice.patient_id)])
         if notice.kind in (NoticeKind.RED_FLAG, NoticeKind.REVIEW):
             clear_button = _("✅ I have seen this patient: clear the hold")
             buttons.append([(clear_button, ClearHold(notice.patient_id).data())])
     return Outgoing(text, buttons)
+
+
+def summary_button(patient_id: int) -> tuple[str, str]:
+    """ "Open summary" under what the clinician is told about a patient."""
+    return _("📄 Open summary"), PatientSummary(patient_id).data()
 
 
 def _alert_text(notice: Notice, name: str, catalogue: Catalogue) -> str:

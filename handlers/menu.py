@@ -23,7 +23,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("export", N_("all your data as a CSV file")),
     ("delete", N_("erase all your data")),
     ("language", N_("English, Русский or Español")),
-    ("physio", N_("who sees your progress; stop sharing")),
+    ("physio", N_("who sees your progress; write to them or stop sharing")),
     ("invite", N_("for clinicians: the link patients open to share with you")),
     ("patients", N_("for clinicians: the patients who share with you")),
     ("digest", N_("for clinicians: when your weekly digest comes")),
@@ -76,4 +76,9 @@ async def unknown_command(turn: Turn) -> None:
 @turn_handler
 async def not_text(turn: Turn) -> None:
     """Stickers, photos, voice notes: say what works instead of staying silent."""
+    say_not_text(turn)
+
+
+def say_not_text(turn: Turn) -> None:
+    """What works instead of a sticker, a photo or a voice note."""
     turn.say(_("I can only read text and buttons.") + " " + _(HINT))

@@ -34,6 +34,7 @@ from usecases import clinicians, people
 from usecases.holds import hold_record
 from usecases.people import (
     CareLink,
+    CareMessage,
     Clearance,
     Database,
     ExerciseLevel,
@@ -184,6 +185,7 @@ async def export_csv(rows: UserRows, catalogue: Catalogue) -> bytes:
     await sheet.write(rows.weekly_reviews(), _weekly_review_record)
     await sheet.write(rows.pushes(), _reminder_record)
     await sheet.write(rows.care_links(), _care_link_record)
+    await sheet.write(rows.care_messages(), _care_message_record)
     return sheet.text().encode("utf-8")
 
 
@@ -519,6 +521,28 @@ def _care_link_record(link: CareLink, sheet: _Sheet) -> Record:
         detail=detail,
         # The wording's version as "v1": a code value is a word, never a bare number.
         code=_code(wording=f"v{link.wording_version}", ended_by=link.ended_by),
+    )
+
+
+def _care_message_record(row: CareMessage, sheet: _Sheet) -> Record:
+    """A message to or from a clinician, as typed, and when it reached them."""
+    name = row.clinician.name
+    way = (_("from you to {name}") if row.from_patient else _("from {name} to you")).format(
+        name=name
+    )
+    reached = (
+        _("delivered {time}").format(time=sheet.at(row.relayed_at))
+        if row.relayed_at
+        else _("not delivered")
+    )
+    details = [way, reached] + ([_("with a photo")] if row.photo else [])
+    direction = "to_clinician" if row.from_patient else "from_clinician"
+    return Record(
+        "message",
+        sheet.at(row.sent_at),
+        value=row.text,
+        detail="; ".join(details),
+        code=_code(direction=direction, photo="attached" if row.photo else None),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.adherence import WeekTally
-from content.alerts import Notice
+from content.alerts import Notice, Relayed
 from content.catalogue import Catalogue
 from content.i18n import _, current_language, day_month, day_name, ngettext
 from content.states import Awaiting
@@ -18,6 +18,7 @@ from handlers.checkins import LATE_MORNING_QUESTION, MORNING_QUESTION
 from handlers.clinic import care_notice
 from handlers.digest import weekly_digest
 from handlers.knee import gentle_line
+from handlers.messages import relayed_words
 from handlers.safety import hold_keyboard, hold_text, review_hold_text
 from handlers.views import announce_return, score_keyboard, session_keyboard, session_lines
 from scheduler.outgoing import Outgoing, TrainingDay
@@ -49,6 +50,10 @@ class PushTexts:
         return care_notice(
             notice, clinician_name, self.catalogues.get(current_language(), self.catalogue)
         )
+
+    def care_message(self, notice: Notice, clinician_name: str, relayed: Relayed) -> Outgoing:
+        """A message relayed to a patient or a clinician, in the language set."""
+        return relayed_words(notice, clinician_name, relayed)
 
     def _catalogue(self, user: User) -> Catalogue:
         return self.catalogues.get(user.language, self.catalogue)

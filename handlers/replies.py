@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from content.alerts import Relayed
 from content.i18n import N_, _
 from content.states import SETUP_QUESTIONS, OnboardingStep, PainKind, Question
 from content.understanding import Intent, Reply, parse_reply
 from content.understanding.words import reading
-from handlers import checkins, exercises, knee, psfs, schedule, start, today
+from handlers import checkins, exercises, knee, messages, psfs, schedule, start, today
 from handlers.common import Turn, turn_handler
 from handlers.views import session_keyboard
 from usecases.checkins import latest_score
@@ -40,6 +41,8 @@ async def free_text(turn: Turn) -> None:
     understood in the context of the last question, or a short hint."""
     message = turn.update.effective_message
     text = (message.text if message else None) or ""
+    if await messages.take(turn, Relayed(text)):
+        return  # a message for the other side of a care link, relayed
     user = turn.user
     reply = parse_reply(text, user.language)
     awaiting = user.awaiting

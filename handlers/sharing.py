@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from content.alerts import Relayed
 from content.i18n import _
 from content.states import LinkEnd, OnboardingStep
-from handlers import clinic
-from handlers.callbacks import INVITE_CODE, NoThanks, Share, StopSharing
+from handlers import clinic, messages
+from handlers.callbacks import INVITE_CODE, MessagePhysio, NoThanks, Share, StopSharing
 from handlers.common import Button, Turn, turn_handler
 from handlers.start import ask_setup_step, greet, keeps_question, offer_activities, welcome
 from usecases import clinicians
@@ -122,7 +123,12 @@ async def no_thanks(turn: Turn, pressed: NoThanks) -> None:
 @turn_handler
 @keeps_question
 async def physio(turn: Turn) -> None:
-    """/physio: who sees the person's data now, with "Stop sharing"; or how to share."""
+    """/physio: who sees the person's data now, with "Message my physio" and "Stop sharing";
+    or how to share. /physio <text>: that message for them."""
+    said = messages.command_text(turn)
+    if said:
+        await messages.write(turn, Relayed(said))
+        return
     found = await clinicians.current_clinician(turn.db, turn.user)
     if found is None:
         turn.say(
@@ -138,7 +144,10 @@ async def physio(turn: Turn) -> None:
         )
         + "\n\n"
         + what_is_shared(found.name),
-        [[(_("🚫 Stop sharing"), StopSharing(found.id).data())]],
+        [
+            [(_("💬 Message my physio"), MessagePhysio(found.id).data())],
+            [(_("🚫 Stop sharing"), StopSharing(found.id).data())],
+        ],
     )
 
 

@@ -150,6 +150,7 @@ class BotApiEmulator:
         self._chats: dict[int, dict[str, Any]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(1)
+        self._photo_ids = itertools.count(1)  # of the photos users send
         self._update_ids = itertools.count(1)
         self.last_update_id = 0
         self._polls_released = False
@@ -233,14 +234,31 @@ class BotApiEmulator:
         (the sandbox restarted on a kept chat: its inbox remembers the earlier ids)."""
         self._update_ids = itertools.count(max(update_id, self.last_update_id) + 1)
 
-    def send_message(self, user_id: int, text: str, first_name: str = "Alex") -> int:
-        """The user types text; returns the update_id."""
-        message = self._user_message(user_id, first_name)
+    def send_message(
+        self, user_id: int, text: str, first_name: str = "Alex", reply_to: int | None = None
+    ) -> int:
+        """The user types text, as a reply to message `reply_to` of their chat if given;
+        returns the update_id."""
+        message = self._user_message(user_id, first_name, reply_to)
         message["text"] = text
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._push_update({"message": message})
+
+    def send_photo(
+        self, user_id: int, caption: str = "", reply_to: int | None = None
+    ) -> tuple[int, str]:
+        """The user sends a photo, with a caption and as a reply if given; returns the
+        update_id and the photo's file_id, by which the bot may send it on."""
+        message = self._user_message(user_id, "Alex", reply_to)
+        file_id = f"userphoto-{next(self._photo_ids)}"
+        self._files[file_id] = _Upload(f"{file_id}.jpg", b"\xff\xd8 a photo")
+        meta = {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": 10}
+        message["photo"] = [{**meta, "width": 1280, "height": 960}]
+        if caption:
+            message["caption"] = caption
+        return self._push_update({"message": message}), file_id
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         """The user shares a location pin; returns the update_id."""
@@ -286,14 +304,22 @@ class BotApiEmulator:
         )
         return query_id
 
-    def _user_message(self, user_id: int, first_name: str) -> dict[str, Any]:
+    def _user_message(
+        self, user_id: int, first_name: str, reply_to: int | None = None
+    ) -> dict[str, Any]:
         sender = self._user(user_id, first_name)
-        return {
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": self._chats[user_id],
             "from": sender,
         }
+        if reply_to is not None:  # Telegram sends the message replied to along, whole
+            message["reply_to_message"] = self._messages.get(
+                (user_id, reply_to),
+                {"message_id": reply_to, "date": int(time.time()), "chat": self._chats[user_id]},
+            )
+        return message
 
     # -- observation ----------------------------------------------------------------------
 
@@ -618,7 +644,8 @@ class BotApiEmulator:
 
     async def _control_message(self, request: web.Request) -> web.Response:
         body = await request.json()
-        update_id = self.send_message(int(body["user_id"]), str(body["text"]))
+        reply_to = _int_or_none(body.get("reply_to"))
+        update_id = self.send_message(int(body["user_id"]), str(body["text"]), reply_to=reply_to)
         return web.json_response({"update_id": update_id})
 
     async def _control_press(self, request: web.Request) -> web.Response:

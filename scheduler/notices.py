@@ -3,7 +3,8 @@ them, patients told of their clinician's action. The use cases queue them in the
 that made the change (storage.clinicians), and they are sent here, on the push engine's tick,
 once due, through the same rate limiter as every push, in the recipient's language. At most
 once: a notice is "sending" from its claim on, and one a crash leaves so is never sent again;
-a 429 or a network error puts it back for the next tick.
+a 429 or a network error puts it back for the next tick. A relayed message's copy is
+recorded with the notice, so that a reply to it finds its conversation.
 
 Each clinician's weekly digest goes from here too, at their day and hour."""
 
@@ -14,15 +15,16 @@ from collections import Counter
 from datetime import datetime, time
 from typing import Any
 
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from content.i18n import use_language
 from content.states import PushStatus
-from scheduler.outgoing import PushRenderer, send_text
+from scheduler.outgoing import Outgoing, PushRenderer, send_text
 from scheduler.ratelimit import DEPARTED, TelegramRateLimiter
 from scheduler.slots import next_weekly_slot
-from storage import clinicians
+from storage import clinicians, messages
 from storage.clinicians import DueNotice
 from storage.db import Database
 from storage.models import Clinician
@@ -48,9 +50,11 @@ async def send_notices(
         if not batch:
             return counts
         for due in batch:
-            status = await _send(bot, limiter, words, due)
+            status, copy = await _send(bot, limiter, words, due)
             async with database.transaction() as db:
                 await clinicians.finish_notice(db, due.notice_id, status, now)
+                if copy is not None and due.notice.message_id is not None:
+                    await messages.record_relayed(db, due.notice.message_id, copy, now)
             counts[status] += 1
         if counts[PushStatus.PENDING]:
             return counts  # Telegram asks to wait: the rest goes on the next tick
@@ -58,20 +62,39 @@ async def send_notices(
 
 async def _send(
     bot: ExtBot[Any], limiter: TelegramRateLimiter, words: PushRenderer, due: DueNotice
-) -> PushStatus:
+) -> tuple[PushStatus, int | None]:
+    """The notice's status after the request, and the sent message's id."""
     with use_language(due.language):
-        outgoing = words.care_notice(due.notice, due.clinician_name)
+        outgoing = (
+            words.care_notice(due.notice, due.clinician_name)
+            if due.relayed is None
+            else words.care_message(due.notice, due.clinician_name, due.relayed)
+        )
     await limiter.reserve(due.chat_id)
     await limiter.depart()
     try:
-        await send_text(bot, due.chat_id, outgoing.text, outgoing.markup, DEPARTED)
+        sent = await _deliver(bot, due, outgoing)
     except (RetryAfter, NetworkError) as error:
         log.warning("care notice %s: trying again next tick: %s", due.notice_id, error)
-        return PushStatus.PENDING
+        return PushStatus.PENDING, None
     except (Forbidden, BadRequest) as error:  # the recipient blocked the bot, or no chat
         log.warning("care notice %s not delivered: %s", due.notice_id, error)
-        return PushStatus.FAILED
-    return PushStatus.SENT
+        return PushStatus.FAILED, None
+    return PushStatus.SENT, sent.message_id
+
+
+async def _deliver(bot: ExtBot[Any], due: DueNotice, outgoing: Outgoing) -> Message:
+    """A photo relayed goes by the file id Telegram gave its sender, with the words as its
+    caption; everything else is a text message."""
+    if due.relayed is not None and due.relayed.photo is not None:
+        return await bot.send_photo(
+            due.chat_id,
+            due.relayed.photo,
+            caption=outgoing.text,
+            reply_markup=outgoing.markup,
+            rate_limit_args=DEPARTED,
+        )
+    return await send_text(bot, due.chat_id, outgoing.text, outgoing.markup, DEPARTED)
 
 
 async def send_digests(

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 from telegram.ext import ExtBot
 
 from content.adherence import WeekTally
-from content.alerts import Notice
+from content.alerts import Notice, Relayed
 from content.program import PlannedExercise
 from content.states import Awaiting
 from storage.holds import HoldView
@@ -54,10 +55,13 @@ async def send_text(
     text: str,
     markup: Markup | None = None,
     rate_limit_args: str | None = None,
-) -> None:
+) -> Message:
     """The one way a text message goes out, for replies and pushes alike: Bot.send_message,
-    through the bot's rate limiter (`rate_limit_args` as TelegramRateLimiter reads them)."""
-    await bot.send_message(chat_id, text, reply_markup=markup, rate_limit_args=rate_limit_args)
+    through the bot's rate limiter (`rate_limit_args` as TelegramRateLimiter reads them).
+    The message sent, as Telegram numbers it (a reply to it names that number)."""
+    return await bot.send_message(
+        chat_id, text, reply_markup=markup, rate_limit_args=rate_limit_args
+    )
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,11 @@ class PushRenderer(Protocol):
     def care_notice(self, notice: Notice, clinician_name: str) -> Outgoing:
         """A care notice in the language set: to a clinician about a patient (sharing, an
         alert, with buttons to open them), or to a patient about their clinician's action."""
+        ...
+
+    def care_message(self, notice: Notice, clinician_name: str, relayed: Relayed) -> Outgoing:
+        """A message relayed between a patient and their clinician, in the recipient's
+        language: the sender named, the words as typed (a photo's caption), how to answer."""
         ...
 
     def weekly(

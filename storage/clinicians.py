@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.alerts import Notice
+from content.alerts import Notice, Relayed
 from content.states import LinkEnd, NoticeKind, OnboardingStep, PushStatus, SessionStatus
 from storage.models import (
     CareLink,
+    CareMessage,
     CareNotice,
     Clinician,
     ClinicianClaim,
@@ -204,6 +205,7 @@ async def queue_notice(
             detail=notice.detail[:200],
             due_at=notice.due_at,
             created_at=now,
+            message_id=notice.message_id,
         )
     )
     await db.flush()
@@ -283,6 +285,7 @@ class DueNotice:
     language: str
     notice: Notice
     clinician_name: str
+    relayed: Relayed | None = None  # the message a NoticeKind.MESSAGE relays
 
 
 async def claim_notices(db: AsyncSession, now: datetime, limit: int) -> list[DueNotice]:
@@ -306,14 +309,15 @@ async def claim_notices(db: AsyncSession, now: datetime, limit: int) -> list[Due
         update(CareNotice).where(CareNotice.id.in_(ids)).values(status=PushStatus.SENDING)
     )
     rows = await db.execute(
-        select(CareNotice, Clinician, User.chat_id, User.language)
+        select(CareNotice, Clinician, User.chat_id, User.language, CareMessage)
         .join(Clinician, Clinician.id == CareNotice.clinician_id)
         .outerjoin(User, User.id == CareNotice.patient_id)
+        .outerjoin(CareMessage, CareMessage.id == CareNotice.message_id)
         .where(CareNotice.id.in_(ids))
         .order_by(CareNotice.id)
     )
     claimed = []
-    for row, clinician, patient_chat, patient_language in rows:
+    for row, clinician, patient_chat, patient_language, message in rows.all():
         chat_id, language = (
             (patient_chat, patient_language)
             if row.to_patient
@@ -321,11 +325,28 @@ async def claim_notices(db: AsyncSession, now: datetime, limit: int) -> list[Due
         )
         if chat_id is None or language is None:
             continue
-        notice = Notice(
-            row.kind, row.patient_name, row.patient_id, row.to_patient, row.detail, row.due_at
-        )
-        claimed.append(DueNotice(row.id, chat_id, language, notice, clinician.name))
+        if message is not None and await reach(db, clinician.id, message.user_id) is None:
+            # The link ended since it was written: relayed to nobody.
+            row.status, row.patient_name = PushStatus.CANCELLED, ""
+            continue
+        claimed.append(_due(row, chat_id, language, clinician.name, message))
     return claimed
+
+
+def _due(
+    row: CareNotice, chat_id: int, language: str, clinician_name: str, message: CareMessage | None
+) -> DueNotice:
+    notice = Notice(
+        row.kind,
+        row.patient_name,
+        row.patient_id,
+        row.to_patient,
+        row.detail,
+        row.due_at,
+        row.message_id,
+    )
+    relayed = None if message is None else Relayed(message.text, message.photo)
+    return DueNotice(row.id, chat_id, language, notice, clinician_name, relayed)
 
 
 async def finish_notice(
@@ -337,3 +358,21 @@ async def finish_notice(
     if status is PushStatus.SENT:
         values.update(sent_at=now, patient_name="", detail="")
     await db.execute(update(CareNotice).where(CareNotice.id == notice_id).values(**values))
+
+
+async def unread_counts(db: AsyncSession, clinician_id: int) -> dict[int, int]:
+    """How many messages each patient the clinician reaches now (the `reach` condition) sent
+    them that they have not answered yet, by patient id; patients with none are left out."""
+    rows = await db.execute(
+        select(CareMessage.user_id, func.count().label("unread"))
+        .join(CareLink, CareLink.user_id == CareMessage.user_id)
+        .join(Clinician, Clinician.id == CareLink.clinician_id)
+        .where(
+            _reachable(clinician_id),
+            CareMessage.clinician_id == clinician_id,
+            CareMessage.from_patient.is_(True),
+            CareMessage.answered_at.is_(None),
+        )
+        .group_by(CareMessage.user_id)
+    )
+    return {row.user_id: row.unread for row in rows}

@@ -667,3 +667,37 @@ class CareNotice(Base):
         StrEnumColumn(PushStatus, 12), default=PushStatus.PENDING
     )
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The relayed message it carries (NoticeKind.MESSAGE); it goes with the message.
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_messages.id", ondelete="CASCADE"), default=None, index=True
+    )
+
+
+class CareMessage(Base):
+    """A message between a patient and their clinician, relayed by the bot through a care
+    notice: the words as typed and a photo's Telegram file id, kept for the patient's /export
+    and erased by their /delete (user_id is the patient, whichever way it went). The relayed
+    copy's message id in the recipient's chat is what a reply there answers, and a message
+    from the patient counts as unread in the digest until the clinician answers."""
+
+    __tablename__ = "care_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    # True: the patient wrote to the clinician; False: the clinician answered the patient.
+    from_patient: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(255), default=None)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The relayed copy in the recipient's chat (NULL until it is delivered, or if it never is).
+    relayed_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
+    relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A patient's message: when their clinician answered them (NULL: not yet, unread).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    # Read with the message (one join): /export names who it went to or came from. An outer
+    # join, so that a notice read with its message (or none) keeps its row.
+    clinician: Mapped[Clinician] = relationship(lazy="joined")

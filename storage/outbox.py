@@ -23,6 +23,7 @@ from content.states import (
     PainKind,
     PushKind,
     PushStatus,
+    Question,
     SessionStatus,
 )
 from storage.models import ExerciseLevel, PainCheckin, Push, SessionLog, User
@@ -333,14 +334,15 @@ async def retry_later(db: AsyncSession, push_id: int, due_at: datetime) -> None:
 
 async def ask_unless_busy(db: AsyncSession, user_id: int, awaiting: Awaiting) -> None:
     """A push asked a question: a typed number now answers it, unless the person is in the
-    middle of another step (setting a time zone, say)."""
+    middle of another step (setting a time zone, say). A message for their clinician they
+    have not typed yet is not such a step: the push's question is the newer one on screen."""
     await db.execute(
         update(User)
         .where(
             User.id == user_id,
             or_(
                 User.awaiting_question.is_(None),
-                User.awaiting_question.in_(list(DAY_QUESTIONS)),
+                User.awaiting_question.in_([*DAY_QUESTIONS, Question.CARE_MESSAGE]),
             ),
         )
         .values(awaiting_question=awaiting.question, awaiting_day=awaiting.day)

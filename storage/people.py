@@ -17,6 +17,7 @@ from content.catalogue import Program
 from content.states import OnboardingStep
 from storage.models import (
     CareLink,
+    CareMessage,
     Clearance,
     ExerciseLevel,
     Hold,
@@ -105,6 +106,7 @@ async def _locked(db: AsyncSession, user_id: int) -> User | None:
 USER_TABLES: tuple[Any, ...] = (
     PsfsRating,
     PsfsActivity,
+    CareMessage,
     CareLink,
     Hold,
     KneeEvent,
@@ -205,6 +207,10 @@ class UserRows:
     def care_links(self) -> AsyncIterator[Sequence[CareLink]]:
         """The consent history: each time the person shared with a clinician, by when."""
         return self._all_of(CareLink, CareLink.consented_at, CareLink.id)
+
+    def care_messages(self) -> AsyncIterator[Sequence[CareMessage]]:
+        """The messages to and from their clinicians, by when each was sent."""
+        return self._all_of(CareMessage, CareMessage.sent_at, CareMessage.id)
 
     def _all_of(self, table: Any, *order: Any) -> AsyncIterator[Sequence[Any]]:
         return self._batches(select(table).where(table.user_id == self.user.id).order_by(*order))

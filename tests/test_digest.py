@@ -143,3 +143,10 @@ async def test_a_new_patient_who_links_first_is_asked_when_setup_ends(harness):
     assert any("Ana Ruiz will also want to know" in text for text in texts)
     again = await newcomer.send("/start")  # settings, not a second offer
     assert "Ana Ruiz will also want to know" not in again.text
+
+
+async def test_an_unanswered_message_puts_the_patient_on_the_list_until_answered(harness):
+    ana, pat = await linked_patient(harness)
+    await pat.send("/physio Is swelling after stairs normal?")
+    listing = await ana.send("/patients")
+    assert "⚠️ Pat: 0 of 1 session · 1 unread message" in listing.text

@@ -92,12 +92,14 @@ async def train_a_week(harness, chat) -> None:
 
 
 async def share_with_a_clinician(harness, chat) -> None:
-    """The person consents to share with a clinician (a care link)."""
+    """The person consents to share with a clinician (a care link) and writes to them."""
     async with harness.services.database.transaction() as db:
         added = await clinicians.add_clinician(db, "Ana Ruiz", "Knee Clinic", harness.clock.now())
         code = await clinicians.invite_code(db, added.clinician, harness.clock.now())
+    await harness.chat(8101, "Ana").send(f"/start clin_{added.token}")
     offer = await chat.send(f"/start p_{code}")
     await chat.tap("share:", offer.with_buttons())
+    await chat.send("/physio See you on Friday")
 
 
 async def count_rows(services, user_id: int) -> dict[str, int]:
@@ -157,6 +159,7 @@ async def test_export_parses_back_to_exactly_the_stored_rows(harness, ready_chat
         "psfs_activities": "psfs_activity",
         "psfs_ratings": "psfs_rating",
         "care_links": "consent",
+        "care_messages": "message",
     }
     assert {record_of[table]: count for table, count in counts.items()} == {
         record: len(found) for record, found in by_record.items()

@@ -4,6 +4,7 @@ weekly digest at the clinician's day and hour."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +25,10 @@ async def patient_weeks(
     db: AsyncSession, catalogue: Catalogue, clinician: Clinician, now: datetime
 ) -> list[PatientWeek]:
     """The last seven days of each patient the clinician reaches, the most urgent first."""
+    unread = await clinicians.unread_counts(db, clinician.id)
     return attention_first(
         [
-            await _week(db, catalogue, user, now)
+            replace(await _week(db, catalogue, user, now), unread=unread.get(user.id, 0))
             for user, _ in await clinicians.patients_of(db, clinician.id)
         ]
     )

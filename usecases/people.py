@@ -15,6 +15,7 @@ from storage import inbox, people
 from storage.db import Database  # the handle a front door opens its transactions on
 from storage.models import (  # the person's row, and the rows /export is made of
     CareLink,
+    CareMessage,
     Clearance,
     ExerciseLevel,
     Hold,
@@ -36,6 +37,7 @@ from storage.people import Sender, UserRows  # who sent an update; all about the
 
 __all__ = [
     "CareLink",
+    "CareMessage",
     "Clearance",
     "Database",
     "ExerciseLevel",

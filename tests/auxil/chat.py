@@ -62,9 +62,19 @@ class Chat:
         self.first_name = first_name
         self.last_buttons: Event | None = None
 
-    async def send(self, text: str) -> Replies:
+    async def send(self, text: str, reply_to: Event | None = None) -> Replies:
+        """Type text; with reply_to, as Telegram's reply to that message of the chat."""
         before = len(self.emulator.events)
-        update_id = self.emulator.send_message(self.user_id, text, self.first_name)
+        answered = reply_to.message_id if reply_to is not None else None
+        update_id = self.emulator.send_message(self.user_id, text, self.first_name, answered)
+        return await self._collect(before, update_id)
+
+    async def send_photo(self, caption: str = "", reply_to: Event | None = None) -> Replies:
+        """Send a photo (its file_id is the emulator's `userphoto-N`), with a caption and as
+        a reply if given."""
+        before = len(self.emulator.events)
+        answered = reply_to.message_id if reply_to is not None else None
+        update_id, _file = self.emulator.send_photo(self.user_id, caption, answered)
         return await self._collect(before, update_id)
 
     async def send_location(self, latitude: float, longitude: float) -> Replies:
