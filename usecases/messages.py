@@ -22,7 +22,6 @@ __all__ = [
     "CAPTION_MAX",
     "TEXT_MAX",
     "Relay",
-    "Relayed",
     "Relaying",
     "answer",
     "ask",
