@@ -321,6 +321,9 @@ REASONS = {
     Why.ALREADY_LOWER: N_("already lowered since"),
     Why.NOT_IN_SESSION: N_("not in that session"),
     Why.CORRECTED: N_("a corrected score or a later effort answer"),
+    Why.FLARE: N_("a day score above {limit}/10 lately"),
+    Why.RETURNED: N_("back after a break"),
+    Why.EASIEST: N_("the easiest levels chosen instead of a review"),
 }
 
 
