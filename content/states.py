@@ -178,3 +178,6 @@ class NoticeKind(StrEnum):
     EASIEST = "easiest"  # the patient chose the easiest levels instead of a review
     IDLE = "idle"  # no session for a while; detail: the last session's day, or empty
     CLEARED = "cleared"  # to the patient: the clinician cleared the hold
+    EDITED = "edited"  # to the patient: the clinician changed an exercise; content.edits
+    PAUSED = "paused"  # to the patient: the clinician paused the program's reminders
+    RESUMED = "resumed"  # to the patient: the clinician resumed them; detail "eased" or ""
