@@ -128,6 +128,8 @@ class Why(Enum):
     FLARE = "flare"  # a day score above the acceptable band lately: no increase now
     RETURNED = "returned"  # back after a break: one level lower to start again
     EASIEST = "easiest"  # the person chose to carry on at the easiest levels, not a review
+    # A clinician's change from their chat; as a hold: changed by one lately, no increase yet.
+    CLINICIAN = "clinician"
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,9 @@ class Standing:
     levels: Mapping[str, int]
     last_step: Mapping[str, date]
     last_unlock: date | None
+    # Exercises a clinician changed lately, or locked: the rules neither step them up nor
+    # open them (stepping down for pain still works). Not kept with a review: read anew.
+    clinician_held: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -548,6 +553,8 @@ class Progression:
             why = Why.MORE_SESSIONS
         elif today - standing.last_step.get(slug, LONG_AGO) < self._step_gap:
             why = Why.STEPPED_RECENTLY
+        elif slug in standing.clinician_held:
+            why = Why.CLINICIAN
         elif mornings_high:
             why = Why.MORNINGS_HIGH
         else:
@@ -586,7 +593,9 @@ class Progression:
         needed = self.rules.pain_free_sessions
         for exercise in self.catalogue.exercises:
             after = rules.get(exercise.slug)
-            if exercise.slug in levels or after is None or not set(after) <= set(levels):
+            if exercise.slug in levels or exercise.slug in standing.clinician_held:
+                continue
+            if after is None or not set(after) <= set(levels):
                 continue
             runs = [self._run(slug, case) for slug in after]
             if all(len(run) == needed for run in runs):

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin, get_type_hints
 
+from content.edits import Edit
 from content.i18n import LANGUAGES
 from content.progression import Effort
 from content.states import GaveWayAnswer
@@ -435,3 +436,39 @@ class MessagePhysio(Callback):
 
     ACTION: ClassVar[str] = "msgphysio"
     clinician: Annotated[int, Between(1, 2**31 - 1)]
+
+
+@dataclass(frozen=True)
+class PatientProgram(Callback):
+    """ "✏️ Program" beside a patient on /patients: the patient's program, to edit."""
+
+    ACTION: ClassVar[str] = "pprog"
+    patient: PatientId
+
+
+@dataclass(frozen=True)
+class ProgramEdit(Callback):
+    """An exercise's ⬆️ / ⬇️ / 🔓 / 🔒 on a patient's program: the level it was shown at (0:
+    locked), so a stale button changes nothing."""
+
+    ACTION: ClassVar[str] = "pedit"
+    patient: PatientId
+    exercise: Slug
+    edit: Edit
+    level: Annotated[int, Between(0, 99)]
+
+
+class Pausing(StrEnum):
+    """⏸ or ▶️ on a patient's program."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class ProgramPause(Callback):
+    """ "⏸ Pause program" or "▶️ Resume program" on a patient's program."""
+
+    ACTION: ClassVar[str] = "ppause"
+    patient: PatientId
+    pausing: Pausing

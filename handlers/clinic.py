@@ -1,6 +1,7 @@
 """The clinician's side in Telegram: claiming the account with the operator's one-time link
 (/start clin_<token>), the patient invite (/invite, /invite new), the patients who share
-with them (/patients), and the alerts about them, with "Open summary" and "clear the hold".
+with them (/patients), the alerts about them, with "Open summary" and "clear the hold", and
+a patient's program to edit ("✏️ Program": levels, openings, locks, pause).
 Everything a clinician does goes through usecases.clinicians, whose access check is the only
 way to a patient."""
 
@@ -11,21 +12,37 @@ from functools import partial
 
 from content.alerts import Notice, read_hold_detail
 from content.catalogue import Catalogue
+from content.edits import Asked
 from content.i18n import N_, _, short_day
 from content.progression import ClinicianReason
 from content.states import NoticeKind
-from handlers.callbacks import ClearHold, PatientSummary
+from handlers.callbacks import (
+    ClearHold,
+    PatientProgram,
+    PatientSummary,
+    Pausing,
+    ProgramEdit,
+    ProgramPause,
+)
 from handlers.common import Attachment, Button, Turn, turn_handler
 from handlers.digest import week_message
+from handlers.edits import (
+    EDIT_NOTICES,
+    edit_notice,
+    program_keyboard,
+    program_text,
+    refusal_toast,
+)
 from handlers.report import period_text, report_document
 from handlers.safety import TIER_WORDS
 from handlers.views import describe_session
 from media.qr import invite_qr
 from media.report import render_report
 from scheduler.outgoing import Keyboard, Outgoing
-from usecases import clinicians
+from usecases import clinicians, program_edits
 from usecases.clinicians import Account, Claim, Clearing, Clinician
 from usecases.digest import patient_weeks
+from usecases.program_edits import Edited, Program
 
 CLAIM_PREFIX = "clin_"
 INVITE_PREFIX = "p_"
@@ -173,7 +190,76 @@ async def clear(turn: Turn, pressed: ClearHold) -> None:
         turn.toast = _("{name}'s program is not on hold.").format(name=name)
 
 
-BUTTONS = (Button(PatientSummary, open_summary), Button(ClearHold, clear))
+async def open_program(turn: Turn, pressed: PatientProgram) -> None:
+    """ "✏️ Program": the patient's exercises at their levels, with a button for each edit,
+    if the clinician still reaches them."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    shown = await program_edits.program(turn.db, turn.catalogue, found, pressed.patient, turn.now)
+    if shown is None:
+        turn.toast = _("This patient no longer shares their progress with you.")
+        return
+    turn.say(*_program_screen(turn, shown))
+
+
+async def edit_program(turn: Turn, pressed: ProgramEdit) -> None:
+    """An exercise a level up or down, opened or locked: applied at once (the patient is
+    told), and the program shown again as it is now; an edit that changes nothing says why."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    asked = Asked(pressed.exercise, pressed.edit, pressed.level)
+    edited = await program_edits.edit_exercise(
+        turn.db, turn.catalogue, found, pressed.patient, asked, turn.now
+    )
+    _show_edited(turn, edited, pressed.exercise)
+
+
+async def pause_program(turn: Turn, pressed: ProgramPause) -> None:
+    """ "⏸ Pause program" or "▶️ Resume program": the patient's reminders, as their own /pause
+    and /resume; the patient is told."""
+    found = await _as_clinician(turn)
+    if found is None:
+        return
+    pause = pressed.pausing is Pausing.PAUSE
+    edited = await program_edits.set_paused(
+        turn.db, turn.catalogue, found, pressed.patient, pause, turn.now
+    )
+    _show_edited(turn, edited)
+
+
+def _show_edited(turn: Turn, edited: Edited, exercise: str = "") -> None:
+    """The program as it is now, in place of the one pressed, with a toast: done, or why
+    not (naming the exercise); nothing at all about a patient the clinician no longer
+    reaches."""
+    if edited.program is None:
+        turn.toast = _("This patient no longer shares their progress with you.")
+        return
+    name = _name(edited.program.patient.first_name)
+    if edited.refused is None:
+        turn.toast = _("Done: {name} is told.").format(name=name)
+    else:
+        turn.toast = refusal_toast(edited.refused, turn.catalogue, exercise)
+    turn.edit(*_program_screen(turn, edited.program))
+
+
+def _program_screen(turn: Turn, shown: Program) -> tuple[str, Keyboard]:
+    hold_days = turn.catalogue.program.care.edit_holds_step_up_days
+    name = _name(shown.patient.first_name)
+    return (
+        program_text(shown, turn.catalogue, name, hold_days),
+        program_keyboard(shown, turn.catalogue),
+    )
+
+
+BUTTONS = (
+    Button(PatientSummary, open_summary),
+    Button(ClearHold, clear),
+    Button(PatientProgram, open_program),
+    Button(ProgramEdit, edit_program),
+    Button(ProgramPause, pause_program),
+)
 
 # What the clinician reads of each review reason (the patient's own words say "you").
 REVIEW_WORDS = {
@@ -190,6 +276,8 @@ def care_notice(notice: Notice, clinician_name: str, catalogue: Catalogue) -> Ou
     clinician about a patient, naming them and quoting what happened, with buttons to open
     them; or to the patient about what their clinician did."""
     name = notice.patient_name or _("A patient")
+    if notice.kind in EDIT_NOTICES:
+        return edit_notice(notice, clinician_name, catalogue)
     if notice.kind is NoticeKind.CLEARED:
         return Outgoing(
             _(

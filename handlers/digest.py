@@ -22,7 +22,7 @@ from content.i18n import (
     zone_name,
 )
 from content.understanding.clock import parse_days, parse_time
-from handlers.callbacks import PatientSummary
+from handlers.callbacks import PatientProgram, PatientSummary
 from handlers.common import Turn, turn_handler
 from scheduler.outgoing import Keyboard, Outgoing
 from scheduler.slots import local_day
@@ -46,10 +46,14 @@ async def weekly_digest(
 
 
 def week_message(title: str, weeks: list[PatientWeek]) -> Outgoing:
-    """The title, a line per patient, and a summary button per patient."""
+    """The title, a line per patient, and per patient the buttons for their summary and
+    their program."""
     lines = [title, *(patient_line(week) for week in weeks)]
     buttons: Keyboard = [
-        [(_("📄 {name}").format(name=_name(week)), PatientSummary(week.patient_id).data())]
+        [
+            (_("📄 {name}").format(name=_name(week)), PatientSummary(week.patient_id).data()),
+            (_("✏️ Program"), PatientProgram(week.patient_id).data()),
+        ]
         for week in weeks
     ]
     return Outgoing("\n\n".join(lines), buttons)

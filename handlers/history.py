@@ -7,7 +7,7 @@ from datetime import date
 from functools import partial
 
 from content.adherence import ProgressSummary, WeekTally
-from content.catalogue import Catalogue
+from content.catalogue import Catalogue, Exercise
 from content.i18n import _, day_month, decimal, ngettext, short_day
 from content.psfs import change
 from content.states import SessionStatus
@@ -140,13 +140,16 @@ def _level_lines(catalogue: Catalogue, levels: dict[str, int]) -> list[str]:
         if level is None:
             lines.append(_("🔒 {name}: opens later").format(name=exercise.name))
         else:
-            label = exercise.level(level).label
-            lines.append(
-                _("• {name}: level {level} of {total} ({label})").format(
-                    name=exercise.name, level=level, total=len(exercise.levels), label=label
-                )
-            )
+            lines.append(level_line(exercise, level))
     return lines
+
+
+def level_line(exercise: Exercise, level: int) -> str:
+    """'• Hip bump: level 2 of 3 (Full range)'."""
+    label = exercise.level(level).label
+    return _("• {name}: level {level} of {total} ({label})").format(
+        name=exercise.name, level=level, total=len(exercise.levels), label=label
+    )
 
 
 def _tally(week: WeekTally) -> str:

@@ -252,8 +252,8 @@ class _Sheet:
             return _("level {number} ({label})").format(number=number, label=label)
         return _("level {number}").format(number=number)
 
-    def reason(self, why: str) -> str:
-        return describe_reason(why, self.catalogue)
+    def reason(self, why: str, by: str | None = None) -> str:
+        return describe_reason(why, self.catalogue, by)
 
     def flag(self, key: str) -> str:
         if key == NONE_OF_THESE:
@@ -372,7 +372,8 @@ def _level_change_record(row: LevelChange, sheet: _Sheet) -> Record:
             old=sheet.level(row.exercise, row.from_level),
             new=sheet.level(row.exercise, row.to_level),
         )
-    why = _("reason: {reason}").format(reason=sheet.reason(row.reason))
+    by = row.clinician.name if row.clinician else None
+    why = _("reason: {reason}").format(reason=sheet.reason(row.reason, by))
     return Record(
         "level_change",
         sheet.at(row.changed_at),

@@ -351,7 +351,7 @@ def _changes_section(data: ReportData, catalogue: Catalogue) -> Section:
             what = _("{name}: level {old} → {new}").format(
                 name=name, old=change.from_level, new=change.to_level
             )
-        reason = describe_reason(change.reason, catalogue)
+        reason = describe_reason(change.reason, catalogue, change.clinician)
         lines.append(f"{short_day(change.day, opening=True)}: {what} ({reason})")
     return Section(
         _("Level changes in this period"),

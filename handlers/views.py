@@ -321,13 +321,20 @@ REASONS = {
     Why.ALREADY_LOWER: N_("already lowered since"),
     Why.NOT_IN_SESSION: N_("not in that session"),
     Why.CORRECTED: N_("a corrected score or a later effort answer"),
+    Why.FLARE: N_("a day score above {limit}/10 lately"),
+    Why.RETURNED: N_("back after a break"),
+    Why.EASIEST: N_("the easiest levels chosen instead of a review"),
+    Why.CLINICIAN: N_("set by a clinician"),
 }
 
 
-def describe_reason(reason: str, catalogue: Catalogue) -> str:
-    """A stored reason (Why's value) in words; one this version does not know, as stored."""
+def describe_reason(reason: str, catalogue: Catalogue, by: str | None = None) -> str:
+    """A stored reason (Why's value) in words, a clinician's change by their name (`by`);
+    a reason this version does not know, as stored."""
     try:
         why = Why(reason)
     except ValueError:
         return reason
+    if why is Why.CLINICIAN and by:
+        return _("set by {clinician}").format(clinician=by)
     return _(REASONS[why]).format(limit=catalogue.program.pain.acceptable_max)

@@ -294,8 +294,9 @@ class ExerciseLevel(Base):
 
 
 class LevelChange(Base):
-    """Every step of an exercise up or down, every opening (from_level NULL), and every move a
-    corrected score undid (reason "corrected"; to_level 0 = locked again), with why."""
+    """Every step of an exercise up or down, every opening (from_level NULL), every move a
+    corrected score undid (reason "corrected"; to_level 0 = locked again), and every change a
+    clinician made (reason "clinician", clinician_id theirs; to_level 0 = locked), with why."""
 
     __tablename__ = "level_changes"
 
@@ -306,6 +307,13 @@ class LevelChange(Base):
     to_level: Mapped[int] = mapped_column(SmallInteger)
     reason: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The clinician who made the change from their chat; NULL: the program's own rules.
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="SET NULL"), default=None
+    )
+
+    # Read with the change (one outer join): the history names the clinician as its author.
+    clinician: Mapped[Clinician | None] = relationship(lazy="joined")
 
 
 class SessionReview(Base):

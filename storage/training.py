@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from content.catalogue import Catalogue, ProgressionRules
 from content.program import PlannedExercise, session_plan, starting_levels
@@ -426,10 +426,15 @@ async def logged_by(db: AsyncSession, user_id: int, day: date, instant: datetime
 
 
 async def apply_moves(
-    db: AsyncSession, user: User, moves: Iterable[Decision], now: datetime
+    db: AsyncSession,
+    user: User,
+    moves: Iterable[Decision],
+    now: datetime,
+    clinician_id: int | None = None,
 ) -> None:
     """Store each level move and its reason: an opening adds the exercise's level row, an
-    undone opening (new level 0) removes it again; every move is logged in level_changes."""
+    undone opening or a lock (new level 0) removes it again; every move is logged in
+    level_changes, with the clinician who made it (None: the program's rules)."""
     moves = list(moves)
     if not moves:
         return
@@ -454,9 +459,33 @@ async def apply_moves(
                 to_level=move.new_level,
                 reason=move.why.value,
                 changed_at=now,
+                clinician_id=clinician_id,
             )
         )
     await db.flush()
+
+
+_LATER = aliased(LevelChange)
+_CLINICIAN_CHANGES = select(
+    LevelChange.exercise,
+    LevelChange.changed_at,
+    LevelChange.to_level,
+    LevelChange.id
+    == select(func.max(_LATER.id))
+    .where(_LATER.user_id == LevelChange.user_id, _LATER.exercise == LevelChange.exercise)
+    .scalar_subquery(),
+).where(LevelChange.user_id == bindparam("user_id"), LevelChange.clinician_id.is_not(None))
+
+
+async def clinician_held(db: AsyncSession, user_id: int, since: datetime) -> frozenset[str]:
+    """The exercises the automatic rules must not step up or open: changed by a clinician
+    since `since`, or locked by one (until a clinician opens them again)."""
+    rows = await db.execute(_CLINICIAN_CHANGES, {"user_id": user_id})
+    return frozenset(
+        exercise
+        for exercise, changed_at, to_level, latest in rows
+        if changed_at >= since or (latest and to_level == 0)
+    )
 
 
 # --- what each session's review did ------------------------------------------------------

@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from content.edits import Edit
 from handlers import callbacks
-from handlers.callbacks import Callback
+from handlers.callbacks import Callback, Pausing
 from storage.models import Base
 from tests.test_alerts import linked_patient
 from tests.test_clinicians import BEN, PATIENT, clinician_chat
@@ -43,7 +44,13 @@ def pressed(kind: type[Callback], patient: int) -> str:
 
 
 # Values for the other fields of patient buttons, by field name.
-SAMPLES: dict[str, object] = {"day": date(2026, 11, 25)}
+SAMPLES: dict[str, object] = {
+    "day": date(2026, 11, 25),
+    "exercise": "hip_bump",
+    "edit": Edit.DOWN,  # Hip bump starts at level 2: down would change it
+    "level": 2,
+    "pausing": Pausing.PAUSE,
+}
 
 
 async def table_counts(harness) -> dict[str, int]:
@@ -57,7 +64,9 @@ async def table_counts(harness) -> dict[str, int]:
 
 def test_the_patient_buttons_are_found():
     names = {kind.__name__ for kind in patient_buttons()}
-    assert {"PatientSummary", "ClearHold"} <= names
+    assert {"PatientSummary", "ClearHold", "PatientProgram", "ProgramEdit", "ProgramPause"} <= (
+        names
+    )
 
 
 @pytest.mark.parametrize("who", ["another clinician's", "unlinked", "stopped", "nobody"])

@@ -76,9 +76,9 @@ async def test_patients_lists_the_one_needing_attention_first(harness):
     lines = listing.text.split("\n\n")
     assert lines[1].startswith("⚠️ Pat: on hold · 1 warning sign · 0 of 1 session")
     assert lines[2].startswith("Lee: 1 of 1 session · pain during 2/10")
-    assert [label for row in listing.with_buttons().buttons for label, _ in row] == [
-        "📄 Pat",
-        "📄 Lee",
+    assert [[label for label, _ in row] for row in listing.with_buttons().buttons] == [
+        ["📄 Pat", "✏️ Program"],
+        ["📄 Lee", "✏️ Program"],
     ]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from content.catalogue import Moment, load_catalogue
 from content.i18n import _, use_language
-from content.progression import ClinicianReason, Step, Voice
+from content.progression import ClinicianReason, Step, Voice, Why
 from content.states import (
     OnboardingStep,
     PainKind,
@@ -23,7 +23,7 @@ from content.states import (
 )
 from handlers import mydata
 from handlers.mydata import CSV_COLUMNS
-from handlers.views import describe_reason
+from handlers.views import REASONS, describe_reason
 from storage.models import (
     ExerciseLevel,
     LevelChange,
@@ -348,6 +348,7 @@ async def test_export_values_speak_the_persons_language_beside_stable_codes(
         (mydata.MOMENT_WORDS, Moment),
         (mydata.PUSH_STATUS_WORDS, PushStatus),
         (mydata.PUSH_KIND_WORDS, PushKind),
+        (REASONS, Why),
     ],
 )
 def test_every_stored_value_has_words_in_the_export(words, values):

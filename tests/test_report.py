@@ -415,3 +415,22 @@ async def test_russian_and_spanish_reports_show_every_letter(
     counts = " / ".join(str(efforts.count(kind)) for kind in ("easy", "just_right", "hard"))
     assert effort_row is not None and effort_row.group(1).split(" ", 1)[1].endswith(counts)
     assert len(effort_row.group(1).split(" / ")) == 1 + 2 * 13  # 13 fortnights of 3 counts
+
+
+async def test_levels_eased_after_a_break_are_named_in_the_report_and_the_export(
+    harness, ready_chat
+):
+    """A return after a break stores its moves with the reason "returned": /report and
+    /export word it (they failed on a reason without words)."""
+    await ready_chat.send("/today")
+    async with harness.services.database.transaction() as db:
+        await db.execute(update(ExerciseLevel).values(level=2))
+    await ready_chat.send("done")
+    await ready_chat.send("pain 1")
+    harness.clock.advance(timedelta(days=15))
+    assert "ease back in" in (await ready_chat.send("/today")).text
+    _pages, text = pdf_text(the_document(await ready_chat.send("/report")).document)
+    assert "level 2 → 1 (back after a break)" in " ".join(text.split())
+    export = await ready_chat.send("/export")
+    [document] = [event for event in export.events if event.method == "sendDocument"]
+    assert "reason: back after a break" in document.document.decode()

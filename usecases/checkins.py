@@ -8,7 +8,7 @@ the new answer no longer supports are undone, moves it now calls for are made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
@@ -253,14 +253,17 @@ async def review_session(
     the review so that a later correction can re-run it."""
     rules = Progression(catalogue)
     inputs = await training.progression_inputs(db, user, upto=session_log.local_date)
-    standing = _standing(inputs, user.timezone)
+    held_since = now - timedelta(days=catalogue.program.care.edit_holds_step_up_days)
+    held = await training.clinician_held(db, user.id, held_since)
+    standing = _standing(inputs, user.timezone, held)
     track = Track(inputs.history, await _counts_from_day(db, user, inputs.cleared_at))
     flare = await _flare(db, catalogue, user, now)
     moment = Moment(local_day(now, user.timezone), session_log.local_date, news.arrived, flare)
     stored = await training.stored_review(session_log)
     revised = stored is not None and news.changed
     if stored is not None and revised:
-        revision = rules.revise(stored.moves, inputs.levels, stored.before, track, moment)
+        before = replace(stored.before, clinician_held=held)
+        revision = rules.revise(stored.moves, inputs.levels, before, track, moment)
         review, changes, kept = revision.review, revision.changes, revision.review.moves
     else:
         review = rules.review(standing, track, moment)
@@ -272,12 +275,14 @@ async def review_session(
     return review, changes
 
 
-def _standing(inputs: ProgressionInputs, timezone: str) -> Standing:
-    """The stored instants as the person's days: the rules count days, not hours."""
+def _standing(inputs: ProgressionInputs, timezone: str, held: frozenset[str]) -> Standing:
+    """The stored instants as the person's days (the rules count days, not hours), and the
+    exercises a clinician's change holds back."""
     return Standing(
         inputs.levels,
         {slug: local_day(instant, timezone) for slug, instant in inputs.last_step.items()},
         local_day(inputs.last_unlock, timezone),
+        held,
     )
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "notice_due_now",
     "patient",
     "patients_of",
+    "reach",
     "remove_clinician",
     "set_digest_time",
     "stop_sharing",
@@ -280,14 +281,15 @@ async def patients_of(db: AsyncSession, clinician: Clinician) -> list[Patient]:
 
 async def patient(db: AsyncSession, clinician: Clinician, patient_id: int) -> Patient | None:
     """One patient, as the clinician may see them: through the access check only."""
-    reached = await _reach(db, clinician, patient_id)
+    reached = await reach(db, clinician, patient_id)
     return None if reached is None else reached[1]
 
 
-async def _reach(
+async def reach(
     db: AsyncSession, clinician: Clinician, patient_id: int
 ) -> tuple[User, Patient] | None:
-    """The patient's row and how the clinician sees them, through the access check only."""
+    """The patient's row and how the clinician sees them, through the access check only: the
+    one way every clinician action (here and in usecases.program_edits) reaches a patient."""
     user = await store.reach(db, clinician.id, patient_id)
     link = None if user is None else await store.live_link(db, user.id)
     if user is None or link is None:
@@ -301,7 +303,7 @@ async def summary(
     """A patient's one-page report over the usual weeks, as their clinician may see it (the
     access check); None for anyone the clinician does not reach. The report is None while
     the patient has logged nothing."""
-    reached = await _reach(db, clinician, patient_id)
+    reached = await reach(db, clinician, patient_id)
     if reached is None:
         return None
     user, found = reached
@@ -327,7 +329,7 @@ async def clear_hold(
 ) -> ClinicianClearance:
     """The clinician has seen the patient: every hold ends at once (the clearance names them),
     and the patient is told by name, through the push engine."""
-    reached = await _reach(db, clinician, patient_id)
+    reached = await reach(db, clinician, patient_id)
     if reached is None:
         return ClinicianClearance(None, Clearing.NOT_HELD)
     user, found = reached

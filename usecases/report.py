@@ -46,13 +46,14 @@ class LevelNow:
 
 @dataclass(frozen=True)
 class Change:
-    """A level change in the period, with the reason as stored."""
+    """A level change in the period, with the reason as stored and the clinician who made it."""
 
     day: date
     exercise: str
     from_level: int | None  # None: the exercise opened
     to_level: int  # 0: an opening undone, the exercise locked again
     reason: str
+    clinician: str | None = None  # who made the change from their chat (None: the rules)
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ async def _changes(db: AsyncSession, user: User, period: _Period) -> tuple[Chang
             change.from_level,
             change.to_level,
             change.reason,
+            change.clinician.name if change.clinician else None,
         )
         for change in await reports.level_changes_since(db, user.id, period.since)
     )
