@@ -33,6 +33,7 @@ from handlers.services import BotData, Services
 from scheduler.calendar import local_now
 from scheduler.outgoing import Keyboard, inline_keyboard, send_text
 from usecases.clinicians import notice_due_now
+from usecases.messages import WRITING
 from usecases.people import Sender, User, open_turn
 
 log = logging.getLogger(__name__)
@@ -281,10 +282,18 @@ async def _apply(update: Update, context: KneeContext, handler: TurnHandler) -> 
         user = await open_turn(db, update.update_id, who, services.catalogue.program, now)
         if user is None:
             return None
+        if user.awaiting == WRITING and _is_command(update):
+            user.awaiting = None  # a command ends a message to the physio: what follows is
+            # read as usual, not relayed
         turn = Turn(update, context, db, user, now, handler.__name__)
         with services.observer.context(handler=turn.handler), use_language(user.language):
             await handler(turn)
     return turn
+
+
+def _is_command(update: Update) -> bool:
+    message = update.effective_message
+    return message is not None and (message.text or "").startswith("/")
 
 
 # -- inline buttons ---------------------------------------------------------------------------

@@ -147,6 +147,10 @@ async def test_physio_with_text_sends_it_and_too_long_or_unshared_sends_nothing(
     cancelled = await pat.press("Cancel", asked.with_buttons())
     assert "No message, then" in cancelled.text
     assert "didn't catch" in (await pat.send("hello there")).text  # not relayed
+    # A command in between ends the message too: "done" after /today logs the session.
+    await pat.press("Message my physio", physio.with_buttons())
+    await pat.send("/today")
+    assert "Logged" in (await pat.send("done")).text
 
     loner = harness.chat(8301, "Lou")
     await loner.onboard()
