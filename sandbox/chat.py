@@ -47,6 +47,7 @@ Type messages as you would in Telegram (/start, /today, done, pain 3).
   :wait 1d      move the clock forward (d, h, m, combined too: :wait 12h30m)
   :chat         switch between the patient's chat and a clinician's (both sides of the loop)
   :open         open the last t.me link the bot showed (a clinician's invite, say)
+  :reply TEXT   reply to the last message relayed to this chat (a 💬 from the other side)
   :quit         leave (or Ctrl-D); your chat is kept in the database for next time
 """
 # Telegram shows a newcomer a Start button; the sandbox says what it would do.
@@ -89,6 +90,8 @@ class Terminal:
         # sends) or ("location", 0, "") for a button of the keyboard under the text field.
         self.chat_buttons: dict[int, list[tuple[str, int, str]]] = {}
         self.last_link: str | None = None  # the payload of the last t.me link shown
+        # By chat: the last message relayed to it (💬), which ":reply" answers.
+        self.relayed: dict[int, int] = {}
 
     @property
     def buttons(self) -> list[tuple[str, int, str]]:
@@ -109,6 +112,8 @@ class Terminal:
         text = event.text
         if link := _LINK.search(text):
             self.last_link = link[1]
+        if text.startswith("💬") and event.message_id is not None:
+            self.relayed[event.chat_id] = event.message_id
         if event.filename and event.document is not None:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             saved = self.files_dir / Path(event.filename).name
@@ -296,6 +301,8 @@ class Sides:
             await self.switch()
         elif line == ":open":
             await self.open(self.terminal.last_link)
+        elif line.startswith(":reply"):
+            await self.reply(line.removeprefix(":reply").strip())
         elif link := _LINK.fullmatch(line):
             await self.open(link[1])
         elif line.startswith("#") and line[1:].strip().isdigit():
@@ -332,6 +339,14 @@ class Sides:
             return
         await self.send(f"/start {payload}")
 
+    async def reply(self, text: str) -> None:
+        """Answer the last message relayed to this chat, as Telegram's "Reply" does."""
+        replied = self.terminal.relayed.get(self.terminal.current)
+        if replied is None or not text:
+            self.terminal.output.write("(:reply needs a 💬 message in this chat, and your text)\n")
+            return
+        await self.send(text, replied)
+
     async def press(self, number: int) -> None:
         """Press button `number` of the current chat's last message with buttons."""
         buttons, user = self.terminal.buttons, self.terminal.current
@@ -348,10 +363,11 @@ class Sides:
             self.emulator.press(user, message_id, data)
         await self._answer()
 
-    async def send(self, text: str) -> None:
-        """Type `text` in the current chat and print the whole answer."""
+    async def send(self, text: str, reply_to: int | None = None) -> None:
+        """Type `text` in the current chat (as a reply to `reply_to`) and print the answer."""
         user = self.terminal.current
-        self.emulator.send_message(user, text, "Ana" if user == CLINICIAN_USER else "Alex")
+        name = "Ana" if user == CLINICIAN_USER else "Alex"
+        self.emulator.send_message(user, text, name, reply_to)
         await self._answer()
 
     async def _answer(self) -> None:

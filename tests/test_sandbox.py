@@ -191,6 +191,9 @@ BOTH_SIDES = "".join(
         ":wait 1m",
         ":chat",
         "/today",
+        "/physio Can I go back to squats?",
+        ":chat",
+        ":reply Yes, from Monday.",  # Telegram's Reply on the relayed message
         ":quit",
     ]
 )
@@ -218,4 +221,8 @@ async def test_the_sandbox_plays_the_patient_and_the_clinician(tmp_path):
     today = out.rindex("📋")
     assert alert < cleared < told < today
     assert "on hold" not in out[today:] and "✅ Session done" in out[today:]
-    assert out.count("clinician> ") == 5 and "Bye!" in out
+    assert "(in the clinician's chat; :chat to answer) bot> 💬 Alex: Can I go back to squats?" in (
+        out
+    )
+    assert "(in the patient's chat; :chat to answer) bot> 💬 Ana Ruiz: Yes, from Monday." in out
+    assert out.count("clinician> ") == 7 and "Bye!" in out
