@@ -44,6 +44,8 @@ from usecases.clinicians import Account, Claim, Clearing, Clinician
 from usecases.digest import patient_weeks
 from usecases.program_edits import Edited, Program
 
+# The toast for a patient the clinician does not reach (never says who or why).
+NOT_REACHED = N_("This patient no longer shares their progress with you.")
 CLAIM_PREFIX = "clin_"
 INVITE_PREFIX = "p_"
 
@@ -147,7 +149,7 @@ async def open_summary(turn: Turn, pressed: PatientSummary) -> None:
         return
     outcome = await clinicians.summary(turn.db, turn.catalogue, found, pressed.patient, turn.now)
     if outcome is None:
-        turn.toast = _("This patient no longer shares their progress with you.")
+        turn.toast = _(NOT_REACHED)
         return
     patient, data = outcome
     name = _name(patient.first_name)
@@ -177,7 +179,7 @@ async def clear(turn: Turn, pressed: ClearHold) -> None:
         turn.db, turn.catalogue, found, pressed.patient, turn.now, timedelta(hours=hours)
     )
     if outcome.patient is None:
-        turn.toast = _("This patient no longer shares their progress with you.")
+        turn.toast = _(NOT_REACHED)
         return
     name = _name(outcome.patient.first_name)
     if outcome.result is Clearing.CLEARED:
@@ -198,7 +200,7 @@ async def open_program(turn: Turn, pressed: PatientProgram) -> None:
         return
     shown = await program_edits.program(turn.db, turn.catalogue, found, pressed.patient, turn.now)
     if shown is None:
-        turn.toast = _("This patient no longer shares their progress with you.")
+        turn.toast = _(NOT_REACHED)
         return
     turn.say(*_program_screen(turn, shown))
 
@@ -234,7 +236,7 @@ def _show_edited(turn: Turn, edited: Edited, exercise: str = "") -> None:
     not (naming the exercise); nothing at all about a patient the clinician no longer
     reaches."""
     if edited.program is None:
-        turn.toast = _("This patient no longer shares their progress with you.")
+        turn.toast = _(NOT_REACHED)
         return
     name = _name(edited.program.patient.first_name)
     if edited.refused is None:
