@@ -74,11 +74,7 @@ def patient_line(week: PatientWeek) -> str:
                 count=week.flags
             )
         )
-    parts.append(
-        ngettext("{done} of {count} session", "{done} of {count} sessions", week.planned).format(
-            done=week.done, count=week.planned
-        )
-    )
+    parts.append(_sessions(week))
     parts += _pain(_("pain during"), week.during) + _pain(_("next morning"), week.morning)
     if week.level_changes:
         parts.append(
@@ -96,6 +92,20 @@ def patient_line(week: PatientWeek) -> str:
         )
     mark = "⚠️ " if week.needs_attention else ""
     return f"{mark}{_name(week)}: " + " · ".join(parts)
+
+
+def _sessions(week: PatientWeek) -> str:
+    """'2 of 3 sessions'; a patient with no training day yet (joined on a rest day): 'no
+    session planned yet', or the extra ones they did."""
+    if week.planned:
+        return ngettext(
+            "{done} of {count} session", "{done} of {count} sessions", week.planned
+        ).format(done=week.done, count=week.planned)
+    if not week.done:
+        return _("no session planned yet")
+    return ngettext("{count} extra session", "{count} extra sessions", week.done).format(
+        count=week.done
+    )
 
 
 def _pain(label: str, pain: Pain) -> list[str]:

@@ -27,7 +27,7 @@ from typing import TextIO
 
 from bot.app import Services, create_services
 from sandbox.emulator import BotApiEmulator, Event
-from sandbox.local import LOCAL_TOKEN, HandledUpdates, RunningBot, running_bot
+from sandbox.local import LOCAL_TOKEN, RunningBot, running_bot
 from scheduler.clock import ShiftedClock
 from scheduler.engine import EngineConfig
 from storage import inbox
@@ -234,7 +234,7 @@ async def run_sandbox(
     output.write(BANNER + "\n" + (KEPT_CHAT if known else NEW_CHAT) + "\n\n")
     try:
         async with running_bot(services, emulator, engine_config=config) as running:
-            sides = Sides(services, emulator, terminal, running.handled)
+            sides = Sides(services, emulator, terminal, running)
             if as_clinician:
                 await sides.switch()
             await _converse(running, sides, source, clock, stored)
@@ -288,12 +288,12 @@ class Sides:
         services: Services,
         emulator: BotApiEmulator,
         terminal: Terminal,
-        handled: HandledUpdates,
+        running: RunningBot,
     ) -> None:
         self.services = services
         self.emulator = emulator
         self.terminal = terminal
-        self.handled = handled
+        self.running = running
 
     async def handle(self, line: str) -> None:
         """A typed line: a sandbox command, a button number, a t.me link, or a message."""
@@ -371,8 +371,9 @@ class Sides:
         await self._answer()
 
     async def _answer(self) -> None:
-        try:  # print the whole answer before the next prompt
-            await self.handled.wait(self.emulator.last_update_id, timeout=REPLY_WAIT)
+        try:  # print the whole answer, and what it sent the other chat, before the prompt
+            await self.running.handled.wait(self.emulator.last_update_id, timeout=REPLY_WAIT)
+            await self.running.engine.send_notices_now()
         except TimeoutError:
             self.terminal.output.write(
                 "(the bot is taking a while; its answer will appear here)\n"

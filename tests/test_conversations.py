@@ -269,6 +269,7 @@ async def test_help_lists_every_command(chat, harness):
         "physio",
         "invite",
         "patients",
+        "digest",
         "start",
         "help",
     }

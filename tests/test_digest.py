@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from content.digest import Pain, PatientWeek, attention_first, planned_days
+from handlers.digest import patient_line
 from tests.test_alerts import linked_patient, sent_to
 from tests.test_clinicians import ANA, PATIENT, clinician_chat, invite_code, shared
 
@@ -54,6 +55,12 @@ def test_those_needing_attention_come_first_then_by_name():
     assert not week("Amy").needs_attention and week("Idle", done=0).needs_attention
     assert not week("Rest", done=0, planned=0, past_due=0).needs_attention
     assert Pain(4, 3.5).change == 0.5 and not Pain(4, 3.5).rising and Pain(None, 3).change is None
+
+
+def test_a_week_with_no_training_day_yet_says_so():
+    assert "Ann: no session planned yet" in patient_line(week("Ann", done=0, planned=0))
+    assert "Ann: 1 extra session ·" in patient_line(week("Ann", done=1, planned=0))
+    assert "Ann: 2 of 3 sessions ·" in patient_line(week("Ann", done=2, planned=3))
 
 
 def test_planned_days_count_none_before_joining():

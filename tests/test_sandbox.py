@@ -222,7 +222,7 @@ async def test_the_sandbox_plays_the_patient_and_the_clinician(tmp_path):
     assert alert < cleared < told < today
     assert "on hold" not in out[today:] and "✅ Session done" in out[today:]
     assert "(in the clinician's chat; :chat to answer) bot> 💬 Alex: Can I go back to squats?" in (
-        out
+        out  # relayed before the next prompt, so it is marked as the other chat's
     )
     assert "(in the patient's chat; :chat to answer) bot> 💬 Ana Ruiz: Yes, from Monday." in out
     assert out.count("clinician> ") == 7 and "Bye!" in out
