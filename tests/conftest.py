@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+import bot.app
 from bot.app import SendingLimits, create_services
 from handlers.services import Services
+from media.process import DrawingProcess
 from sandbox.emulator import BotApiEmulator
 from sandbox.local import HandledUpdates, running_bot
 from scheduler.clock import ManualClock
@@ -83,10 +85,34 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
+class SessionDrawing(DrawingProcess):
+    """The drawing process, kept from one test to the next: starting one (a new interpreter
+    importing matplotlib) took seconds for every test that drew a chart, a report or a QR
+    code. A bot stopping at the end of a test leaves it running."""
+
+    def close(self) -> None:
+        """Kept for the next test (the session's end stops it)."""
+
+    def stop(self) -> None:
+        super().close()
+
+
+@pytest.fixture(scope="session")
+def session_drawing() -> Iterator[DrawingProcess]:
+    drawing = SessionDrawing()
+    yield drawing
+    drawing.stop()
+
+
 @pytest.fixture
 async def services(
-    database_url: str, clock: ManualClock, media_dir: Path
+    database_url: str,
+    clock: ManualClock,
+    media_dir: Path,
+    session_drawing: DrawingProcess,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Services]:
+    monkeypatch.setattr(bot.app, "DrawingProcess", lambda: session_drawing)
     built = await create_services(database_url, clock, media_dir)
     if database_url.startswith("postgresql"):
         await empty_tables(built.database.engine)
