@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,12 +11,15 @@ from typing import Any
 
 import pytest
 
+import bot.app
 from bot.app import SendingLimits, create_services
 from handlers.services import Services
+from media.process import DrawingProcess
 from sandbox.emulator import BotApiEmulator
 from sandbox.local import HandledUpdates, running_bot
 from scheduler.clock import ManualClock
 from scheduler.engine import EngineConfig, PushEngine
+from storage.db import Database
 from tests.auxil.chat import Chat
 from tests.auxil.databases import (
     create_postgres_database,
@@ -43,10 +47,30 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(drop_postgres_database(url))
 
 
+async def _migrated(database_url: str) -> None:
+    database = Database.open(database_url)
+    try:
+        await database.upgrade()
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per test process; each test gets a copy. Running the
+    migrations for every test took a third of a second each (test_database.py tests them)."""
+    path = tmp_path_factory.mktemp("template") / "kneecoach.db"
+    asyncio.run(_migrated(f"sqlite+aiosqlite:///{path}"))
+    assert not path.with_name(path.name + "-wal").exists()  # all of it is in the one file
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'kneecoach.db'}"
+        path = tmp_path / "kneecoach.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
     return request.getfixturevalue("postgres_url")
 
 
@@ -61,10 +85,34 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
+class SessionDrawing(DrawingProcess):
+    """The drawing process, kept from one test to the next: starting one (a new interpreter
+    importing matplotlib) took seconds for every test that drew a chart, a report or a QR
+    code. A bot stopping at the end of a test leaves it running."""
+
+    def close(self) -> None:
+        """Kept for the next test (the session's end stops it)."""
+
+    def stop(self) -> None:
+        super().close()
+
+
+@pytest.fixture(scope="session")
+def session_drawing() -> Iterator[DrawingProcess]:
+    drawing = SessionDrawing()
+    yield drawing
+    drawing.stop()
+
+
 @pytest.fixture
 async def services(
-    database_url: str, clock: ManualClock, media_dir: Path
+    database_url: str,
+    clock: ManualClock,
+    media_dir: Path,
+    session_drawing: DrawingProcess,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Services]:
+    monkeypatch.setattr(bot.app, "DrawingProcess", lambda: session_drawing)
     built = await create_services(database_url, clock, media_dir)
     if database_url.startswith("postgresql"):
         await empty_tables(built.database.engine)
