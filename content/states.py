@@ -180,6 +180,7 @@ class NoticeKind(StrEnum):
     IDLE = "idle"  # no session for a while; detail: the last session's day, or empty
     CLEARED = "cleared"  # to the patient: the clinician cleared the hold
     MESSAGE = "message"  # a message relayed either way (content.alerts.Relayed)
+    UNDELIVERED = "undelivered"  # to a message's sender: Telegram refused to deliver it
     EDITED = "edited"  # to the patient: the clinician changed an exercise; content.edits
     PAUSED = "paused"  # to the patient: the clinician paused the program's reminders
     RESUMED = "resumed"  # to the patient: the clinician resumed them; detail "eased" or ""

@@ -293,6 +293,8 @@ def care_notice(notice: Notice, clinician_name: str, catalogue: Catalogue) -> Ou
             "{name} stopped sharing their Knee Coach progress with you; you no longer see it."
         ).format(name=name)
         return Outgoing(text, [])
+    if notice.kind is NoticeKind.UNDELIVERED:
+        return Outgoing(_undelivered(notice, name, clinician_name), [])
     text = _alert_text(notice, name, catalogue)
     buttons: Keyboard = []
     if notice.patient_id is not None:
@@ -301,6 +303,15 @@ def care_notice(notice: Notice, clinician_name: str, catalogue: Catalogue) -> Ou
             clear_button = _("✅ I have seen this patient: clear the hold")
             buttons.append([(clear_button, ClearHold(notice.patient_id).data())])
     return Outgoing(text, buttons)
+
+
+def _undelivered(notice: Notice, patient_name: str, clinician_name: str) -> str:
+    """To a message's sender: Telegram would not deliver it (blocked bot, closed account)."""
+    recipient = clinician_name if notice.to_patient else patient_name
+    return _(
+        "⚠️ Your last message to {name} could not be delivered: Telegram refused it (they may "
+        "have blocked the bot). Please reach them another way."
+    ).format(name=recipient)
 
 
 def summary_button(patient_id: int) -> tuple[str, str]:

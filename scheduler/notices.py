@@ -55,6 +55,8 @@ async def send_notices(
                 await clinicians.finish_notice(db, due.notice_id, status, now)
                 if copy is not None and due.notice.message_id is not None:
                     await messages.record_relayed(db, due.notice.message_id, copy, now)
+                if status is PushStatus.FAILED:
+                    await clinicians.tell_sender_undelivered(db, due.notice_id, now)
             counts[status] += 1
         if counts[PushStatus.PENDING]:
             return counts  # Telegram asks to wait: the rest goes on the next tick

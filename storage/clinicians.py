@@ -360,6 +360,26 @@ async def finish_notice(
     await db.execute(update(CareNotice).where(CareNotice.id == notice_id).values(**values))
 
 
+async def tell_sender_undelivered(db: AsyncSession, notice_id: int, now: datetime) -> None:
+    """A relayed message Telegram refused to deliver (the recipient blocked the bot, say):
+    its sender is told, through the same queue, rather than left believing it arrived."""
+    failed = await db.get(CareNotice, notice_id)
+    if failed is None or failed.kind is not NoticeKind.MESSAGE:
+        return
+    db.add(
+        CareNotice(
+            clinician_id=failed.clinician_id,
+            kind=NoticeKind.UNDELIVERED,
+            patient_name=failed.patient_name,
+            patient_id=failed.patient_id,
+            to_patient=not failed.to_patient,
+            created_at=now,
+        )
+    )
+    db.info[NOTICE_DUE_NOW] = True
+    await db.flush()
+
+
 async def unread_counts(db: AsyncSession, clinician_id: int) -> dict[int, int]:
     """How many messages each patient the clinician reaches now (the `reach` condition) sent
     them that they have not answered yet, by patient id; patients with none are left out."""

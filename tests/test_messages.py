@@ -315,3 +315,20 @@ def framed(name: str, text: str) -> str:
     """A relayed message as it reads in the current language."""
     said = _("💬 {name}: {text}").format(name=name, text=text)
     return said + "\n\n" + _("↩️ Reply to this message to answer.")
+
+
+async def test_a_message_telegram_refuses_is_reported_to_its_sender(harness):
+    """Ana blocked the bot: Pat's message cannot reach her, and Pat is told so instead of
+    believing it arrived; the other way round likewise."""
+    ana, pat = await linked_patient(harness)
+    copy = await write(harness, pat, "First question")
+    harness.emulator.faults = [Fault(status=403, method="sendMessage", chat_id=ANA)]
+    before = len(harness.emulator.events)  # the report may come right after the reply
+    assert (await pat.send("/physio Still there?")).text == "✅ Sent to Ana Ruiz."
+    [told] = [e for e in await delivered(harness, PATIENT, before) if "⚠️" in e.text]
+    assert told.text.startswith("⚠️ Your last message to Ana Ruiz could not be delivered")
+    harness.emulator.faults = [Fault(status=403, method="sendMessage", chat_id=PATIENT)]
+    before = len(harness.emulator.events)
+    assert (await ana.send("Yes, here.", reply_to=copy)).text == "✅ Sent to Pat."
+    [back] = [e for e in await delivered(harness, ANA, before) if "⚠️" in e.text]
+    assert back.text.startswith("⚠️ Your last message to Pat could not be delivered")
