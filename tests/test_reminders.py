@@ -100,10 +100,12 @@ async def test_repeated_hour_on_fall_back_fires_once(harness):
     assert delivered(harness.emulator)[1] == 2
 
 
-async def test_500_users_with_429_on_every_fifth_request(services, clock):
+async def test_250_users_with_429_on_every_fifth_request(services, clock):
     """Everyone gets exactly one reminder; we never send faster than the limit, and Telegram
-    never sees more than the limit plus two messages of transport jitter in any second."""
-    users = range(10_000, 10_500)
+    never sees more than the limit plus two messages of transport jitter in any second.
+    (500 users took 18 s, at least 10 s of them departures; 250 still make five seconds of
+    departures at the limit, and retries go through the database as before.)"""
+    users = range(10_000, 10_250)
     await add_users(services, users)
     await add_due_reminders(services, users, date(2026, 11, 25), clock.now())
     with ThreadedEmulator(TOKEN) as emulator:
@@ -116,10 +118,11 @@ async def test_500_users_with_429_on_every_fifth_request(services, clock):
         finally:
             await bot.shutdown()
     assert delivered(emulator) == dict.fromkeys(users, 1)
-    assert report.counts["sent"] == 500
-    assert (await statuses(services)) == {"sent": 500}
-    assert engine.limiter.retries_after_429 >= 100
-    assert len(departures) == len(received_at(emulator)) >= 600
+    assert report.counts["sent"] == len(users)
+    assert (await statuses(services)) == {"sent": len(users)}
+    # Every fifth request answered 429: at least a fifth of the users waited and went again.
+    assert engine.limiter.retries_after_429 >= len(users) // 5
+    assert len(departures) == len(received_at(emulator)) >= len(users) * 6 // 5
     assert max_in_any_second(departures) <= 60
     # Telegram counts arrivals. They bunch only by as much as the time on the way varies:
     # on a busy machine a request may wait a moment in the event loop after its slot. (A

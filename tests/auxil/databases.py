@@ -61,7 +61,23 @@ async def drop_postgres_database(url: str) -> None:
         await connection.close()
 
 
+# What TRUNCATE's RESTART IDENTITY did: every sequence back at its start.
+RESTART_SEQUENCES = """
+DO $$
+DECLARE s record;
+BEGIN
+    FOR s IN SELECT sequence_schema, sequence_name FROM information_schema.sequences LOOP
+        EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.sequence_schema, s.sequence_name);
+    END LOOP;
+END $$
+"""
+
+
 async def empty_tables(engine: AsyncEngine) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    """Every table empty and every id sequence restarted, as in a new database. DELETE, not
+    TRUNCATE: TRUNCATE gives each of the tables a new file (0.15-0.4 s a test on this
+    machine), deleting a test's few rows takes 20 ms."""
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):  # those that refer to others first
+            await connection.execute(table.delete())
+        await connection.execute(text(RESTART_SEQUENCES))

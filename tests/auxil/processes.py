@@ -1,9 +1,10 @@
 """A real `kneecoach run` process, for the tests that signal, kill or read its log.
 
-Processes are forked from a server that has already imported the bot (multiprocessing's
-forkserver), so one starts in a fraction of a second instead of the seconds a fresh
-interpreter needs to import it: the fault tests start and kill dozens. Each child still runs
-`kneecoach run` from `bot.cli.main`, with its own environment, signals and exit status.
+Processes are forked from a server that has already imported the bot and built what its
+start-up builds and keeps (multiprocessing's forkserver; tests.auxil.preload), so one starts in
+a fraction of a second instead of the seconds a fresh interpreter needs to import it and build
+its place index: the fault tests start and kill dozens. Each child still runs `kneecoach run`
+from `bot.cli.main`, with its own environment, signals and exit status.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 _FORKS = multiprocessing.get_context("forkserver")
-_FORKS.set_forkserver_preload(["bot.cli", "bot.app"])
+_FORKS.set_forkserver_preload(["bot.cli", "bot.app", "tests.auxil.preload"])
 
 
 def _run(env: dict[str, str], log_path: str) -> None:
